@@ -1,0 +1,126 @@
+"""One typed settings object, read once at start from PHOCAP_* variables or phocap.toml."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+PREFIX = "PHOCAP_"
+
+
+class Secret(str):
+    """A string that does not show itself in logs or reprs."""
+
+    def __repr__(self) -> str:
+        return "Secret('**********')" if self else "Secret('')"
+
+    def reveal(self) -> str:
+        return str.__str__(self)
+
+
+class SettingsError(ValueError):
+    """A bad setting: name, value shown (unless secret) and the key of the reason."""
+
+    def __init__(self, name: str, key: str, **params: object) -> None:
+        super().__init__(f"{PREFIX}{name}: {key}")
+        self.name = f"{PREFIX}{name}"
+        self.key = key
+        self.params = params
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = "sqlite+aiosqlite:///phocap.db"
+    host: str = "127.0.0.1"
+    port: int = 8080
+    public_url: str | None = None
+    telegram_token: Secret = field(default_factory=Secret)
+    telegram_api_url: str = "https://api.telegram.org/bot"
+    telegram_webhook_secret: Secret = field(default_factory=Secret)
+    zalo_token: Secret = field(default_factory=Secret)
+    zalo_api_url: str = "https://bot-api.zaloplatforms.com"
+    zalo_webhook_secret: Secret = field(default_factory=Secret)
+    timezone: str = "Asia/Ho_Chi_Minh"
+    report_day: int = 15
+    locale: str = "vi"
+    secret_key: Secret = field(default_factory=Secret)
+    admin_password: Secret = field(default_factory=Secret)
+    dataset: str = "2023"
+    log_level: str = "INFO"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+_INT_RANGES = {"port": (1, 65535), "report_day": (1, 28)}
+_URLS = ("public_url", "telegram_api_url", "zalo_api_url")
+_LOCALES = ("vi", "en")
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+def _convert(name: str, raw: Any, default: Any) -> Any:
+    if isinstance(default, Secret):
+        return Secret(str(raw))
+    if isinstance(default, int) and not isinstance(default, bool):
+        try:
+            value = int(str(raw).strip())
+        except ValueError:
+            raise SettingsError(name.upper(), "settings-not-a-number", value=raw) from None
+        low, high = _INT_RANGES.get(name, (0, 2**31))
+        if not low <= value <= high:
+            raise SettingsError(name.upper(), "settings-out-of-range", value=value, low=low, high=high)
+        return value
+    text = str(raw).strip()
+    return text or None if default is None else text
+
+
+def _validate(s: Settings) -> None:
+    for name in _URLS:
+        value = getattr(s, name)
+        if value and urlparse(value).scheme not in ("http", "https"):
+            raise SettingsError(name.upper(), "settings-not-a-url", value=value)
+    if not s.database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+        raise SettingsError("DATABASE_URL", "settings-database-url", value=s.database_url)
+    try:
+        ZoneInfo(s.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError("TIMEZONE", "settings-timezone", value=s.timezone) from None
+    if s.locale not in _LOCALES:
+        raise SettingsError("LOCALE", "settings-locale", value=s.locale, allowed=", ".join(_LOCALES))
+    if s.log_level.upper() not in _LOG_LEVELS:
+        raise SettingsError("LOG_LEVEL", "settings-log-level", value=s.log_level)
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, toml_path: Path | None = None
+) -> Settings:
+    """Settings from phocap.toml (if present), overridden by PHOCAP_* variables."""
+    environ = os.environ if environ is None else environ
+    path = toml_path or Path(environ.get(f"{PREFIX}CONFIG", "phocap.toml"))
+    values: dict[str, Any] = {}
+    if path.is_file():
+        try:
+            file_values = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as err:
+            raise SettingsError("CONFIG", "settings-toml", path=str(path), error=str(err)) from None
+        values.update({k.lower(): v for k, v in file_values.items()})
+    for key, raw in environ.items():
+        if key.startswith(PREFIX):
+            values[key[len(PREFIX) :].lower()] = raw
+    defaults = Settings()
+    known = {f.name for f in fields(Settings)}
+    converted = {
+        name: _convert(name, raw, getattr(defaults, name))
+        for name, raw in values.items()
+        if name in known
+    }
+    settings = Settings(**converted)
+    _validate(settings)
+    return settings

@@ -1,0 +1,84 @@
+"""Message catalogues: every sentence a user reads comes from locales/<lang>/*.toml."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from importlib import resources
+from importlib.resources.abc import Traversable
+from string import Formatter
+
+DEFAULT_LOCALE = "vi"
+
+
+class Catalogue:
+    """Texts by locale and key; a missing key falls back to the default locale."""
+
+    def __init__(self, texts: Mapping[str, Mapping[str, str]], default: str = DEFAULT_LOCALE):
+        if default not in texts:
+            raise ValueError(f"no catalogue for the default locale {default!r}")
+        self._texts = texts
+        self.default = default
+
+    @property
+    def locales(self) -> tuple[str, ...]:
+        return tuple(sorted(self._texts))
+
+    def keys(self, locale: str) -> frozenset[str]:
+        return frozenset(self._texts.get(locale, {}))
+
+    def has(self, key: str) -> bool:
+        return key in self._texts[self.default]
+
+    def text(self, key: str, locale: str | None = None, /, **params: object) -> str:
+        """The sentence for key, with params filled in (str.format fields)."""
+        texts = self._texts.get(locale or self.default) or self._texts[self.default]
+        template = texts.get(key) or self._texts[self.default].get(key)
+        if template is None:
+            return key
+        return template.format_map(_Params(params, self, locale or self.default))
+
+    def fields(self, key: str, locale: str) -> set[str]:
+        """The names a text expects, for the guard test that compares catalogues."""
+        template = self._texts.get(locale, {}).get(key, "")
+        return {name.split(".")[0].split("[")[0] for _, name, _, _ in Formatter().parse(template) if name}
+
+
+class _Params(dict[str, object]):
+    """Lets a text name another key as a value: a param given as 'key:rules-class-poor'."""
+
+    def __init__(self, params: Mapping[str, object], catalogue: Catalogue, locale: str):
+        super().__init__(params)
+        self._catalogue = catalogue
+        self._locale = locale
+
+    def __getitem__(self, name: str) -> object:
+        value = super().__getitem__(name)
+        if isinstance(value, str) and value.startswith("key:"):
+            return self._catalogue.text(value[4:], self._locale)
+        return value
+
+    def __missing__(self, name: str) -> str:
+        return "{" + name + "}"
+
+
+def _read_locale(folder: Traversable) -> dict[str, str]:
+    texts: dict[str, str] = {}
+    for file in sorted(folder.iterdir(), key=lambda f: f.name):
+        if file.name.endswith(".toml"):
+            for key, value in tomllib.loads(file.read_text(encoding="utf-8")).items():
+                if key in texts:
+                    raise ValueError(f"{folder.name}/{file.name}: key {key!r} defined twice")
+                texts[key] = str(value)
+    return texts
+
+
+def load_catalogue(default: str = DEFAULT_LOCALE, root: Traversable | None = None) -> Catalogue:
+    """Read every locales/<lang>/*.toml shipped with the package."""
+    base = root or resources.files("locales")
+    texts = {
+        folder.name: _read_locale(folder)
+        for folder in base.iterdir()
+        if folder.is_dir() and not folder.name.startswith("_")
+    }
+    return Catalogue(texts, default)

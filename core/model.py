@@ -1,0 +1,132 @@
+"""The programme's records as plain values: what storage returns and services work on."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+
+class Level(enum.StrEnum):
+    PROVINCE = "province"
+    DISTRICT = "district"
+    COMMUNE = "commune"
+    VILLAGE = "village"
+
+
+class Poverty(enum.StrEnum):
+    POOR = "poor"
+    NEAR_POOR = "near_poor"
+    NONE = "none"
+
+
+class Policy(enum.StrEnum):
+    MERIT = "merit"  # gia dinh nguoi co cong voi cach mang
+    SOCIAL = "social"  # gia dinh chinh sach xa hoi
+    NONE = "none"
+
+
+class ClassSource(enum.StrEnum):
+    DECLARED = "declared"  # told by the village head
+    CONFIRMED = "confirmed"  # found on the commune's official list
+
+
+class Gender(enum.StrEnum):
+    MALE = "male"
+    FEMALE = "female"
+
+
+class Status(enum.StrEnum):
+    REGISTERED = "registered"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class Role(enum.StrEnum):
+    PROVINCE = "province"
+    DISTRICT = "district"
+    COMMUNE = "commune"
+    VILLAGE_HEAD = "village_head"
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    id: int
+    dataset: str
+    code: str
+    name: str
+    level: Level
+    parent_id: int | None = None
+    adult_population: int | None = None
+    household_population: int | None = None
+    address: str | None = None
+    sample: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Household:
+    id: int
+    commune_id: int
+    village_id: int
+    code: str
+    head_name: str
+    poverty: Poverty
+    policy: Policy
+    has_smartphone: bool
+    class_source: ClassSource = ClassSource.DECLARED
+    review_year: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Resident:
+    id: int
+    household_id: int
+    commune_id: int
+    village_id: int
+    full_name: str
+    date_of_birth: date
+    gender: Gender | None
+    citizen_id: str | None
+    legacy_id: str | None
+    has_smartphone: bool
+    phone: str | None
+    status: Status
+    reject_reason: str | None = None
+    registered_by: int | None = None
+    registered_at: datetime | None = None
+    approved_by: int | None = None
+    approved_at: datetime | None = None
+    consent: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Official:
+    id: int
+    name: str
+    role: Role
+    unit_id: int
+    login: str | None = None
+    password_hash: str | None = field(default=None, repr=False)
+    active: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who is acting: an official, or a named system part (the CLI, an import, the scheduler)."""
+
+    label: str
+    official_id: int | None = None
+    role: Role | None = None
+    unit_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    at: datetime
+    actor: Actor
+    action: str
+    entity: str
+    entity_id: int | None
+    unit_id: int | None = None
+    before: dict[str, object] | None = None
+    after: dict[str, object] | None = None

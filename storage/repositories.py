@@ -1,0 +1,400 @@
+"""Repositories: queries in, core records out. ORM rows never leave this module."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.model import (
+    Actor,
+    AuditEntry,
+    ClassSource,
+    Gender,
+    Household,
+    Level,
+    Official,
+    Policy,
+    Poverty,
+    Resident,
+    Role,
+    Status,
+    Unit,
+)
+from storage.models import AuditRow, HouseholdRow, OfficialRow, ResidentRow, UnitMappingRow, UnitRow
+
+
+Folder = Callable[[str], str]
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """SQLite gives back naive datetimes; everything we store is UTC."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def unit_from_row(row: UnitRow) -> Unit:
+    return Unit(
+        id=row.id,
+        dataset=row.dataset,
+        code=row.code,
+        name=row.name,
+        level=Level(row.level),
+        parent_id=row.parent_id,
+        adult_population=row.adult_population,
+        household_population=row.household_population,
+        address=row.address,
+        sample=row.sample,
+    )
+
+
+class SqlUnits:
+    def __init__(self, session: AsyncSession, fold: Folder) -> None:
+        self._s = session
+        self._fold = fold
+
+    async def get(self, unit_id: int) -> Unit | None:
+        row = await self._s.get(UnitRow, unit_id)
+        return unit_from_row(row) if row else None
+
+    async def by_code(self, dataset: str, code: str) -> Unit | None:
+        row = await self._s.scalar(
+            select(UnitRow).where(UnitRow.dataset == dataset, UnitRow.code == code)
+        )
+        return unit_from_row(row) if row else None
+
+    async def matching(self, dataset: str, name_key: str) -> list[Unit]:
+        rows = await self._s.scalars(
+            select(UnitRow)
+            .where(
+                UnitRow.dataset == dataset,
+                or_(UnitRow.name_key == name_key, UnitRow.name_key.like(f"% {name_key}")),
+            )
+            .order_by(UnitRow.id)
+        )
+        return [unit_from_row(r) for r in rows]
+
+    async def children(self, unit_id: int) -> list[Unit]:
+        rows = await self._s.scalars(
+            select(UnitRow).where(UnitRow.parent_id == unit_id).order_by(UnitRow.code)
+        )
+        return [unit_from_row(r) for r in rows]
+
+    async def all(self, dataset: str) -> list[Unit]:
+        rows = await self._s.scalars(
+            select(UnitRow).where(UnitRow.dataset == dataset).order_by(UnitRow.id)
+        )
+        return [unit_from_row(r) for r in rows]
+
+    async def datasets(self) -> list[str]:
+        rows = await self._s.scalars(select(UnitRow.dataset).distinct().order_by(UnitRow.dataset))
+        return list(rows)
+
+    async def save(self, unit: Unit) -> Unit:
+        row = await self._s.get(UnitRow, unit.id) if unit.id else None
+        if row is None:
+            row = UnitRow()
+            self._s.add(row)
+        row.dataset = unit.dataset
+        row.code = unit.code
+        row.name = unit.name
+        row.name_key = self._fold(unit.name)
+        row.level = unit.level.value
+        row.parent_id = unit.parent_id
+        row.adult_population = unit.adult_population
+        row.household_population = unit.household_population
+        row.address = unit.address
+        row.sample = unit.sample
+        await self._s.flush()
+        return unit_from_row(row)
+
+    async def add_mapping(self, from_id: int, to_id: int) -> bool:
+        exists = await self._s.scalar(
+            select(UnitMappingRow.id).where(
+                UnitMappingRow.from_unit_id == from_id, UnitMappingRow.to_unit_id == to_id
+            )
+        )
+        if exists:
+            return False
+        self._s.add(UnitMappingRow(from_unit_id=from_id, to_unit_id=to_id))
+        await self._s.flush()
+        return True
+
+    async def mapped_to(self, unit_id: int) -> list[Unit]:
+        rows = await self._s.scalars(
+            select(UnitRow)
+            .join(UnitMappingRow, UnitMappingRow.to_unit_id == UnitRow.id)
+            .where(UnitMappingRow.from_unit_id == unit_id)
+        )
+        return [unit_from_row(r) for r in rows]
+
+
+def household_from_row(row: HouseholdRow) -> Household:
+    return Household(
+        id=row.id,
+        commune_id=row.commune_id,
+        village_id=row.village_id,
+        code=row.code,
+        head_name=row.head_name,
+        poverty=Poverty(row.poverty),
+        policy=Policy(row.policy),
+        has_smartphone=row.has_smartphone,
+        class_source=ClassSource(row.class_source),
+        review_year=row.review_year,
+    )
+
+
+def _fill_household(row: HouseholdRow, h: Household) -> None:
+    row.commune_id = h.commune_id
+    row.village_id = h.village_id
+    row.code = h.code
+    row.head_name = h.head_name
+    row.poverty = h.poverty.value
+    row.policy = h.policy.value
+    row.has_smartphone = h.has_smartphone
+    row.class_source = h.class_source.value
+    row.review_year = h.review_year
+
+
+class SqlHouseholds:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def get(self, household_id: int) -> Household | None:
+        row = await self._s.get(HouseholdRow, household_id)
+        return household_from_row(row) if row else None
+
+    async def by_code(self, commune_id: int, code: str) -> Household | None:
+        row = await self._s.scalar(
+            select(HouseholdRow).where(
+                HouseholdRow.commune_id == commune_id, HouseholdRow.code == code
+            )
+        )
+        return household_from_row(row) if row else None
+
+    async def in_village(self, village_id: int) -> list[Household]:
+        rows = await self._s.scalars(
+            select(HouseholdRow).where(HouseholdRow.village_id == village_id).order_by(
+                HouseholdRow.code
+            )
+        )
+        return [household_from_row(r) for r in rows]
+
+    async def add(self, household: Household) -> Household:
+        row = HouseholdRow(created_at=_now())
+        _fill_household(row, household)
+        self._s.add(row)
+        await self._s.flush()
+        return household_from_row(row)
+
+    async def update(self, household: Household) -> None:
+        row = await self._s.get(HouseholdRow, household.id)
+        if row is None:
+            raise LookupError(household.id)
+        _fill_household(row, household)
+        await self._s.flush()
+
+    async def count_in_commune(self, commune_id: int) -> int:
+        count = await self._s.scalar(
+            select(func.count()).select_from(HouseholdRow).where(
+                HouseholdRow.commune_id == commune_id
+            )
+        )
+        return int(count or 0)
+
+
+def resident_from_row(row: ResidentRow) -> Resident:
+    return Resident(
+        id=row.id,
+        household_id=row.household_id,
+        commune_id=row.commune_id,
+        village_id=row.village_id,
+        full_name=row.full_name,
+        date_of_birth=row.date_of_birth,
+        gender=Gender(row.gender) if row.gender else None,
+        citizen_id=row.citizen_id,
+        legacy_id=row.legacy_id,
+        has_smartphone=row.has_smartphone,
+        phone=row.phone,
+        status=Status(row.status),
+        reject_reason=row.reject_reason,
+        registered_by=row.registered_by,
+        registered_at=_utc(row.registered_at),
+        approved_by=row.approved_by,
+        approved_at=_utc(row.approved_at),
+        consent=row.consent,
+    )
+
+
+class SqlResidents:
+    def __init__(self, session: AsyncSession, fold: Folder) -> None:
+        self._s = session
+        self._fold = fold
+
+    async def get(self, resident_id: int) -> Resident | None:
+        row = await self._s.get(ResidentRow, resident_id)
+        return resident_from_row(row) if row else None
+
+    async def by_citizen_id(self, citizen_id: str) -> Resident | None:
+        row = await self._s.scalar(select(ResidentRow).where(ResidentRow.citizen_id == citizen_id))
+        return resident_from_row(row) if row else None
+
+    async def same_person(self, commune_id: int, name_key: str, born: date) -> list[Resident]:
+        rows = await self._s.scalars(
+            select(ResidentRow).where(
+                ResidentRow.commune_id == commune_id,
+                ResidentRow.name_key == name_key,
+                ResidentRow.date_of_birth == born,
+            )
+        )
+        return [resident_from_row(r) for r in rows]
+
+    async def in_household(self, household_id: int) -> list[Resident]:
+        rows = await self._s.scalars(
+            select(ResidentRow).where(ResidentRow.household_id == household_id).order_by(
+                ResidentRow.id
+            )
+        )
+        return [resident_from_row(r) for r in rows]
+
+    async def in_units(self, unit_ids: Sequence[int]) -> list[Resident]:
+        ids = list(unit_ids)
+        rows = await self._s.scalars(
+            select(ResidentRow)
+            .where(or_(ResidentRow.commune_id.in_(ids), ResidentRow.village_id.in_(ids)))
+            .order_by(ResidentRow.id)
+        )
+        return [resident_from_row(r) for r in rows]
+
+    def _fill(self, row: ResidentRow, r: Resident) -> None:
+        row.household_id = r.household_id
+        row.commune_id = r.commune_id
+        row.village_id = r.village_id
+        row.full_name = r.full_name
+        row.name_key = self._fold(r.full_name)
+        row.date_of_birth = r.date_of_birth
+        row.gender = r.gender.value if r.gender else None
+        row.citizen_id = r.citizen_id
+        row.legacy_id = r.legacy_id
+        row.has_smartphone = r.has_smartphone
+        row.phone = r.phone
+        row.status = r.status.value
+        row.reject_reason = r.reject_reason
+        row.consent = r.consent
+        row.registered_by = r.registered_by
+        row.registered_at = r.registered_at or _now()
+        row.approved_by = r.approved_by
+        row.approved_at = r.approved_at
+
+    async def add(self, resident: Resident) -> Resident:
+        row = ResidentRow()
+        self._fill(row, resident)
+        self._s.add(row)
+        await self._s.flush()
+        return resident_from_row(row)
+
+    async def update(self, resident: Resident) -> None:
+        row = await self._s.get(ResidentRow, resident.id)
+        if row is None:
+            raise LookupError(resident.id)
+        self._fill(row, resident)
+        await self._s.flush()
+
+
+def official_from_row(row: OfficialRow) -> Official:
+    return Official(
+        id=row.id,
+        name=row.name,
+        role=Role(row.role),
+        unit_id=row.unit_id,
+        login=row.login,
+        password_hash=row.password_hash,
+        active=row.active,
+    )
+
+
+class SqlOfficials:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def get(self, official_id: int) -> Official | None:
+        row = await self._s.get(OfficialRow, official_id)
+        return official_from_row(row) if row else None
+
+    async def by_login(self, login: str) -> Official | None:
+        row = await self._s.scalar(select(OfficialRow).where(OfficialRow.login == login))
+        return official_from_row(row) if row else None
+
+    async def add(self, official: Official) -> Official:
+        row = OfficialRow(created_at=_now())
+        self._fill(row, official)
+        self._s.add(row)
+        await self._s.flush()
+        return official_from_row(row)
+
+    async def update(self, official: Official) -> None:
+        row = await self._s.get(OfficialRow, official.id)
+        if row is None:
+            raise LookupError(official.id)
+        self._fill(row, official)
+        await self._s.flush()
+
+    @staticmethod
+    def _fill(row: OfficialRow, o: Official) -> None:
+        row.name = o.name
+        row.role = o.role.value
+        row.unit_id = o.unit_id
+        row.login = o.login
+        row.password_hash = o.password_hash
+        row.active = o.active
+
+
+class SqlAudit:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def append(self, entry: AuditEntry) -> None:
+        self._s.add(
+            AuditRow(
+                at=entry.at,
+                actor_id=entry.actor.official_id,
+                actor_label=entry.actor.label,
+                action=entry.action,
+                entity=entry.entity,
+                entity_id=entry.entity_id,
+                unit_id=entry.unit_id,
+                before=entry.before,
+                after=entry.after,
+            )
+        )
+        await self._s.flush()
+
+    async def for_entity(self, entity: str, entity_id: int) -> list[AuditEntry]:
+        rows = await self._s.scalars(
+            select(AuditRow)
+            .where(AuditRow.entity == entity, AuditRow.entity_id == entity_id)
+            .order_by(AuditRow.id)
+        )
+        return [
+            AuditEntry(
+                at=_utc(r.at) or r.at,
+                actor=Actor(label=r.actor_label, official_id=r.actor_id),
+                action=r.action,
+                entity=r.entity,
+                entity_id=r.entity_id,
+                unit_id=r.unit_id,
+                before=r.before,
+                after=r.after,
+            )
+            for r in rows
+        ]
+
+
+

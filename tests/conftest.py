@@ -1,0 +1,102 @@
+"""Databases for tests: SQLite always, PostgreSQL too when PHOCAP_TEST_DATABASE_URL is set.
+
+Migrations run once per session into a template; each test gets a copy (SQLite) or emptied
+tables (PostgreSQL), so every test starts from the real schema without paying for it again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from core.model import Actor
+from storage import migrate
+from storage.db import make_engine, make_sessionmaker
+from storage.models import Base
+from storage.uow import SqlUnitOfWorkFactory
+
+PG_URL = os.environ.get("PHOCAP_TEST_DATABASE_URL", "")
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+SYSTEM = Actor(label="test")
+
+
+def _migrate(url: str) -> None:
+    async def go() -> None:
+        engine = make_engine(url)
+        try:
+            if engine.dialect.name == "postgresql":
+                async with engine.begin() as conn:
+                    await conn.execute(text("DROP SCHEMA public CASCADE"))
+                    await conn.execute(text("CREATE SCHEMA public"))
+            await migrate.upgrade(engine)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(go())
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    _migrate(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_ready() -> str:
+    if not PG_URL:
+        pytest.fail("PHOCAP_TEST_DATABASE_URL is not set")
+    _migrate(PG_URL)
+    return PG_URL
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty database URL of each backend under test."""
+    if request.param == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        target = tmp_path / "phocap.db"
+        shutil.copy(template, target)
+        yield f"sqlite+aiosqlite:///{target}"
+    else:
+        url: str = request.getfixturevalue("postgres_ready")
+        _truncate(url)
+        yield url
+
+
+def _truncate(url: str) -> None:
+    async def go() -> None:
+        engine = make_engine(url)
+        names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+        try:
+            async with engine.begin() as conn:
+                await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        finally:
+            await engine.dispose()
+
+    asyncio.run(go())
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    eng = make_engine(database_url)
+    yield eng
+    await eng.dispose()
+
+
+@pytest.fixture
+def uow(engine: AsyncEngine) -> SqlUnitOfWorkFactory:
+    return SqlUnitOfWorkFactory(make_sessionmaker(engine))
+
+
+@pytest.fixture
+def now() -> datetime:
+    return datetime(2023, 9, 12, 2, 30, tzinfo=UTC)
