@@ -29,7 +29,7 @@ from core.services.officials import add_official
 from core.services.units import find_unit, import_units
 from storage import migrate
 
-CLI = Actor(label="cli")
+CLI = Actor(label="cli", system=True)
 ADMIN_LOGIN = "admin"
 
 Command = Callable[[Runtime, argparse.Namespace], Awaitable[int]]

@@ -7,11 +7,15 @@ import logging
 from aiohttp import web
 from sqlalchemy import text
 
+from bot.appkeys import DISPATCHER, RUNTIME
 from bot.runtime import Runtime
+from bot.webchat import setup_webchat
+from handlers.engine import Dispatcher
+from handlers.setup import build_dispatcher
 
 log = logging.getLogger(__name__)
 
-RUNTIME = web.AppKey("runtime", Runtime)
+__all__ = ["DISPATCHER", "RUNTIME", "make_app"]
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -26,8 +30,16 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok", "database": True})
 
 
-def make_app(runtime: Runtime) -> web.Application:
+def make_dispatcher(runtime: Runtime) -> Dispatcher:
+    return build_dispatcher(
+        runtime.uow, runtime.catalogue, runtime.settings.dataset, runtime.settings.tz
+    )
+
+
+def make_app(runtime: Runtime, dispatcher: Dispatcher | None = None) -> web.Application:
     app = web.Application(client_max_size=2 * 1024 * 1024)
     app[RUNTIME] = runtime
+    app[DISPATCHER] = dispatcher or make_dispatcher(runtime)
     app.router.add_get("/healthz", healthz)
+    setup_webchat(app)
     return app

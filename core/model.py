@@ -118,6 +118,7 @@ class Actor:
     official_id: int | None = None
     role: Role | None = None
     unit_id: int | None = None
+    system: bool = False  # the CLI, an import, the scheduler: not bound to one unit
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,3 +131,61 @@ class AuditEntry:
     unit_id: int | None = None
     before: dict[str, object] | None = None
     after: dict[str, object] | None = None
+
+
+@dataclass(slots=True)
+class ChatState:
+    """A chat's link and dialog position; handlers change it, the dispatcher saves it."""
+
+    id: int
+    channel: str
+    chat_id: str
+    official_id: int | None = None
+    locale: str | None = None
+    dialog: str | None = None
+    step: str | None = None
+    data: dict[str, object] = field(default_factory=dict)
+    dialog_updated_at: datetime | None = None
+    link_failures: int = 0
+    link_blocked_until: datetime | None = None
+    last_seen_at: datetime | None = None
+
+
+class PledgeKind(enum.StrEnum):
+    PHONES = "phones"
+    MONEY = "money"
+    OFFER = "offer"  # a shop's discount, instalments or other offer
+
+
+class PledgeStatus(enum.StrEnum):
+    PLEDGED = "pledged"
+    PARTLY_RECEIVED = "partly_received"
+    RECEIVED = "received"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True, slots=True)
+class Pledge:
+    id: int
+    code: str
+    kind: PledgeKind
+    status: PledgeStatus
+    created_at: datetime
+    quantity: int | None = None
+    condition: str | None = None  # new | used
+    model: str | None = None
+    amount: int | None = None
+    offer: str | None = None
+    commune_id: int | None = None  # None: anywhere in the programme
+    donor_name: str | None = None  # None: anonymous
+    contact: str | None = None
+    channel: str | None = None
+    chat_ref: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Invite:
+    id: int
+    official_id: int
+    expires_at: datetime
+    used_at: datetime | None = None

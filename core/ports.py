@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from contextlib import AbstractAsyncContextManager
+from datetime import date, datetime
 from types import TracebackType
 from typing import Protocol, Self
 
-from core.model import AuditEntry, Household, Official, Resident, Unit
+from core.importing import ResidentExport
+from core.model import (
+    AuditEntry,
+    ChatState,
+    Household,
+    Invite,
+    Official,
+    Pledge,
+    Resident,
+    Unit,
+)
 
 
 class UnitRepository(Protocol):
@@ -47,6 +58,10 @@ class ResidentRepository(Protocol):
         ...
     async def add(self, resident: Resident) -> Resident: ...
     async def update(self, resident: Resident) -> None: ...
+    async def export_rows(self, unit_ids: Sequence[int] | None) -> list[ResidentExport]:
+        """Residents with their units and household, in id order, in one query; all when
+        unit_ids is None, else those whose commune or village is one of them."""
+        ...
 
 
 class OfficialRepository(Protocol):
@@ -61,6 +76,31 @@ class AuditRepository(Protocol):
     async def for_entity(self, entity: str, entity_id: int) -> list[AuditEntry]: ...
 
 
+class ChatRepository(Protocol):
+    async def get_or_create(self, channel: str, chat_id: str, now: datetime) -> ChatState:
+        """The chat's state, locked for this transaction; created on first contact."""
+        ...
+    async def save(self, chat: ChatState) -> None: ...
+    async def first_time(self, channel: str, update_id: str, now: datetime) -> bool:
+        """Record an update id; False when it was already recorded (a replay)."""
+        ...
+    async def linked_to(self, official_id: int) -> list[ChatState]: ...
+
+
+class InviteRepository(Protocol):
+    async def add(self, code_hash: str, official_id: int, now: datetime, expires_at: datetime) -> Invite: ...
+    async def by_hash(self, code_hash: str) -> Invite | None: ...
+    async def mark_used(self, invite_id: int, chat_ref: int, now: datetime) -> bool:
+        """Use the invite; False when somebody used it first."""
+        ...
+
+
+class PledgeRepository(Protocol):
+    async def add(self, pledge: Pledge) -> Pledge: ...
+    async def by_code(self, code: str) -> Pledge | None: ...
+    async def all(self, commune_ids: Sequence[int] | None = None) -> list[Pledge]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: leaving the block without commit() rolls everything back."""
 
@@ -69,6 +109,9 @@ class UnitOfWork(Protocol):
     residents: ResidentRepository
     officials: OfficialRepository
     audit: AuditRepository
+    chats: ChatRepository
+    invites: InviteRepository
+    pledges: PledgeRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(
@@ -79,6 +122,9 @@ class UnitOfWork(Protocol):
     ) -> None: ...
     async def commit(self) -> None: ...
     async def rollback(self) -> None: ...
+    def savepoint(self) -> AbstractAsyncContextManager[object]:
+        """A nested transaction: an error inside undoes only what was done inside."""
+        ...
 
 
 class UnitOfWorkFactory(Protocol):

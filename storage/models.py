@@ -143,3 +143,73 @@ class AuditRow(Base):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     before: Mapped[dict[str, object] | None] = mapped_column(JSON)
     after: Mapped[dict[str, object] | None] = mapped_column(JSON)
+
+
+class ChatRow(Base):
+    """One conversation on one channel: who it is linked to and where its dialog stands."""
+
+    __tablename__ = "chats"
+    __table_args__ = (UniqueConstraint("channel", "chat_id", name="uq_chats_channel_chat"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(100))
+    official_id: Mapped[int | None] = mapped_column(ForeignKey("officials.id"), index=True)
+    locale: Mapped[str | None] = mapped_column(String(8))
+    dialog: Mapped[str | None] = mapped_column(String(40))
+    step: Mapped[str | None] = mapped_column(String(40))
+    data: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    dialog_updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    link_failures: Mapped[int] = mapped_column(Integer, default=0)
+    link_blocked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ProcessedUpdateRow(Base):
+    """Update ids already handled: a replayed update finds its id here and changes nothing."""
+
+    __tablename__ = "processed_updates"
+    __table_args__ = (
+        UniqueConstraint("channel", "update_id", name="uq_processed_updates_channel_update"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    update_id: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class InviteRow(Base):
+    """A one-time code that links a chat to an official; only its hash is kept."""
+
+    __tablename__ = "invites"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    official_id: Mapped[int] = mapped_column(ForeignKey("officials.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    used_by_chat: Mapped[int | None] = mapped_column(ForeignKey("chats.id"))
+
+
+class PledgeRow(Base):
+    __tablename__ = "pledges"
+    __table_args__ = (Index("ix_pledges_commune_status", "commune_id", "status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))  # phones | money | offer
+    quantity: Mapped[int | None] = mapped_column(Integer)
+    condition: Mapped[str | None] = mapped_column(String(8))  # new | used
+    model: Mapped[str | None] = mapped_column(String(200))
+    amount: Mapped[int | None] = mapped_column(BigInteger)  # whole dong
+    offer: Mapped[str | None] = mapped_column(Text)
+    commune_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    donor_name: Mapped[str | None] = mapped_column(String(200))
+    contact: Mapped[str | None] = mapped_column(String(16))
+    channel: Mapped[str | None] = mapped_column(String(16))
+    chat_ref: Mapped[int | None] = mapped_column(ForeignKey("chats.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

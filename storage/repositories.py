@@ -7,7 +7,9 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
+from core.importing import ResidentExport
 from core.model import (
     Actor,
     AuditEntry,
@@ -306,6 +308,37 @@ class SqlResidents:
             raise LookupError(resident.id)
         self._fill(row, resident)
         await self._s.flush()
+
+    async def export_rows(self, unit_ids: Sequence[int] | None) -> list[ResidentExport]:
+        commune, village = aliased(UnitRow), aliased(UnitRow)
+        query = (
+            select(ResidentRow, HouseholdRow, commune.name, commune.code, village.name,
+                   village.code)
+            .join(HouseholdRow, HouseholdRow.id == ResidentRow.household_id)
+            .join(commune, commune.id == ResidentRow.commune_id)
+            .join(village, village.id == ResidentRow.village_id)
+            .order_by(ResidentRow.id)
+        )
+        if unit_ids is not None:
+            ids = list(unit_ids)
+            query = query.where(
+                or_(ResidentRow.commune_id.in_(ids), ResidentRow.village_id.in_(ids))
+            )
+        return [_export_from_row(*row) for row in (await self._s.execute(query)).all()]
+
+
+def _export_from_row(
+    r: ResidentRow, h: HouseholdRow, commune: str, commune_code: str, village: str,
+    village_code: str,
+) -> ResidentExport:
+    return ResidentExport(
+        id=r.id, commune=commune, commune_code=commune_code, village=village,
+        village_code=village_code, household=h.code, household_head=h.head_name,
+        full_name=r.full_name, date_of_birth=r.date_of_birth, gender=r.gender,
+        citizen_id=r.citizen_id, legacy_id=r.legacy_id, poverty=h.poverty, policy=h.policy,
+        has_smartphone=r.has_smartphone, phone=r.phone, status=r.status,
+        approved_at=_utc(r.approved_at),
+    )
 
 
 def official_from_row(row: OfficialRow) -> Official:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction, async_sessionmaker
 
 from core.names import name_key
+from storage.chat_repositories import SqlChats, SqlInvites, SqlPledges
 from storage.repositories import SqlAudit, SqlHouseholds, SqlOfficials, SqlResidents, SqlUnits
 
 
@@ -31,6 +32,9 @@ class SqlUnitOfWork:
         self.residents = SqlResidents(s, name_key)
         self.officials = SqlOfficials(s)
         self.audit = SqlAudit(s)
+        self.chats = SqlChats(s)
+        self.invites = SqlInvites(s)
+        self.pledges = SqlPledges(s)
         return self
 
     async def __aexit__(
@@ -50,6 +54,9 @@ class SqlUnitOfWork:
 
     async def rollback(self) -> None:
         await self.session.rollback()
+
+    def savepoint(self) -> AsyncSessionTransaction:
+        return self.session.begin_nested()
 
 
 class SqlUnitOfWorkFactory:

@@ -25,7 +25,7 @@ from storage.uow import SqlUnitOfWorkFactory
 
 PG_URL = os.environ.get("PHOCAP_TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
-SYSTEM = Actor(label="test")
+SYSTEM = Actor(label="test", system=True)
 
 
 def _migrate(url: str) -> None:

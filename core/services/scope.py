@@ -20,8 +20,10 @@ async def ancestors(uow: UnitOfWork, unit: Unit) -> list[Unit]:
 
 async def within(uow: UnitOfWork, actor: Actor, unit_id: int) -> bool:
     """True when unit_id is the actor's unit or lies below it; system actors see everything."""
+    if actor.system:
+        return True
     if actor.unit_id is None:
-        return actor.official_id is None
+        return False
     unit = await uow.units.get(unit_id)
     if unit is None:
         return False

@@ -1,0 +1,31 @@
+"""Short codes people type from paper or a screen: no 0/O, 1/I/L, 5/S or 8/B to confuse."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+
+ALPHABET = "ACDEFGHJKMNPQRTUVWXY234679"
+_STRIP = re.compile(r"[\s\-_.]")
+
+
+def new_code(length: int = 8, group: int = 4) -> str:
+    """A random code shown in groups, e.g. 'K7QF-M2XP'."""
+    raw = "".join(secrets.choice(ALPHABET) for _ in range(length))
+    return "-".join(raw[i : i + group] for i in range(0, length, group))
+
+
+def clean_code(typed: str) -> str:
+    """What the person typed, without spaces or dashes, in capitals."""
+    return _STRIP.sub("", typed).upper()
+
+
+def looks_like_code(typed: str, length: int = 8) -> bool:
+    cleaned = clean_code(typed)
+    return len(cleaned) == length and all(c in ALPHABET for c in cleaned)
+
+
+def code_hash(typed: str) -> str:
+    """Codes are stored only as hashes: a copy of the database cannot be used to link a chat."""
+    return hashlib.sha256(clean_code(typed).encode("ascii", "ignore")).hexdigest()

@@ -1,0 +1,52 @@
+"""The contract between channels and conversations: what came in, what goes out."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+
+class Channel(enum.StrEnum):
+    WEB = "web"
+    TELEGRAM = "telegram"
+    ZALO = "zalo"  # Zalo Bot Platform
+    ZALO_OA = "zalo_oa"  # Zalo Official Account
+
+
+class Kind(enum.StrEnum):
+    TEXT = "text"  # typed text (or a command such as /start)
+    CHOICE = "choice"  # a button pressed: Inbound.choice holds its value
+    UNSUPPORTED = "unsupported"  # a sticker, photo, voice note, file ...
+    GROUP = "group"  # anything said in a group chat: we only talk one to one
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    channel: Channel
+    chat_id: str
+    text: str | None = None
+    choice: str | None = None  # callback data of a pressed button
+    update_id: str | None = None  # the channel's id of this update, for replay protection
+    user_id: str | None = None
+    display_name: str | None = None
+    locale: str | None = None  # the language the client reports, if any
+    kind: Kind = Kind.TEXT
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """One answer offered as a button; typed, its label or its number is accepted too."""
+
+    value: str  # ASCII, under 64 bytes: Telegram's callback data limit
+    key: str = ""  # catalogue key of the label ...
+    label: str = ""  # ... or a literal label (a village's or a household's name)
+    params: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    key: str  # catalogue key, never a sentence
+    params: Mapping[str, object] = field(default_factory=dict)
+    options: tuple[Option, ...] = ()
+    qr: str | None = None  # a payload to show as a QR code (handover confirmation)

@@ -1,0 +1,80 @@
+"""Linking a chat to an official with a one-time invite code."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from core.codes import code_hash, new_code
+from core.errors import RuleError
+from core.model import Actor, ChatState, Official, Role
+from core.ports import UnitOfWork
+from core.services.audit import record
+from core.services.officials import add_official
+
+INVITE_LIFETIME = timedelta(days=7)
+MAX_FAILURES = 5
+BLOCK_FOR = timedelta(hours=1)
+
+
+async def create_invite(
+    uow: UnitOfWork, actor: Actor, role: Role, unit_id: int, name: str, now: datetime,
+    lifetime: timedelta = INVITE_LIFETIME,
+) -> tuple[Official, str]:
+    """A new official (no web login yet) and the code that links their chat."""
+    official = await add_official(uow, actor, name, role, unit_id, now)
+    return official, await reissue_invite(uow, actor, official, now, lifetime)
+
+
+async def reissue_invite(
+    uow: UnitOfWork, actor: Actor, official: Official, now: datetime,
+    lifetime: timedelta = INVITE_LIFETIME,
+) -> str:
+    """Another code for an existing official (a second phone, another channel)."""
+    code = new_code()
+    await uow.invites.add(code_hash(code), official.id, now, now + lifetime)
+    await record(uow, actor, now, "invite", "official", official.id, official.unit_id)
+    return code
+
+
+async def redeem(uow: UnitOfWork, chat: ChatState, typed: str, now: datetime) -> Official:
+    """Link the chat to the invite's official, or say why not; too many misses block a while."""
+    if chat.link_blocked_until and chat.link_blocked_until > now:
+        raise RuleError("link-blocked", minutes=_minutes_left(chat.link_blocked_until, now))
+    invite = await uow.invites.by_hash(code_hash(typed))
+    if invite is None or invite.used_at is not None or invite.expires_at <= now:
+        _count_failure(chat, now)
+        key = "link-code-wrong" if invite is None else (
+            "link-code-used" if invite.used_at else "link-code-expired")
+        raise RuleError(key, tries_left=max(MAX_FAILURES - chat.link_failures, 0))
+    official = await uow.officials.get(invite.official_id)
+    if official is None or not official.active or not await uow.invites.mark_used(
+        invite.id, chat.id, now
+    ):
+        _count_failure(chat, now)
+        raise RuleError("link-code-used", tries_left=max(MAX_FAILURES - chat.link_failures, 0))
+    chat.official_id = official.id
+    chat.link_failures = 0
+    chat.link_blocked_until = None
+    actor = Actor(label=f"chat:{chat.channel}", official_id=official.id, role=official.role,
+                  unit_id=official.unit_id)
+    await record(uow, actor, now, "link", "chat", chat.id, official.unit_id)
+    return official
+
+
+def _count_failure(chat: ChatState, now: datetime) -> None:
+    chat.link_failures += 1
+    if chat.link_failures >= MAX_FAILURES:
+        chat.link_blocked_until = now + BLOCK_FOR
+        chat.link_failures = 0
+
+
+def _minutes_left(until: datetime, now: datetime) -> int:
+    return max(1, int((until - now).total_seconds() // 60) + 1)
+
+
+async def unlink(uow: UnitOfWork, actor: Actor, chat: ChatState, now: datetime) -> None:
+    """Forget the chat's official: the chat is treated as the public again."""
+    if chat.official_id is None:
+        return
+    chat.official_id = None
+    await record(uow, actor, now, "unlink", "chat", chat.id, actor.unit_id)

@@ -1,0 +1,99 @@
+"""Dialogs as data: a sequence of steps, each a prompt, its options and a parser.
+
+The engine (handlers/engine.py) walks the steps, keeps the answers in the chat's state,
+offers a summary with confirm / edit / cancel, and calls the dialog's finish().
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Protocol
+
+from core.messages import Reply
+from core.model import Actor, ChatState, Official, Role
+from core.ports import UnitOfWork
+
+Value = str | int | bool | None | dict[str, object] | list[object]
+
+
+@dataclass
+class Turn:
+    """Everything a step may use while handling one message."""
+
+    uow: UnitOfWork
+    chat: ChatState
+    official: Official | None
+    actor: Actor
+    now: datetime
+    today: date
+    dataset: str
+    locale: str
+
+    @property
+    def data(self) -> dict[str, object]:
+        return self.chat.data
+
+    @property
+    def role(self) -> Role | None:
+        return self.official.role if self.official else None
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    text: str  # what was typed, stripped; "" when a button was pressed
+    choice: str | None = None  # the chosen option's value (pressed, or typed as label/number)
+
+
+def always(_turn: Turn) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    ask: Callable[[Turn], Awaitable[Reply]]
+    parse: Callable[[Turn, Answer], Awaitable[Value]]
+    label_key: str | None = None  # the field's name in "which answer to change?"; None: not editable
+    when: Callable[[Turn], bool] = always
+
+
+@dataclass(frozen=True)
+class Finish:
+    """What a confirmed dialog says, and optionally the dialog that follows it."""
+
+    replies: list[Reply]
+    then: tuple[str, dict[str, object]] | None = None
+
+
+class Dialog(Protocol):
+    name: str  # also the command that starts it: /register, /pledge
+    roles: frozenset[Role] | None  # who may use it; None: anyone, linked or not
+    steps: tuple[Step, ...]
+
+    async def summary(self, turn: Turn) -> Reply:
+        """The collected answers, for the person to check before confirming."""
+        ...
+
+    async def finish(self, turn: Turn) -> Finish:
+        """Save what the dialog collected (may raise RuleError: the summary is shown again)."""
+        ...
+
+
+@dataclass(frozen=True)
+class SimpleDialog:
+    """A dialog assembled from functions, for the common case."""
+
+    name: str
+    steps: tuple[Step, ...]
+    summarise: Callable[[Turn], Awaitable[Reply]]
+    complete: Callable[[Turn], Awaitable[Finish]]
+    roles: frozenset[Role] | None = None
+    extra: dict[str, object] = field(default_factory=dict)
+
+    async def summary(self, turn: Turn) -> Reply:
+        return await self.summarise(turn)
+
+    async def finish(self, turn: Turn) -> Finish:
+        return await self.complete(turn)

@@ -1,0 +1,156 @@
+"""Repositories for conversations: chat state, replay markers, invites, pledges."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.model import ChatState, Invite, Pledge, PledgeKind, PledgeStatus
+from storage.models import ChatRow, InviteRow, PledgeRow, ProcessedUpdateRow
+from storage.repositories import _utc
+
+
+def _insert(session: AsyncSession):  # type: ignore[no-untyped-def]
+    """INSERT ... ON CONFLICT DO NOTHING in the dialect at hand."""
+    return postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+
+
+def chat_from_row(row: ChatRow) -> ChatState:
+    return ChatState(
+        id=row.id,
+        channel=row.channel,
+        chat_id=row.chat_id,
+        official_id=row.official_id,
+        locale=row.locale,
+        dialog=row.dialog,
+        step=row.step,
+        data=dict(row.data or {}),
+        dialog_updated_at=_utc(row.dialog_updated_at),
+        link_failures=row.link_failures,
+        link_blocked_until=_utc(row.link_blocked_until),
+        last_seen_at=_utc(row.last_seen_at),
+    )
+
+
+class SqlChats:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def get_or_create(self, channel: str, chat_id: str, now: datetime) -> ChatState:
+        insert = _insert(self._s)
+        await self._s.execute(
+            insert(ChatRow)
+            .values(channel=channel, chat_id=chat_id, data={}, link_failures=0,
+                    created_at=now, last_seen_at=now)
+            .on_conflict_do_nothing(index_elements=["channel", "chat_id"])
+        )
+        # FOR UPDATE keeps two processes from advancing the same dialog at once (PostgreSQL);
+        # SQLite already holds the write lock from BEGIN IMMEDIATE.
+        row = await self._s.scalar(
+            select(ChatRow)
+            .where(ChatRow.channel == channel, ChatRow.chat_id == chat_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        assert row is not None
+        return chat_from_row(row)
+
+    async def save(self, chat: ChatState) -> None:
+        await self._s.execute(
+            update(ChatRow)
+            .where(ChatRow.id == chat.id)
+            .values(
+                official_id=chat.official_id, locale=chat.locale, dialog=chat.dialog,
+                step=chat.step, data=chat.data, dialog_updated_at=chat.dialog_updated_at,
+                link_failures=chat.link_failures, link_blocked_until=chat.link_blocked_until,
+                last_seen_at=chat.last_seen_at,
+            )
+        )
+
+    async def first_time(self, channel: str, update_id: str, now: datetime) -> bool:
+        insert = _insert(self._s)
+        result = await self._s.execute(
+            insert(ProcessedUpdateRow)
+            .values(channel=channel, update_id=update_id, at=now)
+            .on_conflict_do_nothing(index_elements=["channel", "update_id"])
+        )
+        return bool(result.rowcount)
+
+    async def linked_to(self, official_id: int) -> list[ChatState]:
+        rows = await self._s.scalars(
+            select(ChatRow).where(ChatRow.official_id == official_id).order_by(
+                ChatRow.last_seen_at.desc()
+            )
+        )
+        return [chat_from_row(r) for r in rows]
+
+
+class SqlInvites:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def add(
+        self, code_hash: str, official_id: int, now: datetime, expires_at: datetime
+    ) -> Invite:
+        row = InviteRow(code_hash=code_hash, official_id=official_id, created_at=now,
+                        expires_at=expires_at)
+        self._s.add(row)
+        await self._s.flush()
+        return Invite(id=row.id, official_id=official_id, expires_at=expires_at)
+
+    async def by_hash(self, code_hash: str) -> Invite | None:
+        row = await self._s.scalar(select(InviteRow).where(InviteRow.code_hash == code_hash))
+        if row is None:
+            return None
+        return Invite(id=row.id, official_id=row.official_id,
+                      expires_at=_utc(row.expires_at) or row.expires_at,
+                      used_at=_utc(row.used_at))
+
+    async def mark_used(self, invite_id: int, chat_ref: int, now: datetime) -> bool:
+        result = await self._s.execute(
+            update(InviteRow)
+            .where(InviteRow.id == invite_id, InviteRow.used_at.is_(None))
+            .values(used_at=now, used_by_chat=chat_ref)
+        )
+        return bool(result.rowcount)
+
+
+def pledge_from_row(row: PledgeRow) -> Pledge:
+    return Pledge(
+        id=row.id, code=row.code, kind=PledgeKind(row.kind), status=PledgeStatus(row.status),
+        created_at=_utc(row.created_at) or row.created_at, quantity=row.quantity,
+        condition=row.condition, model=row.model, amount=row.amount, offer=row.offer,
+        commune_id=row.commune_id, donor_name=row.donor_name, contact=row.contact,
+        channel=row.channel, chat_ref=row.chat_ref,
+    )
+
+
+class SqlPledges:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def add(self, pledge: Pledge) -> Pledge:
+        row = PledgeRow(
+            code=pledge.code, kind=pledge.kind.value, status=pledge.status.value,
+            created_at=pledge.created_at, quantity=pledge.quantity, condition=pledge.condition,
+            model=pledge.model, amount=pledge.amount, offer=pledge.offer,
+            commune_id=pledge.commune_id, donor_name=pledge.donor_name, contact=pledge.contact,
+            channel=pledge.channel, chat_ref=pledge.chat_ref,
+        )
+        self._s.add(row)
+        await self._s.flush()
+        return pledge_from_row(row)
+
+    async def by_code(self, code: str) -> Pledge | None:
+        row = await self._s.scalar(select(PledgeRow).where(PledgeRow.code == code))
+        return pledge_from_row(row) if row else None
+
+    async def all(self, commune_ids: Sequence[int] | None = None) -> list[Pledge]:
+        query = select(PledgeRow).order_by(PledgeRow.id)
+        if commune_ids is not None:
+            query = query.where(PledgeRow.commune_id.in_(list(commune_ids)))
+        return [pledge_from_row(r) for r in await self._s.scalars(query)]

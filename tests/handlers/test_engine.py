@@ -1,0 +1,254 @@
+"""The dialog engine, driven through a fake channel with a small dialog of its own."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from core.errors import RuleError
+from core.i18n import load_catalogue
+from core.messages import Channel, Inbound, Kind, Option, Reply
+from core.model import Level, Role, Unit
+from core.services.linking import create_invite
+from handlers.dialog import Answer, Finish, SimpleDialog, Step, Turn
+from handlers.engine import Dispatcher
+from storage.uow import SqlUnitOfWorkFactory
+from tests.conftest import SYSTEM
+from tests.handlers.harness import ChatUser, Clock
+
+SAVED: list[dict[str, object]] = []
+
+
+async def ask_name(turn: Turn) -> Reply:
+    return Reply("t-ask-name")
+
+
+async def parse_name(turn: Turn, answer: Answer) -> str:
+    if not answer.text or answer.text.isdigit():
+        raise RuleError("rules-name-empty")
+    return answer.text
+
+
+async def ask_colour(turn: Turn) -> Reply:
+    return Reply("t-ask-colour", options=(Option(value="red", label="Red"),
+                                          Option(value="blue", label="Blue")))
+
+
+async def parse_colour(turn: Turn, answer: Answer) -> str:
+    if answer.choice is None:
+        raise RuleError("dialog-choose-option")
+    return answer.choice
+
+
+async def ask_shade(turn: Turn) -> Reply:
+    return Reply("t-ask-shade")
+
+
+async def parse_shade(turn: Turn, answer: Answer) -> str:
+    return answer.text
+
+
+async def summary(turn: Turn) -> Reply:
+    return Reply("t-summary", dict(turn.data))
+
+
+async def finish(turn: Turn) -> Finish:
+    if turn.data["name"] == "Refused":
+        raise RuleError("registry-reject-needs-reason")
+    SAVED.append(dict(turn.data))
+    return Finish([Reply("t-saved")])
+
+
+DEMO = SimpleDialog(
+    name="demo",
+    steps=(
+        Step("name", ask_name, parse_name, label_key="menu-help"),
+        Step("colour", ask_colour, parse_colour, label_key="menu-lang"),
+        Step("shade", ask_shade, parse_shade, label_key="menu-list",
+             when=lambda t: t.data.get("colour") == "blue"),
+    ),
+    summarise=summary,
+    complete=finish,
+)
+HEADS_ONLY = SimpleDialog(name="heads", steps=DEMO.steps, summarise=summary, complete=finish,
+                          roles=frozenset({Role.VILLAGE_HEAD}))
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def dispatcher(uow: SqlUnitOfWorkFactory, clock: Clock) -> Dispatcher:
+    SAVED.clear()
+    return Dispatcher(uow, load_catalogue(), [DEMO, HEADS_ONLY], clock=clock)
+
+
+@pytest.fixture
+def user(dispatcher: Dispatcher) -> ChatUser:
+    return ChatUser(dispatcher)
+
+
+async def test_start_shows_welcome_and_menu(user: ChatUser) -> None:
+    assert await user.say("/start") == ["chat-start-public", "menu-public"]
+    assert user.options() == ["cmd:pledge", "cmd:help", "cmd:lang"]
+
+
+async def test_walks_steps_and_saves_after_confirm(user: ChatUser) -> None:
+    assert await user.say("/demo") == ["t-ask-name"]
+    assert await user.say("Lan") == ["t-ask-colour"]
+    assert await user.say("2") == ["t-ask-shade"]  # typed number picks "blue"
+    assert await user.say("dark") == ["t-summary"]
+    assert user.options() == ["confirm", "edit", "cancel"]
+    assert await user.press("confirm") == ["t-saved"]
+    assert SAVED == [{"name": "Lan", "colour": "blue", "shade": "dark"}]
+
+
+async def test_label_typed_in_any_case_selects_option(user: ChatUser) -> None:
+    await user.say("/demo")
+    await user.say("Lan")
+    assert await user.say("rEd") == ["t-summary"]  # 'shade' is skipped for red
+
+
+async def test_bad_answer_keeps_the_question(user: ChatUser) -> None:
+    await user.say("/demo")
+    assert await user.say("123") == ["rules-name-empty", "t-ask-name"]
+    assert await user.say("Lan") == ["t-ask-colour"]
+    assert await user.say("green") == ["dialog-choose-option", "t-ask-colour"]
+
+
+async def test_typed_confirm_word_in_vietnamese_works(user: ChatUser) -> None:
+    await user.say("/demo")
+    await user.say("Lan")
+    await user.say("red")
+    assert await user.say("x\u00e1c nh\u1eadn") == ["t-saved"]
+
+
+async def test_back_returns_to_previous_question(user: ChatUser) -> None:
+    await user.say("/demo")
+    await user.say("Lan")
+    assert await user.say("/back") == ["t-ask-name"]
+    assert await user.say("Mai") == ["t-ask-colour"]
+    await user.press("red")
+    await user.press("confirm")
+    assert SAVED[-1]["name"] == "Mai"
+
+
+async def test_edit_one_field_from_summary_then_back_to_summary(user: ChatUser) -> None:
+    await user.say("/demo")
+    await user.say("Lan")
+    await user.press("red")
+    assert await user.press("edit") == ["dialog-edit-which"]
+    assert user.options() == ["edit:name", "edit:colour", "summary"]
+    assert await user.press("edit:colour") == ["t-ask-colour"]
+    # choosing blue makes 'shade' apply: it is asked before the summary comes back
+    assert await user.press("blue") == ["t-ask-shade"]
+    assert await user.say("light") == ["t-summary"]
+    await user.press("confirm")
+    assert SAVED == [{"name": "Lan", "colour": "blue", "shade": "light"}]
+
+
+async def test_cancel_drops_the_draft(user: ChatUser) -> None:
+    await user.say("/demo")
+    await user.say("Lan")
+    assert await user.say("/cancel") == ["dialog-cancelled", "menu-public"]
+    assert await user.say("Lan") == ["chat-not-understood", "menu-public"]
+    assert SAVED == []
+
+
+async def test_finish_refusal_shows_reason_and_summary_again(user: ChatUser) -> None:
+    await user.say("/demo")
+    await user.say("Refused")
+    await user.press("red")
+    assert await user.press("confirm") == ["registry-reject-needs-reason", "t-summary"]
+
+
+async def test_replayed_update_changes_nothing_and_sends_nothing(user: ChatUser) -> None:
+    await user.say("/demo", update_id="same")
+    assert user.keys() == ["t-ask-name"]
+    assert await user.say("/demo", update_id="same") == []
+    assert await user.say("Lan") == ["t-ask-colour"]
+
+
+async def test_stale_button_is_refused_and_question_repeated(user: ChatUser) -> None:
+    await user.say("/demo")
+    await user.say("Lan")
+    await user.press("red")
+    assert await user.press("blue") == ["dialog-choose-option", "t-summary"]
+
+
+async def test_sticker_in_a_dialog_gets_hint_and_same_question(user: ChatUser) -> None:
+    await user.say("/demo")
+    assert await user.sticker() == ["chat-unsupported", "t-ask-name"]
+
+
+async def test_group_messages_get_a_private_chat_hint(dispatcher: Dispatcher) -> None:
+    outcome = await dispatcher.handle(Inbound(channel=Channel.TELEGRAM, chat_id="-100",
+                                              text="/start", kind=Kind.GROUP))
+    assert [r.key for r in outcome.replies] == ["chat-group-only"]
+
+
+async def test_idle_draft_is_offered_for_resumption(user: ChatUser, clock: Clock) -> None:
+    await user.say("/demo")
+    await user.say("Lan")
+    clock.advance(hours=2)
+    assert await user.say("blue") == ["dialog-resume-offer"]
+    assert await user.press("resume") == ["t-ask-colour"]
+    assert await user.press("blue") == ["t-ask-shade"]
+
+
+async def test_draft_older_than_a_week_is_dropped(user: ChatUser, clock: Clock) -> None:
+    await user.say("/demo")
+    clock.advance(days=8)
+    assert await user.say("Lan") == ["dialog-draft-dropped", "menu-public"]
+
+
+async def test_state_survives_a_new_dispatcher(uow: SqlUnitOfWorkFactory, clock: Clock) -> None:
+    first = ChatUser(Dispatcher(uow, load_catalogue(), [DEMO], clock=clock))
+    await first.say("/demo")
+    await first.say("Lan")
+    restarted = ChatUser(Dispatcher(uow, load_catalogue(), [DEMO], clock=clock))
+    assert await restarted.press("red") == ["t-summary"]
+
+
+async def test_lang_switches_and_is_kept(user: ChatUser) -> None:
+    await user.say("/lang en")
+    assert user.last is not None and user.last.locale == "en"
+    await user.say("/help")
+    assert user.last.locale == "en"
+    assert "I can help you" in user.texts()[0]
+
+
+async def test_role_dialog_refused_to_the_public(user: ChatUser) -> None:
+    assert await user.say("/heads") == ["chat-not-allowed", "menu-public"]
+
+
+async def _commune_village(uow: SqlUnitOfWorkFactory) -> Unit:
+    async with uow() as u:
+        p = await u.units.save(Unit(0, "2023", "06", "P", Level.PROVINCE))
+        c = await u.units.save(Unit(0, "2023", "02173", "C", Level.COMMUNE, p.id))
+        v = await u.units.save(Unit(0, "2023", "02173-01", "V", Level.VILLAGE, c.id))
+        await u.commit()
+    return v
+
+
+async def test_invite_code_links_once_and_unlocks_role(
+    uow: SqlUnitOfWorkFactory, user: ChatUser, dispatcher: Dispatcher
+) -> None:
+    village = await _commune_village(uow)
+    now = datetime(2023, 9, 12, tzinfo=UTC)
+    async with uow() as u:
+        _, code = await create_invite(u, SYSTEM, Role.VILLAGE_HEAD, village.id, "hoang van a", now)
+        await u.commit()
+    assert await user.say(f"/start {code}") == ["link-done", "menu-village_head"]
+    assert await user.say("/heads") == ["t-ask-name"]
+    other = ChatUser(dispatcher, chat_id="chat-2")
+    assert await other.say(code.lower().replace("-", " ")) == ["link-code-used"]
+
+
+async def test_wrong_codes_block_the_chat_for_a_while(user: ChatUser) -> None:
+    for _ in range(5):
+        assert await user.say("AAAA-CCCC") == ["link-code-wrong"]
+    assert await user.say("AAAA-CCCC") == ["link-blocked"]
