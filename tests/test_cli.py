@@ -1,0 +1,106 @@
+"""The 'phocap' command as a user runs it: a subprocess on a fresh SQLite file."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def phocap(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    environ = {k: v for k, v in os.environ.items() if k != "PHOCAP_LOCALE"}
+    environ |= {"PHOCAP_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/p.db",
+                "PHOCAP_CONFIG": str(tmp_path / "none.toml"), **env}
+    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=ROOT, env=environ,
+                          capture_output=True, text=True, timeout=180, check=False)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("demo")
+    result = phocap(path, "init", "--demo")
+    assert result.returncode == 0, result.stderr
+    return path
+
+
+def test_init_demo_prints_admin_login_and_loads_people(demo_db: Path) -> None:
+    again = phocap(demo_db, "init", "--demo")
+    assert again.returncode == 0
+    assert "admin" in again.stdout
+    rows = json.loads(phocap(demo_db, "export", "units", "--format", "json").stdout)
+    levels = {r["level"] for r in rows}
+    assert levels == {"province", "district", "commune", "village"}
+    communes = {r["code"] for r in rows if r["level"] == "commune"}
+    assert communes == {"01837", "02017", "01912", "02071", "02122", "01951", "02173", "01870"}
+
+
+def test_run_answers_healthz_on_the_demo_database(demo_db: Path) -> None:
+    port = free_port()
+    env = {**os.environ, "PHOCAP_DATABASE_URL": f"sqlite+aiosqlite:///{demo_db}/p.db",
+           "PHOCAP_PORT": str(port), "PHOCAP_CONFIG": str(demo_db / "none.toml")}
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        body = None
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                    body = json.loads(r.read())
+                    break
+            except OSError:
+                time.sleep(0.2)
+        assert body == {"status": "ok", "database": True}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_run_on_an_uninitialised_database_says_to_init(tmp_path: Path) -> None:
+    result = phocap(tmp_path, "run")
+    assert result.returncode == 2
+    assert "phocap init" in result.stdout
+
+
+def test_bad_setting_is_refused_in_the_users_language(tmp_path: Path) -> None:
+    vi = phocap(tmp_path, "init", PHOCAP_PORT="abc")
+    en = phocap(tmp_path, "init", PHOCAP_PORT="abc", PHOCAP_LOCALE="en")
+    assert vi.returncode == en.returncode == 2
+    assert "PHOCAP_PORT" in vi.stderr and "kh\u00f4ng ph\u1ea3i l\u00e0 s\u1ed1" in vi.stderr
+    assert "is not a number" in en.stderr
+
+
+def test_unit_found_by_name_without_diacritics(demo_db: Path) -> None:
+    result = phocap(demo_db, "user", "add", "--login", "conminh", "--name", "nong thi hoa",
+                    "--role", "commune", "--unit", "xa con minh", "--password", "s3cret-pass")
+    assert result.returncode == 0, result.stderr
+    assert "X\u00e3 C\u00f4n Minh" in result.stdout
+
+
+def test_import_units_renames_and_adds(demo_db: Path, tmp_path: Path) -> None:
+    data = {"dataset": "2023", "units": [
+        {"code": "02173", "name": "X\u00e3 C\u00f4n Minh m\u1edbi", "level": "commune",
+         "parent": "066"},
+        {"code": "02173-99", "name": "Th\u00f4n M\u1edbi", "level": "village",
+         "parent": "02173"}]}
+    file = tmp_path / "units.json"
+    file.write_text(json.dumps(data), encoding="utf-8")
+    result = phocap(demo_db, "import", "units", str(file))
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(phocap(demo_db, "export", "units", "--format", "json").stdout)
+    names = {r["code"]: r["name"] for r in rows}
+    assert names["02173"] == "X\u00e3 C\u00f4n Minh m\u1edbi" and "02173-99" in names

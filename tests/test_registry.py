@@ -1,0 +1,182 @@
+"""Registry services on a real database: households, residents, duplicates, approval, audit."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.seed import read_unit_file
+from core.errors import RuleError
+from core.model import Actor, Gender, Policy, Poverty, Role, Status, Unit
+from core.services import registry
+from core.services.units import find_unit, import_units
+from storage.models import AuditRow, ResidentRow
+from storage.uow import SqlUnitOfWorkFactory
+from tests.conftest import SYSTEM
+
+TODAY = date(2023, 9, 12)
+
+
+async def load_units(uow: SqlUnitOfWorkFactory, now: datetime) -> None:
+    dataset, records = read_unit_file()
+    async with uow() as u:
+        await import_units(u, SYSTEM, dataset, records, now)
+        await u.commit()
+
+
+async def village(uow: SqlUnitOfWorkFactory, name: str) -> Unit:
+    async with uow() as u:
+        return await find_unit(u, "2023", name)
+
+
+def household_form(village_id: int, code: str | None = "CM-01") -> registry.HouseholdForm:
+    return registry.HouseholdForm(
+        village_id=village_id, code=code, head_name="ho\u00e0ng v\u0103n  th\u00e0o",
+        poverty=Poverty.POOR, policy=Policy.MERIT, has_smartphone=False,
+    )
+
+
+PERSON = registry.ResidentForm(
+    full_name="Ho\u00e0ng V\u0103n Th\u00e0o", date_of_birth=date(1958, 2, 14),
+    has_smartphone=False, citizen_id="006 058 011 223", phone="0912 345 678",
+)
+
+
+@pytest.fixture
+async def household(uow: SqlUnitOfWorkFactory, now: datetime) -> int:
+    await load_units(uow, now)
+    place = await village(uow, "na dam")
+    async with uow() as u:
+        h = await registry.register_household(u, SYSTEM, household_form(place.id), now)
+        await u.commit()
+    return h.id
+
+
+async def test_resident_is_saved_normalised_and_awaits_approval(
+    uow: SqlUnitOfWorkFactory, household: int, now: datetime
+) -> None:
+    async with uow() as u:
+        r = await registry.register_resident(u, SYSTEM, household, PERSON, now, TODAY)
+        await u.commit()
+    assert r.citizen_id == "006058011223"
+    assert r.gender is Gender.MALE  # from digit 4 of the citizen ID
+    assert r.phone == "+84912345678"
+    assert r.status is Status.REGISTERED
+    async with uow() as u:
+        h = await u.households.get(household)
+    assert h is not None and h.head_name == "Ho\u00e0ng V\u0103n Th\u00e0o"
+
+
+async def test_same_citizen_id_is_named_and_not_saved_twice(
+    uow: SqlUnitOfWorkFactory, household: int, now: datetime
+) -> None:
+    async with uow() as u:
+        await registry.register_resident(u, SYSTEM, household, PERSON, now, TODAY)
+        await u.commit()
+    other = replace(PERSON, full_name="N\u00f4ng V\u0103n A")
+    async with uow() as u:
+        with pytest.raises(RuleError) as err:
+            await registry.register_resident(u, SYSTEM, household, other, now, TODAY)
+    assert err.value.key == "registry-duplicate-citizen-id"
+    assert err.value.params["household"] == "CM-01"
+    assert err.value.params["name"] == PERSON.full_name
+    async with uow() as u:
+        count = await u.session.scalar(select(func.count()).select_from(ResidentRow))
+    assert count == 1
+
+
+async def test_same_name_and_birth_without_id_is_a_probable_duplicate(
+    uow: SqlUnitOfWorkFactory, household: int, now: datetime
+) -> None:
+    async with uow() as u:
+        await registry.register_resident(u, SYSTEM, household, PERSON, now, TODAY)
+        await u.commit()
+    # typed in NFD and lower case: still the same person
+    import unicodedata
+
+    again = replace(PERSON, citizen_id=None,
+                    full_name=unicodedata.normalize("NFD", PERSON.full_name.lower()))
+    async with uow() as u:
+        with pytest.raises(RuleError) as err:
+            await registry.register_resident(u, SYSTEM, household, again, now, TODAY)
+    assert err.value.key == "registry-duplicate-person"
+
+
+async def test_minor_and_mismatched_id_are_refused(
+    uow: SqlUnitOfWorkFactory, household: int, now: datetime
+) -> None:
+    minor = replace(PERSON, citizen_id=None, date_of_birth=date(2006, 1, 1))
+    wrong_year = replace(PERSON, date_of_birth=date(1959, 2, 14))
+    async with uow() as u:
+        with pytest.raises(RuleError) as err:
+            await registry.register_resident(u, SYSTEM, household, minor, now, TODAY)
+        assert err.value.key == "registry-minor"
+        with pytest.raises(RuleError) as err:
+            await registry.register_resident(u, SYSTEM, household, wrong_year, now, TODAY)
+        assert err.value.key == "rules-cccd-year"
+
+
+async def test_household_code_used_twice_in_a_commune_is_named(
+    uow: SqlUnitOfWorkFactory, household: int, now: datetime
+) -> None:
+    place = await village(uow, "Khu\u1ed5i Lu\u00f4ng")
+    async with uow() as u:
+        with pytest.raises(RuleError) as err:
+            await registry.register_household(u, SYSTEM, household_form(place.id), now)
+    assert err.value.key == "registry-household-code-taken"
+    assert err.value.params["head"] == "Ho\u00e0ng V\u0103n Th\u00e0o"
+
+
+async def test_household_without_code_gets_one(
+    uow: SqlUnitOfWorkFactory, household: int, now: datetime
+) -> None:
+    place = await village(uow, "na dam")
+    async with uow() as u:
+        h = await registry.register_household(u, SYSTEM, household_form(place.id, None), now)
+    assert h.code.startswith(place.code)
+
+
+async def test_village_head_registers_only_in_own_village(
+    uow: SqlUnitOfWorkFactory, household: int, now: datetime
+) -> None:
+    elsewhere = await village(uow, "b\u1ea3n chang")
+    head = Actor(label="t", official_id=None, role=Role.VILLAGE_HEAD, unit_id=elsewhere.id)
+    async with uow() as u:
+        with pytest.raises(RuleError) as err:
+            await registry.register_resident(u, head, household, PERSON, now, TODAY)
+    assert err.value.key == "scope-outside-unit"
+
+
+async def test_approve_and_reject_are_audited_with_before_and_after(
+    uow: SqlUnitOfWorkFactory, household: int, now: datetime
+) -> None:
+    async with uow() as u:
+        r = await registry.register_resident(u, SYSTEM, household, PERSON, now, TODAY)
+        approved = await registry.approve(u, SYSTEM, r.id, now)
+        again = await registry.approve(u, SYSTEM, r.id, now)
+        await u.commit()
+    assert approved.status is Status.APPROVED and again == approved
+    async with uow() as u:
+        with pytest.raises(RuleError):
+            await registry.reject(u, SYSTEM, r.id, "   ", now)
+        rejected = await registry.reject(u, SYSTEM, r.id, "  has  a phone ", now)
+        await u.commit()
+        trail = await u.audit.for_entity("resident", r.id)
+    assert rejected.reject_reason == "has a phone"
+    assert [e.action for e in trail] == ["register", "approve", "reject"]
+    assert trail[1].before == {"status": "registered", "approved_at": None}
+    assert trail[2].after is not None and trail[2].after["status"] == "rejected"
+
+
+async def test_audit_trail_is_append_only_in_practice(
+    uow: SqlUnitOfWorkFactory, household: int, now: datetime
+) -> None:
+    async with uow() as u:
+        await registry.register_resident(u, SYSTEM, household, PERSON, now, TODAY)
+        await u.commit()
+        count = await u.session.scalar(select(func.count()).select_from(AuditRow))
+    # units (67) + household + resident: every change left a line
+    assert count is not None and count >= 69

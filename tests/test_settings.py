@@ -1,0 +1,49 @@
+"""Settings: defaults of the contract, PHOCAP_* overrides, phocap.toml, clear refusals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.settings import Secret, SettingsError, load_settings
+
+
+def test_defaults_are_those_of_the_contract(tmp_path: Path) -> None:
+    s = load_settings({}, tmp_path / "none.toml")
+    assert s.database_url == "sqlite+aiosqlite:///phocap.db"
+    assert (s.host, s.port, s.timezone, s.report_day, s.locale) == (
+        "127.0.0.1", 8080, "Asia/Ho_Chi_Minh", 15, "vi")
+    assert s.public_url is None
+
+
+def test_environment_overrides_the_file(tmp_path: Path) -> None:
+    toml = tmp_path / "phocap.toml"
+    toml.write_text('port = 9000\nlocale = "en"\n', encoding="utf-8")
+    s = load_settings({"PHOCAP_PORT": "9100"}, toml)
+    assert (s.port, s.locale) == (9100, "en")
+
+
+def test_secrets_do_not_show_in_reprs() -> None:
+    s = load_settings({"PHOCAP_TELEGRAM_TOKEN": "123:abc"}, Path("/nonexistent"))
+    assert "123:abc" not in repr(s)
+    assert isinstance(s.telegram_token, Secret) and s.telegram_token.reveal() == "123:abc"
+
+
+@pytest.mark.parametrize(
+    ("env", "name", "key"),
+    [
+        ({"PHOCAP_PORT": "eighty"}, "PHOCAP_PORT", "settings-not-a-number"),
+        ({"PHOCAP_PORT": "70000"}, "PHOCAP_PORT", "settings-out-of-range"),
+        ({"PHOCAP_REPORT_DAY": "31"}, "PHOCAP_REPORT_DAY", "settings-out-of-range"),
+        ({"PHOCAP_TIMEZONE": "Mars/Base"}, "PHOCAP_TIMEZONE", "settings-timezone"),
+        ({"PHOCAP_LOCALE": "fr"}, "PHOCAP_LOCALE", "settings-locale"),
+        ({"PHOCAP_PUBLIC_URL": "ftp://x"}, "PHOCAP_PUBLIC_URL", "settings-not-a-url"),
+        ({"PHOCAP_DATABASE_URL": "mysql://x"}, "PHOCAP_DATABASE_URL", "settings-database-url"),
+    ],
+)
+def test_bad_values_are_refused_naming_the_setting(env: dict[str, str], name: str, key: str
+                                                   ) -> None:
+    with pytest.raises(SettingsError) as err:
+        load_settings(env, Path("/nonexistent"))
+    assert (err.value.name, err.value.key) == (name, key)
