@@ -3,7 +3,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test lint bench clean
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test lint bench clean chromium
 
 $(VENV)/.installed-run: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,7 +23,12 @@ run: $(VENV)/.installed-run
 	$(BIN)/phocap init --demo
 	$(BIN)/phocap run
 
-test: $(VENV)/.installed-test
+# The browser tests drive Debian's Chromium through Playwright; no browser is downloaded.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+
+test: $(VENV)/.installed-test chromium
 	$(BIN)/ruff check core handlers storage bot admin tests
 	$(BIN)/python -m pytest
 
