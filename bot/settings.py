@@ -46,6 +46,12 @@ class Settings:
     zalo_token: Secret = field(default_factory=Secret)
     zalo_api_url: str = "https://bot-api.zaloplatforms.com"
     zalo_webhook_secret: Secret = field(default_factory=Secret)
+    zalo_oa_app_id: str = ""
+    zalo_oa_secret_key: Secret = field(default_factory=Secret)
+    zalo_oa_access_token: Secret = field(default_factory=Secret)
+    zalo_oa_refresh_token: Secret = field(default_factory=Secret)
+    zalo_oa_api_url: str = "https://openapi.zalo.me"
+    zalo_oa_oauth_url: str = "https://oauth.zaloapp.com"
     timezone: str = "Asia/Ho_Chi_Minh"
     report_day: int = 15
     locale: str = "vi"
@@ -60,7 +66,7 @@ class Settings:
 
 
 _INT_RANGES = {"port": (1, 65535), "report_day": (1, 28)}
-_URLS = ("public_url", "telegram_api_url", "zalo_api_url")
+_URLS = ("public_url", "telegram_api_url", "zalo_api_url", "zalo_oa_api_url", "zalo_oa_oauth_url")
 _LOCALES = ("vi", "en")
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
