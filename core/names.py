@@ -1,0 +1,77 @@
+"""People's names: one stored form (NFC, capitalised) and one matching key (no diacritics)."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date
+
+from core.errors import RuleError
+
+MAX_NAME_LENGTH = 100
+
+# Phones' keyboards turn ' into a typographic apostrophe; both mean the same name.
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u02bc": "'", "\u2018": "'"})
+# d with stroke has no decomposition, so NFD alone leaves it; U+00D0 (eth) is what old
+# Vietnamese encodings often turned the capital into.
+_FOLD_LETTERS = str.maketrans({"\u0111": "d", "\u0110": "d", "\u00d0": "d"})
+_JOINERS = "'-."  # allowed inside a word; each part after one is capitalised too
+
+
+def normalise_name(raw: str) -> str:
+    """The name as it is stored: NFC, single spaces, each word capitalised, or a RuleError."""
+    words = unicodedata.normalize("NFC", raw).translate(_APOSTROPHES).split()
+    if not words:
+        raise RuleError("rules-name-empty")
+    name = unicodedata.normalize("NFC", " ".join(_capitalise(word) for word in words))
+    if len(name) > MAX_NAME_LENGTH:
+        raise RuleError("rules-name-too-long", length=len(name), limit=MAX_NAME_LENGTH)
+    if not all(_is_word(word) for word in words):
+        raise RuleError("rules-name-characters")
+    if len(words) < 2:
+        raise RuleError("rules-name-one-word")
+    return name
+
+
+def name_key(name: str) -> str:
+    """The key that finds duplicates: the same for a name with or without its diacritics."""
+    return fold(name)
+
+
+def fold(text: str) -> str:
+    """Search text folded like name_key: no diacritics, d for d-with-stroke, lower case."""
+    decomposed = unicodedata.normalize("NFD", text.translate(_APOSTROPHES))
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(bare.translate(_FOLD_LETTERS).lower().split())
+
+
+def probable_duplicate(a_name: str, a_dob: date, b_name: str, b_dob: date) -> bool:
+    """Same name (ignoring diacritics and case) and same date of birth: ask before saving."""
+    return a_dob == b_dob and name_key(a_name) == name_key(b_name)
+
+
+def _is_word(word: str) -> bool:
+    """Letters (with their marks) and joiners, with at least one letter."""
+    has_letter = any(unicodedata.category(ch).startswith("L") for ch in word)
+    return has_letter and all(_is_name_char(ch) for ch in word)
+
+
+def _is_name_char(ch: str) -> bool:
+    return ch in _JOINERS or unicodedata.category(ch)[0] in "LM"
+
+
+def _capitalise(word: str) -> str:
+    """First letter of the word and of each part after a joiner upper, the rest lower."""
+    out: list[str] = []
+    start = True
+    for ch in word:
+        out.append(_one_char(ch.upper() if start else ch.lower(), ch))
+        if ch in _JOINERS:
+            start = True
+        elif unicodedata.category(ch).startswith("L"):
+            start = False
+    return "".join(out)
+
+
+def _one_char(mapped: str, original: str) -> str:
+    """Keep a character whose case mapping is not one character (German sharp s, dotted I)."""
+    return mapped if len(mapped) == 1 else original
