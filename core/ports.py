@@ -19,6 +19,7 @@ from core.model import (
     Resident,
     Unit,
 )
+from core.priority import Candidate
 
 
 class UnitRepository(Protocol):
@@ -61,6 +62,9 @@ class ResidentRepository(Protocol):
     async def export_rows(self, unit_ids: Sequence[int] | None) -> list[ResidentExport]:
         """Residents with their units and household, in id order, in one query; all when
         unit_ids is None, else those whose commune or village is one of them."""
+        ...
+    async def candidates(self, commune_id: int) -> list[Candidate]:
+        """The commune's residents with their household's facts, for ranking; in id order."""
         ...
 
 

@@ -25,6 +25,7 @@ from core.model import (
     Status,
     Unit,
 )
+from core.priority import Candidate
 from storage.models import AuditRow, HouseholdRow, OfficialRow, ResidentRow, UnitMappingRow, UnitRow
 
 
@@ -325,6 +326,33 @@ class SqlResidents:
                 or_(ResidentRow.commune_id.in_(ids), ResidentRow.village_id.in_(ids))
             )
         return [_export_from_row(*row) for row in (await self._s.execute(query)).all()]
+
+    async def candidates(self, commune_id: int) -> list[Candidate]:
+        member = aliased(ResidentRow)
+        someone_has_one = (
+            select(member.id)
+            .where(member.household_id == ResidentRow.household_id, member.has_smartphone)
+            .exists()
+        )
+        query = (
+            select(ResidentRow, HouseholdRow.poverty, HouseholdRow.policy,
+                   or_(HouseholdRow.has_smartphone, someone_has_one))
+            .join(HouseholdRow, HouseholdRow.id == ResidentRow.household_id)
+            .where(ResidentRow.commune_id == commune_id)
+            .order_by(ResidentRow.id)
+        )
+        return [_candidate_from_row(*row) for row in (await self._s.execute(query)).all()]
+
+
+def _candidate_from_row(r: ResidentRow, poverty: str, policy: str, phone_at_home: bool
+                        ) -> Candidate:
+    # served and household_got_whole_phone stay False until handovers are recorded
+    return Candidate(
+        resident_id=r.id, commune_id=r.commune_id, date_of_birth=r.date_of_birth,
+        status=Status(r.status), poverty=Poverty(poverty), policy=Policy(policy),
+        has_smartphone=r.has_smartphone, household_has_smartphone=bool(phone_at_home),
+        approved_at=_utc(r.approved_at),
+    )
 
 
 def _export_from_row(

@@ -1,0 +1,123 @@
+"""'phocap import residents' and 'phocap export residents': communes' lists in and out."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from bot.cli import CLI, now, out, write_rows
+from bot.runtime import Runtime
+from bot.spreadsheets import Table, read_table, rejects_path, write_rejects
+from core.importing import ResidentExport, RowError, parse_rows
+from core.model import Level
+from core.services.imports import ImportReport, import_residents
+from core.services.units import descendants, find_unit
+
+RESIDENT_FIELDS = (
+    "id", "commune", "commune_code", "village", "village_code", "household", "household_head",
+    "full_name", "date_of_birth", "gender", "citizen_id", "legacy_id", "poverty", "policy",
+    "has_smartphone", "phone", "status", "approved_at",
+)
+
+
+def add_resident_commands(imp: Any, exp: Any) -> None:
+    """Register the two commands on build_parser's 'import' and 'export' subparsers."""
+    residents = imp.add_parser("residents")
+    residents.add_argument("file", type=Path)
+    residents.add_argument("--commune", required=True)
+    residents.add_argument("--dry-run", action="store_true")
+    residents.add_argument("--approve", action="store_true")
+    residents.add_argument("--rejects", type=Path)
+    residents.set_defaults(run=cmd_import_residents)
+
+    listing = exp.add_parser("residents")
+    listing.add_argument("--format", choices=("json", "csv", "xlsx"), default="json")
+    listing.add_argument("--out", type=Path)
+    listing.add_argument("--unit")
+    listing.set_defaults(run=cmd_export_residents)
+
+
+async def cmd_import_residents(rt: Runtime, args: argparse.Namespace) -> int:
+    """Read, check and save a commune's list; report each refused row; 1 if unreadable."""
+    table = read_table(args.file)  # a RuleError here ends the command with exit code 1
+    started = now()
+    today = started.astimezone(rt.settings.tz).date()
+    parsed = parse_rows(((row.line, table.values(row)) for row in table.rows), today)
+    async with rt.uow() as uow:
+        commune = await find_unit(uow, rt.settings.dataset, args.commune, Level.COMMUNE)
+        report = await import_residents(uow, CLI, commune, parsed, today, started,
+                                        approve=args.approve)
+        if args.dry_run:
+            await uow.rollback()
+        else:
+            await uow.commit()
+    target = _write_rejects(rt, args, table, report)
+    _print_report(rt, args, commune.name, report, target)
+    return 0
+
+
+def _write_rejects(
+    rt: Runtime, args: argparse.Namespace, table: Table, report: ImportReport
+) -> Path | None:
+    if not report.errors:
+        return None
+    reasons: dict[int, str] = {}
+    for err in report.errors:
+        text = rt.text("import-reason", field=_field_label(rt, err), reason=_reason(rt, err))
+        reasons[err.line] = f"{reasons[err.line]}; {text}" if err.line in reasons else text
+    target: Path = args.rejects or rejects_path(args.file, table)
+    write_rejects(table, reasons, target, rt.text("import-reason-column"))
+    return target
+
+
+def _print_report(
+    rt: Runtime, args: argparse.Namespace, commune: str, report: ImportReport,
+    rejects: Path | None,
+) -> None:
+    summary = "import-summary-dry-run" if args.dry_run else "import-summary"
+    out(rt.text(summary, commune=commune, saved=report.saved, present=report.present,
+                rejected=report.rejected, households=report.households_created))
+    if args.approve and not args.dry_run:
+        out(rt.text("import-approved", approved=report.approved))
+    for err in report.errors:
+        out(_error_line(rt, err))
+    if rejects is not None:
+        out(rt.text("import-rejects-file", path=str(rejects)))
+
+
+def _error_line(rt: Runtime, err: RowError) -> str:
+    if err.field is None:
+        return rt.text("import-row-error-nofield", line=err.line, reason=_reason(rt, err))
+    return rt.text("import-row-error", line=err.line, field=_field_label(rt, err),
+                   reason=_reason(rt, err))
+
+
+def _field_label(rt: Runtime, err: RowError) -> str:
+    return rt.text(f"column-{err.field}") if err.field else ""
+
+
+def _reason(rt: Runtime, err: RowError) -> str:
+    return rt.text(err.key, **err.params)
+
+
+async def cmd_export_residents(rt: Runtime, args: argparse.Namespace) -> int:
+    """Residents as JSON, CSV or xlsx; the whole programme, or one unit and what lies below."""
+    async with rt.uow() as uow:
+        unit_ids = None
+        if args.unit:
+            unit = await find_unit(uow, rt.settings.dataset, args.unit)
+            unit_ids = [u.id for u in await descendants(uow, unit)]
+        residents = await uow.residents.export_rows(unit_ids)
+    write_rows([_export_row(r) for r in residents], RESIDENT_FIELDS, args.format, args.out,
+               rt.text)
+    return 0
+
+
+def _export_row(r: ResidentExport) -> dict[str, object]:
+    """Plain values: the date stays a date (ISO in JSON and CSV, dd/mm/yyyy in xlsx)."""
+    row: dict[str, object] = {name: getattr(r, name) for name in RESIDENT_FIELDS}
+    approved: datetime | None = r.approved_at
+    row["approved_at"] = approved.isoformat() if approved else None
+    return row

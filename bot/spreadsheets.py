@@ -1,0 +1,261 @@
+"""Spreadsheets in and out: reading communes' .xlsx and .csv lists, writing rejects and exports.
+
+Reading finds the header row by its known column names (core.importing), so that the title
+rows, merged cells and signature blocks that communes put around a list do not matter.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+import zipfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from core.errors import RuleError
+from core.importing import cell_text, header_fields, missing_columns
+
+XLSX_SUFFIXES = (".xlsx", ".xlsm")
+CSV_SUFFIXES = (".csv", ".txt")
+# UTF-8 first (with or without BOM); then the code page Vietnamese Excel saves "CSV" in, then
+# the Western one. Not latin-1: it accepts any byte, so a broken file would pass as garbage.
+ENCODINGS = ("utf-8-sig", "cp1258", "cp1252")
+DELIMITERS = (",", ";", "\t")
+HEADER_SEARCH_ROWS = 40  # title blocks above a list are a few rows, never this many
+DATE_FORMAT = "DD/MM/YYYY"
+DATETIME_FORMAT = "DD/MM/YYYY HH:MM"
+MAX_WIDTH = 40
+
+Text = Callable[..., str]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRow:
+    line: int  # as the file numbers it: the spreadsheet row, or the CSV record
+    cells: dict[str, object]  # header text -> value as read
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    headers: list[str]
+    rows: list[SourceRow]
+    fields: dict[str, str] = field(default_factory=dict)  # header text -> field name
+    format: str = "xlsx"
+    delimiter: str = ","
+    encoding: str = "utf-8"
+
+    def values(self, row: SourceRow) -> dict[str, object]:
+        """A row's cells by field name (the columns we know)."""
+        return {name: row.cells.get(header) for header, name in self.fields.items()}
+
+
+def read_table(path: Path) -> Table:
+    """The list in an .xlsx or .csv file, or a RuleError saying why it cannot be read."""
+    if not path.is_file():
+        raise RuleError("import-file-missing", path=str(path))
+    suffix = path.suffix.lower()
+    if suffix in XLSX_SUFFIXES:
+        return _read_xlsx(path)
+    if suffix in CSV_SUFFIXES:
+        return _read_csv(path.read_bytes())
+    raise RuleError("import-unknown-format", path=str(path), suffix=suffix or "-")
+
+
+# -- reading -----------------------------------------------------------------------------------
+
+
+def _read_xlsx(path: Path) -> Table:
+    try:
+        book = load_workbook(path, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
+        raise RuleError("import-unreadable", path=str(path)) from None
+    sheets = [book.active, *(s for s in book.worksheets if s is not book.active)]
+    for sheet in sheets:
+        rows = [list(r) for r in sheet.iter_rows(min_row=1, values_only=True)]
+        table = _table(rows, "xlsx")
+        if table is not None:
+            return table
+    raise RuleError("import-no-header")
+
+
+def _read_csv(data: bytes) -> Table:
+    text, encoding = _decode(data)
+    best: Table | None = None
+    for delimiter in DELIMITERS:
+        rows = [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+        table = _table(rows, "csv", delimiter, encoding)
+        if table is not None and (best is None or len(table.fields) > len(best.fields)):
+            best = table
+    if best is None:
+        raise RuleError("import-no-header")
+    return best
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    """The file's text and the encoding that read it."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text"
+        return data.decode("utf-16"), "utf-16"
+    for encoding in ENCODINGS:
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    raise RuleError("import-encoding")
+
+
+def _table(
+    rows: Sequence[Sequence[object]], fmt: str, delimiter: str = ",", encoding: str = "utf-8"
+) -> Table | None:
+    """The table below the first header row, or None when no row looks like a header."""
+    for index, cells in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        found = header_fields([_clean(c) for c in cells])
+        if found is None:
+            continue
+        headers = _headers(cells)
+        fields = {headers[i]: name for i, name in found.items() if i in headers}
+        missing = missing_columns(fields.values())
+        if missing:
+            raise RuleError("import-missing-columns", columns=", ".join(missing))
+        body = [
+            SourceRow(line=index + 2 + n, cells={h: _clean(_at(r, i)) for i, h in headers.items()})
+            for n, r in enumerate(rows[index + 1 :])
+        ]
+        return Table(list(headers.values()), body, fields, fmt, delimiter, encoding)
+    return None
+
+
+def _headers(cells: Sequence[object]) -> dict[int, str]:
+    """Column index -> header text, for every titled column (a repeated title numbered)."""
+    out: dict[int, str] = {}
+    for i, cell in enumerate(cells):
+        title = cell_text(cell)
+        if not title:
+            continue
+        n, unique = 2, title
+        while unique in out.values():
+            unique, n = f"{title} ({n})", n + 1
+        out[i] = unique
+    return out
+
+
+def _at(row: Sequence[object], i: int) -> object:
+    return row[i] if i < len(row) else None
+
+
+def _clean(value: object) -> object:
+    """Text in NFC with outer spaces gone (cp1258 files come decomposed); other values kept."""
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value).strip() or None
+    return value
+
+
+# -- writing -----------------------------------------------------------------------------------
+
+
+def rejects_path(source: Path, table: Table) -> Path:
+    """Where the rejected rows go by default: '<name>-loi.<ext>' beside the input."""
+    suffix = ".xlsx" if table.format == "xlsx" else ".csv"
+    return source.with_name(f"{source.stem}-loi{suffix}")
+
+
+def write_rejects(
+    table: Table, reasons: Mapping[int, str], target: Path, reason_title: str
+) -> None:
+    """The refused rows with their original columns and one more: why (by line)."""
+    headers = [*table.headers, reason_title]
+    rows = [
+        [*(row.cells.get(h) for h in table.headers), reasons[row.line]]
+        for row in table.rows
+        if row.line in reasons
+    ]
+    if table.format == "xlsx":
+        target.write_bytes(_workbook_bytes(headers, rows))
+    else:
+        buf = io.StringIO()
+        writer = csv.writer(buf, delimiter=table.delimiter)
+        writer.writerow(headers)
+        writer.writerows([[_csv_cell(v) for v in r] for r in rows])
+        # UTF-8 with BOM: Excel shows the diacritics, and the import reads it back
+        target.write_bytes(("\ufeff" + buf.getvalue()).encode("utf-8"))
+
+
+def _csv_cell(value: object) -> object:
+    return cell_text(value) if isinstance(value, date | datetime) else value
+
+
+def rows_to_xlsx(rows: Sequence[Mapping[str, object]], columns: Sequence[str], text: Text) -> bytes:
+    """An export as a workbook: titles from the catalogue ('column-<name>'), codes as labels."""
+    titles = [_label(text, f"column-{name}", name) for name in columns]
+    body = [[_display(text, name, row.get(name)) for name in columns] for row in rows]
+    return _workbook_bytes(titles, body)
+
+
+def _label(text: Text, key: str, default: str) -> str:
+    found = text(key)
+    return default if found == key else found
+
+
+def _display(text: Text, column: str, value: object) -> object:
+    """Yes/no and coded values (poor, merit, approved) as the catalogue words them."""
+    if isinstance(value, bool):
+        return _label(text, "export-yes" if value else "export-no", str(value))
+    if isinstance(value, str) and value.isascii() and value:
+        return _label(text, f"export-value-{column}-{value}", value)
+    return value
+
+
+def _workbook_bytes(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.append(list(headers))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "A2"
+    for values in rows:
+        sheet.append([_excel_value(v) for v in values])
+    for column, cells in enumerate(sheet.iter_cols(min_row=2), start=1):
+        for cell in cells:
+            if isinstance(cell.value, datetime):
+                cell.number_format = DATETIME_FORMAT if _has_time(cell.value) else DATE_FORMAT
+        sheet.column_dimensions[get_column_letter(column)].width = _width(headers[column - 1],
+                                                                          cells)
+    if not rows:
+        for column, title in enumerate(headers, start=1):
+            sheet.column_dimensions[get_column_letter(column)].width = _width(title, ())
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
+def _excel_value(value: object) -> object:
+    """Excel keeps no time zone; a date becomes a midnight datetime, shown as dd/mm/yyyy."""
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day)
+    if isinstance(value, list | dict | tuple):
+        return str(value)
+    return value
+
+
+def _has_time(value: datetime) -> bool:
+    return (value.hour, value.minute, value.second) != (0, 0, 0)
+
+
+def _width(title: str, cells: Sequence[object]) -> float:
+    longest = max([len(title), *(len(_shown(c)) for c in cells)])
+    return min(MAX_WIDTH, longest + 2)
+
+
+def _shown(cell: object) -> str:
+    value = getattr(cell, "value", cell)
+    if isinstance(value, datetime):
+        return "00/00/0000 00:00" if _has_time(value) else "00/00/0000"
+    return "" if value is None else str(value)

@@ -1,0 +1,418 @@
+"""Residents' lists from spreadsheets: which column is which, and one row into checked values.
+
+Pure: the reader (bot/spreadsheets.py) hands over the cells of each row by field name, this
+module turns them into an ImportRow or says which field is wrong and why (a catalogue key).
+Header names and values are compared folded (core.names.fold: no diacritics, lower case), so
+"Ho va ten", the same in capitals with its diacritics, and "full_name" all name the same column.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TypeVar
+
+from core.ages import is_adult
+from core.citizen_ids import (
+    LEGACY_ID_LENGTH,
+    check_citizen_id,
+    normalise_citizen_id,
+    normalise_legacy_id,
+)
+from core.dates import OLDEST_YEAR, format_date, parse_date
+from core.errors import RuleError
+from core.model import Gender, Policy, Poverty, Unit
+from core.names import fold, name_key, normalise_name
+from core.phones import normalise_phone
+
+# Folded header texts (ASCII once folded) and the field each names.
+HEADERS: Mapping[str, str] = {
+    **dict.fromkeys(("ma ho", "ma ho gia dinh", "ma so ho", "household code"), "household_code"),
+    **dict.fromkeys(("chu ho", "ho ten chu ho", "ten chu ho", "household head"), "household_head"),
+    **dict.fromkeys(("thon", "thon/ban", "thon, ban", "ban", "thon ban", "village"), "village"),
+    **dict.fromkeys(("phan loai ho", "loai ho", "phan loai", "poverty"), "poverty"),
+    **dict.fromkeys(("dien chinh sach", "chinh sach", "doi tuong chinh sach", "policy"), "policy"),
+    **dict.fromkeys(("ho va ten", "ho ten", "full name", "name"), "full_name"),
+    **dict.fromkeys(
+        ("ngay sinh", "ngay thang nam sinh", "ngay, thang, nam sinh", "date of birth", "dob"),
+        "date_of_birth",
+    ),
+    **dict.fromkeys(
+        ("so cccd", "cccd", "so cccd/cmnd", "cccd/cmnd", "so dinh danh", "citizen id"),
+        "citizen_id",
+    ),
+    **dict.fromkeys(
+        ("co dttm", "co dien thoai thong minh", "dttm", "has smartphone", "smartphone"),
+        "has_smartphone",
+    ),
+    **dict.fromkeys(("so dien thoai", "dien thoai", "sdt", "so dt", "phone"), "phone"),
+    **dict.fromkeys(("stt", "so thu tu", "tt", "no", "#"), "stt"),
+    **dict.fromkeys(("gioi tinh", "gender", "sex"), "gender"),
+}
+# A header row must name these; the village is required later, with its own message.
+HEADER_MINIMUM = frozenset({"full_name", "date_of_birth"})
+HEADER_MIN_MATCHES = 3
+REQUIRED_COLUMNS = ("full_name", "date_of_birth", "village")
+
+_POVERTY: Mapping[str, Poverty] = {
+    **dict.fromkeys(("ho ngheo", "ngheo", "hn", "poor"), Poverty.POOR),
+    **dict.fromkeys(
+        ("ho can ngheo", "can ngheo", "hcn", "near poor", "near-poor", "nearpoor"),
+        Poverty.NEAR_POOR,
+    ),
+    **dict.fromkeys(("", "khong", "none", "no", "-", "ho khong ngheo"), Poverty.NONE),
+}
+_POLICY: Mapping[str, Policy] = {
+    **dict.fromkeys(
+        ("nguoi co cong", "co cong", "gia dinh nguoi co cong", "nguoi co cong voi cach mang",
+         "gia dinh nguoi co cong voi cach mang", "nguoi co cong voi cm", "merit"),
+        Policy.MERIT,
+    ),
+    **dict.fromkeys(
+        ("chinh sach xa hoi", "gia dinh chinh sach xa hoi", "gia dinh chinh sach",
+         "chinh sach", "cs xa hoi", "csxh", "social"),
+        Policy.SOCIAL,
+    ),
+    **dict.fromkeys(("", "khong", "none", "no", "-"), Policy.NONE),
+}
+_YES = frozenset({"co", "x", "yes", "y", "true", "1", "c", "v"})
+_NO = frozenset({"", "khong", "no", "n", "false", "0", "k", "-"})
+_GENDERS: Mapping[str, Gender | None] = {
+    **dict.fromkeys(("nam", "male", "m"), Gender.MALE),
+    **dict.fromkeys(("nu", "female", "f"), Gender.FEMALE),
+    "": None,
+}
+_NO_ID = frozenset({"", "khong", "khong co", "chua co", "none", "-"})
+# Words that open the lines below the list (totals, place and date, signatures).
+_FOOTER = re.compile(
+    r"^(tong cong|tong so|tong:|cong:|tm\.|tm |chu tich|nguoi lap|xac nhan|ky ten|"
+    r"truong thon|can bo|ngay \d+ thang)|, ngay .* thang .* nam",
+    re.ASCII,
+)
+# Words put before a village's name, left off in the file or in our data.
+_VILLAGE_PREFIXES = ("thon ", "ban ", "xom ", "lang ", "to ")
+
+_UNDERSCORES = str.maketrans("_", " ")
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class ImportRow:
+    """One checked row: values normalised, ready for the registry."""
+
+    line: int
+    full_name: str
+    date_of_birth: date
+    village: str
+    household_code: str | None
+    household_head: str | None
+    poverty: Poverty
+    policy: Policy
+    has_smartphone: bool
+    citizen_id: str | None = None
+    legacy_id: str | None = None
+    gender: Gender | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """Why a row was refused: its line in the file, the field, and a catalogue key."""
+
+    line: int
+    field: str | None
+    key: str
+    # dataclasses.field by its full name: 'field' is also an attribute of this class
+    params: Mapping[str, object] = dataclasses.field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ResidentExport:
+    """One resident as the export lists it: units and household by name and code."""
+
+    id: int
+    commune: str
+    commune_code: str
+    village: str
+    village_code: str
+    household: str
+    household_head: str
+    full_name: str
+    date_of_birth: date
+    gender: str | None
+    citizen_id: str | None
+    legacy_id: str | None
+    poverty: str
+    policy: str
+    has_smartphone: bool
+    phone: str | None
+    status: str
+    approved_at: datetime | None
+
+
+class _FieldError(Exception):
+    def __init__(self, field_name: str, key: str, params: Mapping[str, object]) -> None:
+        super().__init__(key)
+        self.field = field_name
+        self.key = key
+        self.params = params
+
+
+# -- headers ---------------------------------------------------------------------------------
+
+
+def header_field(text: object) -> str | None:
+    """The field a header cell names, or None for a column we do not read."""
+    if not isinstance(text, str):
+        return None
+    folded = fold(text.translate(_UNDERSCORES)).strip(" :.*")
+    return HEADERS.get(folded)
+
+
+def header_fields(cells: Sequence[object]) -> dict[int, str] | None:
+    """Column index -> field if these cells are a header row, else None."""
+    found: dict[int, str] = {}
+    for i, cell in enumerate(cells):
+        name = header_field(cell)
+        if name is not None and name not in found.values():
+            found[i] = name
+    names = set(found.values())
+    if HEADER_MINIMUM <= names and len(names) >= HEADER_MIN_MATCHES:
+        return found
+    return None
+
+
+def missing_columns(fields: Iterable[str]) -> list[str]:
+    present = set(fields)
+    return [name for name in REQUIRED_COLUMNS if name not in present]
+
+
+# -- cells -----------------------------------------------------------------------------------
+
+
+def cell_text(value: object) -> str:
+    """A cell as text: NFC, single spaces; a whole float without its '.0'."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, datetime | date):
+        return format_date(value)
+    return " ".join(unicodedata.normalize("NFC", str(value)).split())
+
+
+def is_blank(value: object) -> bool:
+    return cell_text(value) == ""
+
+
+def is_data_row(values: Mapping[str, object]) -> bool:
+    """False for the lines that are not people: empty, totals, place and date, signatures."""
+    if all(is_blank(v) for k, v in values.items() if k != "stt"):
+        return False
+    no_name, no_date = is_blank(values.get("full_name")), is_blank(values.get("date_of_birth"))
+    if no_name and no_date:
+        return False
+    if _is_footer(values.get("full_name")) or _is_footer(values.get("date_of_birth")):
+        return False  # signature blocks sit under the name and date columns
+    footer = any(_is_footer(v) for v in values.values())
+    return not (footer and (no_name or no_date))
+
+
+def _is_footer(value: object) -> bool:
+    return _FOOTER.search(fold(cell_text(value))) is not None
+
+
+def parse_poverty(value: object) -> Poverty:
+    return _lookup(_POVERTY, value, "import-bad-poverty")
+
+
+def parse_policy(value: object) -> Policy:
+    return _lookup(_POLICY, value, "import-bad-policy")
+
+
+def parse_yes_no(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    folded = fold(cell_text(value)).rstrip(".")
+    if folded in _YES:
+        return True
+    if folded in _NO:
+        return False
+    raise RuleError("import-bad-yes-no", value=cell_text(value))
+
+
+def parse_gender(value: object) -> Gender | None:
+    return _lookup(_GENDERS, value, "import-bad-gender")
+
+
+def _lookup(table: Mapping[str, T], value: object, key: str) -> T:
+    folded = fold(cell_text(value)).replace("_", " ").rstrip(".")
+    if folded in table:
+        return table[folded]
+    raise RuleError(key, value=cell_text(value))
+
+
+def parse_birth_date(value: object, today: date) -> date:
+    """A date cell (real Excel date) or a date typed as text or as a number (ddmmyyyy)."""
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        if value.year < OLDEST_YEAR:
+            raise RuleError("rules-date-too-old", year=value.year)
+        if value > today:
+            raise RuleError("rules-date-future")
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        # 1021958 typed into a number cell was 01021958 (ddmmyyyy) before Excel dropped the 0
+        return parse_date(str(int(value)).zfill(8), today)
+    return parse_date(cell_text(value), today)
+
+
+def citizen_id_text(value: object) -> str:
+    """The ID as typed; a number cell lost its leading zeros, so they are put back."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        digits = str(int(value))
+        return digits.zfill(LEGACY_ID_LENGTH if len(digits) <= LEGACY_ID_LENGTH else 12)
+    return cell_text(value)
+
+
+def split_id(value: object) -> tuple[str | None, str | None]:
+    """(citizen ID, legacy 9-digit CMND) from the ID cell; both None when there is none."""
+    text = citizen_id_text(value)
+    if fold(text) in _NO_ID:
+        return None, None
+    compact = "".join(text.split()).replace(".", "").replace("-", "")
+    if len(compact) == LEGACY_ID_LENGTH:
+        return None, normalise_legacy_id(text)
+    return normalise_citizen_id(text), None
+
+
+def _optional_name(value: object) -> str | None:
+    return normalise_name(cell_text(value)) if not is_blank(value) else None
+
+
+def _phone(value: object) -> str | None:
+    return normalise_phone(cell_text(value)) if not is_blank(value) else None
+
+
+def _household_code(value: object) -> str | None:
+    return cell_text(value).upper() or None
+
+
+# -- rows ------------------------------------------------------------------------------------
+
+
+def parse_row(line: int, values: Mapping[str, object], today: date) -> ImportRow | RowError:
+    """One data row as an ImportRow, or the first thing wrong with it."""
+    try:
+        return _parse(line, values, today)
+    except _FieldError as err:
+        return RowError(line, err.field, err.key, err.params)
+
+
+def _check(field_name: str, parse: Callable[[object], T], value: object) -> T:
+    """parse(value), with a RuleError turned into an error on this field."""
+    try:
+        return parse(value)
+    except RuleError as err:
+        raise _FieldError(field_name, err.key, err.params) from None
+
+
+def _required(values: Mapping[str, object], field_name: str) -> object:
+    value = values.get(field_name)
+    if is_blank(value):
+        raise _FieldError(field_name, "import-required", {})
+    return value
+
+
+def _parse(line: int, values: Mapping[str, object], today: date) -> ImportRow:
+    full_name = _check("full_name", lambda v: normalise_name(cell_text(v)),
+                       _required(values, "full_name"))
+    born = _check("date_of_birth", lambda v: parse_birth_date(v, today),
+                  _required(values, "date_of_birth"))
+    if not is_adult(born, today):
+        raise _FieldError("date_of_birth", "registry-minor", {"born": format_date(born)})
+    gender = _check("gender", parse_gender, values.get("gender"))
+    citizen_id, legacy_id = _check("citizen_id", split_id, values.get("citizen_id"))
+    if citizen_id:
+        _check("citizen_id", lambda v: check_citizen_id(citizen_id, born, gender), None)
+    return ImportRow(
+        line=line,
+        full_name=full_name,
+        date_of_birth=born,
+        village=cell_text(_required(values, "village")),
+        household_code=_household_code(values.get("household_code")),
+        household_head=_check("household_head", _optional_name, values.get("household_head")),
+        poverty=_check("poverty", parse_poverty, values.get("poverty")),
+        policy=_check("policy", parse_policy, values.get("policy")),
+        has_smartphone=_check("has_smartphone", parse_yes_no, values.get("has_smartphone")),
+        citizen_id=citizen_id,
+        legacy_id=legacy_id,
+        gender=gender,
+        phone=_check("phone", _phone, values.get("phone")),
+    )
+
+
+def parse_rows(
+    rows: Iterable[tuple[int, Mapping[str, object]]], today: date
+) -> list[ImportRow | RowError]:
+    """Every data row parsed (other lines left out), later duplicates inside the file refused."""
+    parsed = [parse_row(line, values, today) for line, values in rows if is_data_row(values)]
+    return refuse_file_duplicates(parsed)
+
+
+def refuse_file_duplicates(rows: Sequence[ImportRow | RowError]) -> list[ImportRow | RowError]:
+    """A person listed twice (same ID, or same name and birth date): the later row is refused."""
+    ids: dict[str, int] = {}
+    people: dict[tuple[str, date], int] = {}
+    out: list[ImportRow | RowError] = []
+    for row in rows:
+        if isinstance(row, RowError):
+            out.append(row)
+            continue
+        number = row.citizen_id or row.legacy_id
+        person = (name_key(row.full_name), row.date_of_birth)
+        if number and number in ids:
+            out.append(RowError(row.line, "citizen_id", "import-duplicate-in-file",
+                                {"line": ids[number]}))
+        elif person in people:
+            out.append(RowError(row.line, "full_name", "import-duplicate-in-file",
+                                {"line": people[person]}))
+        else:
+            if number:
+                ids[number] = row.line
+            people[person] = row.line
+            out.append(row)
+    return out
+
+
+# -- villages --------------------------------------------------------------------------------
+
+
+def _village_keys(name: str) -> set[str]:
+    """The folded name, and the name without one leading 'Thon', 'Ban' ... word."""
+    folded = fold(name)
+    keys = {folded}
+    for prefix in _VILLAGE_PREFIXES:
+        if folded.startswith(prefix) and len(folded) > len(prefix):
+            keys.add(folded[len(prefix):])
+    return keys
+
+
+def match_village(text: str, villages: Sequence[Unit]) -> list[Unit]:
+    """The commune's villages that the text names (by code, or by name with or without a
+    prefix, diacritics ignored); an exact match wins over a match without a prefix."""
+    wanted = text.strip()
+    by_code = [v for v in villages if v.code == wanted]
+    if by_code:
+        return by_code
+    exact = [v for v in villages if fold(v.name) == fold(wanted)]
+    if exact:
+        return exact
+    keys = _village_keys(wanted)
+    return [v for v in villages if keys & _village_keys(v.name)]

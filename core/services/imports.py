@@ -1,0 +1,242 @@
+"""Importing a commune's list of residents: households by code, one savepoint per row.
+
+Works inside the caller's unit of work and never commits: a dry run is the same call
+followed by a rollback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+
+from core.errors import RuleError
+from core.importing import ImportRow, RowError, match_village
+from core.model import Actor, ClassSource, Household, Level, Resident, Unit
+from core.names import name_key
+from core.ports import UnitOfWork
+from core.services import registry
+from core.services.audit import record
+
+# Which column a service error is about, by the start of its key.
+_FIELDS_BY_KEY = (
+    ("registry-duplicate-citizen-id", "citizen_id"),
+    ("registry-duplicate-person", "full_name"),
+    ("registry-minor", "date_of_birth"),
+    ("registry-household-code-taken", "household_code"),
+    ("registry-unknown-village", "village"),
+    ("import-village", "village"),
+    ("import-household", "household_code"),
+    ("rules-cccd", "citizen_id"),
+    ("rules-cmnd", "citizen_id"),
+    ("rules-name", "full_name"),
+    ("rules-date", "date_of_birth"),
+    ("rules-phone", "phone"),
+)
+
+
+@dataclass(slots=True)
+class ImportReport:
+    saved: int = 0
+    present: int = 0  # already in the register exactly as listed: not saved again
+    approved: int = 0
+    households_created: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def rejected(self) -> int:
+        return len({e.line for e in self.errors})
+
+
+@dataclass(slots=True)
+class _Batch:
+    """What one import call carries from row to row."""
+
+    actor: Actor
+    commune: Unit
+    villages: list[Unit]
+    today: date
+    now: datetime
+    approve: bool
+    smartphone: dict[str, bool]  # household code -> does any of its rows say yes
+    households: dict[str, Household] = field(default_factory=dict)
+
+
+async def import_residents(
+    uow: UnitOfWork,
+    actor: Actor,
+    commune: Unit,
+    rows: Sequence[ImportRow | RowError],
+    today: date,
+    now: datetime,
+    approve: bool = False,
+) -> ImportReport:
+    """Save each valid row (a failing one undoes only itself); report the others by line."""
+    if commune.level is not Level.COMMUNE:
+        raise RuleError("import-not-a-commune", unit=commune.name)
+    batch = _Batch(
+        actor=actor, commune=commune, today=today, now=now, approve=approve,
+        villages=[u for u in await uow.units.children(commune.id) if u.level is Level.VILLAGE],
+        smartphone=_household_smartphones(rows),
+    )
+    report = ImportReport()
+    for row in rows:
+        if isinstance(row, RowError):
+            report.errors.append(row)
+            continue
+        try:
+            async with uow.savepoint():
+                await _import_row(uow, batch, row, report)
+        except RuleError as err:
+            report.errors.append(RowError(row.line, field_of(err.key), err.key, err.params))
+    report.errors.sort(key=lambda e: e.line)
+    return report
+
+
+def field_of(key: str) -> str | None:
+    """The column a refusal is about, for the report line 'Line 12 - Citizen ID: ...'."""
+    return next((name for prefix, name in _FIELDS_BY_KEY if key.startswith(prefix)), None)
+
+
+def _household_smartphones(rows: Sequence[ImportRow | RowError]) -> dict[str, bool]:
+    """A household has a smartphone when any of its valid rows says so."""
+    out: dict[str, bool] = {}
+    for row in rows:
+        if isinstance(row, ImportRow) and row.household_code:
+            out[row.household_code] = out.get(row.household_code, False) or row.has_smartphone
+    return out
+
+
+async def _import_row(uow: UnitOfWork, batch: _Batch, row: ImportRow, report: ImportReport) -> None:
+    place = _village(batch, row)
+    existing = await _already_present(uow, batch.commune, row)
+    if existing is not None:
+        report.present += 1
+        if batch.approve:
+            await _confirm(uow, batch, existing, report)
+        return
+    household, created = await _household(uow, batch, row, place)
+    resident = await registry.register_resident(
+        uow, batch.actor, household.id, _form(row), batch.now, batch.today
+    )
+    report.saved += 1
+    report.households_created += created
+    if batch.approve:
+        await _confirm(uow, batch, resident, report)
+    if row.household_code:  # cached only once the row is safely in
+        batch.households[row.household_code] = household
+
+
+def _village(batch: _Batch, row: ImportRow) -> Unit:
+    found = match_village(row.village, batch.villages)
+    if not found:
+        raise RuleError("import-village-unknown", village=row.village, commune=batch.commune.name)
+    if len(found) > 1:
+        raise RuleError("import-village-ambiguous", village=row.village,
+                        candidates=", ".join(v.name for v in found))
+    return found[0]
+
+
+async def _already_present(uow: UnitOfWork, commune: Unit, row: ImportRow) -> Resident | None:
+    """The resident this row describes, if already registered in this commune and household.
+
+    Matched by citizen ID when the row has one, else by name and birth date; a row without a
+    household code matches in any household (its code would have been made up).
+    """
+    if row.citizen_id:
+        found = await uow.residents.by_citizen_id(row.citizen_id)
+        candidates = [found] if found is not None and found.commune_id == commune.id else []
+    else:
+        candidates = await uow.residents.same_person(
+            commune.id, name_key(row.full_name), row.date_of_birth
+        )
+    for resident in candidates:
+        if row.household_code is None:
+            return resident
+        household = await uow.households.get(resident.household_id)
+        if household is not None and household.code == row.household_code:
+            return resident
+    return None
+
+
+async def _household(
+    uow: UnitOfWork, batch: _Batch, row: ImportRow, place: Unit
+) -> tuple[Household, bool]:
+    """The row's household (met earlier in this file, already registered, or new) and
+    whether it was created now."""
+    code = row.household_code
+    created = False
+    household = batch.households.get(code) if code else None
+    if household is None and code:
+        household = await uow.households.by_code(batch.commune.id, code)
+        if household is not None:
+            household = await _update_household(uow, batch, household, row)
+    if household is None:
+        household = await registry.register_household(
+            uow, batch.actor, _household_form(batch, row, place), batch.now
+        )
+        created = True
+    if household.village_id != place.id:
+        raise RuleError("import-household-other-village", code=household.code,
+                        village=row.village)
+    return household, created
+
+
+def _household_form(batch: _Batch, row: ImportRow, place: Unit) -> registry.HouseholdForm:
+    has_smartphone = batch.smartphone.get(row.household_code or "", row.has_smartphone)
+    return registry.HouseholdForm(
+        village_id=place.id,
+        head_name=row.household_head or row.full_name,
+        poverty=row.poverty,
+        policy=row.policy,
+        has_smartphone=has_smartphone or row.has_smartphone,
+        code=row.household_code,
+        class_source=ClassSource.CONFIRMED if batch.approve else ClassSource.DECLARED,
+        review_year=batch.today.year if batch.approve else None,
+    )
+
+
+async def _update_household(
+    uow: UnitOfWork, batch: _Batch, household: Household, row: ImportRow
+) -> Household:
+    """An existing household learns from the list: a smartphone, and (approved) its class."""
+    updated = replace(
+        household,
+        has_smartphone=household.has_smartphone or batch.smartphone.get(household.code, False),
+    )
+    if batch.approve:
+        updated = replace(updated, poverty=row.poverty, policy=row.policy,
+                          class_source=ClassSource.CONFIRMED, review_year=batch.today.year)
+    if updated != household:
+        await uow.households.update(updated)
+        await record(uow, batch.actor, batch.now, "update", "household", household.id,
+                     household.commune_id, before=household, after=updated)
+    return updated
+
+
+async def _confirm(
+    uow: UnitOfWork, batch: _Batch, resident: Resident, report: ImportReport
+) -> None:
+    """--approve: the commune's own checked list; the person and the household's class count."""
+    approved = await registry.approve(uow, batch.actor, resident.id, batch.now)
+    if approved is not resident:
+        report.approved += 1
+    household = await uow.households.get(resident.household_id)
+    if household is not None and household.class_source is not ClassSource.CONFIRMED:
+        confirmed = replace(household, class_source=ClassSource.CONFIRMED,
+                            review_year=batch.today.year)
+        await uow.households.update(confirmed)
+        await record(uow, batch.actor, batch.now, "update", "household", household.id,
+                     household.commune_id, before=household, after=confirmed)
+
+
+def _form(row: ImportRow) -> registry.ResidentForm:
+    return registry.ResidentForm(
+        full_name=row.full_name,
+        date_of_birth=row.date_of_birth,
+        has_smartphone=row.has_smartphone,
+        citizen_id=row.citizen_id,
+        legacy_id=row.legacy_id,
+        gender=row.gender,
+        phone=row.phone,
+    )
