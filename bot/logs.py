@@ -46,3 +46,6 @@ def setup_logging(level: str = "INFO") -> None:
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # At DEBUG these libraries log request parameters, message texts among them.
+    for name in ("telegram", "httpcore", "sqlalchemy.engine"):
+        logging.getLogger(name).setLevel(max(logging.INFO, root.level))

@@ -9,6 +9,7 @@ from sqlalchemy import text
 
 from bot.appkeys import DISPATCHER, RUNTIME
 from bot.runtime import Runtime
+from bot.telegram import setup_telegram
 from bot.webchat import setup_webchat
 from handlers.engine import Dispatcher
 from handlers.setup import build_dispatcher
@@ -42,4 +43,5 @@ def make_app(runtime: Runtime, dispatcher: Dispatcher | None = None) -> web.Appl
     app[DISPATCHER] = dispatcher or make_dispatcher(runtime)
     app.router.add_get("/healthz", healthz)
     setup_webchat(app)
+    setup_telegram(app)
     return app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -69,6 +70,7 @@ _INT_RANGES = {"port": (1, 65535), "report_day": (1, 28)}
 _URLS = ("public_url", "telegram_api_url", "zalo_api_url", "zalo_oa_api_url", "zalo_oa_oauth_url")
 _LOCALES = ("vi", "en")
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram accepts as secret_token
 
 
 def _convert(name: str, raw: Any, default: Any) -> Any:
@@ -81,7 +83,9 @@ def _convert(name: str, raw: Any, default: Any) -> Any:
             raise SettingsError(name.upper(), "settings-not-a-number", value=raw) from None
         low, high = _INT_RANGES.get(name, (0, 2**31))
         if not low <= value <= high:
-            raise SettingsError(name.upper(), "settings-out-of-range", value=value, low=low, high=high)
+            raise SettingsError(
+                name.upper(), "settings-out-of-range", value=value, low=low, high=high
+            )
         return value
     text = str(raw).strip()
     return text or None if default is None else text
@@ -99,9 +103,23 @@ def _validate(s: Settings) -> None:
     except (ZoneInfoNotFoundError, ValueError):
         raise SettingsError("TIMEZONE", "settings-timezone", value=s.timezone) from None
     if s.locale not in _LOCALES:
-        raise SettingsError("LOCALE", "settings-locale", value=s.locale, allowed=", ".join(_LOCALES))
+        raise SettingsError(
+            "LOCALE", "settings-locale", value=s.locale, allowed=", ".join(_LOCALES)
+        )
     if s.log_level.upper() not in _LOG_LEVELS:
         raise SettingsError("LOG_LEVEL", "settings-log-level", value=s.log_level)
+    _check_webhook_secret(s)
+
+
+def _check_webhook_secret(s: Settings) -> None:
+    """Refuse a webhook without a proper secret: anyone could post updates in a citizen's name."""
+    if not s.telegram_token or not s.public_url:
+        return
+    secret = s.telegram_webhook_secret.reveal()
+    if not secret:
+        raise SettingsError("TELEGRAM_WEBHOOK_SECRET", "settings-telegram-webhook-secret")
+    if not _WEBHOOK_SECRET.fullmatch(secret):
+        raise SettingsError("TELEGRAM_WEBHOOK_SECRET", "settings-telegram-webhook-secret-chars")
 
 
 def load_settings(

@@ -232,7 +232,8 @@ def check_choice(choice: object) -> str:
 
 def render_outcome(outcome: Outcome, catalogue: Catalogue) -> dict[str, Any]:
     messages = []
-    for reply in outcome.replies:
+    # A retried message whose first answer was lost gets that answer again, not a new one.
+    for reply in outcome.replies or outcome.earlier:
         shown = render(catalogue, reply, outcome.locale)
         buttons = [{"label": b.label, "value": b.value} for b in shown.buttons]
         messages.append({"text": shown.text, "buttons": buttons, "qr": shown.qr})

@@ -50,3 +50,34 @@ class Reply:
     params: Mapping[str, object] = field(default_factory=dict)
     options: tuple[Option, ...] = ()
     qr: str | None = None  # a payload to show as a QR code (handover confirmation)
+
+
+def reply_to_dict(reply: Reply) -> dict[str, object]:
+    """A JSON-ready form of a reply, to keep beside the update it answered."""
+    return {
+        "key": reply.key,
+        "params": dict(reply.params),
+        "options": [
+            {"value": o.value, "key": o.key, "label": o.label, "params": dict(o.params)}
+            for o in reply.options
+        ],
+        "qr": reply.qr,
+    }
+
+
+def reply_from_dict(data: Mapping[str, object]) -> Reply:
+    options = data.get("options") or []
+    assert isinstance(options, list)
+    params = data.get("params") or {}
+    assert isinstance(params, dict)
+    qr = data.get("qr")
+    return Reply(
+        key=str(data["key"]),
+        params=params,
+        options=tuple(
+            Option(value=str(o["value"]), key=str(o.get("key", "")),
+                   label=str(o.get("label", "")), params=dict(o.get("params") or {}))
+            for o in options
+        ),
+        qr=str(qr) if qr else None,
+    )

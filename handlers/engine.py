@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from core.codes import looks_like_code
 from core.errors import RuleError
 from core.i18n import Catalogue
-from core.messages import Inbound, Kind, Option, Reply
+from core.messages import Inbound, Kind, Option, Reply, reply_from_dict, reply_to_dict
 from core.model import Actor, ChatState, Official
 from core.names import fold
 from core.ports import UnitOfWork, UnitOfWorkFactory
@@ -40,10 +40,15 @@ WORDS = {"huy": "cancel", "cancel": "cancel", "quay lai": "back", "back": "back"
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """What to send back, in the chat's language; empty for a replayed update."""
+    """What to send back, in the chat's language; nothing for a replayed update.
+
+    For a replay, `earlier` holds what the first delivery answered: a channel whose client
+    may have lost the answer (the web chat) can show it again; the others send nothing.
+    """
 
     locale: str
     replies: list[Reply] = field(default_factory=list)
+    earlier: list[Reply] = field(default_factory=list)
 
 
 class Dispatcher:
@@ -79,15 +84,19 @@ class Dispatcher:
     async def _handle(self, msg: Inbound) -> Outcome:
         now = self._clock()
         async with self._uow() as uow:
-            if msg.update_id and not await uow.chats.first_time(
-                msg.channel.value, msg.update_id, now
-            ):
-                return Outcome(locale=self.catalogue.default)
-            chat = await uow.chats.get_or_create(msg.channel.value, msg.chat_id, now)
+            channel = msg.channel.value
+            if msg.update_id and not await uow.chats.first_time(channel, msg.update_id, now):
+                earlier = await uow.chats.earlier_replies(channel, msg.update_id)
+                return Outcome(locale=self.catalogue.default,
+                               earlier=[reply_from_dict(r) for r in earlier])
+            chat = await uow.chats.get_or_create(channel, msg.chat_id, now)
             turn = await self._turn(uow, chat, msg, now)
             replies = await self._route(turn, msg)
             chat.last_seen_at = now
             await uow.chats.save(chat)
+            if msg.update_id:
+                await uow.chats.remember_replies(
+                    channel, msg.update_id, [reply_to_dict(r) for r in replies])
             await uow.commit()
         return Outcome(locale=self._locale(chat, msg), replies=replies)
 

@@ -80,6 +80,23 @@ class SqlChats:
         )
         return bool(result.rowcount)
 
+    async def remember_replies(
+        self, channel: str, update_id: str, replies: list[dict[str, object]]
+    ) -> None:
+        await self._s.execute(
+            update(ProcessedUpdateRow)
+            .where(ProcessedUpdateRow.channel == channel, ProcessedUpdateRow.update_id == update_id)
+            .values(replies=replies)
+        )
+
+    async def earlier_replies(self, channel: str, update_id: str) -> list[dict[str, object]]:
+        stored = await self._s.scalar(
+            select(ProcessedUpdateRow.replies).where(
+                ProcessedUpdateRow.channel == channel, ProcessedUpdateRow.update_id == update_id
+            )
+        )
+        return list(stored or [])
+
     async def linked_to(self, official_id: int) -> list[ChatState]:
         rows = await self._s.scalars(
             select(ChatRow).where(ChatRow.official_id == official_id).order_by(

@@ -178,6 +178,8 @@ class ProcessedUpdateRow(Base):
     channel: Mapped[str] = mapped_column(String(16))
     update_id: Mapped[str] = mapped_column(String(100))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    # What was answered, for a client that lost the answer and asks again (the web chat).
+    replies: Mapped[list[dict[str, object]] | None] = mapped_column(JSON)
 
 
 class InviteRow(Base):

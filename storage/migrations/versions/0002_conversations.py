@@ -23,6 +23,7 @@ def upgrade() -> None:
     sa.Column('channel', sa.String(length=16), nullable=False),
     sa.Column('update_id', sa.String(length=100), nullable=False),
     sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('replies', sa.JSON(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_processed_updates')),
     sa.UniqueConstraint('channel', 'update_id', name='uq_processed_updates_channel_update')
     )
