@@ -172,6 +172,16 @@ async def test_replayed_update_changes_nothing_and_sends_nothing(user: ChatUser)
     assert await user.say("Lan") == ["t-ask-colour"]
 
 
+async def test_replay_carries_the_first_answer_for_clients_that_lost_it(
+    user: ChatUser,
+) -> None:
+    await user.say("/demo", update_id="lost")
+    await user.say("/demo", update_id="lost")
+    assert user.last is not None
+    assert user.last.replies == []
+    assert [r.key for r in user.last.earlier] == ["t-ask-name"]
+
+
 async def test_stale_button_is_refused_and_question_repeated(user: ChatUser) -> None:
     await user.say("/demo")
     await user.say("Lan")
