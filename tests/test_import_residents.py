@@ -21,9 +21,8 @@ from core.services.imports import ImportReport, import_residents
 from storage.uow import SqlUnitOfWorkFactory
 from tests.conftest import SYSTEM
 
-SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "samples" / "danh-sach-xa-mau.xlsx"
-if not SAMPLE.is_file():  # the lead may copy the sample into the repository
-    SAMPLE = Path(__file__).resolve().parent / "data" / "danh-sach-xa-mau.xlsx"
+# A copy of shared/samples/danh-sach-xa-mau.xlsx, the commune list as communes keep it.
+SAMPLE = Path(__file__).resolve().parent / "data" / "danh-sach-xa-mau.xlsx"
 TODAY = date(2023, 9, 12)
 CON_MINH = "02173"
 
