@@ -25,7 +25,8 @@ from bot.settings import Settings, SettingsError, load_settings
 from core.errors import RuleError
 from core.i18n import load_catalogue
 from core.model import Actor, Level, Role
-from core.services.officials import add_official
+from core.services.linking import INVITE_LIFETIME, create_invite
+from core.services.officials import ROLE_LEVEL, add_official
 from core.services.units import find_unit, import_units
 from storage import migrate
 
@@ -171,6 +172,20 @@ async def cmd_user_add(rt: Runtime, args: argparse.Namespace) -> int:
     return 0
 
 
+async def cmd_invite(rt: Runtime, args: argparse.Namespace) -> int:
+    """A one-time code that links an official's chat; the code alone on the last line."""
+    role, moment = Role(args.role), now()
+    async with rt.uow() as uow:
+        unit = await find_unit(uow, rt.settings.dataset, args.unit, ROLE_LEVEL[role])
+        official, code = await create_invite(uow, CLI, role, unit.id, args.name, moment)
+        await uow.commit()
+    until = (moment + INVITE_LIFETIME).astimezone(rt.settings.tz).strftime("%H:%M %d/%m/%Y")
+    out(rt.text("cli-invite-created", name=official.name, role=f"key:role-{role.value}",
+                unit=unit.name, until=until))
+    out(code)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="phocap")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -191,6 +206,9 @@ def build_parser() -> argparse.ArgumentParser:
     _export_options(exp_units)
     exp_units.add_argument("--dataset")
     exp_units.set_defaults(run=cmd_export_units)
+    from bot.residents_cli import add_resident_commands  # imported late: it imports this module
+
+    add_resident_commands(imp, exp)
 
     user = sub.add_parser("user").add_subparsers(dest="action", required=True)
     add = user.add_parser("add")
@@ -200,6 +218,12 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--unit", required=True)
     add.add_argument("--password")
     add.set_defaults(run=cmd_user_add)
+
+    invite = sub.add_parser("invite")
+    invite.add_argument("--role", required=True, choices=[r.value for r in Role])
+    invite.add_argument("--unit", required=True)
+    invite.add_argument("--name", required=True)
+    invite.set_defaults(run=cmd_invite)
     return parser
 
 

@@ -7,7 +7,7 @@ offers a summary with confirm / edit / cancel, and calls the dialog's finish().
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
@@ -55,8 +55,17 @@ class Step:
     name: str
     ask: Callable[[Turn], Awaitable[Reply]]
     parse: Callable[[Turn, Answer], Awaitable[Value]]
-    label_key: str | None = None  # the field's name in "which answer to change?"; None: not editable
+    label_key: str | None = None  # its name in "which answer to change?"; None: not editable
     when: Callable[[Turn], bool] = always
+    finishes: bool = False  # the answer completes the dialog: finish() runs with no summary
+
+
+class Stop(Exception):
+    """Raised by a parser to end the dialog here with these replies; nothing is saved."""
+
+    def __init__(self, *replies: Reply) -> None:
+        super().__init__("dialog stopped")
+        self.replies = list(replies)
 
 
 @dataclass(frozen=True)
@@ -68,9 +77,18 @@ class Finish:
 
 
 class Dialog(Protocol):
-    name: str  # also the command that starts it: /register, /pledge
-    roles: frozenset[Role] | None  # who may use it; None: anyone, linked or not
-    steps: tuple[Step, ...]
+    @property
+    def name(self) -> str:
+        """Also the command that starts it: /register, /pledge."""
+        ...
+
+    @property
+    def roles(self) -> frozenset[Role] | None:
+        """Who may use it; None: anyone, linked or not."""
+        ...
+
+    @property
+    def steps(self) -> tuple[Step, ...]: ...
 
     async def summary(self, turn: Turn) -> Reply:
         """The collected answers, for the person to check before confirming."""
@@ -90,7 +108,6 @@ class SimpleDialog:
     summarise: Callable[[Turn], Awaitable[Reply]]
     complete: Callable[[Turn], Awaitable[Finish]]
     roles: frozenset[Role] | None = None
-    extra: dict[str, object] = field(default_factory=dict)
 
     async def summary(self, turn: Turn) -> Reply:
         return await self.summarise(turn)

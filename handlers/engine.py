@@ -24,7 +24,7 @@ from core.names import fold
 from core.ports import UnitOfWork, UnitOfWorkFactory
 from core.services import linking
 from handlers import menu
-from handlers.dialog import Answer, Dialog, Step, Turn
+from handlers.dialog import Answer, Dialog, Step, Stop, Turn
 
 log = logging.getLogger(__name__)
 
@@ -192,7 +192,7 @@ class Dispatcher:
         if first is None:
             return notes + await self._summary(turn, dialog)
         turn.chat.step = first.name
-        return notes + [await first.ask(turn)]
+        return [*notes, await first.ask(turn)]
 
     def _stale(self, turn: Turn) -> list[Reply] | None:
         """Drop a draft older than a week; offer one idle for a while to be resumed."""
@@ -230,6 +230,11 @@ class Dispatcher:
             turn.data[step.name] = await step.parse(turn, reply)
         except RuleError as err:
             return [Reply(err.key, err.params), prompt]
+        except Stop as stop:
+            clear(turn.chat)
+            return [*stop.replies, menu.for_turn(turn)]
+        if step.finishes:
+            return await self._finish(turn, dialog, prompt)
         return await self._advance(turn, dialog, step)
 
     async def _advance(self, turn: Turn, dialog: Dialog, step: Step) -> list[Reply]:
@@ -420,7 +425,8 @@ def resume_offer(turn: Turn) -> Reply:
     return Reply(
         "dialog-resume-offer",
         {"dialog": f"key:dialog-name-{turn.chat.dialog}"},
-        (Option(value="resume", key="dialog-resume"), Option(value="discard", key="dialog-discard")),
+        (Option(value="resume", key="dialog-resume"),
+         Option(value="discard", key="dialog-discard")),
     )
 
 

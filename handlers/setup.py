@@ -10,14 +10,17 @@ from core.i18n import Catalogue
 from core.ports import UnitOfWorkFactory
 from handlers.dialog import Dialog
 from handlers.engine import CommandHandler, Dispatcher
+from handlers.registration import REGISTRATION, REGISTRATION_MORE
+from handlers.village_list import list_command
 
 
 def dialogs() -> list[Dialog]:
-    return []
+    return [REGISTRATION, REGISTRATION_MORE]
 
 
-def commands() -> dict[str, CommandHandler]:
-    return {}
+def commands(catalogue: Catalogue) -> dict[str, CommandHandler]:
+    # the catalogue: /list composes one line per person from catalogue texts
+    return {"list": list_command(catalogue)}
 
 
 def build_dispatcher(
@@ -28,4 +31,5 @@ def build_dispatcher(
     clock: Callable[[], datetime] | None = None,
 ) -> Dispatcher:
     extra = {"clock": clock} if clock else {}
-    return Dispatcher(uow, catalogue, dialogs(), commands(), dataset=dataset, tz=tz, **extra)
+    return Dispatcher(uow, catalogue, dialogs(), commands(catalogue), dataset=dataset, tz=tz,
+                      **extra)
