@@ -189,3 +189,132 @@ class Invite:
     official_id: int
     expires_at: datetime
     used_at: datetime | None = None
+
+
+class SupportKind(enum.StrEnum):
+    WHOLE = "whole"  # a donated phone (ho tro nguyen chiec)
+    PARTIAL = "partial"  # donated money towards the price (ho tro mot phan kinh phi)
+    SHOP_OFFER = "shop_offer"  # a shop's or company's gift, discount or instalments
+    DIRECT_GIFT = "direct_gift"  # an agency or person gave the phone directly
+    OTHER_PROGRAMME = "other_programme"  # already given a device by another programme
+
+
+class SupportStatus(enum.StrEnum):
+    ASSIGNED = "assigned"
+    HANDED_OVER = "handed_over"
+    CONFIRMED = "confirmed"
+    CANCELLED = "cancelled"
+
+
+class Confirmation(enum.StrEnum):
+    CONFIRMED = "confirmed"  # on the new phone
+    PAPER = "paper"  # confirmed in person, signed on paper
+    NOT_RECEIVED = "not_received"
+    PROBLEM = "problem"
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """What arrived at a unit: phones, money or both, with or without a pledge."""
+
+    id: int
+    number: str
+    unit_id: int
+    received_at: datetime
+    phones: int = 0
+    money: int = 0
+    model: str | None = None
+    condition: str | None = None  # new | used
+    serials: tuple[str, ...] = ()
+    pledge_id: int | None = None
+    donor_name: str | None = None
+    recorded_by: int | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Transfer:
+    """Phones of one receipt, or money, moved from one unit to another."""
+
+    id: int
+    from_unit_id: int
+    to_unit_id: int
+    at: datetime
+    phones: int = 0
+    money: int = 0
+    receipt_id: int | None = None  # the phones' origin, so a donor can follow them
+    plan_id: int | None = None
+    recorded_by: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Support:
+    """A resident served: by a phone or money of the programme, or by a gift or offer."""
+
+    id: int
+    resident_id: int
+    kind: SupportKind
+    commune_id: int
+    status: SupportStatus
+    created_at: datetime
+    amount: int = 0  # dong, for part of the price
+    holder_unit_id: int | None = None  # the unit whose stock it came from
+    receipt_id: int | None = None  # the phone's origin
+    plan_id: int | None = None
+    giver: str | None = None  # for gifts and offers: who gave
+    note: str | None = None
+    recorded_by: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Handover:
+    id: int
+    support_id: int
+    code: str  # typed or scanned by the recipient to confirm
+    handed_at: datetime
+    serial: str | None = None
+    checklist: dict[str, bool] = field(default_factory=dict)
+    handed_by: int | None = None
+    confirmed_at: datetime | None = None
+    confirmation: Confirmation | None = None
+    confirmed_via: str | None = None  # channel, or "paper"
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """Anything but a confirmation: the commune officer must look and close it."""
+
+    id: int
+    handover_id: int
+    kind: Confirmation
+    opened_at: datetime
+    note: str | None = None
+    closed_at: datetime | None = None
+    closed_by: int | None = None
+    resolution: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxMessage:
+    id: int
+    channel: str
+    chat_id: str
+    locale: str
+    reply: dict[str, object]  # core.messages.reply_to_dict
+    dedupe_key: str
+    created_at: datetime
+    not_before: datetime
+    attempts: int = 0
+    sent_at: datetime | None = None
+    last_error: str | None = None
+    dead: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    id: int
+    at: datetime
+    kind: str
+    payload: dict[str, object]
+    prev_hash: str
+    hash: str

@@ -11,12 +11,19 @@ from typing import Protocol, Self
 from core.importing import ResidentExport
 from core.model import (
     AuditEntry,
+    Case,
     ChatState,
+    Handover,
     Household,
     Invite,
+    LedgerEntry,
     Official,
+    OutboxMessage,
     Pledge,
+    Receipt,
     Resident,
+    Support,
+    Transfer,
     Unit,
 )
 from core.priority import Candidate
@@ -85,6 +92,9 @@ class ChatRepository(Protocol):
         """The chat's state, locked for this transaction; created on first contact."""
         ...
     async def save(self, chat: ChatState) -> None: ...
+    async def get(self, chat_ref: int) -> ChatState | None:
+        """A chat by our own id (what pledges and officials keep), not the channel's."""
+        ...
     async def first_time(self, channel: str, update_id: str, now: datetime) -> bool:
         """Record an update id; False when it was already recorded (a replay)."""
         ...
@@ -109,6 +119,54 @@ class PledgeRepository(Protocol):
     async def all(self, commune_ids: Sequence[int] | None = None) -> list[Pledge]: ...
 
 
+class ReceiptRepository(Protocol):
+    """Receipts and transfers, and the stock computed from them (never a stored counter)."""
+
+    async def add(self, receipt: Receipt) -> Receipt: ...
+    async def get(self, receipt_id: int) -> Receipt | None: ...
+    async def for_pledge(self, pledge_id: int) -> list[Receipt]: ...
+    async def add_transfer(self, transfer: Transfer) -> Transfer: ...
+
+
+class SupportRepository(Protocol):
+    async def add(self, support: Support) -> Support:
+        """Raises core.errors.RuleError('support-already-served') if the resident has one."""
+        ...
+    async def get(self, support_id: int) -> Support | None: ...
+    async def active_for(self, resident_id: int) -> Support | None: ...
+    async def update(self, support: Support) -> None: ...
+
+
+class HandoverRepository(Protocol):
+    async def add(self, handover: Handover) -> Handover: ...
+    async def by_code(self, code: str) -> Handover | None: ...
+    async def for_support(self, support_id: int) -> Handover | None: ...
+    async def update(self, handover: Handover) -> None: ...
+    async def add_case(self, case: Case) -> Case: ...
+    async def update_case(self, case: Case) -> None: ...
+
+
+class OutboxRepository(Protocol):
+    async def add(self, message: OutboxMessage) -> bool:
+        """Queue a message; False when one with the same dedupe_key exists (sent once)."""
+        ...
+
+
+class LedgerRepository(Protocol):
+    async def last(self) -> LedgerEntry | None:
+        """The newest entry, locked until the transaction ends, so appends take turns."""
+        ...
+    async def add(self, entry: LedgerEntry) -> LedgerEntry: ...
+    async def all(self) -> list[LedgerEntry]: ...
+
+
+class LockRepository(Protocol):
+    async def take(self, name: str) -> int:
+        """Take the named programme lock for this transaction; returns its version."""
+        ...
+    async def bump(self, name: str) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: leaving the block without commit() rolls everything back."""
 
@@ -120,6 +178,12 @@ class UnitOfWork(Protocol):
     chats: ChatRepository
     invites: InviteRepository
     pledges: PledgeRepository
+    receipts: ReceiptRepository
+    supports: SupportRepository
+    handovers: HandoverRepository
+    outbox: OutboxRepository
+    ledger: LedgerRepository
+    locks: LockRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

@@ -59,6 +59,10 @@ class SqlChats:
         assert row is not None
         return chat_from_row(row)
 
+    async def get(self, chat_ref: int) -> ChatState | None:
+        row = await self._s.get(ChatRow, chat_ref)
+        return chat_from_row(row) if row else None
+
     async def save(self, chat: ChatState) -> None:
         await self._s.execute(
             update(ChatRow)

@@ -21,12 +21,12 @@ def alembic_config() -> Config:
 def _upgrade(connection: Connection) -> None:
     config = alembic_config()
     config.attributes["connection"] = connection
-    command.upgrade(config, "head")
+    command.upgrade(config, "heads")
 
 
 def _is_current(connection: Connection) -> bool:
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    return MigrationContext.configure(connection).get_current_revision() == head
+    heads = set(ScriptDirectory.from_config(alembic_config()).get_heads())
+    return set(MigrationContext.configure(connection).get_current_heads()) == heads
 
 
 async def upgrade(engine: AsyncEngine) -> None:

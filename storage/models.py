@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -215,3 +216,156 @@ class PledgeRow(Base):
     chat_ref: Mapped[int | None] = mapped_column(ForeignKey("chats.id"), index=True)
     status: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+# ---- from gift to hand: receipts, transfers, supports, handovers, outbox, ledger ----------
+
+
+class ReceiptRow(Base):
+    __tablename__ = "receipts"
+    __table_args__ = (Index("ix_receipts_unit", "unit_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    phones: Mapped[int] = mapped_column(Integer, default=0)
+    money: Mapped[int] = mapped_column(BigInteger, default=0)
+    model: Mapped[str | None] = mapped_column(String(200))
+    condition: Mapped[str | None] = mapped_column(String(8))
+    serials: Mapped[list[str]] = mapped_column(JSON, default=list)
+    pledge_id: Mapped[int | None] = mapped_column(ForeignKey("pledges.id"), index=True)
+    donor_name: Mapped[str | None] = mapped_column(String(200))
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("officials.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class TransferRow(Base):
+    __tablename__ = "transfers"
+    __table_args__ = (
+        Index("ix_transfers_from", "from_unit_id"),
+        Index("ix_transfers_to", "to_unit_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    from_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    to_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    phones: Mapped[int] = mapped_column(Integer, default=0)
+    money: Mapped[int] = mapped_column(BigInteger, default=0)
+    receipt_id: Mapped[int | None] = mapped_column(ForeignKey("receipts.id"))
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("allocation_plans.id"))
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("officials.id"))
+
+
+class AllocationPlanRow(Base):
+    """A committed plan. The single 'programme lock' row serialises commits (see services)."""
+
+    __tablename__ = "allocation_plans"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    committed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    committed_by: Mapped[int | None] = mapped_column(ForeignKey("officials.id"))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    summary: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+
+
+class ProgrammeLockRow(Base):
+    """One row per named lock; SELECT ... FOR UPDATE on it makes two commits take turns."""
+
+    __tablename__ = "programme_locks"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SupportRow(Base):
+    __tablename__ = "supports"
+    __table_args__ = (
+        # One person, one support: a second active one cannot be written, whatever the route.
+        Index(
+            "uq_supports_active_resident",
+            "resident_id",
+            unique=True,
+            sqlite_where=text("status != 'cancelled'"),
+            postgresql_where=text("status != 'cancelled'"),
+        ),
+        Index("ix_supports_commune", "commune_id", "kind", "status"),
+        Index("ix_supports_receipt", "receipt_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    commune_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    holder_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    receipt_id: Mapped[int | None] = mapped_column(ForeignKey("receipts.id"))
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("allocation_plans.id"))
+    giver: Mapped[str | None] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(Text)
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("officials.id"))
+
+
+class HandoverRow(Base):
+    __tablename__ = "handovers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    support_id: Mapped[int] = mapped_column(ForeignKey("supports.id"), unique=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    handed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    serial: Mapped[str | None] = mapped_column(String(40))
+    checklist: Mapped[dict[str, bool]] = mapped_column(JSON, default=dict)
+    handed_by: Mapped[int | None] = mapped_column(ForeignKey("officials.id"))
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    confirmation: Mapped[str | None] = mapped_column(String(16))
+    confirmed_via: Mapped[str | None] = mapped_column(String(16))
+
+
+class CaseRow(Base):
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    handover_id: Mapped[int] = mapped_column(ForeignKey("handovers.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    note: Mapped[str | None] = mapped_column(Text)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_by: Mapped[int | None] = mapped_column(ForeignKey("officials.id"))
+    resolution: Mapped[str | None] = mapped_column(Text)
+
+
+class OutboxRow(Base):
+    """Notifications, written in the transaction of the event they report; sent after."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "sent_at", "dead", "not_before"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(100))
+    locale: Mapped[str] = mapped_column(String(8))
+    reply: Mapped[dict[str, object]] = mapped_column(JSON)
+    dedupe_key: Mapped[str] = mapped_column(String(120), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    not_before: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    dead: Mapped[bool] = mapped_column(Boolean, default=False)
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class LedgerRow(Base):
+    """The public hash chain: each entry's hash covers the previous hash and its payload."""
+
+    __tablename__ = "ledger"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    kind: Mapped[str] = mapped_column(String(24))
+    payload: Mapped[dict[str, object]] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hash: Mapped[str] = mapped_column(String(64), unique=True)

@@ -9,7 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction, async_
 
 from core.names import name_key
 from storage.chat_repositories import SqlChats, SqlInvites, SqlPledges
+from storage.ledger import SqlLedger, SqlLocks
+from storage.outbox import SqlOutbox
+from storage.receipts import SqlReceipts
 from storage.repositories import SqlAudit, SqlHouseholds, SqlOfficials, SqlResidents, SqlUnits
+from storage.supports import SqlHandovers, SqlSupports
 
 
 class SqlUnitOfWork:
@@ -35,6 +39,12 @@ class SqlUnitOfWork:
         self.chats = SqlChats(s)
         self.invites = SqlInvites(s)
         self.pledges = SqlPledges(s)
+        self.receipts = SqlReceipts(s)
+        self.supports = SqlSupports(s)
+        self.handovers = SqlHandovers(s)
+        self.outbox = SqlOutbox(s)
+        self.ledger = SqlLedger(s)
+        self.locks = SqlLocks(s)
         return self
 
     async def __aexit__(

@@ -1,0 +1,37 @@
+"""Queueing notifications in the same transaction as the event they report.
+
+The sender (bot/outbox.py) delivers them after commit, with retries; a dedupe key makes
+sure one event is announced once, however often the code that reports it runs.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from core.messages import Reply, reply_to_dict
+from core.model import ChatState, OutboxMessage
+from core.ports import UnitOfWork
+
+
+async def enqueue(
+    uow: UnitOfWork, chat: ChatState, reply: Reply, dedupe_key: str, now: datetime,
+    default_locale: str = "vi",
+) -> bool:
+    """Queue a message to one chat; False if this dedupe key was queued before."""
+    return await uow.outbox.add(
+        OutboxMessage(
+            id=0, channel=chat.channel, chat_id=chat.chat_id,
+            locale=chat.locale or default_locale, reply=reply_to_dict(reply),
+            dedupe_key=dedupe_key, created_at=now, not_before=now,
+        )
+    )
+
+
+async def notify_official(
+    uow: UnitOfWork, official_id: int, reply: Reply, dedupe_key: str, now: datetime
+) -> bool:
+    """Queue a message to the chat the official used last (Telegram one day, Zalo the next)."""
+    chats = await uow.chats.linked_to(official_id)
+    if not chats:
+        return False
+    return await enqueue(uow, chats[0], reply, dedupe_key, now)

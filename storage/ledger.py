@@ -1,0 +1,61 @@
+"""The ledger's rows and the programme's named locks."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.model import LedgerEntry
+from storage.chat_repositories import _insert
+from storage.models import LedgerRow, ProgrammeLockRow
+from storage.repositories import _utc
+
+
+def entry_from_row(row: LedgerRow) -> LedgerEntry:
+    return LedgerEntry(id=row.id, at=_utc(row.at) or row.at, kind=row.kind,
+                       payload=dict(row.payload), prev_hash=row.prev_hash, hash=row.hash)
+
+
+class SqlLocks:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def take(self, name: str) -> int:
+        await self._s.execute(
+            _insert(self._s)(ProgrammeLockRow)
+            .values(name=name, version=0)
+            .on_conflict_do_nothing(index_elements=["name"])
+        )
+        version = await self._s.scalar(
+            select(ProgrammeLockRow.version).where(ProgrammeLockRow.name == name).with_for_update()
+        )
+        return int(version or 0)
+
+    async def bump(self, name: str) -> None:
+        await self._s.execute(
+            update(ProgrammeLockRow)
+            .where(ProgrammeLockRow.name == name)
+            .values(version=ProgrammeLockRow.version + 1)
+        )
+
+
+class SqlLedger:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+        self._locks = SqlLocks(session)
+
+    async def last(self) -> LedgerEntry | None:
+        await self._locks.take("ledger")
+        row = await self._s.scalar(select(LedgerRow).order_by(LedgerRow.id.desc()).limit(1))
+        return entry_from_row(row) if row else None
+
+    async def add(self, entry: LedgerEntry) -> LedgerEntry:
+        row = LedgerRow(at=entry.at, kind=entry.kind, payload=entry.payload,
+                        prev_hash=entry.prev_hash, hash=entry.hash)
+        self._s.add(row)
+        await self._s.flush()
+        return entry_from_row(row)
+
+    async def all(self) -> list[LedgerEntry]:
+        rows = await self._s.scalars(select(LedgerRow).order_by(LedgerRow.id))
+        return [entry_from_row(r) for r in rows]

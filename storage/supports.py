@@ -1,0 +1,153 @@
+"""Supports (who was served, and how), handovers and the cases they open."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.errors import RuleError
+from core.model import (
+    Case,
+    Confirmation,
+    Handover,
+    Support,
+    SupportKind,
+    SupportStatus,
+)
+from storage.models import CaseRow, HandoverRow, SupportRow
+from storage.repositories import _utc
+
+
+def support_from_row(row: SupportRow) -> Support:
+    return Support(
+        id=row.id, resident_id=row.resident_id, kind=SupportKind(row.kind),
+        commune_id=row.commune_id, status=SupportStatus(row.status),
+        created_at=_utc(row.created_at) or row.created_at, amount=row.amount,
+        holder_unit_id=row.holder_unit_id, receipt_id=row.receipt_id, plan_id=row.plan_id,
+        giver=row.giver, note=row.note, recorded_by=row.recorded_by,
+    )
+
+
+def _fill_support(row: SupportRow, s: Support) -> None:
+    row.resident_id = s.resident_id
+    row.kind = s.kind.value
+    row.commune_id = s.commune_id
+    row.status = s.status.value
+    row.created_at = s.created_at
+    row.amount = s.amount
+    row.holder_unit_id = s.holder_unit_id
+    row.receipt_id = s.receipt_id
+    row.plan_id = s.plan_id
+    row.giver = s.giver
+    row.note = s.note
+    row.recorded_by = s.recorded_by
+
+
+class SqlSupports:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def add(self, support: Support) -> Support:
+        row = SupportRow()
+        _fill_support(row, support)
+        try:
+            async with self._s.begin_nested():
+                self._s.add(row)
+                await self._s.flush()
+        except IntegrityError:
+            # The partial unique index: this resident already has an active support.
+            raise RuleError("support-already-served", resident_id=support.resident_id) from None
+        return support_from_row(row)
+
+    async def get(self, support_id: int) -> Support | None:
+        row = await self._s.get(SupportRow, support_id)
+        return support_from_row(row) if row else None
+
+    async def active_for(self, resident_id: int) -> Support | None:
+        row = await self._s.scalar(
+            select(SupportRow).where(
+                SupportRow.resident_id == resident_id,
+                SupportRow.status != SupportStatus.CANCELLED.value,
+            )
+        )
+        return support_from_row(row) if row else None
+
+    async def update(self, support: Support) -> None:
+        row = await self._s.get(SupportRow, support.id)
+        if row is None:
+            raise LookupError(support.id)
+        _fill_support(row, support)
+        await self._s.flush()
+
+
+def handover_from_row(row: HandoverRow) -> Handover:
+    return Handover(
+        id=row.id, support_id=row.support_id, code=row.code,
+        handed_at=_utc(row.handed_at) or row.handed_at, serial=row.serial,
+        checklist=dict(row.checklist or {}), handed_by=row.handed_by,
+        confirmed_at=_utc(row.confirmed_at),
+        confirmation=Confirmation(row.confirmation) if row.confirmation else None,
+        confirmed_via=row.confirmed_via,
+    )
+
+
+def case_from_row(row: CaseRow) -> Case:
+    return Case(
+        id=row.id, handover_id=row.handover_id, kind=Confirmation(row.kind),
+        opened_at=_utc(row.opened_at) or row.opened_at, note=row.note,
+        closed_at=_utc(row.closed_at), closed_by=row.closed_by, resolution=row.resolution,
+    )
+
+
+class SqlHandovers:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def add(self, handover: Handover) -> Handover:
+        row = HandoverRow(
+            support_id=handover.support_id, code=handover.code, handed_at=handover.handed_at,
+            serial=handover.serial, checklist=dict(handover.checklist),
+            handed_by=handover.handed_by,
+        )
+        self._s.add(row)
+        await self._s.flush()
+        return handover_from_row(row)
+
+    async def by_code(self, code: str) -> Handover | None:
+        row = await self._s.scalar(select(HandoverRow).where(HandoverRow.code == code))
+        return handover_from_row(row) if row else None
+
+    async def for_support(self, support_id: int) -> Handover | None:
+        row = await self._s.scalar(
+            select(HandoverRow).where(HandoverRow.support_id == support_id)
+        )
+        return handover_from_row(row) if row else None
+
+    async def update(self, handover: Handover) -> None:
+        row = await self._s.get(HandoverRow, handover.id)
+        if row is None:
+            raise LookupError(handover.id)
+        row.serial = handover.serial
+        row.checklist = dict(handover.checklist)
+        row.confirmed_at = handover.confirmed_at
+        row.confirmation = handover.confirmation.value if handover.confirmation else None
+        row.confirmed_via = handover.confirmed_via
+        await self._s.flush()
+
+    async def add_case(self, case: Case) -> Case:
+        row = CaseRow(handover_id=case.handover_id, kind=case.kind.value,
+                      opened_at=case.opened_at, note=case.note)
+        self._s.add(row)
+        await self._s.flush()
+        return case_from_row(row)
+
+    async def update_case(self, case: Case) -> None:
+        row = await self._s.get(CaseRow, case.id)
+        if row is None:
+            raise LookupError(case.id)
+        row.note = case.note
+        row.closed_at = case.closed_at
+        row.closed_by = case.closed_by
+        row.resolution = case.resolution
+        await self._s.flush()
