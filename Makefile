@@ -29,7 +29,8 @@ chromium:
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
 test: $(VENV)/.installed-test chromium
-	$(BIN)/ruff check core handlers storage bot admin tests
+	$(BIN)/ruff check core handlers storage bot admin tests benchmarks
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.installed-test

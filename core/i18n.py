@@ -41,7 +41,8 @@ class Catalogue:
     def fields(self, key: str, locale: str) -> set[str]:
         """The names a text expects, for the guard test that compares catalogues."""
         template = self._texts.get(locale, {}).get(key, "")
-        return {name.split(".")[0].split("[")[0] for _, name, _, _ in Formatter().parse(template) if name}
+        names = (name for _, name, _, _ in Formatter().parse(template) if name)
+        return {name.split(".")[0].split("[")[0] for name in names}
 
 
 class _Params(dict[str, object]):

@@ -106,7 +106,9 @@ class ChatRepository(Protocol):
 
 
 class InviteRepository(Protocol):
-    async def add(self, code_hash: str, official_id: int, now: datetime, expires_at: datetime) -> Invite: ...
+    async def add(
+        self, code_hash: str, official_id: int, now: datetime, expires_at: datetime
+    ) -> Invite: ...
     async def by_hash(self, code_hash: str) -> Invite | None: ...
     async def mark_used(self, invite_id: int, chat_ref: int, now: datetime) -> bool:
         """Use the invite; False when somebody used it first."""

@@ -28,7 +28,6 @@ from core.model import (
 from core.priority import Candidate
 from storage.models import AuditRow, HouseholdRow, OfficialRow, ResidentRow, UnitMappingRow, UnitRow
 
-
 Folder = Callable[[str], str]
 
 
