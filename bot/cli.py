@@ -58,18 +58,25 @@ async def cmd_init(rt: Runtime, args: argparse.Namespace) -> int:
             password = rt.settings.admin_password.reveal() or new_password()
             await add_official(uow, CLI, rt.text("cli-admin-name"), Role.PROVINCE, province.id,
                                now(), login=ADMIN_LOGIN, password_hash=hash_password(password))
-        residents = 0
+        residents, invite = 0, None
         if args.demo and fresh:
             residents = await seed.load_demo(uow, CLI, rt.settings.dataset, now())
+        if args.demo:  # a fresh code each start: codes are used once
+            invite = await seed.demo_village_head(
+                uow, CLI, rt.settings.dataset, rt.text("cli-demo-head-name"), now())
         await uow.commit()
     out(rt.text("cli-init-done", database=_safe_url(rt.settings.database_url)))
     if residents:
         out(rt.text("cli-demo-loaded", residents=residents))
-    url = f"http://{rt.settings.host}:{rt.settings.port}/admin"
+    base = f"http://{rt.settings.host}:{rt.settings.port}"
     if password:
-        out(rt.text("cli-admin-created", url=url, login=ADMIN_LOGIN, password=password))
+        out(rt.text("cli-admin-created", url=f"{base}/admin", login=ADMIN_LOGIN,
+                    password=password))
     else:
-        out(rt.text("cli-admin-exists", url=url, login=ADMIN_LOGIN))
+        out(rt.text("cli-admin-exists", url=f"{base}/admin", login=ADMIN_LOGIN))
+    if invite:
+        code, village = invite
+        out(rt.text("cli-demo-invite", url=f"{base}/chat", village=village.name, code=code))
     return 0
 
 
@@ -209,6 +216,9 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.residents_cli import add_resident_commands  # imported late: it imports this module
 
     add_resident_commands(imp, exp)
+    from bot.pledges_cli import add_pledge_commands
+
+    add_pledge_commands(exp)
 
     user = sub.add_parser("user").add_subparsers(dest="action", required=True)
     add = user.add_parser("add")

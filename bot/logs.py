@@ -46,6 +46,8 @@ def setup_logging(level: str = "INFO") -> None:
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    # At DEBUG these libraries log request parameters, message texts among them.
-    for name in ("telegram", "httpcore", "sqlalchemy.engine"):
+    # At DEBUG these libraries log request parameters, message texts among them; SQLAlchemy
+    # logs every statement already at INFO.
+    for name in ("telegram", "httpcore"):
         logging.getLogger(name).setLevel(max(logging.INFO, root.level))
+    logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)

@@ -11,9 +11,11 @@ from typing import Any
 
 from core.demo import demo_population, load_demo_names
 from core.errors import RuleError
-from core.model import Actor, Gender, Level, Policy, Poverty, Unit
+from core.model import Actor, Gender, Level, Policy, Poverty, Role, Unit
 from core.ports import UnitOfWork
 from core.services import registry
+from core.services.linking import reissue_invite
+from core.services.officials import add_official
 from core.services.units import UnitImport, UnitRecord, import_mapping, import_units
 
 DATA = resources.files("bot.data")
@@ -113,3 +115,21 @@ async def _add_demo_person(
     if n % 10 != 9:  # one in ten stays waiting for the commune's approval
         await registry.approve(uow, actor, resident.id, now)
     return 1
+
+
+DEMO_VILLAGE = "02173-01"  # Na Dam, xa Con Minh: the commune of the shipped sample list
+DEMO_HEAD_LOGIN = "truongthon-demo"
+
+
+async def demo_village_head(
+    uow: UnitOfWork, actor: Actor, dataset: str, name: str, now: datetime
+) -> tuple[str, Unit]:
+    """A fresh invite code for the demo village head (created on first use), and the village."""
+    village = await uow.units.by_code(dataset, DEMO_VILLAGE)
+    if village is None:
+        raise RuleError("units-not-found", text=DEMO_VILLAGE)
+    head = await uow.officials.by_login(DEMO_HEAD_LOGIN)
+    if head is None:
+        head = await add_official(uow, actor, name, Role.VILLAGE_HEAD, village.id, now,
+                                  login=DEMO_HEAD_LOGIN)
+    return await reissue_invite(uow, actor, head, now), village
