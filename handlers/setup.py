@@ -10,12 +10,13 @@ from core.i18n import Catalogue
 from core.ports import UnitOfWorkFactory
 from handlers.dialog import Dialog
 from handlers.engine import CommandHandler, Dispatcher
+from handlers.pledge import PLEDGE
 from handlers.registration import REGISTRATION, REGISTRATION_MORE
 from handlers.village_list import list_command
 
 
 def dialogs() -> list[Dialog]:
-    return [REGISTRATION, REGISTRATION_MORE]
+    return [REGISTRATION, REGISTRATION_MORE, PLEDGE]
 
 
 def commands(catalogue: Catalogue) -> dict[str, CommandHandler]:
