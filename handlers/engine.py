@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -32,6 +33,8 @@ RESUME_AFTER = timedelta(minutes=30)  # a draft idle this long is offered for re
 DROP_AFTER = timedelta(days=7)  # ... and dropped after this
 SUMMARY, EDIT, RESUME = "_summary", "_edit", "_resume"
 CommandHandler = Callable[[Turn, str], Awaitable[list[Reply]]]
+
+PRINTED_CODE = re.compile(r"\s*[A-Za-z0-9]{4}-[A-Za-z0-9]{4}\s*")
 
 # Typed words that act as commands inside a dialog (folded: no diacritics, lower case).
 WORDS = {"huy": "cancel", "cancel": "cancel", "quay lai": "back", "back": "back",
@@ -125,6 +128,11 @@ class Dispatcher:
         if command:
             return await self.command(turn, command, arg)
         text = (msg.text or "").strip()
+        if turn.chat.dialog and looks_like_code(text) and PRINTED_CODE.fullmatch(text):
+            # A code pasted as printed (with its dash) in the middle of a dialog means "link
+            # me", not an answer: the draft belonged to the chat before it was linked.
+            clear(turn.chat)
+            return [Reply("dialog-draft-replaced"), *await self.link(turn, text)]
         if turn.chat.dialog:
             stale = self._stale(turn)
             if stale is not None:

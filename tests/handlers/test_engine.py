@@ -258,6 +258,19 @@ async def test_invite_code_links_once_and_unlocks_role(
     assert await other.say(code.lower().replace("-", " ")) == ["link-code-used"]
 
 
+async def test_printed_invite_code_typed_inside_a_dialog_links(
+    uow: SqlUnitOfWorkFactory, user: ChatUser
+) -> None:
+    village = await _commune_village(uow)
+    async with uow() as u:
+        _, code = await create_invite(u, SYSTEM, Role.VILLAGE_HEAD, village.id, "hoang van a",
+                                      datetime(2023, 9, 12, tzinfo=UTC))
+        await u.commit()
+    await user.say("/demo")
+    assert await user.say(code) == ["dialog-draft-replaced", "link-done", "menu-village_head"]
+    assert await user.say("Lan") == ["chat-not-understood", "menu-village_head"]
+
+
 async def test_wrong_codes_block_the_chat_for_a_while(user: ChatUser) -> None:
     for _ in range(5):
         assert await user.say("AAAA-CCCC") == ["link-code-wrong"]
