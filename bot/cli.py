@@ -219,6 +219,18 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.pledges_cli import add_pledge_commands
 
     add_pledge_commands(exp)
+    from bot.receiving_cli import add_receiving_commands
+
+    add_receiving_commands(sub, imp)
+    from bot.handover_cli import add_handover_commands
+
+    add_handover_commands(sub)
+    from bot.ledger_cli import add_ledger_commands
+
+    add_ledger_commands(sub)
+    from bot.report_cli import add_report_commands
+
+    add_report_commands(sub)
 
     user = sub.add_parser("user").add_subparsers(dest="action", required=True)
     add = user.add_parser("add")

@@ -7,10 +7,16 @@ import logging
 from aiohttp import web
 from sqlalchemy import text
 
+from admin.app import setup_admin
+from admin.public import setup_public
 from bot.appkeys import DISPATCHER, RUNTIME
+from bot.handover_record import setup_handover_record
+from bot.outbox import setup_outbox
 from bot.runtime import Runtime
 from bot.telegram import setup_telegram
 from bot.webchat import setup_webchat
+from bot.zalo import setup_zalo
+from bot.zalo_oa import setup_zalo_oa
 from handlers.engine import Dispatcher
 from handlers.setup import build_dispatcher
 
@@ -44,4 +50,10 @@ def make_app(runtime: Runtime, dispatcher: Dispatcher | None = None) -> web.Appl
     app.router.add_get("/healthz", healthz)
     setup_webchat(app)
     setup_telegram(app)
+    setup_admin(app)
+    setup_zalo(app)
+    setup_zalo_oa(app)
+    setup_handover_record(app)
+    setup_public(app)
+    setup_outbox(app)  # last: it sends through the channels set up above
     return app

@@ -8,6 +8,7 @@ import json
 import logging
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
 
@@ -15,7 +16,7 @@ from aiohttp import web
 
 from bot.appkeys import DISPATCHER, RUNTIME
 from core.i18n import Catalogue
-from core.messages import Channel, Inbound, Kind
+from core.messages import Channel, Inbound, Kind, reply_from_dict
 from handlers.engine import Outcome
 from handlers.rendering import render
 
@@ -31,6 +32,8 @@ TOKEN = re.compile(r"[0-9a-f]{32,64}")
 MESSAGE_ID = re.compile(r"[0-9A-Za-z_-]{1,35}")
 PLACEHOLDER = re.compile(r"\{\{([a-z0-9-]+)\}\}")
 API_PATH = "/chat/api/messages"
+UPDATES_PATH = "/chat/api/updates"  # what the outbox queued for a chat: the web has no push
+PULL_LIMIT = 50
 STATIC_TYPES = {"chat.js": "text/javascript", "chat.css": "text/css"}
 # The page loads nothing from elsewhere: a CDN would cost a weak connection a DNS lookup and more.
 PAGE_HEADERS = {
@@ -76,6 +79,7 @@ def setup_webchat(app: web.Application) -> None:
     app.router.add_get("/chat", chat_page)
     app.router.add_get("/chat/static/{name}", static_file)
     app.router.add_post(API_PATH, post_message)
+    app.router.add_get(UPDATES_PATH, pull_updates)
 
 
 def load_assets() -> Assets:
@@ -238,3 +242,32 @@ def render_outcome(outcome: Outcome, catalogue: Catalogue) -> dict[str, Any]:
         buttons = [{"label": b.label, "value": b.value} for b in shown.buttons]
         messages.append({"text": shown.text, "buttons": buttons, "qr": shown.qr})
     return {"locale": outcome.locale, "messages": messages}
+
+
+async def pull_updates(request: web.Request) -> web.Response:
+    """GET ?chat=<token>&after=<id>: the chat's queued messages after that id, marked sent.
+
+    Asked again with the same `after` (an answer lost on the way), it answers the same: the
+    page moves `after` on to the "last" it was given, so each message is shown once.
+    """
+    runtime = request.app[RUNTIME]
+    catalogue = runtime.catalogue
+    chat, after = request.query.get("chat", ""), request.query.get("after", "0")
+    if not TOKEN.fullmatch(chat) or not after.isdigit() or len(after) > 18:
+        return refusal(catalogue, runtime.locale, 400, "webchat-error-bad-request")
+    try:
+        async with runtime.uow() as uow:
+            queued = await uow.outbox.pull(
+                Channel.WEB.value, chat, int(after), datetime.now(UTC), PULL_LIMIT
+            )
+            await uow.commit()
+    except Exception as err:  # the page asks again in 20 s
+        log.warning("web chat: pulling queued messages failed (%s)", type(err).__name__)
+        return refusal(catalogue, runtime.locale, 500, "webchat-error-server")
+    messages = []
+    for message in queued:
+        shown = render(catalogue, reply_from_dict(message.reply), message.locale)
+        buttons = [{"label": b.label, "value": b.value} for b in shown.buttons]
+        messages.append({"id": message.id, "text": shown.text, "buttons": buttons, "qr": shown.qr})
+    last = queued[-1].id if queued else int(after)
+    return web.json_response({"messages": messages, "last": last})

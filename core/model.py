@@ -318,3 +318,13 @@ class LedgerEntry:
     payload: dict[str, object]
     prev_hash: str
     hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class Holdings:
+    """What a unit has on hand now, summed from receipts, transfers and supports drawn."""
+
+    unit_id: int
+    phones: int = 0
+    money: int = 0  # dong
+    lots: tuple[tuple[int, int], ...] = ()  # (receipt_id, phones left), oldest receipt first

@@ -24,7 +24,7 @@ from core.model import Actor, ChatState, Official
 from core.names import fold
 from core.ports import UnitOfWork, UnitOfWorkFactory
 from core.services import linking
-from handlers import menu
+from handlers import confirm, menu
 from handlers.dialog import Answer, Dialog, Step, Stop, Turn
 
 log = logging.getLogger(__name__)
@@ -34,6 +34,7 @@ DROP_AFTER = timedelta(days=7)  # ... and dropped after this
 SUMMARY, EDIT, RESUME = "_summary", "_edit", "_resume"
 CommandHandler = Callable[[Turn, str], Awaitable[list[Reply]]]
 
+CONFIRMATION_CODE = 10  # a handover's code; invite codes have 8 characters
 PRINTED_CODE = re.compile(r"\s*[A-Za-z0-9]{4}-[A-Za-z0-9]{4}\s*")
 
 # Typed words that act as commands inside a dialog (folded: no diacritics, lower case).
@@ -140,6 +141,8 @@ class Dispatcher:
             return await self.answer(turn, msg)
         if looks_like_code(text):
             return await self.link(turn, text)
+        if looks_like_code(text, CONFIRMATION_CODE):
+            return await self.confirmation(turn, text)
         return [Reply("chat-not-understood"), menu.for_turn(turn)]
 
     # ---- commands ---------------------------------------------------------------------
@@ -156,6 +159,8 @@ class Dispatcher:
             return await self.back(turn)
         if name == "start" and arg and looks_like_code(arg):
             return await self.link(turn, arg)
+        if name == "start" and arg and looks_like_code(arg, CONFIRMATION_CODE):
+            return await self.confirmation(turn, arg)
         if name in ("start", "menu", "help"):
             return [Reply(f"chat-{name}-{menu.audience(turn)}"), menu.for_turn(turn)]
         if name == "lang":
@@ -186,6 +191,17 @@ class Dispatcher:
                                 "role": f"key:role-{official.role.value}"}),
             menu.for_turn(turn),
         ]
+
+    async def confirmation(self, turn: Turn, code: str) -> list[Reply]:
+        """A handover's confirmation code: the recipient's dialog opens on that handover."""
+        dialog = self.dialogs.get(confirm.CONFIRM)
+        if dialog is None:
+            return [Reply("chat-not-understood"), menu.for_turn(turn)]
+        try:
+            data = await confirm.opening(turn, code)
+        except Stop as stop:
+            return stop.replies
+        return await self.start(turn, dialog, data)
 
     # ---- dialogs ----------------------------------------------------------------------
 

@@ -6,17 +6,23 @@ from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from core.i18n import Catalogue
+from core.i18n import Catalogue, load_catalogue
 from core.ports import UnitOfWorkFactory
+from handlers.confirm import CONFIRMATION, CONFIRMATION_PROBLEM
 from handlers.dialog import Dialog
 from handlers.engine import CommandHandler, Dispatcher
+from handlers.handover import handover_dialog
 from handlers.pledge import PLEDGE
 from handlers.registration import REGISTRATION, REGISTRATION_MORE
 from handlers.village_list import list_command
 
 
-def dialogs() -> list[Dialog]:
-    return [REGISTRATION, REGISTRATION_MORE, PLEDGE]
+def dialogs(catalogue: Catalogue | None = None, bot_username: str | None = None) -> list[Dialog]:
+    # the catalogue names the handover checklist's items; the bot's username makes its QR a
+    # Telegram deep link (without one, the QR holds the plain code)
+    handover = handover_dialog(catalogue or load_catalogue(), bot_username=bot_username)
+    return [REGISTRATION, REGISTRATION_MORE, PLEDGE, handover, CONFIRMATION,
+            CONFIRMATION_PROBLEM]
 
 
 def commands(catalogue: Catalogue) -> dict[str, CommandHandler]:
@@ -30,7 +36,8 @@ def build_dispatcher(
     dataset: str,
     tz: ZoneInfo,
     clock: Callable[[], datetime] | None = None,
+    bot_username: str | None = None,
 ) -> Dispatcher:
     extra = {"clock": clock} if clock else {}
-    return Dispatcher(uow, catalogue, dialogs(), commands(catalogue), dataset=dataset, tz=tz,
-                      **extra)
+    return Dispatcher(uow, catalogue, dialogs(catalogue, bot_username), commands(catalogue),
+                      dataset=dataset, tz=tz, **extra)

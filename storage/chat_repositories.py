@@ -170,8 +170,17 @@ class SqlPledges:
         row = await self._s.scalar(select(PledgeRow).where(PledgeRow.code == code))
         return pledge_from_row(row) if row else None
 
+    async def get(self, pledge_id: int) -> Pledge | None:
+        row = await self._s.get(PledgeRow, pledge_id)
+        return pledge_from_row(row) if row else None
+
     async def all(self, commune_ids: Sequence[int] | None = None) -> list[Pledge]:
         query = select(PledgeRow).order_by(PledgeRow.id)
         if commune_ids is not None:
             query = query.where(PledgeRow.commune_id.in_(list(commune_ids)))
         return [pledge_from_row(r) for r in await self._s.scalars(query)]
+
+    async def update_status(self, pledge_id: int, status: PledgeStatus) -> None:
+        await self._s.execute(
+            update(PledgeRow).where(PledgeRow.id == pledge_id).values(status=status.value)
+        )

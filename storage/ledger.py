@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from collections.abc import Sequence
+
+from sqlalchemy import String, cast, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.model import LedgerEntry
@@ -59,3 +61,24 @@ class SqlLedger:
     async def all(self) -> list[LedgerEntry]:
         rows = await self._s.scalars(select(LedgerRow).order_by(LedgerRow.id))
         return [entry_from_row(r) for r in rows]
+
+    async def page(self, after: int, limit: int) -> list[LedgerEntry]:
+        rows = await self._s.scalars(
+            select(LedgerRow).where(LedgerRow.id > after).order_by(LedgerRow.id).limit(limit)
+        )
+        return [entry_from_row(r) for r in rows]
+
+    async def mentioning(self, values: Sequence[str]) -> list[LedgerEntry]:
+        if not values:
+            return []
+        # A text match narrows the rows in SQL on both backends (JSON as text); the exact
+        # test on the decoded payload then drops a value found only inside a longer one.
+        as_text = cast(LedgerRow.payload, String)
+        rows = await self._s.scalars(
+            select(LedgerRow)
+            .where(or_(*(as_text.contains(f'"{v}"', autoescape=True) for v in values)))
+            .order_by(LedgerRow.id)
+        )
+        wanted = set(values)
+        entries = [entry_from_row(r) for r in rows]
+        return [e for e in entries if wanted & {str(v) for v in e.payload.values()}]

@@ -369,3 +369,80 @@ class LedgerRow(Base):
     payload: Mapped[dict[str, object]] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+# ---- admin web: shared secret, login throttling, API tokens ------------------------------
+
+
+class AdminSecretRow(Base):
+    """Secrets the admin web makes once and every process shares (the session cookie key)."""
+
+    __tablename__ = "admin_secrets"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LoginFailureRow(Base):
+    """One refused login; counted per login and per address over a sliding window."""
+
+    __tablename__ = "admin_login_failures"
+    __table_args__ = (
+        Index("ix_admin_login_failures_login", "login", "at"),
+        Index("ix_admin_login_failures_address", "address", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    login: Mapped[str] = mapped_column(String(100))
+    address: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ApiTokenRow(Base):
+    """A per-official API token; only its SHA-256 is kept."""
+
+    __tablename__ = "admin_api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    official_id: Mapped[int] = mapped_column(ForeignKey("officials.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+# ---- Zalo Official Account: the token pair, refused deliveries --------------------------
+
+
+class ZaloOATokenRow(Base):
+    """The OA's access/refresh token pair: one row, replaced by compare-and-swap on refresh.
+
+    The refresh token works once, so the new pair is written here before it is used, and a
+    lease (refreshing_until) lets exactly one process spend the old one.
+    """
+
+    __tablename__ = "zalo_oa_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    access_token: Mapped[str] = mapped_column(Text)
+    refresh_token: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    refreshing_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class RefusedDeliveryRow(Base):
+    """A reply a chat platform refused for good (Zalo OA -230: outside the interaction
+    window); kept for the admin to see, never retried. The catalogue key, never the text."""
+
+    __tablename__ = "refused_deliveries"
+    __table_args__ = (Index("ix_refused_deliveries_at", "at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(100))
+    error_code: Mapped[int] = mapped_column(Integer)
+    reply_key: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

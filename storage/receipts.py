@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Sequence
+
+from sqlalchemy import bindparam, case, func, literal, select, text, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.model import Receipt, Transfer
-from storage.models import ReceiptRow, TransferRow
+from core.model import Holdings, Receipt, SupportKind, SupportStatus, Transfer
+from storage.models import PledgeRow, ReceiptRow, SupportRow, TransferRow
 from storage.repositories import _utc
+
+# The serials of every receipt, one row each, in the dialect at hand (JSON lists in a column).
+_SERIALS_SQL = {
+    "sqlite": "SELECT r.id AS receipt_id, j.value AS serial FROM receipts AS r, "
+              "json_each(r.serials) AS j WHERE j.value IN :serials",
+    "postgresql": "SELECT r.id AS receipt_id, e.serial FROM receipts AS r CROSS JOIN LATERAL "
+                  "json_array_elements_text(r.serials) AS e(serial) WHERE e.serial IN :serials",
+}
 
 
 def receipt_from_row(row: ReceiptRow) -> Receipt:
@@ -63,3 +73,101 @@ class SqlReceipts:
         self._s.add(row)
         await self._s.flush()
         return transfer_from_row(row)
+
+    async def by_number(self, number: str) -> Receipt | None:
+        row = await self._s.scalar(select(ReceiptRow).where(ReceiptRow.number == number))
+        return receipt_from_row(row) if row else None
+
+    async def count_numbered(self, prefix: str) -> int:
+        count = await self._s.scalar(
+            select(func.count(ReceiptRow.id)).where(
+                ReceiptRow.number.startswith(prefix, autoescape=True)
+            )
+        )
+        return int(count or 0)
+
+    async def with_serials(self, serials: Sequence[str]) -> dict[str, Receipt]:
+        if not serials:
+            return {}
+        query = text(_SERIALS_SQL[self._s.bind.dialect.name]).bindparams(
+            bindparam("serials", expanding=True)
+        )
+        found = (await self._s.execute(query, {"serials": list(serials)})).all()
+        out: dict[str, Receipt] = {}
+        for receipt_id, serial in found:
+            receipt = await self.get(receipt_id)
+            if receipt is not None and serial not in out:
+                out[serial] = receipt
+        return out
+
+    async def earmarks(self, receipt_ids: Sequence[int]) -> dict[int, int]:
+        if not receipt_ids:
+            return {}
+        rows = await self._s.execute(
+            select(ReceiptRow.id, PledgeRow.commune_id)
+            .join(PledgeRow, PledgeRow.id == ReceiptRow.pledge_id)
+            .where(ReceiptRow.id.in_(list(receipt_ids)), PledgeRow.commune_id.is_not(None))
+        )
+        return {receipt_id: commune_id for receipt_id, commune_id in rows.all()}
+
+    async def holdings(self, unit_id: int) -> Holdings:
+        return (await self.holdings_by_unit([unit_id]))[unit_id]
+
+    async def holdings_by_unit(self, unit_ids: Sequence[int]) -> dict[int, Holdings]:
+        """Sums per unit and receipt in one GROUP BY over every movement of stock."""
+        ids = list(dict.fromkeys(unit_ids))
+        if not ids:
+            return {}
+        moves = _movements(ids).subquery()
+        grouped = (
+            select(moves.c.unit_id, moves.c.receipt_id,
+                   func.sum(moves.c.phones).label("phones"),
+                   func.sum(moves.c.money).label("money"))
+            .group_by(moves.c.unit_id, moves.c.receipt_id)
+            .subquery()
+        )
+        query = (
+            select(grouped.c.unit_id, grouped.c.receipt_id, grouped.c.phones, grouped.c.money)
+            .outerjoin(ReceiptRow, ReceiptRow.id == grouped.c.receipt_id)
+            .order_by(grouped.c.unit_id, ReceiptRow.received_at, grouped.c.receipt_id)
+        )
+        phones = dict.fromkeys(ids, 0)
+        money = dict.fromkeys(ids, 0)
+        lots: dict[int, list[tuple[int, int]]] = {i: [] for i in ids}
+        for unit_id, receipt_id, n, amount in (await self._s.execute(query)).all():
+            # PostgreSQL sums BIGINT as NUMERIC: back to whole numbers
+            phones[unit_id] += int(n or 0)
+            money[unit_id] += int(amount or 0)
+            if receipt_id is not None and int(n or 0) > 0:
+                lots[unit_id].append((receipt_id, int(n)))
+        return {i: Holdings(i, phones[i], money[i], tuple(lots[i])) for i in ids}
+
+
+def _movements(ids: list[int]):  # type: ignore[no-untyped-def]
+    """(unit, receipt, phones, money) for every receipt, transfer in or out and support drawn.
+
+    Supports draw one phone (whole) or their amount (part of the price) from the unit that
+    held them; gifts and other programmes' devices never came from our stock.
+    """
+    drawn = (
+        SupportRow.holder_unit_id.in_(ids),
+        SupportRow.status != SupportStatus.CANCELLED.value,
+        SupportRow.kind.in_([SupportKind.WHOLE.value, SupportKind.PARTIAL.value]),
+    )
+    whole = SupportRow.kind == SupportKind.WHOLE.value
+    partial = SupportRow.kind == SupportKind.PARTIAL.value
+    return union_all(
+        select(ReceiptRow.unit_id.label("unit_id"), ReceiptRow.id.label("receipt_id"),
+               ReceiptRow.phones.label("phones"), ReceiptRow.money.label("money"))
+        .where(ReceiptRow.unit_id.in_(ids)),
+        select(TransferRow.to_unit_id, TransferRow.receipt_id, TransferRow.phones,
+               TransferRow.money)
+        .where(TransferRow.to_unit_id.in_(ids)),
+        select(TransferRow.from_unit_id, TransferRow.receipt_id, -TransferRow.phones,
+               -TransferRow.money)
+        .where(TransferRow.from_unit_id.in_(ids)),
+        select(SupportRow.holder_unit_id, SupportRow.receipt_id,
+               case((whole, literal(-1)), else_=literal(0)),
+               case((partial, -SupportRow.amount), else_=literal(0)))
+        .where(*drawn),
+    )

@@ -26,7 +26,15 @@ from core.model import (
     Unit,
 )
 from core.priority import Candidate
-from storage.models import AuditRow, HouseholdRow, OfficialRow, ResidentRow, UnitMappingRow, UnitRow
+from storage.models import (
+    AuditRow,
+    HouseholdRow,
+    OfficialRow,
+    ResidentRow,
+    SupportRow,
+    UnitMappingRow,
+    UnitRow,
+)
 
 Folder = Callable[[str], str]
 
@@ -333,9 +341,19 @@ class SqlResidents:
             .where(member.household_id == ResidentRow.household_id, member.has_smartphone)
             .exists()
         )
+        active = SupportRow.status != "cancelled"
+        served = select(SupportRow.id).where(SupportRow.resident_id == ResidentRow.id, active)
+        other = aliased(ResidentRow)
+        whole_at_home = (
+            select(SupportRow.id)
+            .join(other, other.id == SupportRow.resident_id)
+            .where(other.household_id == ResidentRow.household_id,
+                   other.id != ResidentRow.id, SupportRow.kind == "whole", active)
+        )
         query = (
             select(ResidentRow, HouseholdRow.poverty, HouseholdRow.policy,
-                   or_(HouseholdRow.has_smartphone, someone_has_one))
+                   or_(HouseholdRow.has_smartphone, someone_has_one),
+                   served.exists(), whole_at_home.exists())
             .join(HouseholdRow, HouseholdRow.id == ResidentRow.household_id)
             .where(ResidentRow.commune_id == commune_id)
             .order_by(ResidentRow.id)
@@ -343,13 +361,14 @@ class SqlResidents:
         return [_candidate_from_row(*row) for row in (await self._s.execute(query)).all()]
 
 
-def _candidate_from_row(r: ResidentRow, poverty: str, policy: str, phone_at_home: bool
-                        ) -> Candidate:
-    # served and household_got_whole_phone stay False until handovers are recorded
+def _candidate_from_row(r: ResidentRow, poverty: str, policy: str, phone_at_home: bool,
+                        served: bool, whole_at_home: bool) -> Candidate:
+    # served: any active support (a phone, money, a gift, another programme's device)
     return Candidate(
         resident_id=r.id, commune_id=r.commune_id, date_of_birth=r.date_of_birth,
         status=Status(r.status), poverty=Poverty(poverty), policy=Policy(policy),
         has_smartphone=r.has_smartphone, household_has_smartphone=bool(phone_at_home),
+        served=bool(served), household_got_whole_phone=bool(whole_at_home),
         approved_at=_utc(r.approved_at),
     )
 
@@ -391,6 +410,14 @@ class SqlOfficials:
     async def by_login(self, login: str) -> Official | None:
         row = await self._s.scalar(select(OfficialRow).where(OfficialRow.login == login))
         return official_from_row(row) if row else None
+
+    async def in_unit(self, unit_id: int) -> list[Official]:
+        rows = await self._s.scalars(
+            select(OfficialRow)
+            .where(OfficialRow.unit_id == unit_id, OfficialRow.active.is_(True))
+            .order_by(OfficialRow.id)
+        )
+        return [official_from_row(r) for r in rows]
 
     async def add(self, official: Official) -> Official:
         row = OfficialRow(created_at=_now())

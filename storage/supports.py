@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -80,6 +82,29 @@ class SqlSupports:
         _fill_support(row, support)
         await self._s.flush()
 
+    async def assigned(self, commune_ids: Sequence[int]) -> list[Support]:
+        rows = await self._s.scalars(
+            select(SupportRow)
+            .where(
+                SupportRow.commune_id.in_(list(commune_ids)),
+                SupportRow.kind.in_([SupportKind.WHOLE.value, SupportKind.PARTIAL.value]),
+                SupportRow.status == SupportStatus.ASSIGNED.value,
+            )
+            .order_by(SupportRow.created_at, SupportRow.id)
+        )
+        return [support_from_row(r) for r in rows]
+
+    async def drawn_from(self, receipt_ids: Sequence[int]) -> list[Support]:
+        if not receipt_ids:
+            return []
+        rows = await self._s.scalars(
+            select(SupportRow)
+            .where(SupportRow.receipt_id.in_(list(receipt_ids)),
+                   SupportRow.status != SupportStatus.CANCELLED.value)
+            .order_by(SupportRow.id)
+        )
+        return [support_from_row(r) for r in rows]
+
 
 def handover_from_row(row: HandoverRow) -> Handover:
     return Handover(
@@ -124,6 +149,14 @@ class SqlHandovers:
         )
         return handover_from_row(row) if row else None
 
+    async def for_supports(self, support_ids: Sequence[int]) -> dict[int, Handover]:
+        if not support_ids:
+            return {}
+        rows = await self._s.scalars(
+            select(HandoverRow).where(HandoverRow.support_id.in_(list(support_ids)))
+        )
+        return {r.support_id: handover_from_row(r) for r in rows}
+
     async def update(self, handover: Handover) -> None:
         row = await self._s.get(HandoverRow, handover.id)
         if row is None:
@@ -151,3 +184,33 @@ class SqlHandovers:
         row.closed_by = case.closed_by
         row.resolution = case.resolution
         await self._s.flush()
+
+    async def get(self, handover_id: int) -> Handover | None:
+        row = await self._s.get(HandoverRow, handover_id)
+        return handover_from_row(row) if row else None
+
+    async def by_serial(self, serial: str) -> Handover | None:
+        row = await self._s.scalar(
+            select(HandoverRow).where(HandoverRow.serial == serial).limit(1)
+        )
+        return handover_from_row(row) if row else None
+
+    async def get_case(self, case_id: int) -> Case | None:
+        row = await self._s.get(CaseRow, case_id)
+        return case_from_row(row) if row else None
+
+    async def cases_for(self, handover_id: int) -> list[Case]:
+        rows = await self._s.scalars(
+            select(CaseRow).where(CaseRow.handover_id == handover_id).order_by(CaseRow.id)
+        )
+        return [case_from_row(r) for r in rows]
+
+    async def open_cases(self, commune_ids: Sequence[int]) -> list[Case]:
+        rows = await self._s.scalars(
+            select(CaseRow)
+            .join(HandoverRow, HandoverRow.id == CaseRow.handover_id)
+            .join(SupportRow, SupportRow.id == HandoverRow.support_id)
+            .where(CaseRow.closed_at.is_(None), SupportRow.commune_id.in_(list(commune_ids)))
+            .order_by(CaseRow.opened_at, CaseRow.id)
+        )
+        return [case_from_row(r) for r in rows]

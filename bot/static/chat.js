@@ -4,6 +4,8 @@
   "use strict";
   var KEY_TOKEN = "phocap.chat.token", KEY_HISTORY = "phocap.chat.history";
   var KEY_PENDING = "phocap.chat.pending", MAX_HISTORY = 200, TIMEOUT_MS = 30000;
+  // What the programme sends later (a donation received ...) is fetched every 20 s.
+  var KEY_LAST = "phocap.chat.last", UPDATES = "/chat/api/updates", POLL_MS = 20000;
   var body = document.body, log = document.getElementById("log");
   var form = document.getElementById("composer"), input = document.getElementById("text");
   var sendButton = document.getElementById("send"), typing = document.getElementById("typing");
@@ -32,6 +34,8 @@
   var history = load(KEY_HISTORY, []);
   if (!Array.isArray(history)) history = [];
   var pending = load(KEY_PENDING, null);
+  var lastPulled = load(KEY_LAST, 0);
+  if (typeof lastPulled !== "number") lastPulled = 0;
 
   function remember(entry) {
     history.push(entry);
@@ -144,8 +148,22 @@
     if (busy || !window.confirm(body.getAttribute("data-new-confirm"))) return;
     token = randomHex(16); save(KEY_TOKEN, token);
     history = []; save(KEY_HISTORY, history); pending = null; save(KEY_PENDING, null);
+    lastPulled = 0; save(KEY_LAST, 0);
     send({ text: "/start" }, null);
   });
+
+  function pull() {
+    if (document.hidden) return;  // a tab in the background waits: data costs money
+    fetch(UPDATES + "?chat=" + token + "&after=" + lastPulled).then(function (res) {
+      return res.ok ? res.json() : null;
+    }).then(function (data) {
+      if (!data || typeof data.last !== "number") return;
+      if (Array.isArray(data.messages) && data.messages.length) { received(data, false); render(); }
+      lastPulled = data.last; save(KEY_LAST, lastPulled);
+    }).catch(function () { /* offline: the next poll tries again */ });
+  }
+  setInterval(pull, POLL_MS);
+  pull();
 
   render();
   // A message whose answer never came (closed tab, lost signal) waits for the user's retry.

@@ -224,3 +224,28 @@ async def reject(
     await record(uow, actor, now, "reject", "resident", resident.id, resident.commune_id,
                  before=resident, after=updated)
     return updated
+
+
+async def update_resident(
+    uow: UnitOfWork, actor: Actor, resident_id: int, form: ResidentForm, now: datetime,
+    today: date,
+) -> Resident:
+    """Correct a resident's own facts; checked like a new registration, audited before/after."""
+    resident = await _resident_in_scope(uow, actor, resident_id)
+    checked = await check_resident(uow, resident.commune_id, form, today, exclude_id=resident.id)
+    updated = replace(
+        resident,
+        full_name=checked.full_name,
+        date_of_birth=checked.date_of_birth,
+        citizen_id=checked.citizen_id,
+        legacy_id=checked.legacy_id,
+        gender=checked.gender or resident.gender,
+        phone=checked.phone,
+        has_smartphone=checked.has_smartphone,
+    )
+    if updated == resident:
+        return resident
+    await uow.residents.update(updated)
+    await record(uow, actor, now, "update", "resident", resident.id, resident.commune_id,
+                 before=resident, after=updated)
+    return updated

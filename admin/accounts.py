@@ -1,0 +1,105 @@
+"""Signing in and out, one's own password, one's own API tokens."""
+
+from __future__ import annotations
+
+import secrets
+
+from aiohttp import web
+
+from admin.context import NotFound, now, render, runtime, who
+from admin.passwords import hash_password, verify_password
+from admin.security import MIN_PASSWORD, LoginRefused, restamp, sign_in, sign_out, token_hash
+from core.services.officials import set_password
+from storage import admin_queries as q
+
+
+def _next(raw: str | None) -> str:
+    """Only a path of our own: never an address elsewhere (//evil.example)."""
+    if raw and raw.startswith("/admin") and not raw.startswith("//"):
+        return raw
+    return "/admin"
+
+
+async def login_page(request: web.Request) -> web.Response:
+    """The sign-in form."""
+    return render(request, "login.html", {
+        "expired": "expired" in request.query, "next": _next(request.query.get("next"))})
+
+
+async def login(request: web.Request) -> web.Response:
+    """Check login and password; too many failures refuse even the right password."""
+    form = await request.post()
+    login_name = str(form.get("login", "")).strip()
+    try:
+        await sign_in(request, login_name, str(form.get("password", "")))
+    except LoginRefused as err:
+        return render(request, "login.html", {"error": (err.key, err.params),
+                                              "login": login_name}, status=err.status)
+    raise web.HTTPFound(_next(str(form.get("next", ""))))
+
+
+async def logout(request: web.Request) -> web.Response:
+    """End the session."""
+    await sign_out(request)
+    raise web.HTTPFound("/admin/login")
+
+
+async def password_page(request: web.Request) -> web.Response:
+    """The password change form."""
+    return render(request, "password.html", {"min": MIN_PASSWORD})
+
+
+async def change_password(request: web.Request) -> web.Response:
+    """Old password, then the new one twice (10 characters at least)."""
+    form = await request.post()
+    official = who(request).official
+    old, new, again = (str(form.get(k, "")) for k in ("old", "new", "again"))
+    error = None
+    if not verify_password(official.password_hash, old):
+        error = "admin-password-old-wrong"
+    elif len(new) < MIN_PASSWORD:
+        error = "admin-password-too-short"
+    elif new != again:
+        error = "admin-password-mismatch"
+    if error:
+        return render(request, "password.html", {"error": error, "min": MIN_PASSWORD}, 400)
+    hashed = hash_password(new)
+    async with runtime(request).uow() as uow:
+        await set_password(uow, who(request).actor, official, hashed, now(request))
+        await uow.commit()
+    await restamp(request, hashed)
+    return render(request, "password.html", {"done": True, "min": MIN_PASSWORD})
+
+
+async def account_page(request: web.Request, new_token: str | None = None) -> web.Response:
+    """One's own page: unit, role, API tokens."""
+    me = who(request).official
+    async with runtime(request).uow() as uow:
+        unit = await uow.units.get(me.unit_id)
+        tokens = await q.tokens_of(uow.session, me.id)
+    return render(request, "account.html",
+                  {"unit": unit, "tokens": tokens, "new_token": new_token})
+
+
+async def create_token(request: web.Request) -> web.Response:
+    """A new API token, shown once; only its hash is kept."""
+    form = await request.post()
+    label = str(form.get("label", "")).strip() or "api"
+    token = secrets.token_urlsafe(32)
+    async with runtime(request).uow() as uow:
+        await q.add_token(uow.session, who(request).official.id, token_hash(token), label,
+                          now(request))
+        await uow.commit()
+    return await account_page(request, new_token=token)
+
+
+async def revoke_token(request: web.Request) -> web.Response:
+    """Revoke one of one's own tokens (another official's id is simply not found)."""
+    token_id = int(request.match_info["token_id"])
+    async with runtime(request).uow() as uow:
+        done = await q.revoke_token(uow.session, who(request).official.id, token_id,
+                                    now(request))
+        await uow.commit()
+    if not done:
+        raise NotFound
+    raise web.HTTPFound("/admin/account")

@@ -1,0 +1,49 @@
+"""Wiring the admin web into the aiohttp application: templates, sessions, CSRF, routes."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from admin.audit import changes
+from admin.context import CLOCK, IMPORT_DIR, JINJA
+from admin.routes import add_routes
+from admin.security import ACCESS, access, errors, session_layer
+
+IMPORT_MAX_AGE = 24 * 3600  # seconds an uploaded list waits for its "save"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def setup_admin(app: web.Application) -> None:
+    """Add /admin and /api/v1 to the app; other routes pass through the middlewares untouched."""
+    env = aiohttp_jinja2.setup(
+        app, app_key=JINJA, loader=jinja2.PackageLoader("admin", "templates"),
+        autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True, lstrip_blocks=True,
+    )
+    env.globals["changes"] = changes
+    app[CLOCK] = utc_now
+    app[IMPORT_DIR] = Path(tempfile.gettempdir()) / "phocap-admin-imports"
+    app[ACCESS] = add_routes(app.router)
+    app.middlewares.extend([errors, session_layer(app), access])
+    app.cleanup_ctx.append(_import_folder)
+
+
+async def _import_folder(app: web.Application) -> AsyncIterator[None]:
+    """A folder shared by the processes of this machine for uploaded lists; old files go."""
+    app[IMPORT_DIR].mkdir(mode=0o700, parents=True, exist_ok=True)
+    cutoff = time.time() - IMPORT_MAX_AGE
+    for old in app[IMPORT_DIR].glob("*"):
+        if old.is_file() and old.stat().st_mtime < cutoff:
+            old.unlink(missing_ok=True)
+    yield

@@ -1,0 +1,64 @@
+"""The audit trail of the official's unit and below: who, when, what, before and after."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from urllib.parse import urlencode
+
+from aiohttp import web
+
+from admin.context import NotFound, render, runtime, today, who
+from admin.scoping import scope_of
+from core.dates import parse_date
+from core.errors import RuleError
+from storage import admin_queries as q
+
+PAGE = 100
+ENTITIES = ("resident", "household", "official", "chat", "unit")
+ACTIONS = ("register", "approve", "reject", "update", "create", "invite", "link", "unlink",
+           "password")
+
+
+def _day(request: web.Request, raw: str | None, end: bool = False) -> datetime | None:
+    """A dd/mm/yyyy (or yyyy-mm-dd) day as the UTC moment its local day starts (or ends)."""
+    if not raw:
+        return None
+    try:
+        day = parse_date(raw, today(request))
+    except RuleError:
+        return None
+    tz = runtime(request).settings.tz
+    start = datetime.combine(day + timedelta(days=1) if end else day, time(), tz)
+    return start
+
+
+async def audit_page(request: web.Request) -> web.Response:
+    """Entries newest first, filtered by entity, action and dates; keyset paging."""
+    args = request.query
+    try:
+        before = int(args["before"]) if args.get("before") else None
+    except ValueError:
+        raise NotFound from None
+    async with runtime(request).uow() as uow:
+        scope = await scope_of(uow, who(request).official)
+        query = q.AuditQuery(
+            unit_ids=scope.ids,
+            entity=args.get("entity") if args.get("entity") in ENTITIES else None,
+            action=args.get("action") if args.get("action") in ACTIONS else None,
+            since=_day(request, args.get("since")), until=_day(request, args.get("until"), True),
+            before_id=before)
+        lines = await q.audit_page(uow.session, query, PAGE + 1)
+    kept = {k: args[k] for k in ("entity", "action", "since", "until") if args.get(k)}
+    more = len(lines) > PAGE
+    lines = lines[:PAGE]
+    return render(request, "audit.html", {
+        "lines": lines, "filters": kept, "entities": ENTITIES, "actions": ACTIONS,
+        "next_url": f"?{urlencode({**kept, 'before': lines[-1].id})}" if more else None,
+    })
+
+
+def changes(before: dict[str, object] | None, after: dict[str, object] | None
+            ) -> list[tuple[str, object, object]]:
+    """(field, before, after) for every field the entry names."""
+    b, a = before or {}, after or {}
+    return [(k, b.get(k), a.get(k)) for k in sorted(set(b) | set(a))]

@@ -1,0 +1,159 @@
+"""What every admin view shares: the app's keys, who is asking, access levels, rendering."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from bot.appkeys import RUNTIME
+from bot.runtime import Runtime
+from core.dates import format_date
+from core.model import Actor, Official, Role
+
+Clock = Callable[[], datetime]
+
+JINJA = web.AppKey("admin_jinja", jinja2.Environment)
+CLOCK = web.AppKey("admin_clock", Clock)
+IMPORT_DIR = web.AppKey("admin_import_dir", Path)
+
+LOCALES = ("vi", "en")
+PREFIXES = ("/admin", "/api/v1")
+API_PREFIX = "/api/v1"
+
+
+class Access(enum.Enum):
+    PUBLIC = "public"  # the login page, the stylesheet
+    READ = "read"  # any official with a login, village heads included
+    WRITE = "write"  # changes registrations: commune, district, province
+    MANAGE = "manage"  # officials, invitations, the audit trail: commune and above
+
+
+WRITERS = frozenset({Role.PROVINCE, Role.DISTRICT, Role.COMMUNE})
+
+
+def allowed(role: Role, access: Access) -> bool:
+    if access in (Access.PUBLIC, Access.READ):
+        return True
+    return role in WRITERS
+
+
+class NotFound(Exception):
+    """Missing, or outside the official's unit: the same answer, so nothing is revealed."""
+
+
+class Forbidden(Exception):
+    """The official's role may not do this (or the form was forged)."""
+
+    def __init__(self, key: str = "admin-error-forbidden") -> None:
+        super().__init__(key)
+        self.key = key
+
+
+@dataclass(frozen=True, slots=True)
+class Who:
+    """The signed-in official of this request, and how they signed in."""
+
+    official: Official
+    by_token: bool = False
+
+    @property
+    def actor(self) -> Actor:
+        o = self.official
+        return Actor(label=f"web:{o.login or o.id}", official_id=o.id, role=o.role,
+                     unit_id=o.unit_id)
+
+
+def ours(request: web.Request) -> bool:
+    return request.path == "/admin" or request.path.startswith(("/admin/", API_PREFIX + "/"))
+
+
+def is_api(request: web.Request) -> bool:
+    return request.path.startswith(API_PREFIX + "/")
+
+
+def runtime(request: web.Request) -> Runtime:
+    return request.app[RUNTIME]
+
+
+def now(request: web.Request) -> datetime:
+    return request.app[CLOCK]()
+
+
+def who(request: web.Request) -> Who:
+    found = request.get("admin_who")
+    if not isinstance(found, Who):
+        raise web.HTTPFound("/admin/login")
+    return found
+
+
+def locale(request: web.Request) -> str:
+    value = request.get("admin_locale")
+    return value if isinstance(value, str) else runtime(request).settings.locale
+
+
+def text(request: web.Request, key: str, /, **params: object) -> str:
+    return runtime(request).catalogue.text(key, locale(request), **params)
+
+
+def today(request: web.Request) -> date:
+    return now(request).astimezone(runtime(request).settings.tz).date()
+
+
+def show_date(value: date | datetime | None) -> str:
+    return format_date(value) if value else ""
+
+
+def show_time(request: web.Request) -> Callable[[datetime | None], str]:
+    tz = runtime(request).settings.tz
+
+    def shown(value: datetime | None) -> str:
+        if value is None:
+            return ""
+        local = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(tz)
+        return f"{format_date(local)} {local:%H:%M}"
+
+    return shown
+
+
+def render(
+    request: web.Request, template: str, context: Mapping[str, Any] | None = None,
+    status: int = 200,
+) -> web.Response:
+    """A page, with t(), the CSRF token, the official and the date helpers at hand."""
+    lang = locale(request)
+    found = request.get("admin_who")
+    base = {
+        "t": lambda key, **params: text(request, key, **params),
+        "lang": lang,
+        "other_lang": "en" if lang == "vi" else "vi",
+        "csrf": request.get("admin_csrf", ""),
+        "me": found.official if isinstance(found, Who) else None,
+        "can_write": isinstance(found, Who) and found.official.role in WRITERS,
+        "fdate": show_date,
+        "ftime": show_time(request),
+        "path": request.path,
+    }
+    response = aiohttp_jinja2.render_template(
+        template, request, {**base, **(context or {})}, status=status, app_key=JINJA
+    )
+    response.headers.update(PAGE_HEADERS)
+    return response
+
+
+PAGE_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+        "base-uri 'none'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}

@@ -1,0 +1,184 @@
+"""A commune's list from Excel or CSV: upload, preview (a dry run), save, rejected rows."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiohttp import web
+from aiohttp_session import get_session
+
+from admin.context import IMPORT_DIR, NotFound, now, render, runtime, text, today, who
+from admin.scoping import Scope, scope_of
+from bot.spreadsheets import CSV_SUFFIXES, XLSX_SUFFIXES, Table, read_table, write_rejects
+from core.errors import RuleError
+from core.importing import ImportRow, RowError, parse_rows
+from core.model import Level, Unit
+from core.services.imports import ImportReport, import_residents
+
+SESSION_KEY = "import"
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """The uploaded file, kept in a temp folder under a random name held in the session."""
+
+    token: str
+    suffix: str
+    commune_id: int
+    filename: str
+
+    def path(self, folder: Path) -> Path:
+        return folder / f"{self.token}{self.suffix}"
+
+    def rejects(self, folder: Path, table: Table) -> Path:
+        return folder / f"{self.token}-loi{'.xlsx' if table.format == 'xlsx' else '.csv'}"
+
+
+def _communes(scope: Scope) -> list[Unit]:
+    return sorted(scope.of_level(Level.COMMUNE), key=lambda u: u.name)
+
+
+async def import_page(request: web.Request) -> web.Response:
+    """The upload form: a commune of the official's unit and a file."""
+    async with runtime(request).uow() as uow:
+        scope = await scope_of(uow, who(request).official)
+    return render(request, "import.html", {"communes": _communes(scope)})
+
+
+async def upload(request: web.Request) -> web.Response:
+    """Keep the file, run the import and roll it back: the preview."""
+    form = await request.post()
+    upload_field = form.get("file")
+    async with runtime(request).uow() as uow:
+        scope = await scope_of(uow, who(request).official)
+        commune = _commune(scope, form.get("commune"))
+    filename = str(getattr(upload_field, "filename", "") or "")
+    suffix = Path(filename).suffix.lower()
+    if suffix not in XLSX_SUFFIXES + CSV_SUFFIXES or not hasattr(upload_field, "file"):
+        return _form_error(request, scope, text(
+            request, "import-unknown-format", path=filename or "-", suffix=suffix or "-"))
+    pending = Pending(secrets.token_hex(16), suffix, commune.id, Path(filename).name[:100])
+    folder = request.app[IMPORT_DIR]
+    pending.path(folder).write_bytes(upload_field.file.read())  # type: ignore[union-attr]
+    try:
+        _, rows, report = await _run(request, commune, pending.path(folder), dry_run=True)
+    except RuleError as err:
+        pending.path(folder).unlink(missing_ok=True)
+        params = {**err.params, "path": pending.filename}  # not our temp folder's name
+        return _form_error(request, scope, text(request, err.key, **params))
+    (await get_session(request))[SESSION_KEY] = _to_session(pending)
+    bad = {e.line for e in report.errors}
+    return render(request, "import_preview.html", {
+        "commune": commune, "report": report, "filename": pending.filename,
+        "good": [r for r in rows if isinstance(r, ImportRow) and r.line not in bad],
+        "errors": [_error_line(request, e) for e in report.errors],
+    })
+
+
+async def save(request: web.Request) -> web.Response:
+    """Run the previewed import for real; keep the rejected rows for download."""
+    form = await request.post()
+    session = await get_session(request)
+    pending = _from_session(session.get(SESSION_KEY))
+    folder = request.app[IMPORT_DIR]
+    if pending is None or not pending.path(folder).is_file():
+        raise NotFound
+    async with runtime(request).uow() as uow:
+        commune = _commune(await scope_of(uow, who(request).official), pending.commune_id)
+    approve = form.get("approve") == "1"
+    table, _, report = await _run(request, commune, pending.path(folder), approve=approve)
+    rejects = None
+    if report.errors:
+        rejects = pending.rejects(folder, table)
+        write_rejects(table, _reasons(request, report), rejects,
+                      text(request, "import-reason-column"))
+    pending.path(folder).unlink(missing_ok=True)
+    session[SESSION_KEY] = {**_to_session(pending), "done": True,
+                            "rejects": rejects.name if rejects else None}
+    return render(request, "import_report.html", {
+        "commune": commune, "report": report, "approve": approve, "rejects": rejects,
+        "errors": [_error_line(request, e) for e in report.errors]})
+
+
+async def rejects_file(request: web.Request) -> web.StreamResponse:
+    """The rejected rows of this session's last import, with a 'reason' column."""
+    stored = (await get_session(request)).get(SESSION_KEY)
+    name = stored.get("rejects") if isinstance(stored, dict) else None
+    pending = _from_session(stored)
+    if not isinstance(name, str) or pending is None:
+        raise NotFound
+    path = request.app[IMPORT_DIR] / name
+    if not path.is_file():
+        raise NotFound
+    download = f"{Path(pending.filename).stem or 'danh-sach'}-loi{path.suffix}"
+    return web.FileResponse(path, headers={
+        "Content-Disposition": f'attachment; filename="{_ascii(download)}"'})
+
+
+def _ascii(name: str) -> str:
+    return "".join(c if c.isascii() and c not in '"\\' else "_" for c in name)
+
+
+def _commune(scope: Scope, raw: object) -> Unit:
+    try:
+        unit = scope.get(int(str(raw)))
+    except ValueError:
+        raise NotFound from None
+    if unit.level is not Level.COMMUNE:
+        raise NotFound
+    return unit
+
+
+def _form_error(request: web.Request, scope: Scope, message: str) -> web.Response:
+    return render(request, "import.html", {"communes": _communes(scope), "error": message}, 400)
+
+
+async def _run(
+    request: web.Request, commune: Unit, path: Path, *, dry_run: bool = False,
+    approve: bool = False,
+) -> tuple[Table, list[ImportRow | RowError], ImportReport]:
+    table = read_table(path)
+    day, moment = today(request), now(request)
+    rows = parse_rows(((r.line, table.values(r)) for r in table.rows), day)
+    async with runtime(request).uow() as uow:
+        report = await import_residents(uow, who(request).actor, commune, rows, day, moment,
+                                        approve=approve)
+        if dry_run:
+            await uow.rollback()
+        else:
+            await uow.commit()
+    return table, rows, report
+
+
+def _reasons(request: web.Request, report: ImportReport) -> dict[int, str]:
+    out: dict[int, str] = {}
+    for err in report.errors:
+        reason = text(request, "import-reason", field=_field(request, err),
+                      reason=text(request, err.key, **err.params))
+        out[err.line] = f"{out[err.line]}; {reason}" if err.line in out else reason
+    return out
+
+
+def _field(request: web.Request, err: RowError) -> str:
+    return text(request, f"column-{err.field}") if err.field else ""
+
+
+def _error_line(request: web.Request, err: RowError) -> tuple[int, str, str]:
+    return err.line, _field(request, err), text(request, err.key, **err.params)
+
+
+def _to_session(p: Pending) -> dict[str, object]:
+    return {"token": p.token, "suffix": p.suffix, "commune_id": p.commune_id,
+            "filename": p.filename}
+
+
+def _from_session(raw: object) -> Pending | None:
+    if not isinstance(raw, dict):
+        return None
+    try:
+        return Pending(str(raw["token"]), str(raw["suffix"]), int(raw["commune_id"]),
+                       str(raw["filename"]))
+    except (KeyError, ValueError):
+        return None

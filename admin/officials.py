@@ -1,0 +1,122 @@
+"""Officials of the unit and below: chat invitations, web accounts, linked chats."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from admin.context import NotFound, now, render, runtime, text, who
+from admin.passwords import hash_password, new_password
+from admin.scoping import Scope, scope_of
+from core.errors import RuleError
+from core.model import Level, Role
+from core.services.linking import create_invite, unlink
+from core.services.officials import ROLE_LEVEL, add_official
+from core.services.scope import within
+from storage import admin_queries as q
+from storage.uow import SqlUnitOfWork
+
+INVITE_ROLES = (Role.VILLAGE_HEAD, Role.COMMUNE)
+LOGIN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._-")
+
+
+async def _listing(uow: SqlUnitOfWork, scope: Scope) -> dict[str, object]:
+    officials = await q.officials_in(uow.session, scope.ids)
+    chats = await q.chats_of(uow.session, [o.id for o in officials])
+    return {
+        "officials": officials, "chats": chats,
+        "unit_names": {u.id: scope.label(u) for u in scope.units.values()},
+        "invite_units": _units_for(scope, INVITE_ROLES, strictly_below=False),
+        "account_units": _units_for(scope, tuple(Role), strictly_below=True),
+    }
+
+
+def _units_for(scope: Scope, roles: tuple[Role, ...], strictly_below: bool
+               ) -> list[tuple[str, int, str]]:
+    """(role, unit id, label) choices: the unit's level must suit the role."""
+    out = []
+    for unit in sorted(scope.units.values(), key=lambda u: (u.level != Level.COMMUNE,
+                                                            scope.label(u))):
+        if strictly_below and unit.id == scope.unit.id:
+            continue
+        out.extend((role.value, unit.id, scope.label(unit)) for role in roles
+                   if ROLE_LEVEL[role] is unit.level)
+    return out
+
+
+async def officials_page(request: web.Request, extra: dict[str, object] | None = None,
+                         status: int = 200) -> web.Response:
+    """Officials with their linked chats; forms for an invitation and a web account."""
+    async with runtime(request).uow() as uow:
+        scope = await scope_of(uow, who(request).official)
+        listing = await _listing(uow, scope)
+    return render(request, "officials.html", {**listing, **(extra or {})}, status=status)
+
+
+def _choice(scope: Scope, raw: object, roles: tuple[Role, ...], strictly_below: bool
+            ) -> tuple[Role, int]:
+    """'role:unit' from the form, checked against the scope."""
+    try:
+        role_text, unit_text = str(raw).split(":", 1)
+        role, unit_id = Role(role_text), int(unit_text)
+    except ValueError:
+        raise NotFound from None
+    unit = scope.get(unit_id)
+    if role not in roles or ROLE_LEVEL[role] is not unit.level or (
+        strictly_below and unit.id == scope.unit.id
+    ):
+        raise NotFound
+    return role, unit.id
+
+
+async def invite(request: web.Request) -> web.Response:
+    """A new official and their chat invitation code, shown once."""
+    form = await request.post()
+    try:
+        async with runtime(request).uow() as uow:
+            scope = await scope_of(uow, who(request).official)
+            role, unit_id = _choice(scope, form.get("where"), INVITE_ROLES, strictly_below=False)
+            official, code = await create_invite(uow, who(request).actor, role, unit_id,
+                                                 str(form.get("name", "")), now(request))
+            await uow.commit()
+    except RuleError as err:  # answered after the transaction: SQLite allows one writer
+        return await _refused(request, err)
+    return await officials_page(request, {"invited": official, "code": code})
+
+
+async def _refused(request: web.Request, err: RuleError) -> web.Response:
+    return await officials_page(request, {"error": text(request, err.key, **err.params)}, 400)
+
+
+async def add_account(request: web.Request) -> web.Response:
+    """A web account for an official below, with a generated password shown once."""
+    form = await request.post()
+    login = str(form.get("login", "")).strip().lower()
+    if not login or not set(login) <= LOGIN_CHARS or len(login) > 100:
+        return await officials_page(request, {"error": text(request, "admin-login-invalid")}, 400)
+    password = new_password()
+    hashed = hash_password(password)
+    try:
+        async with runtime(request).uow() as uow:
+            scope = await scope_of(uow, who(request).official)
+            role, unit_id = _choice(scope, form.get("where"), tuple(Role), strictly_below=True)
+            official = await add_official(uow, who(request).actor, str(form.get("name", "")),
+                                          role, unit_id, now(request), login=login,
+                                          password_hash=hashed)
+            await uow.commit()
+    except RuleError as err:
+        return await _refused(request, err)
+    return await officials_page(request, {"account": official, "password": password})
+
+
+async def unlink_chat(request: web.Request) -> web.Response:
+    """Forget a chat's official (a lost phone, a person who left)."""
+    me = who(request)
+    async with runtime(request).uow() as uow:
+        chat = await uow.chats.get(int(request.match_info["chat_id"]))
+        official = await uow.officials.get(chat.official_id) if chat and chat.official_id else None
+        if chat is None or official is None or not await within(uow, me.actor, official.unit_id):
+            raise NotFound
+        await unlink(uow, me.actor, chat, now(request))
+        await uow.chats.save(chat)
+        await uow.commit()
+    raise web.HTTPFound("/admin/officials")

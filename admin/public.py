@@ -1,0 +1,204 @@
+"""The public routes: the ledger as JSON, and a donor's page for one pledge code.
+
+Nothing here needs a login and nothing here shows a person: people appear only as their
+support's number ("S-12"), places as units, donors by their pledge code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Final
+from zoneinfo import ZoneInfo
+
+import jinja2
+from aiohttp import web
+
+from bot.appkeys import RUNTIME
+from core.dates import format_date
+from core.i18n import Catalogue
+from core.model import Handover, LedgerEntry, Pledge, PledgeKind, Receipt, Support, Unit
+from core.money import format_amount
+from core.ports import UnitOfWork
+from core.services.handover import person
+from core.services.pledges import pledge_code
+
+LEDGER_PATH: Final = "/public/ledger.json"
+PLEDGE_PATH: Final = "/public/pledge/{code}"
+PAGE_DEFAULT: Final = 100
+PAGE_MAX: Final = 1000
+PAGE_HEADERS: Final = {
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; "
+        "form-action 'none'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+TEMPLATES = web.AppKey("public_templates", jinja2.Environment)
+
+
+# ---- what the donor's page shows ---------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptLine:
+    receipt: Receipt
+    unit: Unit | None
+
+
+@dataclass(frozen=True, slots=True)
+class Destination:
+    """Where one phone (or one sum) went: places and dates, never the person."""
+
+    support: Support
+    commune: Unit | None
+    village: Unit | None
+    handover: Handover | None
+
+    @property
+    def label(self) -> str:
+        return person(self.support.id)
+
+
+@dataclass(frozen=True, slots=True)
+class PledgeView:
+    pledge: Pledge
+    commune: Unit | None
+    receipts: list[ReceiptLine] = field(default_factory=list)
+    destinations: list[Destination] = field(default_factory=list)
+    entries: list[LedgerEntry] = field(default_factory=list)
+
+
+async def pledge_view(uow: UnitOfWork, typed: str) -> PledgeView | None:
+    """Everything public about one pledge, or None for a code nobody was given."""
+    code = pledge_code(typed)
+    pledge = await uow.pledges.by_code(code) if code else None
+    if pledge is None:
+        return None
+    units: dict[int, Unit | None] = {}
+
+    async def unit(unit_id: int | None) -> Unit | None:
+        if unit_id is None:
+            return None
+        if unit_id not in units:
+            units[unit_id] = await uow.units.get(unit_id)
+        return units[unit_id]
+
+    receipts = await uow.receipts.for_pledge(pledge.id)
+    supports = await uow.supports.drawn_from([r.id for r in receipts])
+    handovers = await uow.handovers.for_supports([s.id for s in supports])
+    destinations = []
+    for support in supports:
+        resident = await uow.residents.get(support.resident_id)  # for the village only
+        village = await unit(resident.village_id) if resident else None
+        destinations.append(Destination(
+            support, await unit(support.commune_id), village, handovers.get(support.id)))
+    # The pledge's own entries (its receipts) and those of the supports its phones served.
+    entries = await uow.ledger.mentioning([pledge.code, *(person(s.id) for s in supports)])
+    return PledgeView(
+        pledge, await unit(pledge.commune_id),
+        [ReceiptLine(r, await unit(r.unit_id)) for r in receipts], destinations, entries,
+    )
+
+
+# ---- the ledger as JSON ------------------------------------------------------------------
+
+
+def entry_json(entry: LedgerEntry) -> dict[str, Any]:
+    return {"id": entry.id, "at": entry.at.isoformat(), "kind": entry.kind,
+            "payload": entry.payload, "prev_hash": entry.prev_hash, "hash": entry.hash}
+
+
+def _whole(raw: str | None, default: int) -> int | None:
+    if raw is None:
+        return default
+    return int(raw) if raw.isdigit() and len(raw) <= 18 else None
+
+
+async def ledger_json(request: web.Request) -> web.Response:
+    """GET /public/ledger.json?after=<id>&limit=<n>: entries after that id, oldest first."""
+    runtime = request.app[RUNTIME]
+    after = _whole(request.query.get("after"), 0)
+    limit = _whole(request.query.get("limit"), PAGE_DEFAULT)
+    if after is None or limit is None or not 1 <= limit <= PAGE_MAX:
+        message = runtime.text("public-ledger-bad-query", max=PAGE_MAX)
+        return web.json_response({"error": "public-ledger-bad-query", "message": message},
+                                 status=400)
+    async with runtime.uow() as uow:
+        entries = await uow.ledger.page(after, limit)
+    body = {
+        "entries": [entry_json(e) for e in entries],
+        # Where the next page starts; null once this one was not full (the end, for now).
+        "next_after": entries[-1].id if len(entries) == limit else None,
+    }
+    return web.json_response(body, headers={
+        "Access-Control-Allow-Origin": "*",  # public data: anyone may verify it from a page
+        "Cache-Control": "public, max-age=60",
+    })
+
+
+# ---- the donor's page --------------------------------------------------------------------
+
+
+class Texts:
+    """The catalogue in one locale, with the formats the page needs."""
+
+    def __init__(self, catalogue: Catalogue, locale: str, tz: ZoneInfo) -> None:
+        self._catalogue = catalogue
+        self.locale = locale
+        self._tz = tz
+
+    def __call__(self, key: str, **params: object) -> str:
+        return self._catalogue.text(key, self.locale, **params)
+
+    def date(self, at: datetime) -> str:
+        return format_date(at.astimezone(self._tz).date())
+
+    def money(self, amount: int) -> str:
+        return self("public-money", amount=format_amount(amount))
+
+    def kind(self, entry: LedgerEntry) -> str:
+        key = f"public-entry-{entry.kind.replace('_', '-')}"
+        return self(key) if self._catalogue.has(key) else entry.kind
+
+    def what(self, pledge: Pledge) -> str:
+        if pledge.kind is PledgeKind.PHONES:
+            condition = self(f"public-condition-{pledge.condition or 'new'}")
+            text = self("public-what-phones", quantity=pledge.quantity or 0, condition=condition)
+            return text + (self("public-what-model", model=pledge.model) if pledge.model else "")
+        if pledge.kind is PledgeKind.MONEY:
+            return self.money(pledge.amount or 0)
+        return self("public-what-offer")
+
+
+def page_locale(request: web.Request, catalogue: Catalogue, default: str) -> str:
+    asked = request.query.get("lang", "")
+    return asked if asked in catalogue.locales else default
+
+
+async def pledge_page(request: web.Request) -> web.Response:
+    """GET /public/pledge/{code}: the pledge, what was received, where the phones went."""
+    runtime = request.app[RUNTIME]
+    texts = Texts(runtime.catalogue, page_locale(request, runtime.catalogue, runtime.locale),
+                  runtime.settings.tz)
+    async with runtime.uow() as uow:
+        view = await pledge_view(uow, request.match_info["code"][:40])
+    env = request.app[TEMPLATES]
+    if view is None:
+        page = env.get_template("not_found.html").render(t=texts)
+        return web.Response(text=page, status=404, content_type="text/html",
+                            headers=PAGE_HEADERS)
+    page = env.get_template("pledge.html").render(t=texts, view=view, ledger_path=LEDGER_PATH)
+    return web.Response(text=page, content_type="text/html", headers=PAGE_HEADERS)
+
+
+def setup_public(app: web.Application) -> None:
+    """Add /public/ledger.json and /public/pledge/{code} to the app."""
+    app[TEMPLATES] = jinja2.Environment(
+        loader=jinja2.PackageLoader("admin", "templates_public"),
+        autoescape=True, trim_blocks=True, lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    app.router.add_get(LEDGER_PATH, ledger_json)
+    app.router.add_get(PLEDGE_PATH, pledge_page)

@@ -1,0 +1,267 @@
+"""Residents and households: lists, a resident's page, approval, rejection, correction, export."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from urllib.parse import urlencode
+
+from aiohttp import web
+from multidict import MultiDictProxy
+
+from admin.context import NotFound, Who, locale, now, render, runtime, text, today, who
+from admin.scoping import Scope, scope_of
+from bot.spreadsheets import rows_to_xlsx
+from core.dates import parse_date
+from core.errors import RuleError
+from core.model import Level, Policy, Poverty, Resident, Status
+from core.ports import UnitOfWork
+from core.services import registry
+from core.services.scope import within
+from storage import admin_queries as q
+from storage.uow import SqlUnitOfWork
+
+PAGE = 50
+EXPORT_BATCH = 1000
+EXPORT_COLUMNS = (
+    "id", "commune", "village", "household", "household_head", "full_name", "date_of_birth",
+    "gender", "citizen_id", "legacy_id", "poverty", "policy", "has_smartphone", "phone",
+    "status", "registered_at", "approved_at",
+)
+FILTERS = ("unit", "status", "poverty", "policy", "q")
+
+
+def parse_id(raw: object) -> int | None:
+    try:
+        return int(str(raw)) if raw not in (None, "") else None
+    except ValueError:
+        raise NotFound from None
+
+
+def _choice(raw: str | None, allowed: type[Status] | type[Poverty] | type[Policy]) -> str | None:
+    return raw if raw in {m.value for m in allowed} else None
+
+
+def resident_query(scope: Scope, args: MultiDictProxy[str], after: int = 0) -> q.ResidentQuery:
+    """The list's filters from the query string; a unit outside the scope is not found."""
+    return q.ResidentQuery(
+        place=scope.place(parse_id(args.get("unit"))),
+        status=_choice(args.get("status"), Status),
+        poverty=_choice(args.get("poverty"), Poverty),
+        policy=_choice(args.get("policy"), Policy),
+        name=(args.get("q") or "").strip()[:100] or None,
+        after_id=after,
+    )
+
+
+async def page_of(uow: SqlUnitOfWork, query: q.ResidentQuery, size: int = PAGE
+                  ) -> tuple[list[q.ResidentLine], int | None]:
+    """One page and the cursor of the next (None on the last page)."""
+    lines = await q.resident_page(uow.session, query, size + 1)
+    more = len(lines) > size
+    lines = lines[:size]
+    return lines, (lines[-1].resident.id if more and lines else None)
+
+
+async def home(request: web.Request) -> web.Response:
+    """Counts for the official's unit (the dashboard comes later)."""
+    async with runtime(request).uow() as uow:
+        scope = await scope_of(uow, who(request).official)
+        counts = await q.status_counts(uow.session, scope.place())
+    return render(request, "home.html", {"unit": scope.unit, "counts": counts,
+                                         "total": sum(counts.values())})
+
+
+async def residents(request: web.Request) -> web.Response:
+    """The list, filtered and paged by id (keyset)."""
+    async with runtime(request).uow() as uow:
+        scope = await scope_of(uow, who(request).official)
+        query = resident_query(scope, request.query, parse_id(request.query.get("after")) or 0)
+        lines, cursor = await page_of(uow, query)
+    kept = {k: request.query[k] for k in FILTERS if request.query.get(k)}
+    return render(request, "residents.html", {
+        "lines": lines, "filters": kept, "units": _unit_choices(scope),
+        "statuses": list(Status), "poverties": list(Poverty), "policies": list(Policy),
+        "next_url": f"?{urlencode({**kept, 'after': cursor})}" if cursor else None,
+        "export_url": f"/admin/residents.xlsx?{urlencode(kept)}",
+        "first_url": f"?{urlencode(kept)}" if request.query.get("after") else None,
+    })
+
+
+def _unit_choices(scope: Scope) -> list[tuple[int, str]]:
+    """The official's unit, then communes, then villages (labelled with their commune)."""
+    order = {Level.PROVINCE: 0, Level.DISTRICT: 1, Level.COMMUNE: 2, Level.VILLAGE: 3}
+    units = sorted(scope.units.values(), key=lambda u: (order[u.level], scope.label(u)))
+    return [(u.id, scope.label(u)) for u in units]
+
+
+async def resident_in_scope(uow: UnitOfWork, me: Who, resident_id: int) -> Resident:
+    """A resident of the official's unit, or NotFound (whether missing or elsewhere)."""
+    resident = await uow.residents.get(resident_id)
+    if resident is None or not await within(uow, me.actor, resident.village_id):
+        raise NotFound
+    return resident
+
+
+async def resident_page(request: web.Request, error: str | None = None,
+                        status: int = 200) -> web.Response:
+    """A resident: household (class and its source), status, history."""
+    me = who(request)
+    async with runtime(request).uow() as uow:
+        resident = await resident_in_scope(uow, me, int(request.match_info["resident_id"]))
+        household = await uow.households.get(resident.household_id)
+        village = await uow.units.get(resident.village_id)
+        commune = await uow.units.get(resident.commune_id)
+        members = await uow.residents.in_household(resident.household_id)
+        history = await q.audit_page(uow.session, q.AuditQuery(
+            unit_ids=(resident.commune_id,), entity="resident", entity_id=resident.id), 200)
+    return render(request, "resident.html", {
+        "r": resident, "household": household, "village": village, "commune": commune,
+        "members": members, "history": list(reversed(history)), "error": error,
+    }, status=status)
+
+
+async def approve(request: web.Request) -> web.Response:
+    """Approve one registration."""
+    resident_id = int(request.match_info["resident_id"])
+    async with runtime(request).uow() as uow:
+        await resident_in_scope(uow, who(request), resident_id)
+        await registry.approve(uow, who(request).actor, resident_id, now(request))
+        await uow.commit()
+    raise web.HTTPFound(f"/admin/residents/{resident_id}")
+
+
+async def approve_many(request: web.Request) -> web.Response:
+    """Approve the ticked registrations, all or none."""
+    form = await request.post()
+    ids = sorted({parse_id(v) or 0 for v in form.getall("ids", [])} - {0})
+    async with runtime(request).uow() as uow:
+        for resident_id in ids:
+            await resident_in_scope(uow, who(request), resident_id)
+            await registry.approve(uow, who(request).actor, resident_id, now(request))
+        await uow.commit()
+    back = str(form.get("back", ""))
+    raise web.HTTPFound(back if back.startswith("/admin/residents") else "/admin/residents")
+
+
+async def reject(request: web.Request) -> web.Response:
+    """Refuse a registration; the reason is required."""
+    resident_id = int(request.match_info["resident_id"])
+    form = await request.post()
+    try:
+        async with runtime(request).uow() as uow:
+            await resident_in_scope(uow, who(request), resident_id)
+            await registry.reject(uow, who(request).actor, resident_id,
+                                  str(form.get("reason", "")), now(request))
+            await uow.commit()
+    except RuleError as err:
+        if err.key != "registry-reject-needs-reason":
+            raise
+        return await resident_page(request, error=text(request, err.key), status=400)
+    raise web.HTTPFound(f"/admin/residents/{resident_id}")
+
+
+@dataclass(frozen=True, slots=True)
+class EditValues:
+    full_name: str
+    date_of_birth: str
+    citizen_id: str
+    phone: str
+    has_smartphone: bool
+
+
+def _values(resident: Resident) -> EditValues:
+    return EditValues(resident.full_name, resident.date_of_birth.strftime("%d/%m/%Y"),
+                      resident.citizen_id or "", resident.phone or "", resident.has_smartphone)
+
+
+async def edit_page(request: web.Request) -> web.Response:
+    """The correction form."""
+    async with runtime(request).uow() as uow:
+        resident_id = int(request.match_info["resident_id"])
+        resident = await resident_in_scope(uow, who(request), resident_id)
+    return render(request, "resident_edit.html", {"r": resident, "v": _values(resident)})
+
+
+async def edit(request: web.Request) -> web.Response:
+    """Save a correction through the registry (checked, audited before and after)."""
+    resident_id = int(request.match_info["resident_id"])
+    form = await request.post()
+    values = EditValues(*(str(form.get(k, "")).strip() for k in (
+        "full_name", "date_of_birth", "citizen_id", "phone")), form.get("has_smartphone") == "1")
+    async with runtime(request).uow() as uow:
+        resident = await resident_in_scope(uow, who(request), resident_id)
+        try:
+            born = parse_date(values.date_of_birth, today(request))
+            checked = registry.ResidentForm(
+                full_name=values.full_name, date_of_birth=born,
+                has_smartphone=values.has_smartphone, citizen_id=values.citizen_id or None,
+                legacy_id=resident.legacy_id, phone=values.phone or None,
+                consent=resident.consent)
+            await registry.update_resident(uow, who(request).actor, resident_id, checked,
+                                           now(request), today(request))
+        except RuleError as err:
+            if err.key.startswith("scope-"):
+                raise
+            return render(request, "resident_edit.html", {
+                "r": resident, "v": values, "error": text(request, err.key, **err.params)}, 400)
+        await uow.commit()
+    raise web.HTTPFound(f"/admin/residents/{resident_id}")
+
+
+async def households(request: web.Request) -> web.Response:
+    """A village's households with their class and where the class comes from."""
+    me = who(request).official
+    async with runtime(request).uow() as uow:
+        scope = await scope_of(uow, me)
+        villages = sorted(scope.of_level(Level.VILLAGE), key=scope.label)
+        chosen = parse_id(request.query.get("village"))
+        if chosen is None and scope.unit.level is Level.VILLAGE:
+            chosen = scope.unit.id
+        village = scope.get(chosen) if chosen is not None else None
+        if village is not None and village.level is not Level.VILLAGE:
+            raise NotFound
+        rows = await q.households_in_village(uow.session, village.id) if village else []
+    return render(request, "households.html", {
+        "village": village, "rows": rows,
+        "villages": [(v.id, scope.label(v)) for v in villages]})
+
+
+async def export(request: web.Request) -> web.Response:
+    """The filtered list as an Excel workbook with the catalogue's column titles."""
+    rows: list[dict[str, object]] = []
+    tz = runtime(request).settings.tz
+    async with runtime(request).uow() as uow:
+        scope = await scope_of(uow, who(request).official)
+        query = resident_query(scope, request.query)
+        while True:
+            lines, cursor = await page_of(uow, query, EXPORT_BATCH)
+            rows.extend(_export_row(line, tz) for line in lines)
+            if cursor is None:
+                break
+            query = resident_query(scope, request.query, cursor)
+    catalogue, lang = runtime(request).catalogue, locale(request)
+    data = rows_to_xlsx(rows, EXPORT_COLUMNS, lambda key, **p: catalogue.text(key, lang, **p))
+    stamp = now(request).astimezone(runtime(request).settings.tz).strftime("%Y%m%d-%H%M")
+    return web.Response(body=data, headers={
+        "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "Content-Disposition": f'attachment; filename="danh-sach-{stamp}.xlsx"',
+    })
+
+
+def _export_row(line: q.ResidentLine, tz: tzinfo) -> dict[str, object]:
+    r, h = line.resident, line.household
+    return {
+        "id": r.id, "commune": line.commune, "village": line.village, "household": h.code,
+        "household_head": h.head_name, "full_name": r.full_name,
+        "date_of_birth": r.date_of_birth, "gender": r.gender.value if r.gender else None,
+        "citizen_id": r.citizen_id, "legacy_id": r.legacy_id, "poverty": h.poverty.value,
+        "policy": h.policy.value, "has_smartphone": r.has_smartphone, "phone": r.phone,
+        "status": r.status.value, "registered_at": _local(r.registered_at, tz),
+        "approved_at": _local(r.approved_at, tz),
+    }
+
+
+def _local(value: datetime | None, tz: tzinfo) -> datetime | None:
+    """Excel keeps no zone: the time as Vietnam saw it."""
+    return value.astimezone(tz) if value else None

@@ -1,0 +1,68 @@
+"""Every admin route, its handler and who may use it: one plain table."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from admin import accounts, api, audit, imports, officials, residents, static
+from admin.context import Access
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    method: str
+    path: str
+    handler: Handler
+    access: Access
+
+
+P, R, W, M = Access.PUBLIC, Access.READ, Access.WRITE, Access.MANAGE
+
+ROUTES: tuple[Route, ...] = (
+    Route("GET", "/admin/static/{name}", static.asset, P),
+    Route("GET", "/admin/login", accounts.login_page, P),
+    Route("POST", "/admin/login", accounts.login, P),
+    Route("POST", "/admin/logout", accounts.logout, R),
+    Route("GET", "/admin", residents.home, R),
+    Route("GET", "/admin/", residents.home, R),
+    Route("GET", "/admin/password", accounts.password_page, R),
+    Route("POST", "/admin/password", accounts.change_password, R),
+    Route("GET", "/admin/account", accounts.account_page, R),
+    Route("POST", "/admin/account/tokens", accounts.create_token, R),
+    Route("POST", "/admin/account/tokens/{token_id:\\d+}/revoke", accounts.revoke_token, R),
+    Route("GET", "/admin/residents", residents.residents, R),
+    Route("GET", "/admin/residents.xlsx", residents.export, R),
+    Route("POST", "/admin/residents/approve", residents.approve_many, W),
+    Route("GET", "/admin/residents/{resident_id:\\d+}", residents.resident_page, R),
+    Route("GET", "/admin/residents/{resident_id:\\d+}/edit", residents.edit_page, W),
+    Route("POST", "/admin/residents/{resident_id:\\d+}/edit", residents.edit, W),
+    Route("POST", "/admin/residents/{resident_id:\\d+}/approve", residents.approve, W),
+    Route("POST", "/admin/residents/{resident_id:\\d+}/reject", residents.reject, W),
+    Route("GET", "/admin/households", residents.households, R),
+    Route("GET", "/admin/import", imports.import_page, W),
+    Route("POST", "/admin/import", imports.upload, W),
+    Route("POST", "/admin/import/save", imports.save, W),
+    Route("GET", "/admin/import/rejects", imports.rejects_file, W),
+    Route("GET", "/admin/officials", officials.officials_page, M),
+    Route("POST", "/admin/officials/invite", officials.invite, M),
+    Route("POST", "/admin/officials/account", officials.add_account, M),
+    Route("POST", "/admin/chats/{chat_id:\\d+}/unlink", officials.unlink_chat, M),
+    Route("GET", "/admin/audit", audit.audit_page, M),
+    Route("GET", "/api/v1/residents", api.residents, R),
+    Route("GET", "/api/v1/residents/{resident_id:\\d+}", api.resident, R),
+    Route("POST", "/api/v1/residents/{resident_id:\\d+}/approve", api.approve, W),
+    Route("GET", "/api/v1/households", api.households, R),
+    Route("GET", "/api/v1/stats", api.stats, R),
+)
+
+
+def add_routes(router: web.UrlDispatcher) -> dict[Handler, Access]:
+    """Register the table; returns each handler's access level for the access middleware."""
+    for route in ROUTES:
+        router.add_route(route.method, route.path, route.handler)
+    return {route.handler: route.access for route in ROUTES}

@@ -1,0 +1,33 @@
+"""'phocap ledger verify': recompute the public ledger's hash chain from the database."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from bot.runtime import Runtime
+from core.dates import format_date
+from core.ledger import first_bad
+
+
+def add_ledger_commands(sub: Any) -> None:
+    """Register 'ledger verify' on build_parser's top-level subparsers."""
+    ledger = sub.add_parser("ledger").add_subparsers(dest="action", required=True)
+    ledger.add_parser("verify").set_defaults(run=cmd_ledger_verify)
+
+
+async def cmd_ledger_verify(rt: Runtime, _args: argparse.Namespace) -> int:
+    """0 and the head hash when every entry holds; 1 naming the first one that does not."""
+    async with rt.uow() as uow:
+        entries = await uow.ledger.all()
+    bad = first_bad(entries)
+    if bad is not None:
+        day = format_date(bad.at.astimezone(rt.settings.tz).date())
+        print(rt.text("public-verify-bad", id=bad.id, kind=bad.kind, date=day), file=sys.stderr)
+        return 1
+    if not entries:
+        print(rt.text("public-verify-empty"))
+        return 0
+    print(rt.text("public-verify-ok", count=len(entries), head=entries[-1].hash))
+    return 0

@@ -1,0 +1,57 @@
+"""'phocap report': the monthly report (plan VI.1-VI.2) as text, JSON or xlsx."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from bot.reports import report_json, report_text, report_xlsx
+from bot.runtime import Runtime
+from core.figures import parse_month
+from core.services.pledges import province
+from core.services.units import find_unit
+from storage.report_queries import monthly_report
+
+
+def add_report_commands(sub: Any) -> None:
+    """Register 'report' on build_parser's top-level subparsers."""
+    report = sub.add_parser("report")
+    report.add_argument("--month", required=True, help="YYYY-MM")
+    report.add_argument("--unit", help="code or name; default: the province")
+    report.add_argument("--format", choices=("text", "json", "xlsx"), default="text")
+    report.add_argument("--limit", type=int, help="text: split into messages of this length")
+    report.add_argument("--out", type=Path)
+    report.set_defaults(run=cmd_report)
+
+
+async def cmd_report(rt: Runtime, args: argparse.Namespace) -> int:
+    """The month's figures for the unit and every unit below it."""
+    month = parse_month(args.month, rt.settings.tz)  # a RuleError ends with exit code 1
+    dataset = rt.settings.dataset
+    async with rt.uow() as uow:
+        if args.unit:
+            unit = await find_unit(uow, dataset, args.unit)
+        else:
+            unit = await province(uow, dataset)
+        report = await monthly_report(uow.session, dataset, month, unit.id)
+    if args.format == "xlsx":
+        _emit(report_xlsx(report, rt.text), args.out)
+    elif args.format == "json":
+        _emit(json.dumps(report_json(report), ensure_ascii=False, indent=2).encode("utf-8"),
+              args.out)
+    else:
+        # With --limit, the messages a chat would get, a blank line between them.
+        text = "\n\n".join(report_text(report, rt.text, args.limit))
+        _emit(text.encode("utf-8"), args.out)
+    return 0
+
+
+def _emit(data: bytes, target: Path | None) -> None:
+    if target is None:
+        sys.stdout.buffer.write(data + b"\n")
+        sys.stdout.flush()
+    else:
+        target.write_bytes(data)

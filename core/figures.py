@@ -1,0 +1,392 @@
+"""The monthly report's figures (plan VI.1-VI.2), computed from counts that storage sums up.
+
+Storage hands over small records: for each unit, what happened there in a window (a Tally),
+the transfers between units (Movements) and where people stood at a moment (a Standing).
+Each record is attached to the finest unit it is known at: people to their village, a
+receipt to the unit that received it, a pledge to the commune it is earmarked for (else the
+province). This module rolls them up the unit tree, works out coverage and its change, and
+never touches SQL, so a report over a million residents is a few hundred numbers here.
+
+Coverage (DESIGN): 1 - (adults without a smartphone and not yet served / the unit's adult
+population estimate); households likewise. The estimate is the unit's own; a unit without one
+uses the sum of its children's.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from datetime import UTC, date, datetime, timedelta, tzinfo
+
+from core.errors import RuleError
+from core.model import Level, Unit
+from core.priority import TIERS, VIETNAM
+
+ZERO_TIERS: tuple[int, ...] = (0,) * TIERS
+_MONTH = re.compile(r"(\d{4})-(\d{1,2})", re.ASCII)
+
+
+# ---- the period --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Month:
+    """A calendar month as officials count it: from the first day 00:00 local time to the
+    next month's first day 00:00 local time."""
+
+    year: int
+    month: int
+    tz: tzinfo = VIETNAM
+
+    @property
+    def start(self) -> datetime:
+        """The first instant of the month, in UTC."""
+        return _local_midnight(date(self.year, self.month, 1), self.tz)
+
+    @property
+    def end(self) -> datetime:
+        """The first instant of the next month, in UTC (excluded from the month)."""
+        return _local_midnight(self.first_day_after, self.tz)
+
+    @property
+    def first_day(self) -> date:
+        return date(self.year, self.month, 1)
+
+    @property
+    def first_day_after(self) -> date:
+        return date(self.year + self.month // 12, self.month % 12 + 1, 1)
+
+    @property
+    def last_day(self) -> date:
+        return self.first_day_after - timedelta(days=1)
+
+    @property
+    def label(self) -> str:
+        """YYYY-MM, as the command takes it."""
+        return f"{self.year:04d}-{self.month:02d}"
+
+
+def parse_month(text: str, tz: tzinfo = VIETNAM) -> Month:
+    """'2023-09' as a Month; a RuleError for anything else."""
+    match = _MONTH.fullmatch(text.strip())
+    if not match or not 1 <= int(match[2]) <= 12 or int(match[1]) < 1900:
+        raise RuleError("reports-month-invalid", text=text.strip())
+    return Month(int(match[1]), int(match[2]), tz)
+
+
+def _local_midnight(day: date, tz: tzinfo) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=tz).astimezone(UTC)
+
+
+# ---- what storage hands over ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """What happened in one window. From storage: one unit's own events; after roll-up: the
+    unit and everything below it. The transferred_* fields are filled by the roll-up, from
+    Movements; drawn_* are what supports took from the stock a unit held."""
+
+    registered: int = 0  # registrations standing (not rejected) of adults without a smartphone
+    approved: int = 0  # of those, approved by the commune in the window
+    pledged_phones: int = 0
+    pledged_money: int = 0
+    pledged_offers: int = 0  # shops' offers pledged (counted, not valued)
+    received_phones: int = 0
+    received_money: int = 0
+    transferred_in_phones: int = 0
+    transferred_in_money: int = 0
+    transferred_out_phones: int = 0
+    transferred_out_money: int = 0
+    assigned_whole: int = 0  # people assigned a donated phone
+    assigned_partial: int = 0  # people assigned part of the price
+    assigned_partial_money: int = 0  # the money those assignments take
+    shop_offers: int = 0  # people served by a shop's or company's offer
+    direct_gifts: int = 0  # people given a phone directly by an agency or a person
+    other_programmes: int = 0  # people already given a device by another programme
+    handed_over: int = 0  # whole phones and part-of-the-price supports handed over
+    confirmed: int = 0  # handovers confirmed by the recipient (on the phone or on paper)
+    drawn_phones: int = 0  # phones taken from this unit's stock by assignments
+    drawn_money: int = 0  # money taken from this unit's funds by assignments
+
+    def __add__(self, other: Tally) -> Tally:
+        return Tally(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
+
+    @property
+    def served(self) -> int:
+        """Everyone served by any route."""
+        return (self.assigned_whole + self.assigned_partial + self.shop_offers
+                + self.direct_gifts + self.other_programmes)
+
+    @property
+    def on_hand_phones(self) -> int:
+        """Phones still held: meaningful for a window since the programme began."""
+        return (self.received_phones + self.transferred_in_phones
+                - self.transferred_out_phones - self.drawn_phones)
+
+    @property
+    def on_hand_money(self) -> int:
+        return (self.received_money + self.transferred_in_money
+                - self.transferred_out_money - self.drawn_money)
+
+
+@dataclass(frozen=True, slots=True)
+class Movement:
+    """Phones and money moved from one unit to another in a window (summed per pair)."""
+
+    from_unit_id: int
+    to_unit_id: int
+    phones: int = 0
+    money: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """Where people stood at one moment, in one unit (or summed over a subtree)."""
+
+    uncovered_adults: int = 0  # registered, no smartphone, not served
+    uncovered_households: int = 0  # none of them has a smartphone or was served
+    waiting_whole: tuple[int, ...] = ZERO_TIERS  # eligible, by whole-phone tier 1-4
+    waiting_partial: tuple[int, ...] = ZERO_TIERS  # eligible, by part-of-the-price tier 1-4
+
+    def __add__(self, other: Standing) -> Standing:
+        return Standing(
+            self.uncovered_adults + other.uncovered_adults,
+            self.uncovered_households + other.uncovered_households,
+            tuple(a + b for a, b in zip(self.waiting_whole, other.waiting_whole, strict=True)),
+            tuple(a + b for a, b in zip(self.waiting_partial, other.waiting_partial,
+                                        strict=True)),
+        )
+
+    @property
+    def waiting(self) -> int:
+        """People eligible and not served. Everyone eligible waits in both queues, so this is
+        either queue's total, not their sum."""
+        return sum(self.waiting_whole)
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """Own tallies per unit id, and the movements, over one window."""
+
+    tallies: Mapping[int, Tally] = field(default_factory=dict)
+    movements: Sequence[Movement] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ReportInput:
+    """Everything a report needs, as storage produced it."""
+
+    month: Month
+    units: Sequence[Unit]  # every unit of the dataset (villages too)
+    in_month: Window
+    to_date: Window  # from the programme's beginning to the month's end
+    at_start: Mapping[int, Standing]  # own standings at the month's start
+    at_end: Mapping[int, Standing]  # and at its end
+
+
+# ---- what comes out ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """A share at the month's start and end (None: no population estimate)."""
+
+    start: float | None
+    end: float | None
+
+    @property
+    def change(self) -> float | None:
+        if self.start is None or self.end is None:
+            return None
+        return self.end - self.start
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """One unit's figures: with every unit below it, or (own=True) for the unit alone."""
+
+    unit: Unit
+    adults: int | None  # the adult population estimate used
+    households: int | None
+    month: Tally
+    to_date: Tally
+    start: Standing
+    end: Standing
+    adult_coverage: Coverage
+    household_coverage: Coverage
+    own: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """Every unit's figures for a month, and the tree to lay them out."""
+
+    month: Month
+    root: Unit
+    figures: Mapping[int, Figures]  # unit id -> with everything below it
+    own: Mapping[int, Figures]  # unit id -> the unit alone
+    children: Mapping[int, tuple[int, ...]]
+
+    @property
+    def total(self) -> Figures:
+        return self.figures[self.root.id]
+
+    def subtree(self, unit_id: int | None = None) -> list[Figures]:
+        """The unit and every unit below it, depth first, in code order."""
+        out: list[Figures] = []
+        stack = [self.root.id if unit_id is None else unit_id]
+        while stack:
+            current = stack.pop()
+            out.append(self.figures[current])
+            stack.extend(reversed(self.children.get(current, ())))
+        return out
+
+    def rows(self) -> list[Figures]:
+        """A table's lines under the root: the root's and each level's own figures (what was
+        received or pledged there, not below), then each subordinate unit of the lowest level
+        shown (communes; a commune's villages), depth first. Their counts sum to the root's,
+        but for transfers: one between two lines is out of one and into the other."""
+        leaf = _leaf_level(self.root.level)
+        out: list[Figures] = []
+        for f in self.subtree():
+            if f.unit.level is leaf:
+                out.append(f)
+            elif _above(f.unit.level, leaf) and (
+                f.unit.id == self.root.id or _has_events(self.own[f.unit.id])
+            ):
+                out.append(self.own[f.unit.id])
+        return out
+
+
+def _has_events(f: Figures) -> bool:
+    return f.month != Tally() or f.to_date != Tally()
+
+
+_ORDER = (Level.PROVINCE, Level.DISTRICT, Level.COMMUNE, Level.VILLAGE)
+
+
+def _leaf_level(root: Level) -> Level:
+    """Rows are communes under a province or district, villages under a commune."""
+    if _above(root, Level.COMMUNE):
+        return Level.COMMUNE
+    return Level.VILLAGE if root is Level.COMMUNE else root
+
+
+def _above(level: Level, other: Level) -> bool:
+    return _ORDER.index(level) < _ORDER.index(other)
+
+
+# ---- the computation --------------------------------------------------------------------------
+
+
+def compute(data: ReportInput, root_id: int) -> Report:
+    """The figures of root_id and every unit below it."""
+    by_id = {u.id: u for u in data.units}
+    if root_id not in by_id:
+        raise RuleError("reports-unit-unknown")
+    children = _children(data.units)
+    order = _postorder(root_id, children)
+    below = _subtrees(order, children)
+    figures: dict[int, Figures] = {}
+    own: dict[int, Figures] = {}
+    for unit_id in order:  # children before parents: population fallbacks need them
+        unit = by_id[unit_id]
+        kids = [figures[k] for k in children.get(unit_id, ())]
+        adults = _estimate(unit.adult_population, [k.adults for k in kids])
+        households = _estimate(unit.household_population, [k.households for k in kids])
+        figures[unit_id] = _figures(data, unit, below[unit_id], adults, households)
+        own[unit_id] = _figures(data, unit, {unit_id}, None, None, own=True)
+    return Report(data.month, by_id[root_id], figures, own,
+                  {k: v for k, v in children.items() if k in below[root_id]})
+
+
+def _figures(data: ReportInput, unit: Unit, ids: set[int], adults: int | None,
+             households: int | None, own: bool = False) -> Figures:
+    start = _sum_standings(data.at_start, ids)
+    end = _sum_standings(data.at_end, ids)
+    return Figures(
+        unit=unit, adults=adults, households=households,
+        month=_rolled(data.in_month, ids), to_date=_rolled(data.to_date, ids),
+        start=start, end=end,
+        adult_coverage=Coverage(coverage(start.uncovered_adults, adults),
+                                coverage(end.uncovered_adults, adults)),
+        household_coverage=Coverage(coverage(start.uncovered_households, households),
+                                    coverage(end.uncovered_households, households)),
+        own=own,
+    )
+
+
+def coverage(uncovered: int, population: int | None) -> float | None:
+    """1 - uncovered / population; None without an estimate. Never below 0: an estimate
+    smaller than the people registered is the estimate's fault, not a negative share."""
+    if not population:
+        return None
+    return max(0.0, 1 - uncovered / population)
+
+
+def _rolled(window: Window, ids: set[int]) -> Tally:
+    """The tallies of these units, plus what moved across the set's border (a transfer
+    between two units inside it is neither in nor out)."""
+    total = Tally()
+    for unit_id in ids:
+        total = total + window.tallies.get(unit_id, Tally())
+    in_phones = in_money = out_phones = out_money = 0
+    for m in window.movements:
+        inside_from, inside_to = m.from_unit_id in ids, m.to_unit_id in ids
+        if inside_to and not inside_from:
+            in_phones, in_money = in_phones + m.phones, in_money + m.money
+        elif inside_from and not inside_to:
+            out_phones, out_money = out_phones + m.phones, out_money + m.money
+    return total + Tally(transferred_in_phones=in_phones, transferred_in_money=in_money,
+                         transferred_out_phones=out_phones, transferred_out_money=out_money)
+
+
+def _sum_standings(standings: Mapping[int, Standing], ids: set[int]) -> Standing:
+    total = Standing()
+    for unit_id in ids:
+        total = total + standings.get(unit_id, Standing())
+    return total
+
+
+def _estimate(own: int | None, children: Iterable[int | None]) -> int | None:
+    """The unit's own estimate, else the sum of its children's (None if none has one)."""
+    if own:
+        return own
+    known = [n for n in children if n]
+    return sum(known) if known else None
+
+
+def _children(units: Sequence[Unit]) -> dict[int, tuple[int, ...]]:
+    """Each unit's children in code order."""
+    out: dict[int, list[Unit]] = {}
+    for u in units:
+        if u.parent_id is not None:
+            out.setdefault(u.parent_id, []).append(u)
+    return {k: tuple(u.id for u in sorted(v, key=lambda u: u.code)) for k, v in out.items()}
+
+
+def _postorder(root: int, children: Mapping[int, tuple[int, ...]]) -> list[int]:
+    out: list[int] = []
+    stack: list[tuple[int, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            out.append(node)
+            continue
+        stack.append((node, True))
+        stack.extend((c, False) for c in children.get(node, ()))
+    return out
+
+
+def _subtrees(postorder: list[int], children: Mapping[int, tuple[int, ...]]) -> dict[
+    int, set[int]
+]:
+    out: dict[int, set[int]] = {}
+    for node in postorder:
+        found = {node}
+        for child in children.get(node, ()):
+            found |= out[child]
+        out[node] = found
+    return out

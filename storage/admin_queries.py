@@ -1,0 +1,289 @@
+"""Reads (and the few writes) the admin web needs beyond the repositories.
+
+Functions take the unit of work's AsyncSession; they return plain values, never ORM rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from core.model import Actor, AuditEntry, ChatState, Household, Official, Resident
+from core.names import fold
+from storage.chat_repositories import chat_from_row
+from storage.models import (
+    AdminSecretRow,
+    ApiTokenRow,
+    AuditRow,
+    ChatRow,
+    HouseholdRow,
+    LoginFailureRow,
+    OfficialRow,
+    ResidentRow,
+    UnitRow,
+)
+from storage.repositories import _utc, household_from_row, official_from_row, resident_from_row
+
+# -- shared secrets ----------------------------------------------------------------------------
+
+
+async def shared_secret(session: AsyncSession, name: str, fresh: str, now: datetime) -> str:
+    """The stored secret called name; the first caller stores fresh, later ones read it."""
+    found = await session.get(AdminSecretRow, name)
+    if found is not None:
+        return found.value
+    try:
+        async with session.begin_nested():
+            session.add(AdminSecretRow(name=name, value=fresh, created_at=now))
+    except IntegrityError:  # another process stored one first: use theirs
+        pass
+    stored = await session.scalar(select(AdminSecretRow.value).where(AdminSecretRow.name == name))
+    assert stored is not None
+    return stored
+
+
+# -- login throttling --------------------------------------------------------------------------
+
+
+async def recent_failures(
+    session: AsyncSession, login: str, address: str, since: datetime
+) -> tuple[int, int]:
+    """Failures since a moment: (for this login, from this address)."""
+    by_login = await session.scalar(
+        select(func.count()).select_from(LoginFailureRow).where(
+            LoginFailureRow.login == login, LoginFailureRow.at > since)
+    )
+    by_address = await session.scalar(
+        select(func.count()).select_from(LoginFailureRow).where(
+            LoginFailureRow.address == address, LoginFailureRow.at > since)
+    )
+    return int(by_login or 0), int(by_address or 0)
+
+
+async def add_failure(session: AsyncSession, login: str, address: str, at: datetime) -> None:
+    session.add(LoginFailureRow(login=login[:100], address=address[:64], at=at))
+    await session.flush()
+
+
+async def forget_failures(session: AsyncSession, login: str, before: datetime) -> None:
+    """After a good login the account's count starts again; old rows of anyone are dropped."""
+    await session.execute(delete(LoginFailureRow).where(
+        or_(LoginFailureRow.login == login, LoginFailureRow.at < before)))
+
+
+# -- API tokens --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TokenInfo:
+    id: int
+    label: str
+    created_at: datetime
+    last_used_at: datetime | None
+
+
+async def add_token(
+    session: AsyncSession, official_id: int, token_hash: str, label: str, now: datetime
+) -> int:
+    row = ApiTokenRow(official_id=official_id, token_hash=token_hash, label=label[:100],
+                      created_at=now)
+    session.add(row)
+    await session.flush()
+    return row.id
+
+
+async def official_for_token(session: AsyncSession, token_hash: str, now: datetime) -> int | None:
+    """The official a live token belongs to (and mark it used), or None."""
+    row = await session.scalar(select(ApiTokenRow).where(
+        ApiTokenRow.token_hash == token_hash, ApiTokenRow.revoked_at.is_(None)))
+    if row is None:
+        return None
+    row.last_used_at = now
+    await session.flush()
+    return row.official_id
+
+
+async def tokens_of(session: AsyncSession, official_id: int) -> list[TokenInfo]:
+    rows = await session.scalars(select(ApiTokenRow).where(
+        ApiTokenRow.official_id == official_id, ApiTokenRow.revoked_at.is_(None)
+    ).order_by(ApiTokenRow.id))
+    return [TokenInfo(r.id, r.label, _utc(r.created_at) or r.created_at, _utc(r.last_used_at))
+            for r in rows]
+
+
+async def revoke_token(session: AsyncSession, official_id: int, token_id: int,
+                       now: datetime) -> bool:
+    result = await session.execute(update(ApiTokenRow).where(
+        ApiTokenRow.id == token_id, ApiTokenRow.official_id == official_id,
+        ApiTokenRow.revoked_at.is_(None)).values(revoked_at=now))
+    return bool(getattr(result, "rowcount", 0))
+
+
+# -- residents ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where to look: one village, one commune, or several communes (a district, a province)."""
+
+    village_id: int | None = None
+    commune_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ResidentQuery:
+    place: Place
+    status: str | None = None
+    poverty: str | None = None
+    policy: str | None = None
+    name: str | None = None
+    after_id: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ResidentLine:
+    resident: Resident
+    household: Household
+    village: str
+    commune: str
+
+
+def _in_place(place: Place) -> ColumnElement[bool]:
+    if place.village_id is not None:
+        return ResidentRow.village_id == place.village_id
+    return ResidentRow.commune_id.in_(place.commune_ids)
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _name_match(name: str) -> ColumnElement[bool]:
+    """A prefix of the whole folded name, or of any of its words."""
+    key = _like_escape(fold(name))
+    return or_(ResidentRow.name_key.like(f"{key}%", escape="\\"),
+               ResidentRow.name_key.like(f"% {key}%", escape="\\"))
+
+
+def _resident_filters(q: ResidentQuery) -> list[ColumnElement[bool]]:
+    where = [_in_place(q.place), ResidentRow.id > q.after_id]
+    if q.status:
+        where.append(ResidentRow.status == q.status)
+    if q.poverty:
+        where.append(HouseholdRow.poverty == q.poverty)
+    if q.policy:
+        where.append(HouseholdRow.policy == q.policy)
+    if q.name and fold(q.name):
+        where.append(_name_match(q.name))
+    return where
+
+
+async def resident_page(session: AsyncSession, q: ResidentQuery, limit: int) -> list[ResidentLine]:
+    """Up to limit residents after q.after_id, in id order (keyset: no OFFSET)."""
+    village, commune = aliased(UnitRow), aliased(UnitRow)
+    query = (
+        select(ResidentRow, HouseholdRow, village.name, commune.name)
+        .join(HouseholdRow, HouseholdRow.id == ResidentRow.household_id)
+        .join(village, village.id == ResidentRow.village_id)
+        .join(commune, commune.id == ResidentRow.commune_id)
+        .where(and_(*_resident_filters(q)))
+        .order_by(ResidentRow.id)
+        .limit(limit)
+    )
+    return [ResidentLine(resident_from_row(r), household_from_row(h), v, c)
+            for r, h, v, c in (await session.execute(query)).all()]
+
+
+async def status_counts(session: AsyncSession, place: Place) -> dict[str, int]:
+    query = (select(ResidentRow.status, func.count()).where(_in_place(place))
+             .group_by(ResidentRow.status))
+    return {status: int(n) for status, n in (await session.execute(query)).all()}
+
+
+async def households_in_village(
+    session: AsyncSession, village_id: int
+) -> list[tuple[Household, int]]:
+    """The village's households with how many of their people are registered."""
+    members = (select(ResidentRow.household_id, func.count().label("n"))
+               .group_by(ResidentRow.household_id).subquery())
+    query = (select(HouseholdRow, func.coalesce(members.c.n, 0))
+             .outerjoin(members, members.c.household_id == HouseholdRow.id)
+             .where(HouseholdRow.village_id == village_id).order_by(HouseholdRow.code))
+    return [(household_from_row(h), int(n)) for h, n in (await session.execute(query)).all()]
+
+
+# -- audit trail -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AuditQuery:
+    unit_ids: tuple[int, ...]
+    entity: str | None = None
+    entity_id: int | None = None
+    action: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    before_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditLine:
+    id: int
+    entry: AuditEntry
+    actor_name: str | None
+
+
+async def audit_page(session: AsyncSession, q: AuditQuery, limit: int) -> list[AuditLine]:
+    """Newest first, before q.before_id (keyset)."""
+    where: list[ColumnElement[bool]] = [AuditRow.unit_id.in_(q.unit_ids)]
+    if q.entity:
+        where.append(AuditRow.entity == q.entity)
+    if q.entity_id is not None:
+        where.append(AuditRow.entity_id == q.entity_id)
+    if q.action:
+        where.append(AuditRow.action == q.action)
+    if q.since:
+        where.append(AuditRow.at >= q.since)
+    if q.until:
+        where.append(AuditRow.at < q.until)
+    if q.before_id:
+        where.append(AuditRow.id < q.before_id)
+    query = (select(AuditRow, OfficialRow.name)
+             .outerjoin(OfficialRow, OfficialRow.id == AuditRow.actor_id)
+             .where(and_(*where)).order_by(AuditRow.id.desc()).limit(limit))
+    return [_audit_line(r, name) for r, name in (await session.execute(query)).all()]
+
+
+def _audit_line(r: AuditRow, name: str | None) -> AuditLine:
+    entry = AuditEntry(
+        at=_utc(r.at) or r.at, actor=Actor(label=r.actor_label, official_id=r.actor_id),
+        action=r.action, entity=r.entity, entity_id=r.entity_id, unit_id=r.unit_id,
+        before=r.before, after=r.after,
+    )
+    return AuditLine(r.id, entry, name)
+
+
+# -- officials ---------------------------------------------------------------------------------
+
+
+async def officials_in(session: AsyncSession, unit_ids: Sequence[int]) -> list[Official]:
+    rows = await session.scalars(select(OfficialRow).where(
+        OfficialRow.unit_id.in_(list(unit_ids))).order_by(OfficialRow.unit_id, OfficialRow.id))
+    return [official_from_row(r) for r in rows]
+
+
+async def chats_of(
+    session: AsyncSession, official_ids: Sequence[int]
+) -> dict[int, list[ChatState]]:
+    rows = await session.scalars(select(ChatRow).where(
+        ChatRow.official_id.in_(list(official_ids))).order_by(ChatRow.id))
+    out: dict[int, list[ChatState]] = {}
+    for row in rows:
+        out.setdefault(row.official_id or 0, []).append(chat_from_row(row))
+    return out

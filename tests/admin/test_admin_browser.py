@@ -1,0 +1,95 @@
+"""The admin in real Chromium at a phone's width: sign in, approve, import, rejected rows."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+from openpyxl import load_workbook
+
+from admin.context import CLOCK, IMPORT_DIR
+from bot.runtime import Runtime, open_runtime
+from bot.server import make_app
+from bot.settings import load_settings
+from tests.admin.conftest import PASSWORD, START, Clock, World, build_world
+from tests.test_import_residents import EXPECTED_ERRORS, write_bad_file
+from tests.test_webchat_browser import OUTPUT, chromium, phone_page
+
+pytestmark = pytest.mark.browser
+
+
+@dataclass
+class Served:
+    base: str
+    world: World
+    runtime: Runtime
+
+
+@pytest.fixture
+async def served(database_url: str, tmp_path: Path) -> AsyncIterator[Served]:
+    settings = load_settings(environ={"PHOCAP_DATABASE_URL": database_url},
+                             toml_path=tmp_path / "absent.toml")
+    async with open_runtime(settings) as rt:
+        world = await build_world(rt)
+        app = make_app(rt)
+        app[CLOCK] = Clock(START)
+        app[IMPORT_DIR] = tmp_path / "imports"
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        host, port = runner.addresses[0][:2]
+        try:
+            yield Served(f"http://{host}:{port}", world, rt)
+        finally:
+            await runner.cleanup()
+
+
+async def test_officer_approves_and_imports_in_chromium(served: Served, tmp_path: Path) -> None:
+    text = served.runtime.text
+    outside: list[str] = []
+    async with chromium() as browser:
+        page = await phone_page(browser, outside)
+        await page.goto(f"{served.base}/admin/residents")
+        assert page.url.endswith("/admin/login")
+        await page.fill("input[name=login]", "xa")
+        await page.fill("input[name=password]", PASSWORD)
+        await page.click("button[type=submit]")
+        await page.wait_for_url(f"{served.base}/admin")
+        OUTPUT.mkdir(exist_ok=True)
+        await page.screenshot(path=str(OUTPUT / "admin-home.png"), full_page=True)
+
+        await page.goto(f"{served.base}/admin/residents?q=nong+van")
+        await page.click("text=N\u00f4ng V\u0103n An")
+        await page.click("#approve")
+        status = page.locator("#status")
+        assert await status.inner_text() == text("export-value-status-approved")
+        await page.screenshot(path=str(OUTPUT / "admin-resident.png"), full_page=True)
+        width = await page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 360, f"the resident page scrolls sideways: {width} px"
+
+        bad = write_bad_file("xlsx", tmp_path, date(2010, 1, 1))
+        await page.goto(f"{served.base}/admin/import")
+        await page.set_input_files("input[name=file]", str(bad))
+        await page.click("#preview")
+        invalid = page.locator("#invalid-rows tbody tr")
+        assert await invalid.count() >= len(EXPECTED_ERRORS) - 1
+        await page.screenshot(path=str(OUTPUT / "admin-import-preview.png"), full_page=True)
+        await page.click("#save")
+        async with page.expect_download() as info:
+            await page.click("#rejects")
+        download = await info.value
+        target = tmp_path / "tai-ve.xlsx"
+        await download.save_as(str(target))
+        await page.screenshot(path=str(OUTPUT / "admin-import-report.png"), full_page=True)
+    rows = list(load_workbook(target).active.iter_rows(values_only=True))
+    assert rows[0][-1] == text("import-reason-column")
+    assert len(rows) > 1
+    assert outside == []
+    async with served.runtime.uow() as uow:
+        approved = await uow.residents.get(served.world.residents["own"])
+    assert approved is not None and approved.status.value == "approved"

@@ -1,0 +1,62 @@
+"""The JSON API with a Bearer token, with a session, and with neither."""
+
+from __future__ import annotations
+
+import re
+
+from core.model import Status
+from tests.admin.conftest import Admin
+
+TOKEN = re.compile(r'id="new-token">([^<]+)<')
+
+
+async def new_token(admin: Admin, role: str) -> str:
+    await admin.login(role)
+    page = await (await admin.post("/admin/account/tokens", {"label": "bao cao"})).text()
+    found = TOKEN.search(page)
+    assert found
+    await admin.logout()
+    return found.group(1)
+
+
+async def test_bearer_token_reads_and_approves_without_csrf(admin: Admin) -> None:
+    token = await new_token(admin, "commune")
+    auth = {"Authorization": f"Bearer {token}"}
+    admin.client.session.cookie_jar.clear()
+    listing = await (await admin.client.get("/api/v1/residents?limit=1", headers=auth)).json()
+    assert [x["full_name"] for x in listing["items"]] == ["N\u00f4ng V\u0103n An"]
+    page2 = await (await admin.client.get(
+        f"/api/v1/residents?limit=1&after={listing['next']}", headers=auth)).json()
+    assert [x["full_name"] for x in page2["items"]] == ["L\u00f2 Th\u1ecb B\u00ecnh"]
+    assert page2["next"] is None
+    own, foreign = admin.world.residents["own"], admin.world.residents["foreign"]
+    r = await admin.client.post(f"/api/v1/residents/{own}/approve", headers=auth)
+    assert r.status == 200 and (await r.json())["status"] == Status.APPROVED.value
+    assert (await admin.client.get(f"/api/v1/residents/{foreign}", headers=auth)).status == 404
+    stats = await (await admin.client.get("/api/v1/stats", headers=auth)).json()
+    assert stats["by_status"] == {"approved": 1, "registered": 1}
+
+
+async def test_without_credentials_or_with_a_revoked_token_the_api_says_401(
+    admin: Admin,
+) -> None:
+    assert (await admin.client.get("/api/v1/residents")).status == 401
+    assert (await admin.client.get(
+        "/api/v1/residents", headers={"Authorization": "Bearer made-up"})).status == 401
+    token = await new_token(admin, "commune")
+    await admin.login("commune")
+    assert (await admin.post("/admin/account/tokens/1/revoke")).status == 302
+    await admin.logout()
+    r = await admin.client.get("/api/v1/stats", headers={"Authorization": f"Bearer {token}"})
+    assert r.status == 401
+
+
+async def test_a_village_heads_token_reads_but_cannot_approve(admin: Admin) -> None:
+    token = await new_token(admin, "village_head")
+    auth = {"Authorization": f"Bearer {token}"}
+    own = admin.world.residents["own"]
+    assert (await admin.client.get(f"/api/v1/residents/{own}", headers=auth)).status == 200
+    assert (await admin.client.post(f"/api/v1/residents/{own}/approve",
+                                    headers=auth)).status == 403
+    households = await (await admin.client.get("/api/v1/households", headers=auth)).json()
+    assert {h["code"] for h in households["items"]} == {"HX-001", "HX-002"}

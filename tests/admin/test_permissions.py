@@ -1,0 +1,219 @@
+"""Every admin route, for every role, on its own unit and on another: the status it answers.
+
+The table is checked against the router, so that a route added without an entry fails here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from aiohttp import FormData
+
+from admin.context import Access
+from admin.routes import ROUTES
+from tests.admin.conftest import Admin, World
+
+ROLES = ("anonymous", "village_head", "commune", "province")
+BAD_CSV = (
+    "H\u1ecd v\u00e0 t\u00ean,Ng\u00e0y sinh,Th\u00f4n,M\u00e3 h\u1ed9\n"
+    "N\u00f4ng V\u0103n Ba,01/02/1960,N\u00e0 D\u0103m,PX-01\n"
+    "Ai \u0110\u00f3,01/02/2020,N\u00e0 D\u0103m,PX-02\n"
+)
+
+
+@dataclass(frozen=True)
+class Req:
+    path: str
+    data: Callable[[World], object] | None = None  # a form (dict or FormData), built late
+    json_api: bool = False
+
+
+@dataclass(frozen=True)
+class Case:
+    own: Callable[[World], Req]
+    ok: int  # for an official allowed to use the route, on their own unit
+    other: Callable[[World], Req] | None = None  # None: the route names no unit
+    anonymous: int | None = None  # for public routes only
+    roles_ok: dict[str, int] = field(default_factory=dict)  # a different answer for a role
+
+
+def upload(w: World, commune: str) -> FormData:
+    form = FormData()
+    form.add_field("commune", str(w.units[commune].id))
+    form.add_field("file", BAD_CSV.encode("utf-8"), filename="ds.csv", content_type="text/csv")
+    return form
+
+
+def edit_form(_: World) -> dict[str, object]:
+    return {"full_name": "N\u00f4ng V\u0103n An", "date_of_birth": "01/03/1970",
+            "citizen_id": "", "phone": "0912345678", "has_smartphone": ""}
+
+
+def rid(key: str) -> Callable[[World], int]:
+    return lambda w: w.residents[key]
+
+
+CASES: dict[tuple[str, str], Case] = {
+    ("GET", "/admin/static/{name}"): Case(lambda w: Req("/admin/static/admin.css"), 200,
+                                          anonymous=200),
+    ("GET", "/admin/login"): Case(lambda w: Req("/admin/login"), 200, anonymous=200),
+    ("POST", "/admin/login"): Case(
+        lambda w: Req("/admin/login", lambda w: {"login": "nobody", "password": "x"}), 401,
+        anonymous=401),
+    ("GET", "/admin"): Case(lambda w: Req("/admin"), 200),
+    ("GET", "/admin/"): Case(lambda w: Req("/admin/"), 200),
+    ("GET", "/admin/password"): Case(lambda w: Req("/admin/password"), 200),
+    ("POST", "/admin/password"): Case(
+        lambda w: Req("/admin/password", lambda w: {"old": "wrong", "new": "x", "again": "x"}),
+        400),
+    ("GET", "/admin/account"): Case(lambda w: Req("/admin/account"), 200),
+    ("POST", "/admin/account/tokens"): Case(
+        lambda w: Req("/admin/account/tokens", lambda w: {"label": "test"}), 200),
+    ("POST", "/admin/account/tokens/{token_id}/revoke"): Case(
+        lambda w: Req("/admin/account/tokens/1/revoke", lambda w: {}), 302),
+    ("GET", "/admin/residents"): Case(
+        lambda w: Req("/admin/residents"), 200,
+        other=lambda w: Req(f"/admin/residents?unit={w.units['foreign'].id}")),
+    ("GET", "/admin/residents.xlsx"): Case(
+        lambda w: Req("/admin/residents.xlsx"), 200,
+        other=lambda w: Req(f"/admin/residents.xlsx?unit={w.units['foreign'].id}")),
+    ("POST", "/admin/residents/approve"): Case(
+        lambda w: Req("/admin/residents/approve", lambda w: {"ids": str(w.residents["own"])}),
+        302,
+        other=lambda w: Req("/admin/residents/approve",
+                            lambda w: {"ids": str(w.residents["foreign"])})),
+    ("GET", "/admin/residents/{resident_id}"): Case(
+        lambda w: Req(f"/admin/residents/{w.residents['own']}"), 200,
+        other=lambda w: Req(f"/admin/residents/{w.residents['foreign']}")),
+    ("GET", "/admin/residents/{resident_id}/edit"): Case(
+        lambda w: Req(f"/admin/residents/{w.residents['own']}/edit"), 200,
+        other=lambda w: Req(f"/admin/residents/{w.residents['foreign']}/edit")),
+    ("POST", "/admin/residents/{resident_id}/edit"): Case(
+        lambda w: Req(f"/admin/residents/{w.residents['own']}/edit", edit_form), 302,
+        other=lambda w: Req(f"/admin/residents/{w.residents['foreign']}/edit", edit_form)),
+    ("POST", "/admin/residents/{resident_id}/approve"): Case(
+        lambda w: Req(f"/admin/residents/{w.residents['own']}/approve", lambda w: {}), 302,
+        other=lambda w: Req(f"/admin/residents/{w.residents['foreign']}/approve",
+                            lambda w: {})),
+    ("POST", "/admin/residents/{resident_id}/reject"): Case(
+        lambda w: Req(f"/admin/residents/{w.residents['own2']}/reject",
+                      lambda w: {"reason": "co dien thoai"}), 302,
+        other=lambda w: Req(f"/admin/residents/{w.residents['foreign']}/reject",
+                            lambda w: {"reason": "x"})),
+    ("GET", "/admin/households"): Case(
+        lambda w: Req(f"/admin/households?village={w.units['village'].id}"), 200,
+        other=lambda w: Req(f"/admin/households?village={w.units['foreign_village'].id}")),
+    ("GET", "/admin/import"): Case(lambda w: Req("/admin/import"), 200),
+    ("POST", "/admin/import"): Case(
+        lambda w: Req("/admin/import", lambda w: upload(w, "commune")), 200,
+        other=lambda w: Req("/admin/import", lambda w: upload(w, "foreign"))),
+    ("POST", "/admin/import/save"): Case(lambda w: Req("/admin/import/save", lambda w: {}),
+                                         200),
+    ("GET", "/admin/import/rejects"): Case(lambda w: Req("/admin/import/rejects"), 200),
+    ("GET", "/admin/officials"): Case(lambda w: Req("/admin/officials"), 200),
+    ("POST", "/admin/officials/invite"): Case(
+        lambda w: Req("/admin/officials/invite", lambda w: {
+            "name": "Ma Van Moi", "where": f"village_head:{w.units['village'].id}"}), 200,
+        other=lambda w: Req("/admin/officials/invite", lambda w: {
+            "name": "Ma Van Moi", "where": f"village_head:{w.units['foreign_village'].id}"})),
+    ("POST", "/admin/officials/account"): Case(
+        lambda w: Req("/admin/officials/account", lambda w: {
+            "name": "Ma Van Moi", "login": "moi",
+            "where": f"village_head:{w.units['village'].id}"}),
+        200,
+        other=lambda w: Req("/admin/officials/account", lambda w: {
+            "name": "Ma Van Moi", "login": "moi2",
+            "where": f"village_head:{w.units['foreign_village'].id}"})),
+    ("POST", "/admin/chats/{chat_id}/unlink"): Case(
+        lambda w: Req(f"/admin/chats/{w.chats['own']}/unlink", lambda w: {}), 302,
+        other=lambda w: Req(f"/admin/chats/{w.chats['foreign']}/unlink", lambda w: {})),
+    ("GET", "/admin/audit"): Case(lambda w: Req("/admin/audit"), 200),
+    ("GET", "/api/v1/residents"): Case(
+        lambda w: Req("/api/v1/residents", json_api=True), 200,
+        other=lambda w: Req(f"/api/v1/residents?unit={w.units['foreign'].id}", json_api=True)),
+    ("GET", "/api/v1/residents/{resident_id}"): Case(
+        lambda w: Req(f"/api/v1/residents/{w.residents['own']}", json_api=True), 200,
+        other=lambda w: Req(f"/api/v1/residents/{w.residents['foreign']}", json_api=True)),
+    ("POST", "/api/v1/residents/{resident_id}/approve"): Case(
+        lambda w: Req(f"/api/v1/residents/{w.residents['own']}/approve", lambda w: None,
+                      json_api=True), 200,
+        other=lambda w: Req(f"/api/v1/residents/{w.residents['foreign']}/approve",
+                            lambda w: None, json_api=True)),
+    ("GET", "/api/v1/households"): Case(
+        lambda w: Req(f"/api/v1/households?village={w.units['village'].id}", json_api=True),
+        200,
+        other=lambda w: Req(f"/api/v1/households?village={w.units['foreign_village'].id}",
+                            json_api=True)),
+    ("GET", "/api/v1/stats"): Case(
+        lambda w: Req("/api/v1/stats", json_api=True), 200,
+        other=lambda w: Req(f"/api/v1/stats?unit={w.units['foreign'].id}", json_api=True)),
+    # last: it ends the session
+    ("POST", "/admin/logout"): Case(lambda w: Req("/admin/logout", lambda w: {}), 302),
+}
+
+
+def registered_routes(admin: Admin) -> set[tuple[str, str]]:
+    out = set()
+    for route in admin.client.app.router.routes():
+        info = route.resource.get_info() if route.resource else {}
+        path = info.get("path") or info.get("formatter") or ""
+        if path.startswith(("/admin", "/api/v1")) and route.method != "HEAD":
+            out.add((route.method, path))
+    return out
+
+
+def expected(role: str, access: Access, case: Case, req: Req, other: bool) -> int:
+    if role == "anonymous":
+        if access is Access.PUBLIC:
+            return case.anonymous or case.ok
+        return 401 if req.json_api else 302
+    if access in (Access.WRITE, Access.MANAGE) and role == "village_head":
+        return 403
+    if other:
+        return 404
+    return case.roles_ok.get(role, case.ok)
+
+
+async def send(admin: Admin, method: str, req: Req, token: str) -> tuple[int, str]:
+    data = req.data(admin.world) if req.data else None
+    if method == "GET":
+        r = await admin.client.get(req.path, allow_redirects=False)
+    elif req.json_api:
+        r = await admin.client.post(req.path, headers={"X-CSRF-Token": token},
+                                    allow_redirects=False)
+    else:
+        if isinstance(data, FormData):
+            data.add_field("_csrf", token)
+        else:
+            data = {**(data or {}), "_csrf": token}  # type: ignore[dict-item]
+        r = await admin.client.post(req.path, data=data, allow_redirects=False)
+    return r.status, r.headers.get("Location", "")
+
+
+def test_the_table_names_every_admin_route(admin: Admin) -> None:
+    assert set(CASES) == registered_routes(admin)
+    assert {(r.method, r.path.replace(":\\d+", "")) for r in ROUTES} == set(CASES)
+
+
+@pytest.mark.parametrize("role", ROLES)
+async def test_every_route_answers_each_role_as_the_table_says(admin: Admin, role: str) -> None:
+    access = {(r.method, r.path.replace(":\\d+", "")): r.access for r in ROUTES}
+    if role != "anonymous":
+        assert (await admin.login(role)).status == 302
+    token = await admin.csrf("/admin/account" if role != "anonymous" else "/admin/login")
+    wrong: list[str] = []
+    for (method, path), case in CASES.items():
+        for other, make in ((True, case.other), (False, case.own)):
+            if make is None:
+                continue
+            req = make(admin.world)
+            want = expected(role, access[method, path], case, req, other)
+            status, location = await send(admin, method, req, token)
+            if status != want:
+                wrong.append(f"{method} {req.path} ({'other' if other else 'own'}): "
+                             f"{status}, expected {want}")
+            elif want == 302 and role == "anonymous":
+                assert location.startswith("/admin/login"), (req.path, location)
+    assert wrong == []

@@ -1,0 +1,262 @@
+"""The monthly report's figures: roll-up, transfers across borders, coverage and its change.
+
+The data set below is the one tests/test_reports.py writes into a database: two communes of
+one district, September and October 2023, with every kind of event. The tallies and
+standings here are what storage must produce for it, worked out by hand from the story:
+
+Commune A (village A1; 10 adults, 6 households):
+  HA1 poor, merit family: a1 registered 20/08, approved 25/08, whole phone 05/09 (from A's
+      stock), handed 10/09, confirmed 11/09; a2 registered 02/09, approved 03/09, part of the
+      price 500.000 d 03/10 (from the province's funds), handed 05/10, not confirmed yet.
+  HA2 near-poor: a3 registered 04/09, approved 01/10 00:30 local (30/09 17:30 UTC: October);
+      a4 has a smartphone (so HA2 is covered, and a4 is no registration "without a phone").
+  HA3 not poor: a5 registered 06/09, approved 07/09, a shop's offer 20/09.
+  HA4 poor, social-policy family: a6 registered 08/09, approved 09/09, still waiting;
+      a7 registered 10/10, rejected (left out everywhere).
+Commune B (village B1; 20 adults, 10 households):
+  HB1 poor: b1, b2 registered 12/09, approved 13/09; b2 whole phone 02/10 (B's stock),
+      handed 04/10, confirmed on paper 05/10; b1 a direct gift 20/10.
+  HB2 near-poor, merit family: b3 registered 01/10, approved 02/10, another programme 25/10.
+  HB3 poor: b4 registered 01/08, never approved.
+  HB4 near-poor, the household has a smartphone: b5 registered 15/09, approved 16/09; a
+      whole phone assigned 18/09 and cancelled (left out everywhere), still waiting.
+Pledges: 2 phones, anywhere, 31/08 23:59 local (August); 10.000.000 d anywhere, 01/09 00:00
+  local (September); 5 phones for B, 01/09; an offer for A, 03/10; 7 phones cancelled.
+Receipts: 1 phone at A 15/08; 2 phones at the province 02/09; 10.000.000 d at the province
+  05/09; 5 phones at B 01/10 09:00 local.
+Transfers: province -> A 1 phone 03/09; province -> district 1.000.000 d 20/09;
+  province -> A 2.000.000 d 01/10 08:00 local.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+import pytest
+
+from core.errors import RuleError
+from core.figures import (
+    Month,
+    Movement,
+    ReportInput,
+    Standing,
+    Tally,
+    Window,
+    compute,
+    coverage,
+    parse_month,
+)
+from core.model import Level, Unit
+
+P, D, A, B, A1, B1 = "90", "901", "90101", "90102", "90101-01", "90102-01"
+SEPTEMBER, OCTOBER = Month(2023, 9), Month(2023, 10)
+M = 1_000_000
+
+UNITS = (
+    Unit(1, "test", P, "T\u1ec9nh Th\u1eed", Level.PROVINCE, None, 100, 40),
+    Unit(2, "test", D, "Huy\u1ec7n Th\u1eed", Level.DISTRICT, 1),
+    Unit(3, "test", A, "X\u00e3 A", Level.COMMUNE, 2, 10, 6),
+    Unit(4, "test", B, "X\u00e3 B", Level.COMMUNE, 2, 20, 10),
+    Unit(5, "test", A1, "Th\u00f4n A1", Level.VILLAGE, 3),
+    Unit(6, "test", B1, "Th\u00f4n B1", Level.VILLAGE, 4),
+)
+
+# Own tallies by unit code: what storage must return for each window.
+TALLIES: dict[str, dict[str, Tally]] = {
+    "2023-09": {
+        P: Tally(pledged_money=10 * M, received_phones=2, received_money=10 * M),
+        A: Tally(drawn_phones=1),
+        B: Tally(pledged_phones=5),
+        A1: Tally(registered=4, approved=3, assigned_whole=1, shop_offers=1, handed_over=1,
+                  confirmed=1),
+        B1: Tally(registered=3, approved=3),
+    },
+    "2023-10": {
+        P: Tally(drawn_money=500_000),
+        A: Tally(pledged_offers=1),
+        B: Tally(received_phones=5, drawn_phones=1),
+        A1: Tally(approved=1, assigned_partial=1, assigned_partial_money=500_000,
+                  handed_over=1),
+        B1: Tally(registered=1, approved=1, assigned_whole=1, direct_gifts=1,
+                  other_programmes=1, handed_over=1, confirmed=1),
+    },
+    "to 2023-09": {
+        P: Tally(pledged_phones=2, pledged_money=10 * M, received_phones=2,
+                 received_money=10 * M),
+        A: Tally(received_phones=1, drawn_phones=1),
+        B: Tally(pledged_phones=5),
+        A1: Tally(registered=5, approved=4, assigned_whole=1, shop_offers=1, handed_over=1,
+                  confirmed=1),
+        B1: Tally(registered=4, approved=3),
+    },
+    "to 2023-10": {
+        P: Tally(pledged_phones=2, pledged_money=10 * M, received_phones=2,
+                 received_money=10 * M, drawn_money=500_000),
+        A: Tally(received_phones=1, drawn_phones=1, pledged_offers=1),
+        B: Tally(pledged_phones=5, received_phones=5, drawn_phones=1),
+        A1: Tally(registered=5, approved=5, assigned_whole=1, assigned_partial=1,
+                  assigned_partial_money=500_000, shop_offers=1, handed_over=2, confirmed=1),
+        B1: Tally(registered=5, approved=4, assigned_whole=1, direct_gifts=1,
+                  other_programmes=1, handed_over=1, confirmed=1),
+    },
+}
+MOVEMENTS: dict[str, list[tuple[str, str, int, int]]] = {
+    "2023-09": [(P, D, 0, 1 * M), (P, A, 1, 0)],
+    "2023-10": [(P, A, 0, 2 * M)],
+    "to 2023-09": [(P, D, 0, 1 * M), (P, A, 1, 0)],
+    "to 2023-10": [(P, D, 0, 1 * M), (P, A, 1, 2 * M)],
+}
+# Own standings (villages) at each month's start; 2023-11 is October's end.
+STANDINGS: dict[str, dict[str, Standing]] = {
+    "2023-09": {
+        A1: Standing(1, 1, (1, 0, 0, 0), (1, 0, 0, 0)),
+        B1: Standing(1, 1),
+    },
+    "2023-10": {
+        A1: Standing(3, 1, (1, 1, 0, 0), (1, 1, 0, 0)),
+        B1: Standing(4, 2, (0, 0, 2, 1), (2, 0, 1, 0)),
+    },
+    "2023-11": {
+        A1: Standing(2, 1, (0, 1, 0, 1), (1, 0, 1, 0)),
+        B1: Standing(2, 1, (0, 0, 0, 1), (0, 0, 1, 0)),
+    },
+}
+
+
+def by_id(units: tuple[Unit, ...] | list[Unit], by_code: Mapping[str, object]) -> dict[int, object]:
+    ids = {u.code: u.id for u in units}
+    return {ids[code]: value for code, value in by_code.items()}
+
+
+def expected_input(month: Month, units: tuple[Unit, ...] | list[Unit]) -> ReportInput:
+    """The hand-made input for September or October, with the units' own ids."""
+    ids = {u.code: u.id for u in units}
+    label, after = month.label, Month(2023, month.month + 1).label
+
+    def window(key: str) -> Window:
+        moves = [Movement(ids[a], ids[b], n, money) for a, b, n, money in MOVEMENTS[key]]
+        return Window(by_id(units, TALLIES[key]), moves)  # type: ignore[arg-type]
+
+    return ReportInput(
+        month=month, units=list(units), in_month=window(label), to_date=window(f"to {label}"),
+        at_start=by_id(units, STANDINGS[label]),  # type: ignore[arg-type]
+        at_end=by_id(units, STANDINGS[after]),  # type: ignore[arg-type]
+    )
+
+
+def test_month_runs_from_local_midnight_to_local_midnight_in_utc() -> None:
+    assert SEPTEMBER.start == datetime(2023, 8, 31, 17, tzinfo=UTC)
+    assert SEPTEMBER.end == datetime(2023, 9, 30, 17, tzinfo=UTC)
+    assert Month(2023, 12).end == datetime(2023, 12, 31, 17, tzinfo=UTC)
+    assert Month(2024, 2).last_day.day == 29
+
+
+def test_month_is_read_from_yyyy_mm_and_refused_otherwise() -> None:
+    assert parse_month(" 2023-09 ") == SEPTEMBER
+    for bad in ("2023-13", "2023/09", "09-2023", "2023-00", ""):
+        with pytest.raises(RuleError) as err:
+            parse_month(bad)
+        assert err.value.key == "reports-month-invalid"
+
+
+def test_september_rolls_communes_up_to_the_district_and_the_province() -> None:
+    report = compute(expected_input(SEPTEMBER, UNITS), 1)
+    a, b = report.figures[3].month, report.figures[4].month
+    assert (a.registered, a.approved, a.assigned_whole, a.shop_offers) == (4, 3, 1, 1)
+    assert (a.handed_over, a.confirmed, a.transferred_in_phones) == (1, 1, 1)
+    assert (b.registered, b.approved, b.pledged_phones, b.served) == (3, 3, 5, 0)
+    district = report.figures[2].month
+    # Both transfers came from outside the district: in, not out.
+    assert (district.transferred_in_phones, district.transferred_in_money) == (1, M)
+    assert district.transferred_out_money == 0
+    assert (district.registered, district.approved, district.pledged_phones) == (7, 6, 5)
+    province = report.total.month
+    assert (province.registered, province.approved) == (7, 6)
+    assert (province.pledged_phones, province.pledged_money) == (5, 10 * M)
+    assert (province.received_phones, province.received_money) == (2, 10 * M)
+    # Inside the province a transfer is neither in nor out.
+    assert province.transferred_in_phones == province.transferred_out_money == 0
+    assert (province.served, province.handed_over, province.confirmed) == (2, 1, 1)
+
+
+def test_september_coverage_falls_as_registration_finds_people_without_a_phone() -> None:
+    report = compute(expected_input(SEPTEMBER, UNITS), 1)
+    a, b, district, province = (report.figures[i] for i in (3, 4, 2, 1))
+    assert a.adult_coverage.start == pytest.approx(0.9)  # 1 of 10 uncovered
+    assert a.adult_coverage.end == pytest.approx(0.7)  # a2, a3, a6
+    assert a.adult_coverage.change == pytest.approx(-0.2)
+    assert a.household_coverage.start == a.household_coverage.end == pytest.approx(5 / 6)
+    assert (b.adult_coverage.start, b.adult_coverage.end) == pytest.approx((0.95, 0.8))
+    assert (b.household_coverage.start, b.household_coverage.end) == pytest.approx((0.9, 0.8))
+    # The district keeps no estimate: its communes' sum stands in (30 adults, 16 households).
+    assert (district.adults, district.households) == (30, 16)
+    assert district.adult_coverage.end == pytest.approx(1 - 7 / 30)
+    assert district.household_coverage.start == pytest.approx(1 - 2 / 16)
+    assert (province.adults, province.households) == (100, 40)
+    assert province.adult_coverage.start == pytest.approx(0.98)
+    assert province.adult_coverage.end == pytest.approx(0.93)
+    assert province.household_coverage.change == pytest.approx(-0.025)
+
+
+def test_october_serves_people_and_coverage_rises() -> None:
+    report = compute(expected_input(OCTOBER, UNITS), 1)
+    a, b, province = report.figures[3], report.figures[4], report.total
+    assert (a.month.assigned_partial, a.month.assigned_partial_money) == (1, 500_000)
+    assert (a.month.transferred_in_money, a.month.pledged_offers) == (2 * M, 1)
+    assert (b.month.assigned_whole, b.month.direct_gifts, b.month.other_programmes) == (1, 1, 1)
+    assert (b.month.received_phones, b.month.handed_over, b.month.confirmed) == (5, 1, 1)
+    assert (a.adult_coverage.start, a.adult_coverage.end) == pytest.approx((0.7, 0.8))
+    assert (b.adult_coverage.start, b.adult_coverage.end) == pytest.approx((0.8, 0.9))
+    assert province.adult_coverage.change == pytest.approx(0.03)
+    assert province.household_coverage.end == pytest.approx(0.95)
+    assert province.end.waiting_whole == (0, 1, 0, 2)
+    assert province.end.waiting_partial == (1, 0, 2, 0)
+    assert province.end.waiting == 3
+
+
+def test_to_date_totals_and_stock_on_hand() -> None:
+    report = compute(expected_input(OCTOBER, UNITS), 1)
+    total = report.total.to_date
+    assert (total.registered, total.approved) == (10, 9)
+    assert (total.pledged_phones, total.pledged_money, total.pledged_offers) == (7, 10 * M, 1)
+    assert (total.received_phones, total.received_money) == (8, 10 * M)
+    assert (total.assigned_whole, total.assigned_partial, total.served) == (2, 1, 6)
+    assert (total.handed_over, total.confirmed) == (3, 2)
+    assert (total.on_hand_phones, total.on_hand_money) == (6, 9_500_000)
+    own = report.own[1].to_date  # the province alone: what it received and passed on
+    assert (own.transferred_out_phones, own.transferred_out_money) == (1, 3 * M)
+    assert (own.on_hand_phones, own.on_hand_money) == (1, 6_500_000)
+    commune_a = report.figures[3].to_date
+    assert (commune_a.on_hand_phones, commune_a.on_hand_money) == (1, 2 * M)
+
+
+def test_rows_are_the_levels_own_figures_then_each_commune_and_sum_to_the_total() -> None:
+    report = compute(expected_input(SEPTEMBER, UNITS), 1)
+    rows = report.rows()
+    # The province received things itself, the district got money passed down to it.
+    assert [(f.unit.code, f.own) for f in rows] == [(P, True), (D, True), (A, False),
+                                                    (B, False)]
+    for name in ("registered", "approved", "received_phones", "received_money", "served",
+                 "handed_over", "drawn_phones"):
+        assert sum(getattr(f.month, name) for f in rows) == getattr(report.total.month, name)
+    assert sum(f.end.uncovered_adults for f in rows) == report.total.end.uncovered_adults
+
+
+def test_a_commune_report_lists_its_villages() -> None:
+    report = compute(expected_input(SEPTEMBER, UNITS), 3)
+    assert [f.unit.code for f in report.rows()] == [A, A1]
+    assert [f.unit.code for f in report.subtree()] == [A, A1]
+    assert report.total.month.transferred_in_phones == 1
+
+
+def test_coverage_needs_an_estimate_and_never_goes_below_zero() -> None:
+    assert coverage(3, None) is None
+    assert coverage(3, 0) is None
+    assert coverage(30, 20) == 0.0
+    assert coverage(5, 20) == pytest.approx(0.75)
+
+
+def test_an_unknown_root_is_refused() -> None:
+    with pytest.raises(RuleError):
+        compute(expected_input(SEPTEMBER, UNITS), 99)

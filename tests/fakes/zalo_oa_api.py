@@ -1,0 +1,196 @@
+"""A fake Zalo OA API (v3 messages) and Zalo OAuth (v4 tokens) on 127.0.0.1.
+
+- POST /v3.0/oa/message/cs with an `access_token` header: records the message; answers
+  {"error": 0, ...}, -216 for a token it does not (or no longer) accept, -230 for a user
+  outside the interaction window.
+- POST /v4/oa/access_token (form, `secret_key` header): accepts each refresh token ONCE, as
+  Zalo does, and hands out a new pair; a spent token is refused with an error.
+
+Anything else is answered 404 and listed in `unknown`. Failures can be queued per path.
+`event()` builds and signs webhook events the way Zalo does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import itertools
+import json
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+APP_ID = "4301728401938492011"
+OA_SECRET = "oa-secret-key-for-tests"
+APP_SECRET = OA_SECRET  # our settings have one secret for both (see bot/zalo_oa.py)
+MESSAGE_PATH = "/v3.0/oa/message/cs"
+OAUTH_PATH = "/v4/oa/access_token"
+
+Params = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Sent:
+    user_id: str
+    message: Params
+    access_token: str
+
+
+@dataclass
+class FakeZaloOA:
+    valid_access: set[str] = field(default_factory=lambda: {"AT-1"})
+    unspent_refresh: set[str] = field(default_factory=lambda: {"RT-1"})
+    outside_window: set[str] = field(default_factory=set)
+    sent: list[Sent] = field(default_factory=list)
+    refresh_calls: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+    oauth_delay: float = 0.0  # seconds the OAuth server takes to answer
+    on_send: Callable[[Sent], Awaitable[None]] | None = None
+    base_url: str = ""
+    _failures: dict[str, list[tuple[int, int | None]]] = field(default_factory=dict)
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(2))
+    _runner: web.AppRunner | None = None
+
+    async def __aenter__(self) -> FakeZaloOA:
+        app = web.Application()
+        app.router.add_post(MESSAGE_PATH, self._message)
+        app.router.add_post(OAUTH_PATH, self._oauth)
+        app.router.add_route("*", "/{tail:.*}", self._not_found)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.base_url = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
+        return self
+
+    async def __aexit__(self, *exc: object | TracebackType) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    # ---- what the tests do ------------------------------------------------------------------
+
+    def fail(self, path: str, status: int, times: int = 1, retry_after: int | None = None) -> None:
+        self._failures.setdefault(path, []).extend([(status, retry_after)] * times)
+
+    def expire(self, access_token: str) -> None:
+        self.valid_access.discard(access_token)
+
+    def texts(self, user_id: str | None = None) -> list[str]:
+        return [s.message["text"] for s in self.sent
+                if "text" in s.message and (user_id is None or s.user_id == user_id)]
+
+    def lists(self) -> list[list[Params]]:
+        """The elements of every list template sent."""
+        return [s.message["attachment"]["payload"]["elements"] for s in self.sent
+                if "attachment" in s.message]
+
+    # ---- the API ----------------------------------------------------------------------------
+
+    def _failure(self, path: str) -> web.Response | None:
+        failures = self._failures.get(path)
+        if not failures:
+            return None
+        status, retry_after = failures.pop(0)
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+        return web.json_response({"error": -1, "message": "failure for a test"},
+                                 status=status, headers=headers)
+
+    async def _not_found(self, request: web.Request) -> web.Response:
+        self.unknown.append(f"{request.method} {request.path}")
+        return web.json_response({"error": 404, "message": "not found"}, status=404)
+
+    async def _message(self, request: web.Request) -> web.Response:
+        failure = self._failure(MESSAGE_PATH)
+        if failure is not None:
+            return failure
+        token = request.headers.get("access_token", "")
+        if token not in self.valid_access:
+            return web.json_response({"error": -216, "message": "Access token is invalid"})
+        body = await request.json()
+        user_id = str(body["recipient"]["user_id"])
+        message = body["message"]
+        if user_id in self.outside_window:
+            return web.json_response(
+                {"error": -230, "message": "User has not interacted with the OA recently"})
+        text = message.get("text")
+        if text is not None and not 1 <= len(text) <= 2000:
+            return web.json_response({"error": -201, "message": "text is too long"})
+        sent = Sent(user_id, message, token)
+        if self.on_send is not None:
+            await self.on_send(sent)
+        self.sent.append(sent)
+        return web.json_response({"error": 0, "message": "Success",
+                                  "data": {"message_id": f"m{next(self._ids)}",
+                                           "user_id": user_id}})
+
+    async def _oauth(self, request: web.Request) -> web.Response:
+        failure = self._failure(OAUTH_PATH)
+        if failure is not None:
+            return failure
+        form = await request.post()
+        if request.headers.get("secret_key") != APP_SECRET or form.get("app_id") != APP_ID:
+            return web.json_response({"error": -14002, "error_name": "Invalid app"})
+        if form.get("grant_type") != "refresh_token":
+            return web.json_response({"error": -14003, "error_name": "Invalid grant type"})
+        refresh = str(form.get("refresh_token") or "")
+        self.refresh_calls.append(refresh)
+        if self.oauth_delay:
+            await asyncio.sleep(self.oauth_delay)
+        if refresh not in self.unspent_refresh:
+            return web.json_response({"error": -14014, "error_name": "Invalid refresh token"})
+        self.unspent_refresh.discard(refresh)  # a refresh token works once
+        n = next(self._ids)
+        access, fresh = f"AT-{n}", f"RT-{n}"
+        self.valid_access.add(access)
+        self.unspent_refresh.add(fresh)
+        return web.json_response(
+            {"access_token": access, "refresh_token": fresh, "expires_in": "90000"})
+
+
+def sign(body: bytes, timestamp: str, app_id: str = APP_ID, secret: str = OA_SECRET) -> str:
+    mac = hashlib.sha256(app_id.encode() + body + timestamp.encode() + secret.encode())
+    return "mac=" + mac.hexdigest()
+
+
+_msg_ids = itertools.count(1)
+
+
+def event(name: str, user_id: str, text: str | None = None, **extra: Any) -> Params:
+    """An OA webhook event as Zalo sends it (ids as strings, timestamp in ms as a string)."""
+    body: Params = {
+        "app_id": APP_ID,
+        "event_name": name,
+        "timestamp": str(int(time.time() * 1000) + next(_msg_ids)),
+        "user_id_by_app": "8" + user_id,
+        **extra,
+    }
+    if name == "follow":
+        body["follower"] = {"id": user_id}
+        body["oa_id"] = "1000000000000000001"
+    else:
+        body["sender"] = {"id": user_id}
+        body["recipient"] = {"id": "1000000000000000001"}
+        body["message"] = {"msg_id": f"oa-msg-{next(_msg_ids)}"}
+        if text is not None:
+            body["message"]["text"] = text
+    return body
+
+
+async def post_event(base_url: str, payload: Params | bytes, signature: str | None = "auto",
+                     path: str = "/webhook/zalo-oa") -> int:
+    """Deliver an event to our webhook, signed as Zalo would (or with the given header)."""
+    body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+    headers = {"Content-Type": "application/json"}
+    if signature == "auto":
+        assert isinstance(payload, dict)
+        signature = sign(body, str(payload["timestamp"]))
+    if signature is not None:
+        headers["X-ZEvent-Signature"] = signature
+    async with aiohttp.ClientSession() as session, session.post(
+            base_url + path, data=body, headers=headers) as response:
+        return response.status

@@ -1,0 +1,131 @@
+"""The printable handover record: the page, its route and its command."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from admin.security import token_hash
+from bot.cli import main
+from bot.handover_record import render_record
+from bot.runtime import Runtime, open_runtime
+from bot.server import make_app
+from bot.settings import load_settings
+from core.i18n import load_catalogue
+from core.model import Handover, Official, Role
+from core.services import handover as service
+from core.services.handover import HandoverRecord
+from core.services.officials import add_official
+from storage import admin_queries
+from tests.conftest import SYSTEM
+from tests.handover_setup import ALL_DONE, IMEI, NGHIA_TA, THAO, Scene, scene, waiting_resident
+
+NATION = "C\u1ed8NG H\u00d2A X\u00c3 H\u1ed8I CH\u1ee6 NGH\u0128A VI\u1ec6T NAM"
+
+
+@dataclass
+class Printed:
+    rt: Runtime
+    place: Scene
+    handover: Handover
+    record: HandoverRecord
+
+
+@pytest.fixture
+async def printed(database_url: str, tmp_path: Path, now: datetime) -> AsyncIterator[Printed]:
+    settings = load_settings(environ={"PHOCAP_DATABASE_URL": database_url},
+                             toml_path=tmp_path / "absent.toml")
+    async with open_runtime(settings) as rt:
+        place = await scene(rt.uow, now)
+        _, support = await waiting_resident(rt.uow, place, now)
+        async with rt.uow() as u:
+            done = await service.record_handover(u, place.actor, support.id, IMEI,
+                                                 {**ALL_DONE, "zalo": False}, now)
+            record = await service.handover_record(u, place.actor, done.id)
+            await u.commit()
+        yield Printed(rt, place, done, record)
+
+
+async def token_for(rt: Runtime, official: Official, now: datetime) -> str:
+    token = secrets.token_urlsafe(24)
+    async with rt.uow() as u:
+        await admin_queries.add_token(u.session, official.id, token_hash(token), "print", now)
+        await u.commit()
+    return token
+
+
+def test_the_page_has_the_title_block_the_resident_the_code_its_qr_and_the_ticks(
+    printed: Printed,
+) -> None:
+    page = render_record(load_catalogue(), "vi", printed.record)
+    code = service.display_code(printed.handover.code)
+    assert page.startswith("<!DOCTYPE html>") and "@page" in page and "A4" in page
+    assert NATION in page and "\u0110\u1ed9c l\u1eadp - T\u1ef1 do - H\u1ea1nh ph\u00fac" in page
+    assert THAO in page and IMEI in page and "Nokia C32" in page
+    assert code in page and "<svg" in page
+    assert page.count("\u2611") == 4 and page.count("\u2610") == 1  # zalo was not installed
+    zalo = load_catalogue().text("handover-item-zalo", "vi")
+    assert zalo in page.split('class="missing"')[1]  # named as missing
+    assert printed.place.officer.name in page  # the official's signature block
+
+
+def test_the_page_escapes_what_it_shows_and_speaks_english_too(printed: Printed) -> None:
+    record = printed.record
+    odd = HandoverRecord(**{**{f: getattr(record, f) for f in record.__dataclass_fields__},
+                            "model": "<script>x</script>"})
+    page = render_record(load_catalogue(), "en", odd, qr="https://t.me/phocap_bot?start=X")
+    assert "<script>x" not in page and "&lt;script&gt;" in page
+    assert "SOCIALIST REPUBLIC OF VIET NAM" in page
+
+
+async def test_the_route_serves_an_official_token_of_the_unit_and_nobody_else(
+    printed: Printed, now: datetime
+) -> None:
+    rt, place = printed.rt, printed.place
+    async with rt.uow() as u:
+        other = await u.units.by_code("2023", NGHIA_TA)
+        assert other is not None
+        outsider = await add_official(u, SYSTEM, "Ha Van Khach", Role.COMMUNE, other.id, now)
+        await u.commit()
+    mine, theirs = await token_for(rt, place.officer, now), await token_for(rt, outsider, now)
+    path = f"/handover/{printed.handover.id}/record"
+    async with TestClient(TestServer(make_app(rt), host="127.0.0.1")) as client:
+        anonymous = await client.get(path)
+        assert anonymous.status == 401
+        wrong = await client.get(path, headers={"Authorization": "Bearer nonsense"})
+        assert wrong.status == 401
+        elsewhere = await client.get(path, headers={"Authorization": f"Bearer {theirs}"})
+        assert elsewhere.status == 404
+        missing = await client.get("/handover/999/record",
+                                   headers={"Authorization": f"Bearer {mine}"})
+        assert missing.status == 404
+        ok = await client.get(path, headers={"Authorization": f"Bearer {mine}"})
+        assert ok.status == 200 and ok.content_type == "text/html"
+        assert ok.headers["Cache-Control"] == "no-store"
+        page = await ok.text()
+    assert THAO in page and "<svg" in page
+    assert service.display_code(printed.handover.code) in page
+
+
+async def test_the_command_writes_the_record_to_a_file(
+    printed: Printed, database_url: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "bien-ban.html"
+    code = await _run_cli(["handover", "record", str(printed.handover.id), "--out", str(out)],
+                          database_url)
+    assert code == 0
+    page = out.read_text(encoding="utf-8")
+    assert THAO in page and "<svg" in page and NATION in page
+
+
+async def _run_cli(argv: list[str], database_url: str) -> int:
+    # main() runs its own event loop: run it in a thread so this test's loop is not nested
+    environ = {"PHOCAP_DATABASE_URL": database_url, "PHOCAP_LOG_LEVEL": "WARNING"}
+    return await asyncio.to_thread(main, argv, environ)
