@@ -35,6 +35,8 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot.appkeys import RUNTIME
 from bot.telegram import TELEGRAM, TelegramChannel
+from bot.zalo import ZALO, ZaloApiError, ZaloChannel, is_transient
+from bot.zalo_oa import ZALO_OA, ZaloOAChannel, ZaloOAError
 from core.messages import Channel, reply_from_dict
 from core.model import OutboxMessage
 from core.ports import UnitOfWorkFactory
@@ -129,13 +131,53 @@ class TelegramSender:
             raise RetryLater(wait, "telegram RetryAfter") from err
 
 
+class ZaloSender:
+    """ZaloChannel.deliver; a 4xx other than 429 (blocked, unknown chat) is final."""
+
+    def __init__(self, channel: ZaloChannel) -> None:
+        self._channel = channel
+
+    def ready(self) -> bool:
+        return self._channel.ready.is_set()
+
+    async def send(self, chat_id: str, outcome: Outcome) -> None:
+        try:
+            await self._channel.deliver(chat_id, outcome)
+        except ZaloApiError as err:
+            code = err.code if err.code is not None else err.status
+            if is_transient(err.status) or is_transient(code):
+                raise
+            raise Undeliverable(f"zalo HTTP {err.status}, error {err.code}") from err
+
+
+class ZaloOASender:
+    """ZaloOAChannel.deliver; outside the interaction window (-230) is final and the admin
+    sees it among the refused deliveries."""
+
+    def __init__(self, channel: ZaloOAChannel) -> None:
+        self._channel = channel
+
+    def ready(self) -> bool:
+        return self._channel.ready()
+
+    async def send(self, chat_id: str, outcome: Outcome) -> None:
+        try:
+            await self._channel.deliver(chat_id, outcome)
+        except ZaloOAError as err:
+            if err.final:
+                raise Undeliverable(f"zalo-oa {err}") from err
+            raise
+
+
 def build_senders(app: web.Application) -> dict[str, Sender]:
     """Every channel of this app that can push a message, by channel name."""
     senders: dict[str, Sender] = {}
     if TELEGRAM in app:
         senders[Channel.TELEGRAM.value] = TelegramSender(app[TELEGRAM])
-    # Zalo: senders[Channel.ZALO.value] / [Channel.ZALO_OA.value] = a Sender over bot/zalo.py
-    # and bot/zalo_oa.py, once their send() raises (Undeliverable for OA error -230).
+    if ZALO in app:
+        senders[Channel.ZALO.value] = ZaloSender(app[ZALO])
+    if ZALO_OA in app:
+        senders[Channel.ZALO_OA.value] = ZaloOASender(app[ZALO_OA])
     return senders
 
 

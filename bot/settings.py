@@ -48,7 +48,8 @@ class Settings:
     zalo_api_url: str = "https://bot-api.zaloplatforms.com"
     zalo_webhook_secret: Secret = field(default_factory=Secret)
     zalo_oa_app_id: str = ""
-    zalo_oa_secret_key: Secret = field(default_factory=Secret)
+    zalo_oa_secret_key: Secret = field(default_factory=Secret)  # signs the webhooks
+    zalo_oa_app_secret: Secret = field(default_factory=Secret)  # renews tokens; else the above
     zalo_oa_access_token: Secret = field(default_factory=Secret)
     zalo_oa_refresh_token: Secret = field(default_factory=Secret)
     zalo_oa_api_url: str = "https://openapi.zalo.me"

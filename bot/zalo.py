@@ -388,16 +388,20 @@ class ZaloChannel:
             self.menus.remember(inbound.chat_id, outcome)
             await self.send(inbound.chat_id, outcome)
 
-    async def send(self, chat_id: str, outcome: Outcome) -> bool:
-        """Every text of the outcome in order; stops (and logs) at the first that fails."""
+    async def deliver(self, chat_id: str, outcome: Outcome) -> None:
+        """Every text of the outcome in order; ZaloApiError at the first that fails."""
         assert self.api is not None
         for text in messages(self._catalogue, outcome):
-            try:
-                await self.api.call("sendMessage", {"chat_id": chat_id, "text": text})
-            except ZaloApiError as err:
-                log.warning("zalo: sending to chat %s failed (HTTP %s, error %s)",
-                            chat_id, err.status, err.code)
-                return False
+            await self.api.call("sendMessage", {"chat_id": chat_id, "text": text})
+
+    async def send(self, chat_id: str, outcome: Outcome) -> bool:
+        """deliver(), for a reply to the chat: a failure is logged, not raised."""
+        try:
+            await self.deliver(chat_id, outcome)
+        except ZaloApiError as err:
+            log.warning("zalo: sending to chat %s failed (HTTP %s, error %s)",
+                        chat_id, err.status, err.code)
+            return False
         return True
 
     def _chat_lock(self, chat_id: str) -> asyncio.Lock:

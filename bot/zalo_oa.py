@@ -152,6 +152,16 @@ def oa_messages(catalogue: Catalogue, reply: Reply, locale: str) -> list[dict[st
 # ---- the token pair ------------------------------------------------------------------------------
 
 
+class ZaloOAError(Exception):
+    """A message the OA API did not take; `final` when trying again cannot help."""
+
+    def __init__(self, code: object, status: int, *, final: bool, why: str = "") -> None:
+        super().__init__(f"HTTP {status}, error {code}{': ' + why if why else ''}")
+        self.code = code
+        self.status = status
+        self.final = final
+
+
 class OAuthError(Exception):
     """The refresh failed; carries no token."""
 
@@ -270,7 +280,7 @@ class ZaloOAChannel:
         s = self._settings
         # Zalo's OAuth wants the app's secret key, which is not the OA secret key that signs
         # webhooks; until a setting of its own exists, the OA secret key stands in for both.
-        app_secret = str(getattr(s, "zalo_oa_app_secret", "") or s.zalo_oa_secret_key.reveal())
+        app_secret = s.zalo_oa_app_secret.reveal() or s.zalo_oa_secret_key.reveal()
         oauth = OAuthClient(session, s.zalo_oa_oauth_url, s.zalo_oa_app_id, app_secret,
                             self.retry)
         initial = TokenPair(s.zalo_oa_access_token.reveal(), s.zalo_oa_refresh_token.reveal())
@@ -291,29 +301,36 @@ class ZaloOAChannel:
             self.menus.remember(inbound.chat_id, outcome)
             await self.send(inbound.chat_id, outcome)
 
-    async def send(self, user_id: str, outcome: Outcome) -> bool:
-        """Every message of the outcome in order; stops at the first that fails."""
+    def ready(self) -> bool:
+        return self.tokens is not None
+
+    async def deliver(self, user_id: str, outcome: Outcome) -> None:
+        """Every message of the outcome in order; ZaloOAError at the first that fails."""
         for reply in outcome.replies:
             for message in oa_messages(self._catalogue, reply, outcome.locale):
-                if not await self._deliver(user_id, reply.key, message):
-                    return False
+                await self._deliver(user_id, reply.key, message)
+
+    async def send(self, user_id: str, outcome: Outcome) -> bool:
+        """deliver(), for a reply to the chat: a failure is logged, not raised."""
+        try:
+            await self.deliver(user_id, outcome)
+        except ZaloOAError as err:
+            log.warning("zalo-oa: sending to user %s failed (%s)", user_id, err)
+            return False
         return True
 
-    async def _deliver(self, user_id: str, key: str, message: dict[str, Any]) -> bool:
+    async def _deliver(self, user_id: str, key: str, message: dict[str, Any]) -> None:
         try:
             answer = await self._post_message(user_id, message)
         except OAuthError as err:
-            log.error("zalo-oa: no valid access token (%s)", err)
-            return False
+            raise ZaloOAError(None, 0, final=False, why="no valid access token") from err
         code = answer.body.get("error")
         if answer.status == 200 and code == 0:
-            return True
+            return
         if code == OUTSIDE_WINDOW:
             await self._record_refused(user_id, key)
-            return False
-        log.warning("zalo-oa: sending to user %s failed (HTTP %s, error %s)",
-                    user_id, answer.status, code)
-        return False
+            raise ZaloOAError(code, answer.status, final=True, why="outside the window")
+        raise ZaloOAError(code, answer.status, final=not is_transient(answer.status))
 
     async def _post_message(self, user_id: str, message: dict[str, Any]) -> Answer:
         """One message; once more with a renewed token if Zalo calls ours invalid."""

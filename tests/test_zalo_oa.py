@@ -75,6 +75,7 @@ def environ(oa: FakeZaloOA, database_url: str) -> dict[str, str]:
         "PHOCAP_DATABASE_URL": database_url,
         "PHOCAP_ZALO_OA_APP_ID": APP_ID,
         "PHOCAP_ZALO_OA_SECRET_KEY": OA_SECRET,
+        "PHOCAP_ZALO_OA_APP_SECRET": APP_SECRET,
         "PHOCAP_ZALO_OA_ACCESS_TOKEN": "AT-1",
         "PHOCAP_ZALO_OA_REFRESH_TOKEN": "RT-1",
         "PHOCAP_ZALO_OA_API_URL": oa.base_url,

@@ -27,7 +27,7 @@ from aiohttp import web
 
 APP_ID = "4301728401938492011"
 OA_SECRET = "oa-secret-key-for-tests"
-APP_SECRET = OA_SECRET  # our settings have one secret for both (see bot/zalo_oa.py)
+APP_SECRET = "app-secret-key-for-tests"  # renews tokens; not the key that signs webhooks
 MESSAGE_PATH = "/v3.0/oa/message/cs"
 OAUTH_PATH = "/v4/oa/access_token"
 
