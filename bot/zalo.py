@@ -14,10 +14,9 @@ import hmac
 import json
 import logging
 import weakref
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import suppress
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Final
 
 import aiohttp
@@ -26,8 +25,8 @@ from aiohttp import web
 from bot.appkeys import DISPATCHER, RUNTIME
 from bot.settings import Settings
 from core.i18n import Catalogue
-from core.messages import Channel, Inbound, Kind, Option
-from handlers.engine import Dispatcher, Outcome, match_answer
+from core.messages import Channel, Inbound, Kind
+from handlers.engine import Dispatcher, Outcome
 from handlers.rendering import numbered_menu, render, split_text
 
 log = logging.getLogger(__name__)
@@ -223,43 +222,6 @@ def to_inbound(update: Mapping[str, Any]) -> Inbound | None:
     )
 
 
-class CommandMenus:
-    """The command menu each chat was last shown, so that its typed number can be pressed.
-
-    Inside a dialog the dispatcher matches a typed number itself, from the chat's saved state.
-    A menu of commands (the main menu, the language choice) leaves no state behind: on
-    Telegram its buttons carry their value, on Zalo the user types "3". Kept in memory and
-    bounded: after a restart, or on another process, the number is not understood and the
-    dispatcher shows the menu again.
-    """
-
-    def __init__(self, size: int = 10_000) -> None:
-        self._menus: OrderedDict[str, tuple[Option, ...]] = OrderedDict()
-        self._size = size
-
-    def remember(self, chat_id: str, outcome: Outcome) -> None:
-        if not outcome.replies:  # a replay: what the chat was shown has not changed
-            return
-        options = outcome.replies[-1].options
-        if options and all(o.value.startswith("cmd:") for o in options):
-            self._menus[chat_id] = options
-            self._menus.move_to_end(chat_id)
-            while len(self._menus) > self._size:
-                self._menus.popitem(last=False)
-        else:
-            self._menus.pop(chat_id, None)
-
-    def resolve(self, msg: Inbound, catalogue: Catalogue) -> Inbound:
-        """The message as a pressed button when it names an item of the chat's menu."""
-        options = self._menus.get(msg.chat_id)
-        if msg.kind is not Kind.TEXT or not options:
-            return msg
-        answer = match_answer(msg, options, catalogue)
-        if answer is None or answer.choice is None:
-            return msg
-        return replace(msg, kind=Kind.CHOICE, choice=answer.choice, text=None)
-
-
 def messages(catalogue: Catalogue, outcome: Outcome) -> list[str]:
     """The texts to send for an outcome: each reply with its numbered menu, cut at 2000."""
     texts: list[str] = []
@@ -303,7 +265,6 @@ class ZaloChannel:
         self._task: asyncio.Task[None] | None = None
         self._chat_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
             weakref.WeakValueDictionary())
-        self.menus = CommandMenus()
         self.ready = asyncio.Event()  # set once setWebhook succeeded or polling began
 
     def accepts(self, secret: str | None) -> bool:
@@ -384,8 +345,7 @@ class ZaloChannel:
             log.info("zalo: ignored an update (%s)", str(update.get("event_name"))[:60])
             return
         async with self._chat_lock(inbound.chat_id):
-            outcome = await self._dispatcher.handle(self.menus.resolve(inbound, self._catalogue))
-            self.menus.remember(inbound.chat_id, outcome)
+            outcome = await self._dispatcher.handle(inbound)
             await self.send(inbound.chat_id, outcome)
 
     async def deliver(self, chat_id: str, outcome: Outcome) -> None:

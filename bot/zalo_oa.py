@@ -32,7 +32,6 @@ from bot.zalo import (
     CALL_TIMEOUT,
     Answer,
     BodyTooLarge,
-    CommandMenus,
     Retry,
     as_object,
     is_transient,
@@ -267,7 +266,6 @@ class ZaloOAChannel:
         self._dispatcher: Dispatcher | None = None
         self._chat_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
             weakref.WeakValueDictionary())
-        self.menus = CommandMenus()  # a typed number for an item of the list, too
 
     def verify(self, header: str | None, body: bytes, payload: Mapping[str, Any]) -> bool:
         timestamp = payload.get("timestamp")
@@ -297,8 +295,7 @@ class ZaloOAChannel:
             log.info("zalo-oa: ignored an event (%s)", str(event.get("event_name"))[:60])
             return
         async with self._chat_lock(inbound.chat_id):
-            outcome = await self._dispatcher.handle(self.menus.resolve(inbound, self._catalogue))
-            self.menus.remember(inbound.chat_id, outcome)
+            outcome = await self._dispatcher.handle(inbound)
             await self.send(inbound.chat_id, outcome)
 
     def ready(self) -> bool:

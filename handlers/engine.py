@@ -12,7 +12,7 @@ import logging
 import re
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -35,6 +35,7 @@ SUMMARY, EDIT, RESUME = "_summary", "_edit", "_resume"
 CommandHandler = Callable[[Turn, str], Awaitable[list[Reply]]]
 
 CONFIRMATION_CODE = 10  # a handover's code; invite codes have 8 characters
+MENU = "_menu"  # chat.data outside a dialog: the command menu last shown (see _pressed)
 PRINTED_CODE = re.compile(r"\s*[A-Za-z0-9]{4}-[A-Za-z0-9]{4}\s*")
 
 # Typed words that act as commands inside a dialog (folded: no diacritics, lower case).
@@ -96,6 +97,7 @@ class Dispatcher:
             chat = await uow.chats.get_or_create(channel, msg.chat_id, now)
             turn = await self._turn(uow, chat, msg, now)
             replies = await self._route(turn, msg)
+            remember_menu(chat, replies)
             chat.last_seen_at = now
             await uow.chats.save(chat)
             if msg.update_id:
@@ -125,7 +127,7 @@ class Dispatcher:
             return [Reply("chat-group-only")]
         if msg.kind is Kind.UNSUPPORTED:
             return [Reply("chat-unsupported"), *await self._reprompt(turn)]
-        command, arg = parse_command(msg)
+        command, arg = parse_command(self._pressed(turn.chat, msg))
         if command:
             return await self.command(turn, command, arg)
         text = (msg.text or "").strip()
@@ -144,6 +146,18 @@ class Dispatcher:
         if looks_like_code(text, CONFIRMATION_CODE):
             return await self.confirmation(turn, text)
         return [Reply("chat-not-understood"), menu.for_turn(turn)]
+
+    def _pressed(self, chat: ChatState, msg: Inbound) -> Inbound:
+        """A typed number or label of the command menu last shown, as if its button was
+        pressed: Zalo has no buttons, and the menu is kept with the chat, so any process
+        understands it."""
+        shown = chat.data.get(MENU)
+        if chat.dialog or msg.kind is not Kind.TEXT or not isinstance(shown, dict):
+            return msg
+        answer = match_answer(msg, reply_from_dict(shown).options, self.catalogue)
+        if answer is None or answer.choice is None:
+            return msg
+        return replace(msg, kind=Kind.CHOICE, choice=answer.choice, text=None)
 
     # ---- commands ---------------------------------------------------------------------
 
@@ -452,6 +466,17 @@ def resume_offer(turn: Turn) -> Reply:
         (Option(value="resume", key="dialog-resume"),
          Option(value="discard", key="dialog-discard")),
     )
+
+
+def remember_menu(chat: ChatState, replies: Sequence[Reply]) -> None:
+    """Keep the command menu just shown outside a dialog; forget it after anything else."""
+    if chat.dialog:
+        return
+    options = replies[-1].options if replies else ()
+    if options and all(o.value.startswith("cmd:") for o in options):
+        chat.data[MENU] = reply_to_dict(Reply("", options=options))
+    else:
+        chat.data.pop(MENU, None)
 
 
 def clear(chat: ChatState) -> None:

@@ -223,6 +223,15 @@ async def test_state_survives_a_new_dispatcher(uow: SqlUnitOfWorkFactory, clock:
     assert await restarted.press("red") == ["t-summary"]
 
 
+async def test_a_number_typed_for_the_main_menu_is_understood_by_another_process(
+        uow: SqlUnitOfWorkFactory, clock: Clock) -> None:
+    first = ChatUser(Dispatcher(uow, load_catalogue(), [DEMO], clock=clock))
+    await first.say("/start")
+    other = ChatUser(Dispatcher(uow, load_catalogue(), [DEMO], clock=clock), chat_id=first.chat_id)
+    assert await other.say("2") == ["chat-help-public", "menu-public"]  # cmd:help is 2nd
+    assert await first.say("9") == ["chat-not-understood", "menu-public"]  # not an item
+
+
 async def test_lang_switches_and_is_kept(user: ChatUser) -> None:
     await user.say("/lang en")
     assert user.last is not None and user.last.locale == "en"
