@@ -38,8 +38,10 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 def make_dispatcher(runtime: Runtime) -> Dispatcher:
+    settings = runtime.settings
     return build_dispatcher(
-        runtime.uow, runtime.catalogue, runtime.settings.dataset, runtime.settings.tz
+        runtime.uow, runtime.catalogue, settings.dataset, settings.tz,
+        bot_username=settings.telegram_bot_username or None,
     )
 
 

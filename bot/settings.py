@@ -44,6 +44,7 @@ class Settings:
     telegram_token: Secret = field(default_factory=Secret)
     telegram_api_url: str = "https://api.telegram.org/bot"
     telegram_webhook_secret: Secret = field(default_factory=Secret)
+    telegram_bot_username: str = ""  # for the handover QR's deep link t.me/<bot>?start=<code>
     zalo_token: Secret = field(default_factory=Secret)
     zalo_api_url: str = "https://bot-api.zaloplatforms.com"
     zalo_webhook_secret: Secret = field(default_factory=Secret)

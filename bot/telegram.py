@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import io
 import logging
 import re
 import weakref
@@ -16,6 +17,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import suppress
 from typing import Any, Final, TypeAlias
 
+import segno
 from aiohttp import web
 from telegram import (
     CallbackQuery,
@@ -83,6 +85,13 @@ def build_application(settings: Settings) -> TelegramApp:
 
 def webhook_url(public_url: str) -> str:
     return public_url.rstrip("/") + WEBHOOK_PATH
+
+
+def qr_png(payload: str) -> bytes:
+    """The QR code of payload as a PNG, large enough to scan from another phone's screen."""
+    buffer = io.BytesIO()
+    segno.make(payload, error="m").save(buffer, kind="png", scale=8, border=4)
+    return buffer.getvalue()
 
 
 def deep_link(bot_username: str, payload: str) -> str:
@@ -300,6 +309,8 @@ class TelegramChannel:
                 await self.application.bot.send_message(
                     chat_id=chat_id, text=text, reply_markup=markup
                 )
+            if rendered.qr:  # the handover's QR, for the recipient's phone to scan
+                await self.application.bot.send_photo(chat_id=chat_id, photo=qr_png(rendered.qr))
 
     def _chat_lock(self, chat_id: str) -> asyncio.Lock:
         lock = self._chat_locks.get(chat_id)

@@ -9,7 +9,7 @@ from handlers.dialog import Turn
 MENUS: dict[str, tuple[str, ...]] = {
     "public": ("pledge", "help", "lang"),
     "village_head": ("register", "list", "pledge", "help", "lang"),
-    "official": ("pledge", "help", "lang"),
+    "official": ("handover", "pledge", "help", "lang"),
 }
 
 

@@ -55,7 +55,8 @@ async def test_the_officer_picks_a_resident_types_the_serial_and_ticks_the_check
     uow: SqlUnitOfWorkFactory, officer: ChatUser, place: Scene, clock: Clock
 ) -> None:
     _, support = await waiting_resident(uow, place, clock.now)
-    assert await officer.say("/handover") == [ASK_SUPPORT]
+    assert officer.options()[0] == "cmd:handover"  # first in the officer's menu
+    assert await officer.say("1") == [ASK_SUPPORT]  # typed as on Zalo
     assert officer.options() == [f"s:{support.id}"]
     assert await officer.press(f"s:{support.id}") == [ASK_SERIAL]
     # a bad serial or IMEI keeps the question
