@@ -231,6 +231,9 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.report_cli import add_report_commands
 
     add_report_commands(sub)
+    from bot.backup_cli import add_backup_commands
+
+    add_backup_commands(sub)
 
     user = sub.add_parser("user").add_subparsers(dest="action", required=True)
     add = user.add_parser("add")
