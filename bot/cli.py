@@ -222,9 +222,10 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.receiving_cli import add_receiving_commands
 
     add_receiving_commands(sub, imp)
-    from bot.handover_cli import add_handover_commands
+    from bot.handover_cli import add_handover_commands, add_handover_exports
 
     add_handover_commands(sub)
+    add_handover_exports(exp)
     from bot.ledger_cli import add_ledger_commands
 
     add_ledger_commands(sub)

@@ -1,4 +1,5 @@
-"""'phocap handover record ID --out FILE.html': the printable handover record, offline."""
+"""'phocap handover record ID --out FILE.html': the printable handover record, offline;
+'phocap export handovers': every handover, what it carried and what came back."""
 
 from __future__ import annotations
 
@@ -7,13 +8,19 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bot.cli import write_rows
 from bot.handover_record import render_record
 from bot.runtime import Runtime
-from core.model import Actor
+from core.model import Actor, HandoverExport
 from core.services.handover import handover_record
 from handlers.handover import qr_payload
 
 CLI = Actor(label="cli", system=True)
+HANDOVER_FIELDS = (
+    "handover_code", "handed_at", "commune", "commune_code", "village", "resident_id",
+    "full_name", "support", "amount", "serial", "checklist_missing", "confirmation",
+    "confirmed_at", "confirmed_via", "open_cases",
+)
 
 
 def add_handover_commands(sub: Any) -> None:
@@ -36,3 +43,40 @@ async def cmd_handover_record(rt: Runtime, args: argparse.Namespace) -> int:
     args.out.write_text(page, encoding="utf-8")
     print(rt.text("handover-cli-written", path=str(args.out)))
     return 0
+
+
+def add_handover_exports(exp: Any) -> None:
+    """Register 'export handovers' on build_parser's 'export' subparsers."""
+    handovers = exp.add_parser("handovers")
+    handovers.add_argument("--format", choices=("json", "csv", "xlsx"), default="json")
+    handovers.add_argument("--out", type=Path)
+    handovers.set_defaults(run=cmd_export_handovers)
+
+
+async def cmd_export_handovers(rt: Runtime, args: argparse.Namespace) -> int:
+    async with rt.uow() as uow:
+        rows = [handover_row(r) for r in await uow.handovers.export_rows(None)]
+    write_rows(rows, HANDOVER_FIELDS, args.format, args.out, rt.text)
+    return 0
+
+
+def handover_row(row: HandoverExport) -> dict[str, object]:
+    """One handover as export columns; the checklist as the items that were not done."""
+    h, s = row.handover, row.support
+    return {
+        "handover_code": h.code,
+        "handed_at": h.handed_at.isoformat(),
+        "commune": row.commune,
+        "commune_code": row.commune_code,
+        "village": row.village,
+        "resident_id": s.resident_id,
+        "full_name": row.full_name,
+        "support": s.kind.value,
+        "amount": s.amount or None,
+        "serial": h.serial,
+        "checklist_missing": " ".join(item for item, done in h.checklist.items() if not done),
+        "confirmation": h.confirmation.value if h.confirmation else None,
+        "confirmed_at": h.confirmed_at.isoformat() if h.confirmed_at else None,
+        "confirmed_via": h.confirmed_via,
+        "open_cases": row.open_cases,
+    }

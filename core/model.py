@@ -328,3 +328,17 @@ class Holdings:
     phones: int = 0
     money: int = 0  # dong
     lots: tuple[tuple[int, int], ...] = ()  # (receipt_id, phones left), oldest receipt first
+
+
+@dataclass(frozen=True, slots=True)
+class HandoverExport:
+    """One handover as the export lists it: where, to whom, what, and what came back."""
+
+    handover: Handover
+    support: Support
+    full_name: str
+    commune: str
+    commune_code: str
+    village: str
+    open_cases: int
+

@@ -14,6 +14,7 @@ from core.model import (
     Case,
     ChatState,
     Handover,
+    HandoverExport,
     Holdings,
     Household,
     Invite,
@@ -183,6 +184,9 @@ class HandoverRepository(Protocol):
     async def cases_for(self, handover_id: int) -> list[Case]: ...
     async def open_cases(self, commune_ids: Sequence[int]) -> list[Case]:
         """Cases not closed yet whose support lies in these communes, oldest first."""
+        ...
+    async def export_rows(self, commune_ids: Sequence[int] | None) -> list[HandoverExport]:
+        """Every handover (or those of these communes), oldest first."""
         ...
 
 

@@ -4,20 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from core.errors import RuleError
 from core.model import (
     Case,
     Confirmation,
     Handover,
+    HandoverExport,
     Support,
     SupportKind,
     SupportStatus,
 )
-from storage.models import CaseRow, HandoverRow, SupportRow
+from storage.models import CaseRow, HandoverRow, ResidentRow, SupportRow, UnitRow
 from storage.repositories import _utc
 
 
@@ -194,6 +196,30 @@ class SqlHandovers:
             select(HandoverRow).where(HandoverRow.serial == serial).limit(1)
         )
         return handover_from_row(row) if row else None
+
+    async def export_rows(self, commune_ids: Sequence[int] | None) -> list[HandoverExport]:
+        commune, village = aliased(UnitRow), aliased(UnitRow)
+        still_open = (
+            select(func.count(CaseRow.id))
+            .where(CaseRow.handover_id == HandoverRow.id, CaseRow.closed_at.is_(None))
+            .scalar_subquery()
+        )
+        query = (
+            select(HandoverRow, SupportRow, ResidentRow.full_name, commune.name, commune.code,
+                   village.name, still_open)
+            .join(SupportRow, SupportRow.id == HandoverRow.support_id)
+            .join(ResidentRow, ResidentRow.id == SupportRow.resident_id)
+            .join(commune, commune.id == SupportRow.commune_id)
+            .join(village, village.id == ResidentRow.village_id)
+            .order_by(HandoverRow.handed_at, HandoverRow.id)
+        )
+        if commune_ids is not None:
+            query = query.where(SupportRow.commune_id.in_(list(commune_ids)))
+        return [
+            HandoverExport(handover_from_row(h), support_from_row(s), name, c_name, c_code,
+                           v_name, cases)
+            for h, s, name, c_name, c_code, v_name, cases in (await self._s.execute(query)).all()
+        ]
 
     async def get_case(self, case_id: int) -> Case | None:
         row = await self._s.get(CaseRow, case_id)

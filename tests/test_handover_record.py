@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+import openpyxl
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
@@ -129,3 +131,28 @@ async def _run_cli(argv: list[str], database_url: str) -> int:
     # main() runs its own event loop: run it in a thread so this test's loop is not nested
     environ = {"PHOCAP_DATABASE_URL": database_url, "PHOCAP_LOG_LEVEL": "WARNING"}
     return await asyncio.to_thread(main, argv, environ)
+
+
+async def test_the_handovers_export_lists_who_got_what_and_what_was_not_set_up(
+    printed: Printed, database_url: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "handovers.json"
+    assert await _run_cli(["export", "handovers", "--format", "json", "--out", str(out)],
+                          database_url) == 0
+    [row] = json.loads(out.read_text(encoding="utf-8"))
+    assert row["handover_code"] == printed.handover.code
+    assert (row["full_name"], row["serial"], row["support"]) == (THAO, IMEI, "whole")
+    assert row["commune_code"] == printed.place.commune.code
+    assert row["village"] == printed.place.village.name
+    assert row["checklist_missing"] == "zalo"  # the only item not done
+    assert (row["confirmation"], row["open_cases"]) == (None, 0)
+    book = tmp_path / "handovers.xlsx"
+    assert await _run_cli(["export", "handovers", "--format", "xlsx", "--out", str(book)],
+                          database_url) == 0
+    sheet = openpyxl.load_workbook(book).active
+    assert sheet is not None
+    headers = [c.value for c in sheet[1]]
+    vi = load_catalogue()
+    assert vi.text("column-handover_code", "vi") in headers
+    assert vi.text("column-checklist_missing", "vi") in headers
+    assert vi.text("export-value-support-whole", "vi") in [c.value for c in sheet[2]]
