@@ -232,6 +232,9 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.report_cli import add_report_commands
 
     add_report_commands(sub)
+    from bot.allocate_cli import add_allocate_commands
+
+    add_allocate_commands(sub)
     from bot.backup_cli import add_backup_commands
 
     add_backup_commands(sub)

@@ -57,6 +57,7 @@ class Settings:
     zalo_oa_oauth_url: str = "https://oauth.zaloapp.com"
     timezone: str = "Asia/Ho_Chi_Minh"
     report_day: int = 15
+    support_per_person: int = 500_000  # dong of part of the price (Thong tu 14/2022/TT-BTTTT)
     locale: str = "vi"
     secret_key: Secret = field(default_factory=Secret)
     admin_password: Secret = field(default_factory=Secret)
@@ -68,7 +69,8 @@ class Settings:
         return ZoneInfo(self.timezone)
 
 
-_INT_RANGES = {"port": (1, 65535), "report_day": (1, 28)}
+_INT_RANGES = {"port": (1, 65535), "report_day": (1, 28),
+               "support_per_person": (1_000, 100_000_000)}
 _URLS = ("public_url", "telegram_api_url", "zalo_api_url", "zalo_oa_api_url", "zalo_oa_oauth_url")
 _LOCALES = ("vi", "en")
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")

@@ -328,6 +328,7 @@ class Holdings:
     phones: int = 0
     money: int = 0  # dong
     lots: tuple[tuple[int, int], ...] = ()  # (receipt_id, phones left), oldest receipt first
+    money_lots: tuple[tuple[int, int], ...] = ()  # (receipt_id, dong left of it), likewise
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,6 +44,20 @@ def fold(text: str) -> str:
     return " ".join(bare.translate(_FOLD_LETTERS).lower().split())
 
 
+# The administrative words a unit's name starts with (xa, phuong, thi tran, thon, ban, to).
+UNIT_WORDS = ("X\u00e3 ", "Ph\u01b0\u1eddng ", "Th\u1ecb tr\u1ea5n ", "Th\u00f4n ", "B\u1ea3n ",
+              "T\u1ed5 ")
+
+
+def in_running_text(unit_name: str) -> str:
+    """A unit's name as it stands inside a sentence, its administrative word in lower case
+    (as officials write "tai xa Con Minh"); a name without one is left as it is."""
+    for word in UNIT_WORDS:
+        if unit_name.startswith(word):
+            return word.lower() + unit_name[len(word):]
+    return unit_name
+
+
 def probable_duplicate(a_name: str, a_dob: date, b_name: str, b_dob: date) -> bool:
     """Same name (ignoring diacritics and case) and same date of birth: ask before saving."""
     return a_dob == b_dob and name_key(a_name) == name_key(b_name)

@@ -73,6 +73,9 @@ class ResidentRepository(Protocol):
         """Residents with their units and household, in id order, in one query; all when
         unit_ids is None, else those whose commune or village is one of them."""
         ...
+    async def households_of(self, commune_id: int) -> dict[int, int]:
+        """resident id -> household id, for every resident of the commune."""
+        ...
     async def candidates(self, commune_id: int) -> list[Candidate]:
         """The commune's residents with their household's facts, for ranking; in id order."""
         ...
@@ -225,6 +228,13 @@ class LedgerRepository(Protocol):
         ...
 
 
+class PlanRepository(Protocol):
+    async def add(self, at: datetime, by: int | None, fingerprint: str,
+                  summary: dict[str, object]) -> int:
+        """Record a committed allocation plan; its id."""
+        ...
+
+
 class LockRepository(Protocol):
     async def take(self, name: str) -> int:
         """Take the named programme lock for this transaction; returns its version."""
@@ -249,6 +259,7 @@ class UnitOfWork(Protocol):
     outbox: OutboxRepository
     ledger: LedgerRepository
     locks: LockRepository
+    plans: PlanRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

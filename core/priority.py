@@ -11,6 +11,7 @@ from enum import StrEnum
 from core.ages import latest_adult_birth
 from core.dates import format_date
 from core.model import Policy, Poverty, Status
+from core.names import in_running_text
 
 TIERS = 4
 # Viet Nam has kept UTC+7 without daylight saving since 1975: no tz database needed.
@@ -129,7 +130,7 @@ def explain(r: Ranked, commune_name: str, tz: tzinfo = VIETNAM) -> tuple[str, di
         "approved": approved,
         "position": r.position,
         "total": r.of_total,
-        "commune": commune_name,
+        "commune": in_running_text(commune_name),
     }
     return ("rules-explain" if approved else "rules-explain-undated"), params
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import String, cast, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.model import LedgerEntry
 from storage.chat_repositories import _insert
-from storage.models import LedgerRow, ProgrammeLockRow
+from storage.models import AllocationPlanRow, LedgerRow, ProgrammeLockRow
 from storage.repositories import _utc
 
 
@@ -39,6 +40,19 @@ class SqlLocks:
             .where(ProgrammeLockRow.name == name)
             .values(version=ProgrammeLockRow.version + 1)
         )
+
+
+class SqlPlans:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def add(self, at: datetime, by: int | None, fingerprint: str,
+                  summary: dict[str, object]) -> int:
+        row = AllocationPlanRow(committed_at=at, committed_by=by, fingerprint=fingerprint,
+                                summary=summary)
+        self._s.add(row)
+        await self._s.flush()
+        return row.id
 
 
 class SqlLedger:

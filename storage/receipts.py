@@ -134,13 +134,17 @@ class SqlReceipts:
         phones = dict.fromkeys(ids, 0)
         money = dict.fromkeys(ids, 0)
         lots: dict[int, list[tuple[int, int]]] = {i: [] for i in ids}
+        money_lots: dict[int, list[tuple[int, int]]] = {i: [] for i in ids}
         for unit_id, receipt_id, n, amount in (await self._s.execute(query)).all():
             # PostgreSQL sums BIGINT as NUMERIC: back to whole numbers
             phones[unit_id] += int(n or 0)
             money[unit_id] += int(amount or 0)
             if receipt_id is not None and int(n or 0) > 0:
                 lots[unit_id].append((receipt_id, int(n)))
-        return {i: Holdings(i, phones[i], money[i], tuple(lots[i])) for i in ids}
+            if receipt_id is not None and int(amount or 0) > 0:
+                money_lots[unit_id].append((receipt_id, int(amount)))
+        return {i: Holdings(i, phones[i], money[i], tuple(lots[i]), tuple(money_lots[i]))
+                for i in ids}
 
 
 def _movements(ids: list[int]):  # type: ignore[no-untyped-def]

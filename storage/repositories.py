@@ -334,6 +334,13 @@ class SqlResidents:
             )
         return [_export_from_row(*row) for row in (await self._s.execute(query)).all()]
 
+    async def households_of(self, commune_id: int) -> dict[int, int]:
+        rows = await self._s.execute(
+            select(ResidentRow.id, ResidentRow.household_id)
+            .where(ResidentRow.commune_id == commune_id)
+        )
+        return {resident: household for resident, household in rows.all()}
+
     async def candidates(self, commune_id: int) -> list[Candidate]:
         member = aliased(ResidentRow)
         someone_has_one = (

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction, async_
 
 from core.names import name_key
 from storage.chat_repositories import SqlChats, SqlInvites, SqlPledges
-from storage.ledger import SqlLedger, SqlLocks
+from storage.ledger import SqlLedger, SqlLocks, SqlPlans
 from storage.outbox import SqlOutbox
 from storage.receipts import SqlReceipts
 from storage.repositories import SqlAudit, SqlHouseholds, SqlOfficials, SqlResidents, SqlUnits
@@ -45,6 +45,7 @@ class SqlUnitOfWork:
         self.outbox = SqlOutbox(s)
         self.ledger = SqlLedger(s)
         self.locks = SqlLocks(s)
+        self.plans = SqlPlans(s)
         return self
 
     async def __aexit__(

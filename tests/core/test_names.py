@@ -10,7 +10,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from core.errors import RuleError
-from core.names import MAX_NAME_LENGTH, fold, name_key, normalise_name, probable_duplicate
+from core.names import (
+    MAX_NAME_LENGTH,
+    fold,
+    in_running_text,
+    name_key,
+    normalise_name,
+    probable_duplicate,
+)
 
 # Vietnamese text is built from escapes: no Vietnamese letter may appear in a .py file.
 NONG_VAN_THAO = "N\u00f4ng V\u0103n Th\u00e0o"
@@ -254,3 +261,14 @@ def test_key_of_nfd_equals_key_of_nfc(text: str) -> None:
 def test_keys_are_plain_lower_ascii_for_vietnamese_names(name: str) -> None:
     key = name_key(name)
     assert key.isascii() and key == key.lower()
+
+
+@pytest.mark.parametrize(("name", "shown"), [
+    ("X\u00e3 C\u00f4n Minh", "x\u00e3 C\u00f4n Minh"),
+    ("Ph\u01b0\u1eddng S\u00f4ng C\u1ea7u", "ph\u01b0\u1eddng S\u00f4ng C\u1ea7u"),
+    ("Th\u00f4n N\u00e0 D\u0103m", "th\u00f4n N\u00e0 D\u0103m"),
+    ("B\u1eafc K\u1ea1n", "B\u1eafc K\u1ea1n"),  # no administrative word: unchanged
+])
+def test_a_units_name_inside_a_sentence_lowers_only_its_administrative_word(
+        name: str, shown: str) -> None:
+    assert in_running_text(name) == shown

@@ -342,7 +342,7 @@ def test_explain_gives_every_part_of_the_sentence() -> None:
         "approved": "12/09/2023",
         "position": 14,
         "total": 31,
-        "commune": "X\u00e3 C\u00f4n Minh",
+        "commune": "x\u00e3 C\u00f4n Minh",  # inside a sentence: lower-case "xa"
     }
 
 

@@ -1,0 +1,364 @@
+"""The province's allocation plan and each commune's assignment, from the records (plan III.3).
+
+preview() reads and plans; commit() takes the programme's allocation lock, plans again inside
+the same transaction and records what the plan says: transfers (phones lot by lot, so that a
+donor can follow them, and money), then one support per person served. A fingerprint of the
+plan ties a commit to the preview an official read: if anything changed meanwhile, or another
+commit came first, the fingerprints differ and nothing is written.
+
+The order of planning, from the bottom up, so that stock moves no further than it must:
+1. what was pledged for a commune goes there, whoever received it (an earmark);
+2. each commune's own stock goes to its own queue first;
+3. each district shares its stock among its communes, then the province among all communes,
+   higher tiers first across them (core.allocation.plan_transfers);
+4. phones are planned before money: a whole phone moves the other members of its household
+   into the second part-of-the-price tier of their class.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+
+from core.allocation import Assignment, Plan, assign, plan_transfers, uncovered_demand
+from core.errors import RuleError
+from core.model import Actor, Level, Role, Support, SupportKind, SupportStatus, Transfer, Unit
+from core.ports import UnitOfWork
+from core.priority import Candidate, Ranked, rank
+from core.priority import Support as Queue
+from core.services.audit import record
+from core.services.handover import person
+from core.services.ledger import append
+
+LOCK = "allocation"
+DEFAULT_PER_PERSON = 500_000  # dong: the support level of Thong tu 14/2022/TT-BTTTT
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """Phones of one receipt, or money, to go from a holder to a commune."""
+
+    from_unit: Unit
+    to_unit: Unit
+    phones: int = 0
+    money: int = 0
+    receipt_id: int | None = None
+    earmark: bool = False  # pledged for this commune, not shared by the plan
+
+
+@dataclass(frozen=True, slots=True)
+class CommunePlan:
+    """One commune: its stock before the plan, what the plan sends it, and who gets what."""
+
+    commune: Unit
+    phones_held: int
+    money_held: int
+    phones_in: int
+    money_in: int
+    assignment: Assignment
+    lots: tuple[tuple[int, int], ...]  # (receipt_id, phones) its phones come from, oldest first
+
+
+@dataclass(frozen=True, slots=True)
+class AllocationView:
+    """The whole plan as an official reads it; nothing in it is written yet."""
+
+    on: date
+    per_person: int
+    province: Unit
+    phones: Plan  # the province's own phones shared among communes
+    money: Plan  # the province's own money, in shares of per_person
+    moves: tuple[Move, ...]
+    communes: tuple[CommunePlan, ...]
+    fingerprint: str = ""
+
+    def count(self, support: Queue) -> int:
+        return sum(1 for c in self.communes for e in c.assignment.entries
+                   if e.support is support)
+
+
+@dataclass(frozen=True, slots=True)
+class Committed:
+    plan_id: int
+    transfers: int
+    whole: int
+    partial: int
+
+
+# ---- planning ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _Stock:
+    """A unit's phones lot by lot and its money, drawn down while planning."""
+
+    lots: list[list[int]]  # [receipt_id, phones], oldest first
+    money: int
+    money_lots: dict[int, int] = field(default_factory=dict)  # receipt_id -> money in it
+
+    @property
+    def phones(self) -> int:
+        return sum(n for _, n in self.lots)
+
+    def take_lot(self, receipt_id: int) -> int:
+        """Every phone left of one receipt; how many."""
+        phones = sum(n for r, n in self.lots if r == receipt_id)
+        self.lots = [lot for lot in self.lots if lot[0] != receipt_id]
+        return phones
+
+    def take_phones(self, n: int) -> list[tuple[int, int]]:
+        """n phones, oldest lot first, as (receipt_id, phones)."""
+        taken: list[tuple[int, int]] = []
+        for lot in self.lots:
+            k = min(n, lot[1])
+            if k:
+                taken.append((lot[0], k))
+                lot[1] -= k
+                n -= k
+        self.lots = [lot for lot in self.lots if lot[1] > 0]
+        return taken
+
+
+@dataclass
+class _Planner:
+    """The plan being built: stock per unit, and the moves decided so far."""
+
+    communes: list[Unit]
+    candidates: Mapping[int, list[Candidate]]
+    homes: Mapping[int, Mapping[int, int]]
+    stock: dict[int, _Stock]
+    on: date
+    per_person: int
+    moves: list[Move] = field(default_factory=list)
+
+    def send_earmarks(self, holders: Sequence[Unit], earmarks: Mapping[int, int]) -> None:
+        by_id = {c.id: c for c in self.communes}
+        for holder in holders:
+            stock = self.stock[holder.id]
+            for receipt_id, commune_id in sorted(earmarks.items()):
+                to = by_id.get(commune_id)
+                if to is None:
+                    continue
+                phones = stock.take_lot(receipt_id)
+                money = stock.money_lots.pop(receipt_id, 0)
+                if phones or money:
+                    stock.money -= money
+                    self._move(holder, to, phones, money, receipt_id, earmark=True)
+
+    def share_phones(self, holder: Unit, served: list[Unit]) -> Plan:
+        stock = self.stock[holder.id]
+        need = {c.id: uncovered_demand(self._whole_queue(c), self._phones(c)) for c in served}
+        plan = plan_transfers(stock.phones, need)
+        for commune in served:
+            for receipt_id, n in stock.take_phones(plan.transferred[commune.id]):
+                self._move(holder, commune, n, 0, receipt_id)
+        return plan
+
+    def share_money(self, holder: Unit, served: list[Unit]) -> Plan:
+        stock = self.stock[holder.id]
+        need = {c.id: uncovered_demand(self._partial_queue(c), self._money(c) // self.per_person)
+                for c in served}
+        plan = plan_transfers(stock.money // self.per_person, need)
+        for commune in served:
+            money = plan.transferred[commune.id] * self.per_person
+            if money:
+                stock.money -= money
+                self._move(holder, commune, 0, money, None)
+        return plan
+
+    def commune_plan(self, commune: Unit) -> CommunePlan:
+        own = self.stock[commune.id]
+        came = [m for m in self.moves if m.to_unit.id == commune.id]
+        lots: dict[int, int] = {r: n for r, n in own.lots}
+        for m in came:
+            if m.phones and m.receipt_id is not None:
+                lots[m.receipt_id] = lots.get(m.receipt_id, 0) + m.phones
+        result = assign(self.candidates[commune.id], self._phones(commune), self._money(commune),
+                        self.per_person, self.on, households=self.homes[commune.id])
+        return CommunePlan(
+            commune=commune, phones_held=own.phones, money_held=own.money,
+            phones_in=sum(m.phones for m in came), money_in=sum(m.money for m in came),
+            assignment=result, lots=tuple(sorted(lots.items())),
+        )
+
+    def _move(self, holder: Unit, to: Unit, phones: int, money: int, receipt_id: int | None,
+              earmark: bool = False) -> None:
+        self.moves.append(Move(holder, to, phones, money, receipt_id, earmark))
+
+    def _phones(self, commune: Unit) -> int:
+        came = sum(m.phones for m in self.moves if m.to_unit.id == commune.id)
+        return self.stock[commune.id].phones + came
+
+    def _money(self, commune: Unit) -> int:
+        came = sum(m.money for m in self.moves if m.to_unit.id == commune.id)
+        return self.stock[commune.id].money + came
+
+    def _whole_queue(self, commune: Unit) -> list[Ranked]:
+        return rank(self.candidates[commune.id], Queue.WHOLE, self.on)
+
+    def _partial_queue(self, commune: Unit) -> list[Ranked]:
+        given = self._assign_phones_only(commune, self._phones(commune))
+        return [e.ranked for e in given.entries if e.ranked.support is Queue.PARTIAL]
+
+    def _assign_phones_only(self, commune: Unit, phones: int) -> Assignment:
+        return assign(self.candidates[commune.id], phones, 0, self.per_person, self.on,
+                      households=self.homes[commune.id])
+
+
+async def preview(
+    uow: UnitOfWork, dataset: str, on: date, per_person: int = DEFAULT_PER_PERSON
+) -> AllocationView:
+    """The plan and every commune's list as they would be committed now."""
+    if per_person <= 0:
+        raise RuleError("allocation-per-person-invalid")
+    units = await uow.units.all(dataset)
+    province = next((u for u in units if u.level is Level.PROVINCE), None)
+    if province is None:
+        raise RuleError("allocation-no-province", dataset=dataset)
+    communes = sorted((u for u in units if u.level is Level.COMMUNE), key=lambda u: u.id)
+    districts = sorted((u for u in units if u.level is Level.DISTRICT), key=lambda u: u.id)
+    holders = [*districts, province]
+    held = await uow.receipts.holdings_by_unit([u.id for u in [*holders, *communes]])
+    stock = {
+        unit_id: _Stock([[r, n] for r, n in h.lots], h.money, dict(h.money_lots))
+        for unit_id, h in held.items()
+    }
+    receipts = {r for h in holders for r, _ in held[h.id].lots} | {
+        r for h in holders for r, _ in held[h.id].money_lots}
+    planner = _Planner(
+        communes=communes,
+        candidates={c.id: await uow.residents.candidates(c.id) for c in communes},
+        homes={c.id: await uow.residents.households_of(c.id) for c in communes},
+        stock=stock, on=on, per_person=per_person,
+    )
+    planner.send_earmarks(holders, await uow.receipts.earmarks(sorted(receipts)))
+    phones = _share(planner, planner.share_phones, districts, province, communes)
+    money = _share(planner, planner.share_money, districts, province, communes)
+    view = AllocationView(
+        on=on, per_person=per_person, province=province, phones=phones, money=money,
+        moves=tuple(planner.moves), communes=tuple(planner.commune_plan(c) for c in communes),
+    )
+    return replace(view, fingerprint=fingerprint(view))
+
+
+def _share(planner: _Planner, share: Callable[[Unit, list[Unit]], Plan],
+           districts: Sequence[Unit], province: Unit, communes: list[Unit]) -> Plan:
+    """Each district among its own communes, then the province among all; the province's plan."""
+    for district in districts:
+        mine = [c for c in communes if c.parent_id == district.id]
+        if mine:
+            share(district, mine)
+    result: Plan = share(province, communes)
+    return result
+
+
+def fingerprint(view: AllocationView) -> str:
+    """SHA-256 over what the plan would write: the same data gives the same fingerprint."""
+    content = {
+        "on": view.on.isoformat(),
+        "per_person": view.per_person,
+        "moves": [[m.from_unit.id, m.to_unit.id, m.phones, m.money, m.receipt_id]
+                  for m in view.moves],
+        "lists": [[c.commune.id, [[e.resident_id, e.support.value if e.support else None]
+                                  for e in c.assignment.entries if not e.waiting]]
+                  for c in view.communes],
+    }
+    canonical = json.dumps(content, separators=(",", ":"), sort_keys=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+# ---- committing -------------------------------------------------------------------------------
+
+
+async def commit(
+    uow: UnitOfWork,
+    actor: Actor,
+    dataset: str,
+    on: date,
+    now: datetime,
+    per_person: int = DEFAULT_PER_PERSON,
+    expected: str | None = None,
+) -> Committed:
+    """Record the plan as it stands now; refused if it is not the one previewed (`expected`)
+    or there is nothing to do. The caller commits the unit of work."""
+    if not actor.system and actor.role is not Role.PROVINCE:
+        raise RuleError("allocation-not-allowed")
+    await uow.locks.take(LOCK)  # two commits take turns; the second plans from the first's result
+    view = await preview(uow, dataset, on, per_person)
+    if expected is not None and expected != view.fingerprint:
+        raise RuleError("allocation-changed")
+    whole, partial = view.count(Queue.WHOLE), view.count(Queue.PARTIAL)
+    if not view.moves and not whole and not partial:
+        raise RuleError("allocation-nothing")
+    plan_id = await uow.plans.add(now, actor.official_id, view.fingerprint, {
+        "on": on.isoformat(), "per_person": per_person, "transfers": len(view.moves),
+        "whole": whole, "partial": partial,
+    })
+    for move in view.moves:
+        await _record_move(uow, actor, move, plan_id, now)
+    for commune in view.communes:
+        await _record_assignment(uow, actor, commune, plan_id, per_person, now)
+    await uow.locks.bump(LOCK)
+    return Committed(plan_id, len(view.moves), whole, partial)
+
+
+async def _record_move(uow: UnitOfWork, actor: Actor, move: Move, plan_id: int,
+                       now: datetime) -> None:
+    transfer = await uow.receipts.add_transfer(Transfer(
+        id=0, from_unit_id=move.from_unit.id, to_unit_id=move.to_unit.id, at=now,
+        phones=move.phones, money=move.money, receipt_id=move.receipt_id, plan_id=plan_id,
+        recorded_by=actor.official_id,
+    ))
+    await record(uow, actor, now, "transfer", "transfer", transfer.id, move.to_unit.id,
+                 after=transfer)
+    await append(uow, "transfer", {
+        "from": move.from_unit.code, "to": move.to_unit.code, "phones": move.phones,
+        "money": move.money, **await _origin(uow, move.receipt_id), "plan": plan_id,
+        "earmark": move.earmark,
+    }, now)
+
+
+async def _record_assignment(uow: UnitOfWork, actor: Actor, commune: CommunePlan, plan_id: int,
+                             per_person: int, now: datetime) -> None:
+    lots = [[r, n] for r, n in commune.lots]
+    for entry in commune.assignment.entries:
+        if entry.waiting:
+            continue
+        whole = entry.support is Queue.WHOLE
+        receipt_id = _draw(lots) if whole else None
+        support = await uow.supports.add(Support(
+            id=0, resident_id=entry.resident_id,
+            kind=SupportKind.WHOLE if whole else SupportKind.PARTIAL,
+            commune_id=commune.commune.id, status=SupportStatus.ASSIGNED, created_at=now,
+            amount=0 if whole else per_person, holder_unit_id=commune.commune.id,
+            receipt_id=receipt_id, plan_id=plan_id, recorded_by=actor.official_id,
+        ))
+        await record(uow, actor, now, "assign", "support", support.id, commune.commune.id,
+                     after=support)
+        await append(uow, "assignment", {
+            "support": person(support.id), "commune": commune.commune.code,
+            "kind": support.kind.value, "amount": support.amount, "tier": entry.tier,
+            "position": entry.position, **await _origin(uow, receipt_id), "plan": plan_id,
+        }, now)
+
+
+def _draw(lots: list[list[int]]) -> int | None:
+    """One phone from the oldest lot that has one: the receipt it came from."""
+    for lot in lots:
+        if lot[1] > 0:
+            lot[1] -= 1
+            return lot[0]
+    return None
+
+
+async def _origin(uow: UnitOfWork, receipt_id: int | None) -> dict[str, object]:
+    """The receipt's number and its pledge's code, so a donor's page can follow the phone."""
+    if receipt_id is None:
+        return {"receipt": None, "pledge": None}
+    receipt = await uow.receipts.get(receipt_id)
+    pledge = await uow.pledges.get(receipt.pledge_id) if receipt and receipt.pledge_id else None
+    return {"receipt": receipt.number if receipt else None,
+            "pledge": pledge.code if pledge else None}

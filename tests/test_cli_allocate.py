@@ -1,0 +1,71 @@
+"""'phocap allocate' on the demo data: an order a reader can check, written only on --commit."""
+
+from __future__ import annotations
+
+import json
+from itertools import groupby
+from pathlib import Path
+
+import pytest
+
+from tests.test_cli import phocap
+
+
+@pytest.fixture(scope="module")
+def stocked(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo population, and the province holding 25 phones and 9,000,000 d."""
+    path = tmp_path_factory.mktemp("allocate")
+    assert phocap(path, "init", "--demo").returncode == 0
+    got = phocap(path, "receive", "--unit", "06", "--donor", "Viettel", "--phones", "25",
+                 "--model", "Nokia C32", "--money", "9000000")
+    assert got.returncode == 0, got.stderr
+    return path
+
+
+def plan(path: Path) -> dict[str, object]:
+    result = phocap(path, "allocate", "--json", "--on", "2023-10-02")
+    assert result.returncode == 0, result.stderr
+    data: dict[str, object] = json.loads(result.stdout)
+    return data
+
+
+def test_the_json_lists_every_commune_in_the_order_of_the_plan(stocked: Path) -> None:
+    data = plan(stocked)
+    province = data["province"]
+    assert isinstance(province, dict) and province["code"] == "06"
+    assert province["phones"]["available"] == 25 and province["money"]["available"] == 9_000_000
+    communes = data["communes"]
+    assert isinstance(communes, list) and len(communes) == 8
+    whole = partial = 0
+    for commune in communes:
+        for queue, lines in groupby(commune["entries"], key=lambda e: e["queue"]):
+            lines = list(lines)
+            # one queue: positions 1..n in order, tiers never going back up, served ones first
+            # (those still waiting for a phone are listed once, in the part-of-the-price queue)
+            assert [e["position"] for e in lines] == list(range(1, len(lines) + 1)), queue
+            assert [e["tier"] for e in lines] == sorted(e["tier"] for e in lines)
+            waits = [e["waiting"] for e in lines]
+            assert waits == sorted(waits)
+        for e in commune["entries"]:
+            assert e["explanation"].startswith("Nh\u00f3m \u01b0u ti\u00ean")
+            assert f"{e['position']}/{e['of_total']}" in e["explanation"]
+        whole += sum(e["support"] == "whole" for e in commune["entries"])
+        partial += sum(e["support"] == "partial" for e in commune["entries"])
+    assert whole == 25 and partial == 9_000_000 // 500_000
+    moved = sum(t["phones"] for t in data["transfers"])  # type: ignore[union-attr]
+    assert moved == 25
+
+
+def test_a_preview_writes_nothing_and_a_commit_writes_once(stocked: Path) -> None:
+    first, second = plan(stocked), plan(stocked)
+    assert first["fingerprint"] == second["fingerprint"]  # nothing changed in between
+    stale = phocap(stocked, "allocate", "--commit", "--fingerprint", "0" * 64,
+                   "--on", "2023-10-02", PHOCAP_LOCALE="en")
+    assert stale.returncode == 1 and "changed" in stale.stderr
+    done = phocap(stocked, "allocate", "--commit", "--fingerprint", str(first["fingerprint"]),
+                  "--on", "2023-10-02", PHOCAP_LOCALE="en")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Allocation plan 1 recorded:")
+    again = phocap(stocked, "allocate", "--commit", "--on", "2023-10-02", PHOCAP_LOCALE="en")
+    assert again.returncode == 1 and "Nothing to allocate" in again.stderr
+    assert phocap(stocked, "ledger", "verify").returncode == 0
