@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from admin import accounts, api, audit, imports, officials, residents, static
+from admin import accounts, allocation, api, audit, imports, officials, residents, static
 from admin.context import Access
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -53,6 +53,8 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/admin/officials/account", officials.add_account, M),
     Route("POST", "/admin/chats/{chat_id:\\d+}/unlink", officials.unlink_chat, M),
     Route("GET", "/admin/audit", audit.audit_page, M),
+    Route("GET", "/admin/allocation", allocation.allocation_page, R),
+    Route("POST", "/admin/allocation/commit", allocation.commit, W),
     Route("GET", "/api/v1/residents", api.residents, R),
     Route("GET", "/api/v1/residents/{resident_id:\\d+}", api.resident, R),
     Route("POST", "/api/v1/residents/{resident_id:\\d+}/approve", api.approve, W),

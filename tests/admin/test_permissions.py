@@ -130,6 +130,11 @@ CASES: dict[tuple[str, str], Case] = {
         lambda w: Req(f"/admin/chats/{w.chats['own']}/unlink", lambda w: {}), 302,
         other=lambda w: Req(f"/admin/chats/{w.chats['foreign']}/unlink", lambda w: {})),
     ("GET", "/admin/audit"): Case(lambda w: Req("/admin/audit"), 200),
+    ("GET", "/admin/allocation"): Case(lambda w: Req("/admin/allocation"), 200),
+    # only the province records the plan; a fingerprint from no preview is refused (409)
+    ("POST", "/admin/allocation/commit"): Case(
+        lambda w: Req("/admin/allocation/commit", lambda w: {"fingerprint": "x"}), 403,
+        roles_ok={"province": 409}),
     ("GET", "/api/v1/residents"): Case(
         lambda w: Req("/api/v1/residents", json_api=True), 200,
         other=lambda w: Req(f"/api/v1/residents?unit={w.units['foreign'].id}", json_api=True)),

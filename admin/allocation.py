@@ -1,0 +1,69 @@
+"""The allocation page: the province's plan and each commune's list, and its commit.
+
+Every official sees the lists of the communes in their unit; the province also sees the
+transfers and may commit. The form carries the fingerprint of the plan that was shown, so a
+commit records that plan or nothing (core.services.allocation.commit).
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from admin.context import Forbidden, now, render, runtime, text, today, who
+from admin.scoping import scope_of
+from core.errors import RuleError
+from core.model import Role
+from core.priority import Ranked, explain
+from core.services import allocation
+
+
+async def allocation_page(request: web.Request, notice: str | None = None,
+                          error: str | None = None, status: int = 200) -> web.Response:
+    rt = runtime(request)
+    me = who(request).official
+    async with rt.uow() as uow:
+        scope = await scope_of(uow, me)
+        view = await allocation.preview(uow, scope.unit.dataset, today(request),
+                                        rt.settings.support_per_person)
+        shown = [c for c in view.communes if scope.has(c.commune.id)]
+        people = {r.id: r for r in await uow.residents.in_units([c.commune.id for c in shown])}
+    communes = [{
+        "plan": c,
+        "lines": [{
+            "entry": e,
+            "name": people[e.resident_id].full_name if e.resident_id in people else "",
+            "why": _explained(request, e.ranked, c.commune.name),
+        } for e in c.assignment.entries],
+    } for c in shown]
+    return render(request, "allocation.html", {
+        "view": view, "communes": communes, "province": me.role is Role.PROVINCE,
+        "moves": [m for m in view.moves if scope.has(m.to_unit.id)],
+        "notice": notice, "error": error,
+    }, status=status)
+
+
+def _explained(request: web.Request, ranked: Ranked, commune: str) -> str:
+    key, params = explain(ranked, commune, runtime(request).settings.tz)
+    return text(request, key, **params)
+
+
+async def commit(request: web.Request) -> web.Response:
+    """Record the plan that was shown; only the province may."""
+    me = who(request)
+    if me.official.role is not Role.PROVINCE:
+        raise Forbidden()
+    form = await request.post()
+    rt = runtime(request)
+    try:
+        async with rt.uow() as uow:
+            scope = await scope_of(uow, me.official)
+            done = await allocation.commit(
+                uow, me.actor, scope.unit.dataset, today(request), now(request),
+                rt.settings.support_per_person, expected=str(form.get("fingerprint", "")))
+            await uow.commit()
+    except RuleError as err:
+        return await allocation_page(request, error=text(request, err.key, **err.params),
+                                     status=409)
+    notice = text(request, "allocation-cli-committed", plan=done.plan_id,
+                  transfers=done.transfers, whole=done.whole, partial=done.partial)
+    return await allocation_page(request, notice=notice)

@@ -1,0 +1,54 @@
+"""The allocation page: each official sees their communes' lists; only the province commits,
+and only the plan it was shown."""
+
+from __future__ import annotations
+
+from core.services import registry
+from core.services.receiving import ReceiptForm, record_receipt
+from tests.admin.conftest import START, Admin
+from tests.conftest import SYSTEM
+
+AN = "N\u00f4ng V\u0103n An"  # own commune (Con Minh)
+CUONG = "Ho\u00e0ng V\u0103n C\u01b0\u1eddng"  # sibling commune (Nghia Ta)
+
+
+async def stock_and_approve(admin: Admin) -> None:
+    """Approve everyone and give the province one phone: it goes to one of the two communes."""
+    async with admin.runtime.uow() as u:
+        for resident_id in admin.world.residents.values():
+            await registry.approve(u, SYSTEM, resident_id, START)
+        await record_receipt(u, SYSTEM, ReceiptForm(admin.world.units["province"].id, phones=1),
+                             START)
+        await u.commit()
+
+
+async def test_a_commune_officer_sees_only_their_communes_list_and_cannot_commit(
+        admin: Admin) -> None:
+    await stock_and_approve(admin)
+    await admin.login("commune")
+    page = await admin.client.get("/admin/allocation")
+    html = await page.text()
+    assert page.status == 200 and AN in html and CUONG not in html
+    assert "commit-plan" not in html  # no button to record the plan
+    refused = await admin.post("/admin/allocation/commit", {"fingerprint": "x"})
+    assert refused.status == 403
+
+
+async def test_the_province_commits_the_plan_it_was_shown_once(admin: Admin) -> None:
+    await stock_and_approve(admin)
+    await admin.login("province")
+    html = await (await admin.client.get("/admin/allocation")).text()
+    assert AN in html and CUONG in html and "commit-plan" in html
+    fingerprint = html.split('name="fingerprint" value="')[1].split('"')[0]
+    forged = await admin.post("/admin/allocation/commit", {"fingerprint": fingerprint},
+                              token="forged")
+    assert forged.status == 403
+    done = await admin.post("/admin/allocation/commit", {"fingerprint": fingerprint})
+    assert done.status == 200
+    assert admin.runtime.catalogue.text("allocation-cli-committed", "vi", plan=1, transfers=1,
+                                        whole=1, partial=0) in await done.text()
+    again = await admin.post("/admin/allocation/commit", {"fingerprint": fingerprint})
+    assert again.status == 409  # the same plan twice: the records have moved on
+    async with admin.runtime.uow() as u:
+        served = [await u.supports.active_for(r) for r in admin.world.residents.values()]
+    assert sum(s is not None for s in served) == 1
