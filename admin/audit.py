@@ -16,7 +16,7 @@ from storage import admin_queries as q
 PAGE = 100
 ENTITIES = ("resident", "household", "official", "chat", "unit")
 ACTIONS = ("register", "approve", "reject", "update", "create", "invite", "link", "unlink",
-           "password")
+           "password", "export", "erase")
 
 
 def _day(request: web.Request, raw: str | None, end: bool = False) -> datetime | None:

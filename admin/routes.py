@@ -7,7 +7,17 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from admin import accounts, allocation, api, audit, imports, officials, residents, static
+from admin import (
+    accounts,
+    allocation,
+    api,
+    audit,
+    imports,
+    officials,
+    privacy,
+    residents,
+    static,
+)
 from admin.context import Access
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -43,6 +53,9 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/admin/residents/{resident_id:\\d+}/edit", residents.edit, W),
     Route("POST", "/admin/residents/{resident_id:\\d+}/approve", residents.approve, W),
     Route("POST", "/admin/residents/{resident_id:\\d+}/reject", residents.reject, W),
+    Route("GET", "/admin/residents/{resident_id:\\d+}/personal-data.json", privacy.personal_data,
+          W),
+    Route("POST", "/admin/residents/{resident_id:\\d+}/erase", privacy.erase, W),
     Route("GET", "/admin/households", residents.households, R),
     Route("GET", "/admin/import", imports.import_page, W),
     Route("POST", "/admin/import", imports.upload, W),

@@ -94,6 +94,10 @@ class OfficialRepository(Protocol):
 class AuditRepository(Protocol):
     async def append(self, entry: AuditEntry) -> None: ...
     async def for_entity(self, entity: str, entity_id: int) -> list[AuditEntry]: ...
+    async def redact(self, entity: str, entity_id: int, fields: Sequence[str]) -> None:
+        """Blank these fields in the entity's earlier entries: the one change the trail
+        allows, for an erasure the law requires (core.services.privacy)."""
+        ...
 
 
 class ChatRepository(Protocol):

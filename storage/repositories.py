@@ -450,6 +450,14 @@ class SqlOfficials:
         row.active = o.active
 
 
+def _blanked(values: dict[str, object] | None, fields: Sequence[str]
+             ) -> dict[str, object] | None:
+    """A new dict (so the JSON column sees the change) with these fields set to None."""
+    if values is None:
+        return None
+    return {k: (None if k in fields else v) for k, v in values.items()}
+
+
 class SqlAudit:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
@@ -468,6 +476,15 @@ class SqlAudit:
                 after=entry.after,
             )
         )
+        await self._s.flush()
+
+    async def redact(self, entity: str, entity_id: int, fields: Sequence[str]) -> None:
+        rows = await self._s.scalars(
+            select(AuditRow).where(AuditRow.entity == entity, AuditRow.entity_id == entity_id)
+        )
+        for row in rows:
+            row.before = _blanked(row.before, fields)
+            row.after = _blanked(row.after, fields)
         await self._s.flush()
 
     async def for_entity(self, entity: str, entity_id: int) -> list[AuditEntry]:

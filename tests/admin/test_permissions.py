@@ -102,6 +102,14 @@ CASES: dict[tuple[str, str], Case] = {
                       lambda w: {"reason": "co dien thoai"}), 302,
         other=lambda w: Req(f"/admin/residents/{w.residents['foreign']}/reject",
                             lambda w: {"reason": "x"})),
+    ("GET", "/admin/residents/{resident_id}/personal-data.json"): Case(
+        lambda w: Req(f"/admin/residents/{w.residents['own2']}/personal-data.json"), 200,
+        other=lambda w: Req(f"/admin/residents/{w.residents['foreign']}/personal-data.json")),
+    ("POST", "/admin/residents/{resident_id}/erase"): Case(
+        lambda w: Req(f"/admin/residents/{w.residents['own2']}/erase",
+                      lambda w: {"confirm": "yes"}), 302,
+        other=lambda w: Req(f"/admin/residents/{w.residents['foreign']}/erase",
+                            lambda w: {"confirm": "yes"})),
     ("GET", "/admin/households"): Case(
         lambda w: Req(f"/admin/households?village={w.units['village'].id}"), 200,
         other=lambda w: Req(f"/admin/households?village={w.units['foreign_village'].id}")),
