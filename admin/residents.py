@@ -63,15 +63,6 @@ async def page_of(uow: SqlUnitOfWork, query: q.ResidentQuery, size: int = PAGE
     return lines, (lines[-1].resident.id if more and lines else None)
 
 
-async def home(request: web.Request) -> web.Response:
-    """Counts for the official's unit (the dashboard comes later)."""
-    async with runtime(request).uow() as uow:
-        scope = await scope_of(uow, who(request).official)
-        counts = await q.status_counts(uow.session, scope.place())
-    return render(request, "home.html", {"unit": scope.unit, "counts": counts,
-                                         "total": sum(counts.values())})
-
-
 async def residents(request: web.Request) -> web.Response:
     """The list, filtered and paged by id (keyset)."""
     async with runtime(request).uow() as uow:

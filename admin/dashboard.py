@@ -1,0 +1,73 @@
+"""The dashboard: the official's unit and each unit under it, towards 100 % coverage.
+
+The figures are the monthly report's, to date (storage.report_queries: SQL sums, the same
+numbers the province files), so the page and the report never disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from aiohttp import web
+from markupsafe import Markup
+
+from admin.charts import bar_chart
+from admin.context import locale, now, render, runtime, text, who
+from admin.scoping import scope_of
+from core.figures import Figures
+from core.report_runs import month_of
+from storage import admin_queries as q
+from storage.report_queries import monthly_report
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One row of the dashboard's table."""
+
+    figures: Figures
+    total: bool  # the official's own unit, everything below it summed
+
+    @property
+    def gifts(self) -> int:
+        t = self.figures.to_date
+        return t.shop_offers + t.direct_gifts + t.other_programmes
+
+
+async def home(request: web.Request) -> web.Response:
+    rt = runtime(request)
+    me = who(request).official
+    async with rt.uow() as uow:
+        scope = await scope_of(uow, me)
+        month = month_of(now(request), rt.settings.tz)
+        report = await monthly_report(uow.session, scope.unit.dataset, month, scope.unit.id)
+        counts = await q.status_counts(uow.session, scope.place())
+    below = [report.figures[c] for c in report.children.get(scope.unit.id, ())]
+    lines = [Line(report.total, True), *(Line(f, False) for f in below)]
+    return render(request, "home.html", {
+        "unit": scope.unit, "counts": counts, "total": sum(counts.values()), "lines": lines,
+        "chart": _coverage_bars(request, lines), "month": month, "percent": percent_of(request),
+    })
+
+
+def _coverage_bars(request: web.Request, lines: list[Line]) -> Markup:
+    """Adult coverage at the end of this month so far, a bar per unit."""
+    return bar_chart(
+        [(line.figures.unit.name, line.figures.adult_coverage.end) for line in lines],
+        text(request, "admin-dashboard-chart-title"),
+        text(request, "admin-dashboard-chart-none"),
+        percent_of(request),
+    )
+
+
+def percent_of(request: web.Request) -> Callable[[float | None], str]:
+    """A share as the page's language writes it: "45,3 %" in Vietnamese, "45.3 %" in English."""
+    comma = locale(request) == "vi"
+
+    def shown(share: float | None) -> str:
+        if share is None:
+            return ""
+        value = f"{share * 100:.1f}"
+        return f"{value.replace('.', ',') if comma else value} %"
+
+    return shown

@@ -1,0 +1,55 @@
+"""The dashboard: the official's unit and each unit under it, with the report's figures."""
+
+from __future__ import annotations
+
+import re
+
+from core.model import SupportKind
+from core.services import registry
+from core.services.gifts import record_gift
+from tests.admin.conftest import START, Admin
+from tests.conftest import SYSTEM
+
+
+def rows(html: str) -> dict[str, list[str]]:
+    """The dashboard's rows: unit name -> its cells' text."""
+    table = html.split('id="dashboard"')[1].split("</table>")[0]
+    found: dict[str, list[str]] = {}
+    for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table.split("<tbody>")[1], re.S):
+        name = re.search(r"<th[^>]*>(.*?)</th>", row, re.S)
+        assert name is not None
+        found[name.group(1).strip()] = [c.strip() for c in re.findall(r"<td[^>]*>(.*?)</td>",
+                                                                      row, re.S)]
+    return found
+
+
+async def test_a_commune_sees_itself_and_its_villages_with_people_served(admin: Admin) -> None:
+    w = admin.world
+    async with admin.runtime.uow() as u:
+        await registry.approve(u, SYSTEM, w.residents["own"], START)
+        await record_gift(u, SYSTEM, w.residents["own2"], SupportKind.DIRECT_GIFT,
+                          "Cong ty Minh Anh", None, START)
+        await u.commit()
+    await admin.login("commune")
+    html = await (await admin.client.get("/admin")).text()
+    table = rows(html)
+    commune, village = w.units["commune"], w.units["village"]
+    assert next(iter(table)) == commune.name  # the total first, then the villages
+    assert village.name in table and w.units["sibling"].name not in table
+    # adults, registered, approved, whole, partial, gifts, handed over, confirmed, coverage x2
+    total = table[commune.name]
+    assert total[0] == str(commune.adult_population)
+    # registered 2, approved 1, no phone or money yet, 1 served by a gift, nothing handed over
+    assert total[1:8] == ["2", "1", "0", "0", "1", "0", "0"]
+    assert total[9].endswith(" %") and "," in total[9]  # Vietnamese decimal comma
+    assert '<svg' in html and 'class="chart bars"' in html
+
+
+async def test_the_province_sees_its_communes_and_nothing_of_another_province(
+        admin: Admin) -> None:
+    await admin.login("province")
+    html = await (await admin.client.get("/admin?lang=en")).text()
+    table = rows(html)
+    assert admin.world.units["province"].name == next(iter(table))
+    assert admin.world.units["foreign"].name not in html
+    assert table[admin.world.units["province"].name][-1].endswith(" %")
