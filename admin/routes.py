@@ -16,6 +16,7 @@ from admin import (
     imports,
     officials,
     privacy,
+    reports,
     residents,
     static,
 )
@@ -67,6 +68,9 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/admin/officials/account", officials.add_account, M),
     Route("POST", "/admin/chats/{chat_id:\\d+}/unlink", officials.unlink_chat, M),
     Route("GET", "/admin/audit", audit.audit_page, M),
+    Route("GET", "/admin/reports", reports.reports_page, R),
+    Route("GET", "/admin/reports/{run_id:\\d+}.xlsx", reports.download_xlsx, R),
+    Route("GET", "/admin/reports/{run_id:\\d+}.json", reports.download_json, R),
     Route("GET", "/admin/allocation", allocation.allocation_page, R),
     Route("POST", "/admin/allocation/commit", allocation.commit, W),
     Route("GET", "/api/v1/residents", api.residents, R),

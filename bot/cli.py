@@ -20,6 +20,7 @@ from admin.passwords import hash_password, new_password
 from bot import seed
 from bot.logs import setup_logging
 from bot.runtime import Runtime, open_runtime
+from bot.scheduler import setup_scheduler
 from bot.server import make_app
 from bot.settings import Settings, SettingsError, load_settings
 from core.errors import RuleError
@@ -94,6 +95,7 @@ async def cmd_run(rt: Runtime, _args: argparse.Namespace) -> int:
         out(rt.text("cli-run-needs-init"))
         return 2
     app = make_app(rt)
+    setup_scheduler(app)  # here, not in make_app: one scheduler per process, none in tests
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, rt.settings.host, rt.settings.port)

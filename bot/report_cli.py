@@ -5,13 +5,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bot.report_delivery import report_builder
 from bot.reports import report_json, report_text, report_xlsx
 from bot.runtime import Runtime
-from core.figures import parse_month
+from core.figures import Month, parse_month
 from core.services.pledges import province
+from core.services.reports import build_and_send
 from core.services.units import find_unit
 from storage.report_queries import monthly_report
 
@@ -24,6 +27,8 @@ def add_report_commands(sub: Any) -> None:
     report.add_argument("--format", choices=("text", "json", "xlsx"), default="text")
     report.add_argument("--limit", type=int, help="text: split into messages of this length")
     report.add_argument("--out", type=Path)
+    report.add_argument("--send", action="store_true",
+                        help="build, store and send it to the unit's officials, once")
     report.set_defaults(run=cmd_report)
 
 
@@ -31,6 +36,8 @@ async def cmd_report(rt: Runtime, args: argparse.Namespace) -> int:
     """The month's figures for the unit and every unit below it."""
     month = parse_month(args.month, rt.settings.tz)  # a RuleError ends with exit code 1
     dataset = rt.settings.dataset
+    if args.send:
+        return await _send(rt, args, month)
     async with rt.uow() as uow:
         if args.unit:
             unit = await find_unit(uow, dataset, args.unit)
@@ -46,6 +53,24 @@ async def cmd_report(rt: Runtime, args: argparse.Namespace) -> int:
         # With --limit, the messages a chat would get, a blank line between them.
         text = "\n\n".join(report_text(report, rt.text, args.limit))
         _emit(text.encode("utf-8"), args.out)
+    return 0
+
+
+async def _send(rt: Runtime, args: argparse.Namespace, month: Month) -> int:
+    """Exactly once per unit and month: a second --send says when it was done."""
+    async with rt.uow() as uow:
+        unit = await (find_unit(uow, rt.settings.dataset, args.unit) if args.unit
+                      else province(uow, rt.settings.dataset))
+        run = await build_and_send(
+            uow, unit, month, build=report_builder(rt.catalogue, rt.settings.dataset),
+            now=datetime.now(UTC), trigger="cli", locale=rt.settings.locale)
+        await uow.commit()
+    params = {"unit": unit.name, "month": f"{month.month:02d}/{month.year}"}
+    if not run.recipients:
+        print(rt.text("reports-sent-to-nobody", **params))
+        return 0
+    names = ", ".join(str(r["name"]) for r in run.recipients)
+    print(rt.text("reports-sent", count=len(run.recipients), names=names, **params))
     return 0
 
 

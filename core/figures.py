@@ -390,3 +390,16 @@ def _subtrees(postorder: list[int], children: Mapping[int, tuple[int, ...]]) -> 
             found |= out[child]
         out[node] = found
     return out
+
+
+def estimates(units: Sequence[Unit], root_id: int) -> tuple[int | None, int | None]:
+    """The adult and household population estimates of a unit, as the report uses them."""
+    by_id = {u.id: u for u in units}
+    children = _children(units)
+    found: dict[int, tuple[int | None, int | None]] = {}
+    for unit_id in _postorder(root_id, children):
+        kids = [found[k] for k in children.get(unit_id, ())]
+        unit = by_id[unit_id]
+        found[unit_id] = (_estimate(unit.adult_population, [k[0] for k in kids]),
+                          _estimate(unit.household_population, [k[1] for k in kids]))
+    return found[root_id]

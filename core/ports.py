@@ -30,6 +30,7 @@ from core.model import (
     Unit,
 )
 from core.priority import Candidate
+from core.report_runs import ReportRun
 
 
 class UnitRepository(Protocol):
@@ -246,6 +247,35 @@ class LockRepository(Protocol):
     async def bump(self, name: str) -> None: ...
 
 
+class ReportRunRepository(Protocol):
+    """Monthly reports built: one row per (unit, month), whoever builds it first."""
+
+    async def claim(self, unit_id: int, month: str, now: datetime, trigger: str
+                    ) -> ReportRun | None:
+        """Take the (unit, month) for this transaction; None when it was taken before."""
+        ...
+    async def get(self, run_id: int) -> ReportRun | None: ...
+    async def for_unit(self, unit_id: int, month: str) -> ReportRun | None: ...
+    async def finish(self, run_id: int, figures: dict[str, object],
+                     recipients: list[dict[str, object]], sent_at: datetime | None) -> None: ...
+    async def built(self, month: str, unit_ids: Sequence[int]) -> set[int]:
+        """Which of these units have the month's report."""
+        ...
+    async def listing(self, unit_ids: Sequence[int], limit: int) -> list[ReportRun]:
+        """These units' reports, newest month first, without their figures."""
+        ...
+    async def programme_start(self) -> datetime | None:
+        """The first registration or receipt: the programme's first day (None: none yet)."""
+        ...
+
+
+class ReminderRepository(Protocol):
+    async def stop(self, chat_ref: int, now: datetime) -> bool:
+        """No more pledge reminders to this chat; False if it had asked before."""
+        ...
+    async def stopped(self, chat_refs: Sequence[int]) -> set[int]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: leaving the block without commit() rolls everything back."""
 
@@ -264,6 +294,8 @@ class UnitOfWork(Protocol):
     ledger: LedgerRepository
     locks: LockRepository
     plans: PlanRepository
+    reports: ReportRunRepository
+    reminders: ReminderRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

@@ -14,6 +14,7 @@ from handlers.engine import CommandHandler, Dispatcher
 from handlers.handover import handover_dialog
 from handlers.pledge import PLEDGE
 from handlers.registration import REGISTRATION, REGISTRATION_MORE
+from handlers.reminders import stop_command
 from handlers.village_list import list_command
 
 
@@ -27,7 +28,7 @@ def dialogs(catalogue: Catalogue | None = None, bot_username: str | None = None)
 
 def commands(catalogue: Catalogue) -> dict[str, CommandHandler]:
     # the catalogue: /list composes one line per person from catalogue texts
-    return {"list": list_command(catalogue)}
+    return {"list": list_command(catalogue), "stop": stop_command}
 
 
 def build_dispatcher(

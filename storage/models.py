@@ -446,3 +446,32 @@ class RefusedDeliveryRow(Base):
     error_code: Mapped[int] = mapped_column(Integer)
     reply_key: Mapped[str] = mapped_column(String(100))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+# ---- monthly reports: built once per unit and month; donors who asked for no reminders ---
+
+
+class ReportRunRow(Base):
+    """A monthly report built and sent: the unique (unit, month) is what makes it happen
+    once, whichever process or command claims it first."""
+
+    __tablename__ = "report_runs"
+    __table_args__ = (UniqueConstraint("unit_id", "month", name="uq_report_runs_unit_month"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    month: Mapped[str] = mapped_column(String(7))  # YYYY-MM
+    built_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    trigger: Mapped[str] = mapped_column(String(100))
+    recipients: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)
+    figures: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+
+
+class ReminderStopRow(Base):
+    """A chat that asked not to be reminded of its pledges any more."""
+
+    __tablename__ = "reminder_stops"
+
+    chat_ref: Mapped[int] = mapped_column(ForeignKey("chats.id"), primary_key=True)
+    stopped_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -12,6 +12,7 @@ from storage.chat_repositories import SqlChats, SqlInvites, SqlPledges
 from storage.ledger import SqlLedger, SqlLocks, SqlPlans
 from storage.outbox import SqlOutbox
 from storage.receipts import SqlReceipts
+from storage.report_runs import SqlReminderStops, SqlReportRuns
 from storage.repositories import SqlAudit, SqlHouseholds, SqlOfficials, SqlResidents, SqlUnits
 from storage.supports import SqlHandovers, SqlSupports
 
@@ -46,6 +47,8 @@ class SqlUnitOfWork:
         self.ledger = SqlLedger(s)
         self.locks = SqlLocks(s)
         self.plans = SqlPlans(s)
+        self.reports = SqlReportRuns(s)
+        self.reminders = SqlReminderStops(s)
         return self
 
     async def __aexit__(

@@ -391,7 +391,8 @@ async def seed_shipped(url: str) -> None:
         await engine.dispose()
 
 
-def test_report_command_prints_json_text_and_writes_xlsx(tmp_path: Path) -> None:
+def shipped_database(tmp_path: Path) -> tuple[dict[str, str], str]:
+    """A fresh SQLite database made by 'phocap init' and seeded; the command's environment."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PHOCAP_")}
     url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
     env.update(PHOCAP_DATABASE_URL=url, PHOCAP_CONFIG=str(tmp_path / "none.toml"),
@@ -399,6 +400,11 @@ def test_report_command_prints_json_text_and_writes_xlsx(tmp_path: Path) -> None
                PYTHONPATH=str(ROOT), PYTHONIOENCODING="utf-8")
     assert phocap(env, tmp_path, "init").returncode == 0
     asyncio.run(seed_shipped(url))
+    return env, url
+
+
+def test_report_command_prints_json_text_and_writes_xlsx(tmp_path: Path) -> None:
+    env, _ = shipped_database(tmp_path)
 
     done = phocap(env, tmp_path, "report", "--month", "2023-09", "--format", "json")
     assert done.returncode == 0, done.stderr

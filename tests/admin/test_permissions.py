@@ -138,6 +138,10 @@ CASES: dict[tuple[str, str], Case] = {
         lambda w: Req(f"/admin/chats/{w.chats['own']}/unlink", lambda w: {}), 302,
         other=lambda w: Req(f"/admin/chats/{w.chats['foreign']}/unlink", lambda w: {})),
     ("GET", "/admin/audit"): Case(lambda w: Req("/admin/audit"), 200),
+    # reports: tests/admin/test_reports_page.py checks one of another unit is not found
+    ("GET", "/admin/reports"): Case(lambda w: Req("/admin/reports"), 200),
+    ("GET", "/admin/reports/{run_id}.xlsx"): Case(lambda w: Req("/admin/reports/999.xlsx"), 404),
+    ("GET", "/admin/reports/{run_id}.json"): Case(lambda w: Req("/admin/reports/999.json"), 404),
     ("GET", "/admin/allocation"): Case(lambda w: Req("/admin/allocation"), 200),
     # only the province records the plan; a fingerprint from no preview is refused (409)
     ("POST", "/admin/allocation/commit"): Case(

@@ -1,0 +1,79 @@
+"""Monthly reports of the official's unit and below: what was built and sent, to whom and when,
+each downloadable as it was sent; and the unit's coverage month by month."""
+
+from __future__ import annotations
+
+import json
+
+from aiohttp import web
+from markupsafe import Markup
+
+from admin.charts import month_chart
+from admin.context import NotFound, locale, now, render, runtime, text, who
+from admin.scoping import scope_of
+from bot.report_delivery import report_from_json
+from bot.reports import report_xlsx
+from core.report_runs import ReportRun
+from storage.coverage import MonthCoverage, coverage_by_month
+
+LISTED = 240  # twenty years of a province's, districts' and communes' reports is far more
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+async def reports_page(request: web.Request) -> web.Response:
+    """The list, newest month first, and the coverage chart of the official's unit."""
+    rt = runtime(request)
+    async with rt.uow() as uow:
+        scope = await scope_of(uow, who(request).official)
+        runs = await uow.reports.listing(scope.ids, LISTED)
+        points = await coverage_by_month(uow.session, rt.settings.dataset, scope.unit.id,
+                                         now(request), rt.settings.tz)
+    return render(request, "reports.html", {
+        "runs": runs, "units": scope.units, "day": rt.settings.report_day,
+        "chart": _chart(request, scope.unit.name, points) if points else None,
+    })
+
+
+def _chart(request: web.Request, unit: str, points: list[MonthCoverage]) -> Markup:
+    return month_chart(
+        [f"{p.month.month:02d}/{p.month.year}" for p in points],
+        [(text(request, "admin-reports-chart-adults"), [p.adults for p in points]),
+         (text(request, "admin-reports-chart-households"), [p.households for p in points])],
+        text(request, "admin-reports-chart-title", unit=unit))
+
+
+async def _run(request: web.Request) -> ReportRun:
+    """The report asked for, if it is the official's unit's or below; else not found."""
+    try:
+        run_id = int(request.match_info["run_id"])
+    except ValueError:
+        raise NotFound from None
+    async with runtime(request).uow() as uow:
+        scope = await scope_of(uow, who(request).official)
+        run = await uow.reports.get(run_id)
+    if run is None or not scope.has(run.unit_id):
+        raise NotFound
+    return run
+
+
+def _name(run: ReportRun, ext: str) -> str:
+    unit = str(run.figures.get("unit", run.unit_id))
+    return f'attachment; filename="bao-cao-{unit}-{run.month}.{ext}"'
+
+
+async def download_xlsx(request: web.Request) -> web.Response:
+    """The stored figures laid out as the official table, in the reader's language."""
+    run = await _run(request)
+    rt, lang = runtime(request), locale(request)
+    report = report_from_json(run.figures, rt.settings.tz)
+    data = report_xlsx(report, lambda key, **p: rt.catalogue.text(key, lang, **p))
+    return web.Response(body=data, headers={"Content-Type": XLSX,
+                                            "Content-Disposition": _name(run, "xlsx")})
+
+
+async def download_json(request: web.Request) -> web.Response:
+    run = await _run(request)
+    body = json.dumps(run.figures, ensure_ascii=False, indent=2).encode("utf-8")
+    return web.Response(body=body, headers={
+        "Content-Type": "application/json; charset=utf-8",
+        "Content-Disposition": _name(run, "json")})

@@ -1,0 +1,98 @@
+"""The one scheduler of the process: an hourly tick that asks the database what is due.
+
+The tick (Jobs.tick) is the only thing the scheduler calls, and it takes the time as an
+argument: on the report day at 08:00 last month's reports are built and sent, five days
+before the commune officers are reminded, in the daytime donors with pledges not yet
+received. What was done is in the database (report_runs, the outbox's dedupe keys), so the
+tick run at start catches up a missed run, and a second process or a repeated tick does
+nothing twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from aiohttp import web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+
+from bot.appkeys import RUNTIME
+from bot.report_delivery import report_builder
+from bot.runtime import Runtime
+from core.services.reminders import remind_communes, remind_donors
+from core.services.reports import send_due_reports
+from storage import migrate
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Done:
+    """What one tick queued."""
+
+    reports: list[tuple[int, str]]  # (unit id, month) built and sent
+    officer_reminders: int
+    donor_reminders: int
+
+
+class Jobs:
+    def __init__(self, runtime: Runtime) -> None:
+        self._rt = runtime
+        self._build = report_builder(runtime.catalogue, runtime.settings.dataset)
+
+    async def tick(self, now: datetime) -> Done:
+        """Everything due at `now`: reports first, then the reminders."""
+        s = self._rt.settings
+        runs = await send_due_reports(self._rt.uow, now, dataset=s.dataset, day=s.report_day,
+                                      tz=s.tz, build=self._build, locale=s.locale)
+        officers = await remind_communes(self._rt.uow, now, dataset=s.dataset,
+                                         day=s.report_day, tz=s.tz)
+        donors = await remind_donors(self._rt.uow, now, tz=s.tz)
+        return Done([(r.unit_id, r.month) for r in runs], officers, donors)
+
+    async def run(self, clock: Callable[[], datetime] | None = None) -> None:
+        """The scheduler's job: a tick now, its failure logged (the next hour tries again)."""
+        try:
+            done = await self.tick((clock or _utc_now)())
+        except Exception:  # the database was away: the next tick catches up
+            log.exception("scheduler: the tick failed")
+            return
+        if done.reports or done.officer_reminders or done.donor_reminders:
+            log.info("scheduler: %d report(s), %d officer and %d donor reminder(s) queued",
+                     len(done.reports), done.officer_reminders, done.donor_reminders)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def make_scheduler(jobs: Jobs, runtime: Runtime) -> AsyncIOScheduler:
+    """Every hour on the hour (08:00 included), and once at start to catch up."""
+    tz = runtime.settings.tz
+    scheduler = AsyncIOScheduler(timezone=tz)
+    scheduler.add_job(jobs.run, CronTrigger(minute=0, timezone=tz), id="tick",
+                      coalesce=True, max_instances=1, misfire_grace_time=3600)
+    scheduler.add_job(jobs.run, id="catch-up")  # no trigger: once, as soon as it starts
+    return scheduler
+
+
+async def _scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
+    runtime = app[RUNTIME]
+    if not await migrate.is_current(runtime.engine):
+        log.info("scheduler: no database yet; it stays off")
+        yield
+        return
+    scheduler = make_scheduler(Jobs(runtime), runtime)
+    scheduler.start()
+    try:
+        yield
+    finally:
+        scheduler.shutdown(wait=False)
+
+
+def setup_scheduler(app: web.Application) -> None:
+    """For 'phocap run' only: one scheduler per process (tests' apps run without it)."""
+    app.cleanup_ctx.append(_scheduler_ctx)

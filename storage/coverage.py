@@ -1,0 +1,152 @@
+"""Coverage month by month: adults and households not yet covered at the end of each month
+since the programme began, in two GROUP BY queries whatever the number of months or people.
+
+A person (or household) is uncovered from the moment they registered without a smartphone
+(DESIGN 'Coverage') until their first support not cancelled. Each one's start and end fall in
+a month bucket (a CASE over the month ends, the same SQL on SQLite and PostgreSQL); counting
+(start bucket, end bucket) pairs gives every month's number by cumulative sums here. The same
+reading of history as storage/report_queries.py: a later cancellation or rejection counts
+as if it had always been so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from typing import Any
+
+from sqlalchemy import case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.figures import Month, coverage, estimates
+from core.model import Status, SupportStatus, Unit
+from core.report_runs import month_of
+from storage.models import HouseholdRow, ReceiptRow, ResidentRow, SupportRow, UnitRow
+from storage.repositories import _utc, unit_from_row
+
+
+@dataclass(frozen=True, slots=True)
+class MonthCoverage:
+    """Where a unit stood at the end of a month (the current month: so far)."""
+
+    month: Month
+    uncovered_adults: int
+    uncovered_households: int
+    adults: float | None  # coverage share; None without a population estimate
+    households: float | None
+
+
+async def programme_start(session: AsyncSession) -> datetime | None:
+    """The first registration or receipt."""
+    first = [await session.scalar(select(func.min(ResidentRow.registered_at))),
+             await session.scalar(select(func.min(ReceiptRow.received_at)))]
+    known = [_utc(x) for x in first if x is not None]
+    return min(x for x in known if x is not None) if known else None
+
+
+async def coverage_by_month(session: AsyncSession, dataset: str, unit_id: int,
+                            now: datetime, tz: tzinfo) -> list[MonthCoverage]:
+    """The unit's coverage at the end of each month from the programme's first to now's."""
+    start = await programme_start(session)
+    if start is None:
+        return []
+    months = _months(month_of(start, tz), month_of(now, tz))
+    units = [unit_from_row(r) for r in await session.scalars(
+        select(UnitRow).where(UnitRow.dataset == dataset))]
+    villages = _below(units, unit_id)
+    ends = [m.end for m in months]
+    people = _running(await _pairs(session, _people(villages), ends), len(months))
+    homes = _running(await _pairs(session, _homes(villages), ends), len(months))
+    adults, households = estimates(units, unit_id)
+    return [MonthCoverage(m, p, h, coverage(p, adults), coverage(h, households))
+            for m, p, h in zip(months, people, homes, strict=True)]
+
+
+def _months(first: Month, last: Month) -> list[Month]:
+    out = [first]
+    while (out[-1].year, out[-1].month) < (last.year, last.month):
+        m = out[-1]
+        out.append(Month(m.year + m.month // 12, m.month % 12 + 1, m.tz))
+    return out
+
+
+def _below(units: list[Unit], root_id: int) -> list[int]:
+    """The unit and every unit under it (people hang on villages)."""
+    kids: dict[int, list[int]] = {}
+    for u in units:
+        if u.parent_id is not None:
+            kids.setdefault(u.parent_id, []).append(u.id)
+    out: list[int] = []
+    stack = [root_id]
+    while stack:
+        current = stack.pop()
+        out.append(current)
+        stack.extend(kids.get(current, ()))
+    return out
+
+
+def _first_support() -> Any:
+    return (select(SupportRow.resident_id.label("resident_id"),
+                   func.min(SupportRow.created_at).label("at"))
+            .where(SupportRow.status != SupportStatus.CANCELLED.value)
+            .group_by(SupportRow.resident_id).subquery("first_support"))
+
+
+def _people(villages: list[int]) -> Any:
+    """Each adult registered without a smartphone: (start, stop)."""
+    served = _first_support()
+    return (select(ResidentRow.registered_at.label("start"), served.c.at.label("stop"))
+            .outerjoin(served, served.c.resident_id == ResidentRow.id)
+            .where(~ResidentRow.has_smartphone, ResidentRow.status != Status.REJECTED.value,
+                   ResidentRow.village_id.in_(villages)))
+
+
+def _homes(villages: list[int]) -> Any:
+    """Each household with nobody holding a smartphone: from its first registration
+    without one to the first support of any member."""
+    served = _first_support()
+    waiting = (~ResidentRow.has_smartphone) & (ResidentRow.status != Status.REJECTED.value)
+    per_home = (
+        select(ResidentRow.household_id.label("household_id"),
+               func.max(case((ResidentRow.has_smartphone, 1), else_=0)).label("phone"),
+               func.min(case((waiting, ResidentRow.registered_at), else_=None)).label("start"),
+               func.min(served.c.at).label("stop"))
+        .outerjoin(served, served.c.resident_id == ResidentRow.id)
+        .group_by(ResidentRow.household_id).subquery("per_home"))
+    return (select(per_home.c.start, per_home.c.stop)
+            .join(HouseholdRow, HouseholdRow.id == per_home.c.household_id)
+            .where(~HouseholdRow.has_smartphone, per_home.c.phone == 0,
+                   per_home.c.start.is_not(None), HouseholdRow.village_id.in_(villages)))
+
+
+def _bucket(column: Any, ends: list[datetime]) -> Any:
+    """The index of the first month whose end is after column (len(ends): none, or NULL)."""
+    return case(*((column < end, i) for i, end in enumerate(ends)), else_=len(ends))
+
+
+async def _pairs(session: AsyncSession, spans: Any, ends: list[datetime]
+                 ) -> list[tuple[int, int, int]]:
+    """(start bucket, end bucket, how many): the end is the stop, never before the start."""
+    each = spans.subquery("spans")
+    stop = case((each.c.stop < each.c.start, each.c.start), else_=each.c.stop)
+    # Buckets labelled in a subquery first, grouped after: PostgreSQL would not match a
+    # GROUP BY expression with bound values to the selected one.
+    labelled = select(_bucket(each.c.start, ends).label("b0"),
+                      _bucket(stop, ends).label("b1")).subquery("labelled")
+    query = (select(labelled.c.b0, labelled.c.b1, func.count())
+             .group_by(labelled.c.b0, labelled.c.b1))
+    return [(int(a), int(b), int(n)) for a, b, n in (await session.execute(query)).all()]
+
+
+def _running(pairs: list[tuple[int, int, int]], months: int) -> list[int]:
+    """Uncovered at the end of month k: started by then, minus stopped by then."""
+    started, stopped = [0] * (months + 1), [0] * (months + 1)
+    for b0, b1, n in pairs:
+        started[b0] += n
+        stopped[b1] += n
+    out: list[int] = []
+    total = 0
+    for k in range(months):
+        total += started[k] - stopped[k]
+        out.append(total)
+    return out
