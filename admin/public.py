@@ -9,19 +9,23 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import jinja2
 from aiohttp import web
 
+from admin.charts import bar_chart
 from bot.appkeys import RUNTIME
 from core.dates import format_date
 from core.i18n import Catalogue
-from core.model import Handover, LedgerEntry, Pledge, PledgeKind, Receipt, Support, Unit
+from core.model import Handover, LedgerEntry, Level, Pledge, PledgeKind, Receipt, Support, Unit
 from core.money import format_amount
 from core.ports import UnitOfWork
+from core.report_runs import month_of
 from core.services.handover import person
 from core.services.pledges import pledge_code
+from storage.report_queries import monthly_report
 
 LEDGER_PATH: Final = "/public/ledger.json"
 PLEDGE_PATH: Final = "/public/pledge/{code}"
@@ -30,7 +34,7 @@ PAGE_MAX: Final = 1000
 PAGE_HEADERS: Final = {
     "Content-Security-Policy": (
         "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; "
-        "form-action 'none'; frame-ancestors 'none'"
+        "form-action 'self'; frame-ancestors 'none'"
     ),
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
@@ -158,6 +162,13 @@ class Texts:
     def money(self, amount: int) -> str:
         return self("public-money", amount=format_amount(amount))
 
+    def percent(self, share: float | None) -> str:
+        """A share as this language writes it: "45,3 %" in Vietnamese."""
+        if share is None:
+            return ""
+        value = f"{share * 100:.1f}"
+        return f"{value.replace('.', ',') if self.locale == 'vi' else value} %"
+
     def kind(self, entry: LedgerEntry) -> str:
         key = f"public-entry-{entry.kind.replace('_', '-')}"
         return self(key) if self._catalogue.has(key) else entry.kind
@@ -193,12 +204,46 @@ async def pledge_page(request: web.Request) -> web.Response:
     return web.Response(text=page, content_type="text/html", headers=PAGE_HEADERS)
 
 
+async def overview_page(request: web.Request) -> web.Response:
+    """GET /public: the programme's figures per commune, to date; no person anywhere."""
+    runtime = request.app[RUNTIME]
+    texts = Texts(runtime.catalogue, page_locale(request, runtime.catalogue, runtime.locale),
+                  runtime.settings.tz)
+    now = datetime.now(runtime.settings.tz)
+    async with runtime.uow() as uow:
+        units = await uow.units.all(runtime.settings.dataset)
+        province = next((u for u in units if u.level is Level.PROVINCE), None)
+        if province is None:
+            raise web.HTTPNotFound
+        report = await monthly_report(uow.session, runtime.settings.dataset,
+                                      month_of(now, runtime.settings.tz), province.id)
+        ledger = await uow.ledger.last()
+    rows = report.rows()
+    chart = bar_chart([(f.unit.name, f.adult_coverage.end) for f in rows if not f.own],
+                      texts("public-overview-chart"), texts("public-overview-no-estimate"),
+                      texts.percent)
+    page = request.app[TEMPLATES].get_template("overview.html").render(
+        t=texts, report=report, rows=rows, chart=chart, ledger_path=LEDGER_PATH,
+        entries=ledger.id if ledger else 0)
+    return web.Response(text=page, content_type="text/html", headers=PAGE_HEADERS)
+
+
+async def find_pledge(request: web.Request) -> web.Response:
+    """GET /public/pledge?code=...: the search box's answer, on to the pledge's own page."""
+    typed = request.query.get("code", "").strip()[:40]
+    if not typed:
+        raise web.HTTPFound("/public")
+    raise web.HTTPFound(f"/public/pledge/{quote(typed)}")
+
+
 def setup_public(app: web.Application) -> None:
-    """Add /public/ledger.json and /public/pledge/{code} to the app."""
+    """Add /public, /public/ledger.json and /public/pledge/{code} to the app."""
     app[TEMPLATES] = jinja2.Environment(
         loader=jinja2.PackageLoader("admin", "templates_public"),
         autoescape=True, trim_blocks=True, lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
     )
+    app.router.add_get("/public", overview_page)
+    app.router.add_get("/public/pledge", find_pledge)
     app.router.add_get(LEDGER_PATH, ledger_json)
     app.router.add_get(PLEDGE_PATH, pledge_page)

@@ -224,3 +224,30 @@ async def test_verify_passes_then_names_the_entry_changed_behind_its_back(sqlite
     assert bad.stderr.strip() == CATALOGUE.text(
         "public-verify-bad", "en", id=2, kind="handover",
         date=at.strftime("%d/%m/%Y"))
+
+
+# ---- /public -------------------------------------------------------------------------------
+
+
+async def test_the_public_page_sums_each_commune_and_names_nobody(database_url, uow, now):
+    p = await programme(uow, now)
+    async with public_client(database_url) as client:
+        page = await client.get("/public")
+        html = await page.text()
+        english = await (await client.get("/public?lang=en")).text()
+        found = await client.get(f"/public/pledge?code={p.pledge_code.lower()}",
+                                 allow_redirects=False)
+        empty = await client.get("/public/pledge?code=", allow_redirects=False)
+    assert page.status == 200
+    row = html.split(f"<td>{p.commune}</td>")[1].split("</tr>")[0]
+    cells = [c.split(">")[-1] for c in row.split("</td>")[:-1]]
+    # pledged phones, pledged money, received phones, received money, handed, confirmed, coverage
+    assert cells[2] == "2" and cells[4:6] == ["1", "1"]  # not earmarked: pledged at the province
+    total = html.split(CATALOGUE.text("public-overview-total", "vi"))[1].split("</tr>")[0]
+    assert total.split("</th>")[1].endswith(">2")  # the two phones pledged, in the total
+    assert cells[6].endswith(" %")
+    assert THAO not in html and MAI not in html and p.village not in html
+    assert CATALOGUE.text("public-overview-title", "en") in english
+    assert "<svg" in html and "/public/ledger.json" in html
+    assert found.status == 302 and found.headers["Location"].endswith(p.pledge_code.lower())
+    assert empty.status == 302 and empty.headers["Location"] == "/public"
