@@ -8,16 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from aiohttp import web
 from markupsafe import Markup
 
 from admin.charts import bar_chart
 from admin.context import locale, now, render, runtime, text, who
+from admin.reports import coverage_chart
 from admin.scoping import scope_of
 from core.figures import Figures
 from core.report_runs import month_of
 from storage import admin_queries as q
+from storage.coverage import coverage_by_month
 from storage.report_queries import monthly_report
 
 
@@ -42,11 +45,15 @@ async def home(request: web.Request) -> web.Response:
         month = month_of(now(request), rt.settings.tz)
         report = await monthly_report(uow.session, scope.unit.dataset, month, scope.unit.id)
         counts = await q.status_counts(uow.session, scope.place())
+        points = await coverage_by_month(uow.session, scope.unit.dataset, scope.unit.id,
+                                         now(request), rt.settings.tz)
     below = [report.figures[c] for c in report.children.get(scope.unit.id, ())]
     lines = [Line(report.total, True), *(Line(f, False) for f in below)]
     return render(request, "home.html", {
         "unit": scope.unit, "counts": counts, "total": sum(counts.values()), "lines": lines,
         "chart": _coverage_bars(request, lines), "month": month, "percent": percent_of(request),
+        "months": coverage_chart(partial(text, request), scope.unit.name, points)
+        if points else None,
     })
 
 

@@ -16,6 +16,7 @@ import jinja2
 from aiohttp import web
 
 from admin.charts import bar_chart
+from admin.reports import coverage_chart
 from bot.appkeys import RUNTIME
 from core.dates import format_date
 from core.i18n import Catalogue
@@ -25,6 +26,7 @@ from core.ports import UnitOfWork
 from core.report_runs import month_of
 from core.services.handover import person
 from core.services.pledges import pledge_code
+from storage.coverage import coverage_by_month
 from storage.report_queries import monthly_report
 
 LEDGER_PATH: Final = "/public/ledger.json"
@@ -218,12 +220,15 @@ async def overview_page(request: web.Request) -> web.Response:
         report = await monthly_report(uow.session, runtime.settings.dataset,
                                       month_of(now, runtime.settings.tz), province.id)
         ledger = await uow.ledger.last()
+        points = await coverage_by_month(uow.session, runtime.settings.dataset, province.id,
+                                         now, runtime.settings.tz)
     rows = report.rows()
     chart = bar_chart([(f.unit.name, f.adult_coverage.end) for f in rows if not f.own],
                       texts("public-overview-chart"), texts("public-overview-no-estimate"),
                       texts.percent)
     page = request.app[TEMPLATES].get_template("overview.html").render(
         t=texts, report=report, rows=rows, chart=chart, ledger_path=LEDGER_PATH,
+        months=coverage_chart(texts, province.name, points) if points else None,
         entries=ledger.id if ledger else 0)
     return web.Response(text=page, content_type="text/html", headers=PAGE_HEADERS)
 

@@ -4,6 +4,8 @@ each downloadable as it was sent; and the unit's coverage month by month."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from functools import partial
 
 from aiohttp import web
 from markupsafe import Markup
@@ -30,16 +32,19 @@ async def reports_page(request: web.Request) -> web.Response:
                                          now(request), rt.settings.tz)
     return render(request, "reports.html", {
         "runs": runs, "units": scope.units, "day": rt.settings.report_day,
-        "chart": _chart(request, scope.unit.name, points) if points else None,
+        "chart": coverage_chart(partial(text, request), scope.unit.name, points)
+        if points else None,
     })
 
 
-def _chart(request: web.Request, unit: str, points: list[MonthCoverage]) -> Markup:
+def coverage_chart(say: Callable[..., str], unit: str, points: list[MonthCoverage]) -> Markup:
+    """Coverage of adults and households month by month; `say` words it (key, **params):
+    the reports page, the dashboard and the public page draw the same chart."""
     return month_chart(
         [f"{p.month.month:02d}/{p.month.year}" for p in points],
-        [(text(request, "admin-reports-chart-adults"), [p.adults for p in points]),
-         (text(request, "admin-reports-chart-households"), [p.households for p in points])],
-        text(request, "admin-reports-chart-title", unit=unit))
+        [(say("admin-reports-chart-adults"), [p.adults for p in points]),
+         (say("admin-reports-chart-households"), [p.households for p in points])],
+        say("admin-reports-chart-title", unit=unit))
 
 
 async def _run(request: web.Request) -> ReportRun:
