@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from admin.handover_record import render_record
 from bot.cli import write_rows
-from bot.handover_record import render_record
 from bot.runtime import Runtime
 from core.model import Actor, HandoverExport
 from core.services.handover import handover_record

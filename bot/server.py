@@ -10,7 +10,6 @@ from sqlalchemy import text
 from admin.app import setup_admin
 from admin.public import setup_public
 from bot.appkeys import DISPATCHER, RUNTIME
-from bot.handover_record import setup_handover_record
 from bot.outbox import setup_outbox
 from bot.runtime import Runtime
 from bot.telegram import setup_telegram
@@ -55,7 +54,6 @@ def make_app(runtime: Runtime, dispatcher: Dispatcher | None = None) -> web.Appl
     setup_admin(app)
     setup_zalo(app)
     setup_zalo_oa(app)
-    setup_handover_record(app)
     setup_public(app)
     setup_outbox(app)  # last: it sends through the channels set up above
     return app

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,22 +11,16 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
 
-from admin.security import token_hash
+from admin.handover_record import render_record
 from bot.cli import main
-from bot.handover_record import render_record
 from bot.runtime import Runtime, open_runtime
-from bot.server import make_app
 from bot.settings import load_settings
 from core.i18n import load_catalogue
-from core.model import Handover, Official, Role
+from core.model import Handover
 from core.services import handover as service
 from core.services.handover import HandoverRecord
-from core.services.officials import add_official
-from storage import admin_queries
-from tests.conftest import SYSTEM
-from tests.handover_setup import ALL_DONE, IMEI, NGHIA_TA, THAO, Scene, scene, waiting_resident
+from tests.handover_setup import ALL_DONE, IMEI, THAO, Scene, scene, waiting_resident
 
 NATION = "C\u1ed8NG H\u00d2A X\u00c3 H\u1ed8I CH\u1ee6 NGH\u0128A VI\u1ec6T NAM"
 
@@ -55,14 +48,6 @@ async def printed(database_url: str, tmp_path: Path, now: datetime) -> AsyncIter
         yield Printed(rt, place, done, record)
 
 
-async def token_for(rt: Runtime, official: Official, now: datetime) -> str:
-    token = secrets.token_urlsafe(24)
-    async with rt.uow() as u:
-        await admin_queries.add_token(u.session, official.id, token_hash(token), "print", now)
-        await u.commit()
-    return token
-
-
 def test_the_page_has_the_title_block_the_resident_the_code_its_qr_and_the_ticks(
     printed: Printed,
 ) -> None:
@@ -85,35 +70,6 @@ def test_the_page_escapes_what_it_shows_and_speaks_english_too(printed: Printed)
     page = render_record(load_catalogue(), "en", odd, qr="https://t.me/phocap_bot?start=X")
     assert "<script>x" not in page and "&lt;script&gt;" in page
     assert "SOCIALIST REPUBLIC OF VIET NAM" in page
-
-
-async def test_the_route_serves_an_official_token_of_the_unit_and_nobody_else(
-    printed: Printed, now: datetime
-) -> None:
-    rt, place = printed.rt, printed.place
-    async with rt.uow() as u:
-        other = await u.units.by_code("2023", NGHIA_TA)
-        assert other is not None
-        outsider = await add_official(u, SYSTEM, "Ha Van Khach", Role.COMMUNE, other.id, now)
-        await u.commit()
-    mine, theirs = await token_for(rt, place.officer, now), await token_for(rt, outsider, now)
-    path = f"/handover/{printed.handover.id}/record"
-    async with TestClient(TestServer(make_app(rt), host="127.0.0.1")) as client:
-        anonymous = await client.get(path)
-        assert anonymous.status == 401
-        wrong = await client.get(path, headers={"Authorization": "Bearer nonsense"})
-        assert wrong.status == 401
-        elsewhere = await client.get(path, headers={"Authorization": f"Bearer {theirs}"})
-        assert elsewhere.status == 404
-        missing = await client.get("/handover/999/record",
-                                   headers={"Authorization": f"Bearer {mine}"})
-        assert missing.status == 404
-        ok = await client.get(path, headers={"Authorization": f"Bearer {mine}"})
-        assert ok.status == 200 and ok.content_type == "text/html"
-        assert ok.headers["Cache-Control"] == "no-store"
-        page = await ok.text()
-    assert THAO in page and "<svg" in page
-    assert service.display_code(printed.handover.code) in page
 
 
 async def test_the_command_writes_the_record_to_a_file(

@@ -142,6 +142,17 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/admin/reports"): Case(lambda w: Req("/admin/reports"), 200),
     ("GET", "/admin/reports/{run_id}.xlsx"): Case(lambda w: Req("/admin/reports/999.xlsx"), 404),
     ("GET", "/admin/reports/{run_id}.json"): Case(lambda w: Req("/admin/reports/999.json"), 404),
+    ("GET", "/admin/handovers"): Case(lambda w: Req("/admin/handovers"), 200),
+    # no handover in this world: the ids below exist nowhere (the scoping of real ones is in
+    # test_handovers_page.py); what is checked here is who gets past the door
+    ("POST", "/admin/handovers"): Case(
+        lambda w: Req("/admin/handovers", lambda w: {"support": "999999"}), 404),
+    ("GET", "/admin/handovers/{handover_id}/record"): Case(
+        lambda w: Req("/admin/handovers/999999/record"), 404),
+    ("POST", "/admin/handovers/{handover_id}/paper"): Case(
+        lambda w: Req("/admin/handovers/999999/paper", lambda w: {}), 404),
+    ("POST", "/admin/cases/{case_id}/close"): Case(
+        lambda w: Req("/admin/cases/999999/close", lambda w: {"resolution": "x"}), 404),
     ("GET", "/admin/allocation"): Case(lambda w: Req("/admin/allocation"), 200),
     # only the province records the plan; a fingerprint from no preview is refused (409)
     ("POST", "/admin/allocation/commit"): Case(

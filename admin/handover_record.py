@@ -1,31 +1,22 @@
 """The printable handover record (bien ban ban giao): one self-contained A4 HTML page.
 
-GET /handover/{id}/record serves it to an official's API token (Authorization: Bearer ...),
-for handovers within the official's unit; `phocap handover record ID --out FILE.html` writes
-it from the command line. The admin pages will link it once their login covers this route.
+The admin serves it at /admin/handovers/{id}/record to officials of the handover's unit;
+`phocap handover record ID --out FILE.html` writes it from the command line.
 """
 
 from __future__ import annotations
 
 import html
 import logging
-from datetime import UTC, datetime
 from typing import Protocol
 
 import segno
-from aiohttp import web
 
-from admin.security import token_hash
-from bot.appkeys import RUNTIME
-from bot.telegram import TELEGRAM
 from core.dates import format_date
-from core.errors import RuleError
 from core.i18n import Catalogue
-from core.model import Actor, SupportKind
+from core.model import SupportKind
 from core.money import format_amount
-from core.services.handover import HandoverRecord, display_code, handover_record, local_date
-from handlers.handover import qr_payload
-from storage import admin_queries
+from core.services.handover import HandoverRecord, display_code, local_date
 
 log = logging.getLogger(__name__)
 
@@ -195,55 +186,3 @@ def _signature(t: _Text, who: str, name: str) -> str:
 
 
 # ---- the route -------------------------------------------------------------------------------
-
-
-async def record_page(request: web.Request) -> web.Response:
-    """The record, for an official's API token whose unit holds the handover; else 401/404."""
-    rt = request.app[RUNTIME]
-    actor = await _token_actor(request)
-    if actor is None:
-        return web.Response(status=401, text=rt.text("handover-record-forbidden"),
-                            headers={"WWW-Authenticate": "Bearer"})
-    handover_id = int(request.match_info["handover_id"])
-    async with rt.uow() as uow:
-        try:
-            data = await handover_record(uow, actor, handover_id)
-        except RuleError:  # unknown, or outside the official's unit: the same answer
-            raise web.HTTPNotFound() from None
-    wanted = request.query.get("lang", "")
-    locale = wanted if wanted in LOCALES else rt.locale
-    page = render_record(rt.catalogue, locale, data, qr_payload(data.handover.code,
-                                                                _bot_username(request.app)))
-    # Personal data: no cache along the way keeps a copy.
-    return web.Response(text=page, content_type="text/html", headers={"Cache-Control": "no-store"})
-
-
-async def _token_actor(request: web.Request) -> Actor | None:
-    header = request.headers.get("Authorization", "")
-    if not header.startswith("Bearer ") or not header[7:].strip():
-        return None
-    rt = request.app[RUNTIME]
-    async with rt.uow() as uow:
-        official_id = await admin_queries.official_for_token(
-            uow.session, token_hash(header[7:].strip()), datetime.now(UTC))
-        official = await uow.officials.get(official_id) if official_id else None
-        await uow.commit()
-    if official is None or not official.active:
-        return None
-    return Actor(label=f"api:{official.login or official.id}", official_id=official.id,
-                 role=official.role, unit_id=official.unit_id)
-
-
-def _bot_username(app: web.Application) -> str | None:
-    """The Telegram bot's username once the channel runs, for the QR's deep link."""
-    channel = app.get(TELEGRAM)
-    if channel is None or not channel.ready.is_set():
-        return None
-    try:
-        return channel.bot_username or None
-    except RuntimeError:  # the bot was never initialised
-        return None
-
-
-def setup_handover_record(app: web.Application) -> None:
-    app.router.add_get(r"/handover/{handover_id:\d+}/record", record_page)

@@ -1,0 +1,121 @@
+"""Handovers at a desk: who waits for their phone, recording one, the printable record,
+what the recipients answered, the cases to close and "signed on paper".
+
+Thin over core.services.handover; every handover and case is looked up within the official's
+unit first, so another commune's id is a 404 whatever the service would say.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from admin.context import NotFound, locale, now, render, runtime, text, who
+from admin.handover_record import render_record
+from admin.scoping import Scope, scope_of
+from core.errors import RuleError
+from core.model import Case, Handover
+from core.ports import UnitOfWork
+from core.services import handover as service
+from handlers.handover import qr_payload
+
+
+async def handovers_page(request: web.Request, error: str | None = None,
+                         status: int = 200) -> web.Response:
+    me = who(request)
+    async with runtime(request).uow() as uow:
+        scope = await scope_of(uow, me.official)
+        communes = await service.commune_ids(uow, scope.unit)
+        waiting = await service.waiting(uow, me.actor)
+        done = await uow.handovers.export_rows(communes)
+        cases = await uow.handovers.open_cases(communes)
+    return render(request, "handovers.html", {
+        "waiting": waiting, "done": list(reversed(done)), "cases": cases,
+        "items": service.CHECKLIST, "error": error, "display": service.display_code,
+    }, status=status)
+
+
+async def record(request: web.Request) -> web.Response:
+    """POST: the handover of one waiting support, with its serial and checklist."""
+    form = await request.post()
+    try:
+        support_id = int(str(form.get("support", "")))
+    except ValueError:
+        raise NotFound from None
+    checklist = {item: form.get(f"item-{item}") == "yes" for item in service.CHECKLIST}
+    try:
+        async with runtime(request).uow() as uow:
+            support = await uow.supports.get(support_id)
+            scope = await scope_of(uow, who(request).official)
+            if support is None or not scope.has(support.commune_id):
+                raise NotFound
+            done = await service.record_handover(uow, who(request).actor, support_id,
+                                                 str(form.get("serial", "")) or None, checklist,
+                                                 now(request))
+            await uow.commit()
+    except RuleError as err:
+        if err.key.startswith("scope-"):
+            raise
+        return await handovers_page(request, text(request, err.key, **err.params), 400)
+    raise web.HTTPFound(f"/admin/handovers/{done.id}/record")
+
+
+async def record_page(request: web.Request) -> web.Response:
+    """The printable handover record (bien ban ban giao), with its QR."""
+    rt = runtime(request)
+    async with rt.uow() as uow:
+        handover = await _handover_in_scope(uow, await scope_of(uow, who(request).official),
+                                            int(request.match_info["handover_id"]))
+        data = await service.handover_record(uow, who(request).actor, handover.id)
+    qr = qr_payload(data.handover.code, rt.settings.telegram_bot_username or None)
+    page = render_record(rt.catalogue, locale(request), data, qr)
+    return web.Response(text=page, content_type="text/html",
+                        headers={"Cache-Control": "no-store"})  # personal data: keep no copy
+
+
+async def on_paper(request: web.Request) -> web.Response:
+    """POST: the recipient confirmed in person and signed the paper record."""
+    handover_id = int(request.match_info["handover_id"])
+    try:
+        async with runtime(request).uow() as uow:
+            await _handover_in_scope(uow, await scope_of(uow, who(request).official),
+                                     handover_id)
+            await service.confirm_on_paper(uow, who(request).actor, handover_id, now(request))
+            await uow.commit()
+    except RuleError as err:
+        if err.key.startswith("scope-"):
+            raise
+        return await handovers_page(request, text(request, err.key, **err.params), 400)
+    raise web.HTTPFound("/admin/handovers")
+
+
+async def close_case(request: web.Request) -> web.Response:
+    """POST: the officer looked into a case and says what was done."""
+    case_id = int(request.match_info["case_id"])
+    form = await request.post()
+    try:
+        async with runtime(request).uow() as uow:
+            await _case_in_scope(uow, await scope_of(uow, who(request).official), case_id)
+            await service.close_case(uow, who(request).actor, case_id,
+                                     str(form.get("resolution", "")), now(request))
+            await uow.commit()
+    except RuleError as err:
+        if err.key.startswith("scope-"):
+            raise
+        return await handovers_page(request, text(request, err.key, **err.params), 400)
+    raise web.HTTPFound("/admin/handovers")
+
+
+async def _handover_in_scope(uow: UnitOfWork, scope: Scope, handover_id: int) -> Handover:
+    handover = await uow.handovers.get(handover_id)
+    support = await uow.supports.get(handover.support_id) if handover else None
+    if handover is None or support is None or not scope.has(support.commune_id):
+        raise NotFound
+    return handover
+
+
+async def _case_in_scope(uow: UnitOfWork, scope: Scope, case_id: int) -> Case:
+    case = await uow.handovers.get_case(case_id)
+    if case is None:
+        raise NotFound
+    await _handover_in_scope(uow, scope, case.handover_id)
+    return case
