@@ -142,6 +142,14 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/admin/reports"): Case(lambda w: Req("/admin/reports"), 200),
     ("GET", "/admin/reports/{run_id}.xlsx"): Case(lambda w: Req("/admin/reports/999.xlsx"), 404),
     ("GET", "/admin/reports/{run_id}.json"): Case(lambda w: Req("/admin/reports/999.json"), 404),
+    ("GET", "/admin/pledges"): Case(lambda w: Req("/admin/pledges"), 200),
+    ("GET", "/admin/pledges/{code}"): Case(lambda w: Req("/admin/pledges/UH-XXXXXX"), 404),
+    ("POST", "/admin/receipts"): Case(
+        lambda w: Req("/admin/receipts", lambda w: {"unit": w.units["commune"].id, "phones": "1"}),
+        302, other=lambda w: Req("/admin/receipts", lambda w: {
+            "unit": w.units["foreign"].id, "phones": "1"}),
+        roles_ok={"province": 302}),
+    ("GET", "/admin/stock"): Case(lambda w: Req("/admin/stock"), 200),
     ("GET", "/admin/handovers"): Case(lambda w: Req("/admin/handovers"), 200),
     # no handover in this world: the ids below exist nowhere (the scoping of real ones is in
     # test_handovers_page.py); what is checked here is who gets past the door

@@ -1,0 +1,111 @@
+"""Donors and pledges at a desk: the pledges of the official's unit, a pledge with what
+arrived against it, recording a receipt, and the stock and funds per unit.
+
+Thin over core.services.receiving; a pledge earmarked elsewhere, or (for a commune) one not
+earmarked at all, is a 404 like any object outside the official's unit.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from admin.context import NotFound, now, render, runtime, text, who
+from admin.scoping import Scope, scope_of
+from core.errors import RuleError
+from core.model import Level, Pledge, PledgeStatus, Role
+from core.money import parse_amount
+from core.services import receiving
+from core.services.pledges import export_pledges, find_pledge, pledge_code
+
+RECEIVERS = (Level.PROVINCE, Level.DISTRICT, Level.COMMUNE)
+
+
+def _visible(scope: Scope, role: Role, pledge: Pledge) -> bool:
+    """Earmarked for a commune of the unit; not earmarked: the province's to receive."""
+    if pledge.commune_id is None:
+        return role is Role.PROVINCE
+    return scope.has(pledge.commune_id)
+
+
+async def pledges_page(request: web.Request, error: str | None = None,
+                       status: int = 200) -> web.Response:
+    me = who(request).official
+    wanted = request.query.get("status", "")
+    async with runtime(request).uow() as uow:
+        scope = await scope_of(uow, me)
+        rows = [r for r in await export_pledges(uow) if _visible(scope, me.role, r.pledge)]
+    if wanted in {s.value for s in PledgeStatus}:
+        rows = [r for r in rows if r.pledge.status.value == wanted]
+    receivers = [u for u in scope.units.values() if u.level in RECEIVERS]
+    return render(request, "pledges.html", {
+        "rows": list(reversed(rows)), "statuses": [s.value for s in PledgeStatus],
+        "wanted": wanted, "receivers": sorted(receivers, key=lambda u: u.code),
+        "error": error, "form": request.get("receipt_form", {}),
+    }, status=status)
+
+
+async def pledge_page(request: web.Request) -> web.Response:
+    me = who(request).official
+    async with runtime(request).uow() as uow:
+        scope = await scope_of(uow, me)
+        pledge = await find_pledge(uow, request.match_info["code"])
+        if pledge is None or not _visible(scope, me.role, pledge):
+            raise NotFound
+        receipts = await uow.receipts.for_pledge(pledge.id)
+        commune = await uow.units.get(pledge.commune_id) if pledge.commune_id else None
+        units = {r.unit_id: await uow.units.get(r.unit_id) for r in receipts}
+    return render(request, "pledge.html", {"p": pledge, "receipts": receipts,
+                                           "commune": commune, "units": units})
+
+
+async def receive(request: web.Request) -> web.Response:
+    """POST: what arrived, against a pledge or not; a refusal keeps what was typed."""
+    form = await request.post()
+    typed = {k: str(form.get(k, "")).strip() for k in
+             ("unit", "pledge", "donor", "phones", "model", "condition", "serials", "money",
+              "number", "note")}
+    try:
+        receipt_form = receiving.ReceiptForm(
+            unit_id=_number(typed["unit"]),
+            phones=_number(typed["phones"] or "0"),
+            money=parse_amount(typed["money"]) if typed["money"] else 0,
+            model=typed["model"] or None,
+            condition=typed["condition"] if typed["condition"] in ("new", "used") else None,
+            serials=tuple(typed["serials"].split()),
+            pledge_code=typed["pledge"] or None,
+            donor_name=typed["donor"] or None,
+            number=typed["number"] or None,
+            note=typed["note"] or None,
+        )
+        async with runtime(request).uow() as uow:
+            scope = await scope_of(uow, who(request).official)
+            scope.get(receipt_form.unit_id)  # another unit's id: 404
+            receipt = await receiving.record_receipt(uow, who(request).actor, receipt_form,
+                                                     now(request))
+            await uow.commit()
+    except RuleError as err:
+        if err.key.startswith("scope-"):
+            raise
+        request["receipt_form"] = typed
+        return await pledges_page(request, text(request, err.key, **err.params), 400)
+    code = pledge_code(typed["pledge"]) if receipt.pledge_id is not None else None
+    if code is not None:
+        raise web.HTTPFound(f"/admin/pledges/{code}")
+    raise web.HTTPFound("/admin/stock")
+
+
+def _number(raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        raise RuleError("receiving-count-invalid") from None
+
+
+async def stock_page(request: web.Request) -> web.Response:
+    me = who(request)
+    async with runtime(request).uow() as uow:
+        scope = await scope_of(uow, me.official)
+        lines = await receiving.stock(uow, me.actor, scope.unit)
+    return render(request, "stock.html", {"lines": lines})
+
+
