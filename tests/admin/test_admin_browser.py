@@ -15,7 +15,9 @@ from admin.context import CLOCK, IMPORT_DIR
 from bot.runtime import Runtime, open_runtime
 from bot.server import make_app
 from bot.settings import load_settings
+from core.services import registry
 from tests.admin.conftest import PASSWORD, START, Clock, World, build_world
+from tests.conftest import SYSTEM
 from tests.test_import_residents import EXPECTED_ERRORS, write_bad_file
 from tests.test_webchat_browser import OUTPUT, chromium, phone_page
 
@@ -93,3 +95,51 @@ async def test_officer_approves_and_imports_in_chromium(served: Served, tmp_path
     async with served.runtime.uow() as uow:
         approved = await uow.residents.get(served.world.residents["own"])
     assert approved is not None and approved.status.value == "approved"
+
+
+async def test_officer_receives_a_phone_and_hands_it_over_in_chromium(served: Served) -> None:
+    """A receipt typed at a desk, the plan recorded by the province, the handover recorded,
+    its record opened for printing: all through the pages, at a phone's width."""
+    async with served.runtime.uow() as u:
+        await registry.approve(u, SYSTEM, served.world.residents["own"], START)
+        await u.commit()
+    outside: list[str] = []
+    async with chromium() as browser:
+        page = await phone_page(browser, outside)
+
+        async def sign_in(login: str) -> None:
+            await page.goto(f"{served.base}/admin/login")
+            await page.fill("input[name=login]", login)
+            await page.fill("input[name=password]", PASSWORD)
+            await page.click("button[type=submit]")
+            await page.wait_for_url(f"{served.base}/admin")
+
+        await sign_in("xa")
+        await page.goto(f"{served.base}/admin/pledges")
+        await page.click("summary")  # the receipt form is folded away
+        await page.fill("input[name=phones]", "1")
+        await page.fill("input[name=model]", "Nokia C32")
+        await page.click("#receive")
+        await page.wait_for_url(f"{served.base}/admin/stock")
+        assert await page.locator("#stock tbody tr").first.inner_text()
+        await page.click("#logout")
+
+        await sign_in("tinh")  # the province records the plan: the phone goes to An
+        await page.goto(f"{served.base}/admin/allocation")
+        await page.click("#commit-plan")
+        assert await page.locator(".notice").count() == 1
+        await page.click("#logout")
+
+        await sign_in("xa")
+        await page.goto(f"{served.base}/admin/handovers")
+        await page.click("summary")
+        await page.fill("input[name=serial]", "490154203237518")
+        for box in await page.locator("input[type=checkbox]").all():
+            await box.check()
+        await page.click("button[id^=hand-over-]")
+        await page.wait_for_url("**/record")
+        assert "490154203237518" in await page.content()
+        assert await page.locator("svg").count() >= 1  # the QR
+        OUTPUT.mkdir(exist_ok=True)
+        await page.screenshot(path=str(OUTPUT / "admin-handover-record.png"), full_page=True)
+    assert outside == []  # every asset came from our own server
