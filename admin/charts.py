@@ -42,8 +42,9 @@ def month_chart(months: Sequence[str], series: Sequence[tuple[str, Sequence[floa
     for n, (name, values) in enumerate(series):
         colour = _COLOURS[n % len(_COLOURS)]
         parts += _line(values, x, y, colour, months, name)
-        parts.append(f'<rect x="{_LEFT + n * 250}" y="8" width="12" height="12" '
-                     f'fill="{colour}"/><text x="{_LEFT + n * 250 + 17}" y="18" font-size="12" '
+        top = 2 + n * 15  # one legend line per series: long Vietnamese labels never overlap
+        parts.append(f'<rect x="{_LEFT}" y="{top}" width="11" height="11" '
+                     f'fill="{colour}"/><text x="{_LEFT + 16}" y="{top + 10}" font-size="12" '
                      f'fill="#222">{escape(name)}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 -- every value above was escaped or is a number
