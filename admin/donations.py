@@ -15,7 +15,7 @@ from core.errors import RuleError
 from core.model import Level, Pledge, PledgeStatus, Role
 from core.money import parse_amount
 from core.services import receiving
-from core.services.pledges import export_pledges, find_pledge, pledge_code
+from core.services.pledges import PledgeExport, export_pledges, find_pledge, pledge_code
 
 RECEIVERS = (Level.PROVINCE, Level.DISTRICT, Level.COMMUNE)
 
@@ -29,11 +29,10 @@ def _visible(scope: Scope, role: Role, pledge: Pledge) -> bool:
 
 async def pledges_page(request: web.Request, error: str | None = None,
                        status: int = 200) -> web.Response:
-    me = who(request).official
     wanted = request.query.get("status", "")
+    rows = await visible_pledges(request)
     async with runtime(request).uow() as uow:
-        scope = await scope_of(uow, me)
-        rows = [r for r in await export_pledges(uow) if _visible(scope, me.role, r.pledge)]
+        scope = await scope_of(uow, who(request).official)
     if wanted in {s.value for s in PledgeStatus}:
         rows = [r for r in rows if r.pledge.status.value == wanted]
     receivers = [u for u in scope.units.values() if u.level in RECEIVERS]
@@ -42,6 +41,32 @@ async def pledges_page(request: web.Request, error: str | None = None,
         "wanted": wanted, "receivers": sorted(receivers, key=lambda u: u.code),
         "error": error, "form": request.get("receipt_form", {}),
     }, status=status)
+
+
+async def visible_pledges(request: web.Request) -> list[PledgeExport]:
+    """The pledges this official may see, oldest first (the page and the API)."""
+    me = who(request).official
+    async with runtime(request).uow() as uow:
+        scope = await scope_of(uow, me)
+        return [r for r in await export_pledges(uow) if _visible(scope, me.role, r.pledge)]
+
+
+async def pledges_api(request: web.Request) -> web.Response:
+    """GET /api/v1/pledges?status=: the same pledges as the page, as JSON."""
+    wanted = request.query.get("status", "")
+    rows = [r for r in await visible_pledges(request)
+            if not wanted or r.pledge.status.value == wanted]
+    return web.json_response({"pledges": [pledge_json(r) for r in rows]})
+
+
+def pledge_json(row: PledgeExport) -> dict[str, object]:
+    p = row.pledge
+    return {
+        "code": p.code, "kind": p.kind.value, "quantity": p.quantity, "condition": p.condition,
+        "model": p.model, "amount": p.amount, "offer": p.offer, "commune": row.commune,
+        "commune_code": row.commune_code, "donor_name": p.donor_name, "contact": p.contact,
+        "status": p.status.value, "created_at": p.created_at.isoformat(),
+    }
 
 
 async def pledge_page(request: web.Request) -> web.Response:

@@ -220,6 +220,7 @@ async def overview_page(request: web.Request) -> web.Response:
         report = await monthly_report(uow.session, runtime.settings.dataset,
                                       month_of(now, runtime.settings.tz), province.id)
         ledger = await uow.ledger.last()
+        donors = await uow.receipts.by_donor()
         points = await coverage_by_month(uow.session, runtime.settings.dataset, province.id,
                                          now, runtime.settings.tz)
     rows = report.rows()
@@ -229,7 +230,7 @@ async def overview_page(request: web.Request) -> web.Response:
     page = request.app[TEMPLATES].get_template("overview.html").render(
         t=texts, report=report, rows=rows, chart=chart, ledger_path=LEDGER_PATH,
         months=coverage_chart(texts, province.name, points) if points else None,
-        entries=ledger.id if ledger else 0)
+        entries=ledger.id if ledger else 0, head=ledger.hash if ledger else "", donors=donors)
     return web.Response(text=page, content_type="text/html", headers=PAGE_HEADERS)
 
 

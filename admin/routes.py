@@ -89,6 +89,7 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/api/v1/residents/{resident_id:\\d+}/approve", api.approve, W),
     Route("GET", "/api/v1/households", api.households, R),
     Route("GET", "/api/v1/stats", api.stats, R),
+    Route("GET", "/api/v1/pledges", donations.pledges_api, R),
 )
 
 

@@ -148,6 +148,10 @@ class ReceiptRepository(Protocol):
     async def count_numbered(self, prefix: str) -> int:
         """How many receipt numbers start with prefix (for the next generated number)."""
         ...
+    async def by_donor(self) -> list[tuple[str | None, int, int]]:
+        """(donor's name as they chose it, None for anonymous; phones; dong) received,
+        largest first."""
+        ...
     async def with_serials(self, serials: Sequence[str]) -> dict[str, Receipt]:
         """Each of these serials that an earlier receipt lists, with that receipt."""
         ...

@@ -42,6 +42,17 @@ class SqlReceipts:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
 
+    async def by_donor(self) -> list[tuple[str | None, int, int]]:
+        phones = func.sum(ReceiptRow.phones).label("phones")
+        money = func.sum(ReceiptRow.money).label("money")
+        rows = await self._s.execute(
+            select(ReceiptRow.donor_name, phones, money)
+            .group_by(ReceiptRow.donor_name)
+            .order_by(money.desc(), phones.desc(), ReceiptRow.donor_name)
+        )
+        # PostgreSQL sums BIGINT as NUMERIC: back to whole numbers
+        return [(name, int(n or 0), int(m or 0)) for name, n, m in rows.all()]
+
     async def add(self, receipt: Receipt) -> Receipt:
         row = ReceiptRow(
             number=receipt.number, unit_id=receipt.unit_id, received_at=receipt.received_at,

@@ -249,5 +249,8 @@ async def test_the_public_page_sums_each_commune_and_names_nobody(database_url, 
     assert THAO not in html and MAI not in html and p.village not in html
     assert CATALOGUE.text("public-overview-title", "en") in english
     assert html.count("<svg") == 2 and "/public/ledger.json" in html  # bars, months
+    donors = html.split('id="donors"')[1].split("</table>")[0]
+    assert CATALOGUE.text("public-overview-anonymous", "vi") in donors  # the money's donor
+    assert 'id="ledger-head">' in html
     assert found.status == 302 and found.headers["Location"].endswith(p.pledge_code.lower())
     assert empty.status == 302 and empty.headers["Location"] == "/public"

@@ -64,6 +64,9 @@ async def test_officer_approves_and_imports_in_chromium(served: Served, tmp_path
         await page.wait_for_url(f"{served.base}/admin")
         OUTPUT.mkdir(exist_ok=True)
         await page.screenshot(path=str(OUTPUT / "admin-home.png"), full_page=True)
+        bars = page.locator("svg.bars")  # the dashboard's chart, one bar label per unit
+        assert await bars.count() == 1
+        assert text("admin-dashboard-chart-title") in await bars.inner_text()
 
         await page.goto(f"{served.base}/admin/residents?q=nong+van")
         await page.click("text=N\u00f4ng V\u0103n An")

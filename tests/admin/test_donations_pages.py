@@ -42,3 +42,13 @@ async def test_a_receipt_against_a_pledge_shows_on_its_page_and_in_the_stock(
     await admin.login("sibling")
     assert (await admin.client.get(f"/admin/pledges/{code}")).status == 404
     assert code not in await (await admin.client.get("/admin/pledges")).text()
+    assert (await (await admin.client.get("/api/v1/pledges")).json()) == {"pledges": []}
+
+
+async def test_the_api_lists_the_units_pledges(admin: Admin) -> None:
+    code = await earmarked_pledge(admin)
+    await admin.login("commune")
+    [pledge] = (await (await admin.client.get("/api/v1/pledges")).json())["pledges"]
+    assert (pledge["code"], pledge["quantity"], pledge["status"]) == (code, 2, "pledged")
+    none = await (await admin.client.get("/api/v1/pledges?status=received")).json()
+    assert none == {"pledges": []}

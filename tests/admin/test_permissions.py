@@ -150,6 +150,7 @@ CASES: dict[tuple[str, str], Case] = {
             "unit": w.units["foreign"].id, "phones": "1"}),
         roles_ok={"province": 302}),
     ("GET", "/admin/stock"): Case(lambda w: Req("/admin/stock"), 200),
+    ("GET", "/api/v1/pledges"): Case(lambda w: Req("/api/v1/pledges", json_api=True), 200),
     ("GET", "/admin/handovers"): Case(lambda w: Req("/admin/handovers"), 200),
     # no handover in this world: the ids below exist nowhere (the scoping of real ones is in
     # test_handovers_page.py); what is checked here is who gets past the door
