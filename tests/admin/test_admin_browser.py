@@ -66,7 +66,7 @@ async def test_officer_approves_and_imports_in_chromium(served: Served, tmp_path
         await page.screenshot(path=str(OUTPUT / "admin-home.png"), full_page=True)
         bars = page.locator("svg.bars")  # the dashboard's chart, one bar label per unit
         assert await bars.count() == 1
-        assert text("admin-dashboard-chart-title") in await bars.inner_text()
+        assert text("admin-dashboard-chart-title") in (await bars.text_content() or "")
 
         await page.goto(f"{served.base}/admin/residents?q=nong+van")
         await page.click("text=N\u00f4ng V\u0103n An")
