@@ -6,18 +6,16 @@ they always run. A local `make test` without it says plainly that they did not.
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from tests.conftest import PG_URL, _truncate
 
 
 @pytest.fixture
-async def pg_url(request: pytest.FixtureRequest) -> str:
+def pg_url(request: pytest.FixtureRequest) -> str:
     """The migrated PostgreSQL database, emptied."""
     if not PG_URL:
         pytest.skip("PostgreSQL fault tests: set PHOCAP_TEST_DATABASE_URL (.ci/run does)")
     url: str = request.getfixturevalue("postgres_ready")  # migrated once per session
-    await asyncio.to_thread(_truncate, url)
+    _truncate(url)
     return url
