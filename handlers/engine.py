@@ -92,7 +92,9 @@ class Dispatcher:
             channel = msg.channel.value
             if msg.update_id and not await uow.chats.first_time(channel, msg.update_id, now):
                 earlier = await uow.chats.earlier_replies(channel, msg.update_id)
-                return Outcome(locale=self.catalogue.default,
+                chat = await uow.chats.get_or_create(channel, msg.chat_id, now)
+                # in the chat's language, as the first delivery was answered
+                return Outcome(locale=self._locale(chat, msg),
                                earlier=[reply_from_dict(r) for r in earlier])
             chat = await uow.chats.get_or_create(channel, msg.chat_id, now)
             turn = await self._turn(uow, chat, msg, now)
