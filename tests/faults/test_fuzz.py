@@ -20,10 +20,12 @@ from bot.server import make_app
 from bot.settings import load_settings
 from core.i18n import load_catalogue
 from core.messages import Channel, Inbound, Kind
+from core.services.receiving import ReceiptForm, record_receipt
 from handlers.rendering import render
 from handlers.setup import build_dispatcher, dialogs
 from storage.db import make_engine, make_sessionmaker
 from storage.uow import SqlUnitOfWorkFactory
+from tests.conftest import SYSTEM
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.journeys.common import seed
 
@@ -108,3 +110,47 @@ async def test_malformed_webhooks_are_refused_and_never_crash(database: str,
                             header: secret, "Content-Type": "application/json"})
                         statuses.append((path, body[:20], answer.status))
     assert all(s < 500 for _, _, s in statuses), [x for x in statuses if x[2] >= 500]
+
+
+async def test_oversized_webhooks_are_refused_before_they_are_read(database: str,
+                                                                   tmp_path: Path) -> None:
+    async with FakeTelegramAPI() as api:
+        env = {"PHOCAP_DATABASE_URL": database, "PHOCAP_TELEGRAM_TOKEN": api.token,
+               "PHOCAP_TELEGRAM_API_URL": api.base_url,
+               "PHOCAP_PUBLIC_URL": "https://phocap.example",
+               "PHOCAP_TELEGRAM_WEBHOOK_SECRET": "fuzz-Secret_123",
+               "PHOCAP_ZALO_TOKEN": "123:abc", "PHOCAP_ZALO_API_URL": api.base_url,
+               "PHOCAP_ZALO_WEBHOOK_SECRET": "fuzz-zalo-secret"}
+        settings_ = load_settings(environ=env, toml_path=tmp_path / "absent.toml")
+        async with open_runtime(settings_) as rt, \
+                TestClient(TestServer(make_app(rt), host="127.0.0.1")) as client:
+            big = b'{"update_id": 1, "pad": "' + b"x" * (3 * 1024 * 1024) + b'"}'
+            telegram = await client.post("/webhook/telegram", data=big, headers={
+                "X-Telegram-Bot-Api-Secret-Token": "fuzz-Secret_123",
+                "Content-Type": "application/json"})
+            zalo = await client.post("/webhook/zalo", data=big[: 1536 * 1024], headers={
+                "X-Bot-Api-Secret-Token": "fuzz-zalo-secret",
+                "Content-Type": "application/json"})
+    assert (telegram.status, zalo.status) == (413, 413)
+
+
+async def test_html_in_a_donors_name_is_shown_as_text(database: str, tmp_path: Path) -> None:
+    engine = make_engine(database)
+    try:
+        uow = SqlUnitOfWorkFactory(make_sessionmaker(engine))
+        async with uow() as u:
+            province = await u.units.by_code("2023", "06")
+            assert province is not None
+            await record_receipt(u, SYSTEM, ReceiptForm(
+                province.id, phones=1, donor_name="<script>alert(1)</script> Shop"),
+                datetime.now(UTC))
+            await u.commit()
+    finally:
+        await engine.dispose()
+    settings_ = load_settings(environ={"PHOCAP_DATABASE_URL": database},
+                              toml_path=tmp_path / "absent.toml")
+    async with open_runtime(settings_) as rt, \
+            TestClient(TestServer(make_app(rt), host="127.0.0.1")) as client:
+        html = await (await client.get("/public")).text()
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Shop" in html

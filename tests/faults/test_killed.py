@@ -32,6 +32,7 @@ class Server:
 
     def __init__(self, url: str, tmp_path: Path) -> None:
         self.port = free_port()
+        self.log = tmp_path / "phocap-run.log"
         env = {k: v for k, v in os.environ.items() if not k.startswith("PHOCAP_")}
         self.env = {**env, "PHOCAP_DATABASE_URL": url, "PHOCAP_PORT": str(self.port),
                     "PHOCAP_CONFIG": str(tmp_path / "none.toml"), "PYTHONPATH": str(ROOT)}
@@ -40,7 +41,7 @@ class Server:
     def start(self) -> None:
         self.proc = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=ROOT,
                                      env=self.env, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
+                                     stderr=self.log.open("ab"))
         for _ in range(200):
             try:
                 if httpx.get(f"http://127.0.0.1:{self.port}/healthz").status_code == 200:
@@ -131,3 +132,29 @@ def test_a_registration_survives_being_killed_and_is_saved_once(server: Server, 
     again = s.say("m15", choice="confirm")  # the browser sends it again
     assert again == saved  # a replay: the first answer shown again, nothing done again
     assert residents(url) == [(NAME, CCCD)]
+
+
+def test_citizen_ids_never_reach_the_log_even_at_debug(url: str, tmp_path: Path) -> None:
+    """A registration with a wrong, then a right citizen ID, the service logging everything."""
+    code = asyncio.run(seed(url)).invite
+    s = Server(url, tmp_path)
+    s.env["PHOCAP_LOG_LEVEL"] = "DEBUG"
+    s.start()
+    try:
+        s.say("m1", text=code)
+        for n, answer in enumerate(("cmd:register", "new", "skip"), start=2):
+            s.say(f"m{n}", choice=answer)
+        for n, typed in enumerate((NAME, "1", "3"), start=5):
+            s.say(f"m{n}", text=typed)
+        s.say("m8", choice="no")
+        s.say("m9", text=NAME)
+        s.say("m10", text=BORN)
+        refused = s.say("m11", text="006 076 000 123")  # the year digits say 1976
+        assert refused[-1] == en("registration-ask-citizen-id")
+        s.say("m12", text=CCCD)
+    finally:
+        s.kill()
+    logged = s.log.read_text(encoding="utf-8", errors="replace")
+    assert "level=debug" in logged  # the log was on, and said a lot
+    for shown in (CCCD, "006 076 000 123", "006076000123"):
+        assert shown not in logged
