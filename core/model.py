@@ -328,7 +328,9 @@ class Holdings:
     phones: int = 0
     money: int = 0  # dong
     lots: tuple[tuple[int, int], ...] = ()  # (receipt_id, phones left), oldest receipt first
-    money_lots: tuple[tuple[int, int], ...] = ()  # (receipt_id, dong left of it), likewise
+    # (receipt_id, dong that came with it less what left naming it); supports draw money from
+    # the unit's pool, so only `money` is what is on hand
+    money_lots: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -342,9 +342,12 @@ async def test_holdings_sum_receipts_transfers_and_supports_drawn(
     assert cancelled.status is SupportStatus.CANCELLED
     async with uow() as u:
         assert await u.receipts.holdings(province.id) == Holdings(
-            province.id, phones=8, money=4_000_000, lots=((early.id, 2), (big.id, 6)))
+            province.id, phones=8, money=4_000_000, lots=((early.id, 2), (big.id, 6)),
+            money_lots=((big.id, 4_000_000),))
         many = await u.receipts.holdings_by_unit([district.id, commune.id, units["02122"].id])
-    assert many[district.id] == Holdings(district.id, 2, 500_000, ((big.id, 2),))
+    # money lots follow the receipt a transfer names; a support draws from the unit's pool
+    assert many[district.id] == Holdings(district.id, 2, 500_000, ((big.id, 2),),
+                                         ((big.id, 1_000_000),))
     assert many[commune.id] == Holdings(commune.id, 1, 0, ((big.id, 1),))
     assert many[units["02122"].id] == Holdings(units["02122"].id)
 

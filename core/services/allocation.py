@@ -143,7 +143,8 @@ class _Planner:
                 if to is None:
                     continue
                 phones = stock.take_lot(receipt_id)
-                money = stock.money_lots.pop(receipt_id, 0)
+                # never more than the unit holds: supports draw money from its pool
+                money = min(stock.money_lots.pop(receipt_id, 0), max(stock.money, 0))
                 if phones or money:
                     stock.money -= money
                     self._move(holder, to, phones, money, receipt_id, earmark=True)
