@@ -74,8 +74,11 @@ class ResidentRepository(Protocol):
         """Residents with their units and household, in id order, in one query; all when
         unit_ids is None, else those whose commune or village is one of them."""
         ...
-    async def households_of(self, commune_id: int) -> dict[int, int]:
-        """resident id -> household id, for every resident of the commune."""
+    async def candidates_in(self, commune_ids: Sequence[int]) -> dict[int, list[Candidate]]:
+        """candidates() of many communes in a few queries: commune id -> its candidates."""
+        ...
+    async def households_in(self, commune_ids: Sequence[int]) -> dict[int, dict[int, int]]:
+        """Every resident's household, commune by commune: commune -> resident -> household."""
         ...
     async def candidates(self, commune_id: int) -> list[Candidate]:
         """The commune's residents with their household's facts, for ranking; in id order."""

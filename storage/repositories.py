@@ -243,6 +243,9 @@ def resident_from_row(row: ResidentRow) -> Resident:
     )
 
 
+CHUNK = 500  # ids in one IN (...): well under SQLite's limit of bound parameters
+
+
 class SqlResidents:
     def __init__(self, session: AsyncSession, fold: Folder) -> None:
         self._s = session
@@ -334,14 +337,30 @@ class SqlResidents:
             )
         return [_export_from_row(*row) for row in (await self._s.execute(query)).all()]
 
-    async def households_of(self, commune_id: int) -> dict[int, int]:
-        rows = await self._s.execute(
-            select(ResidentRow.id, ResidentRow.household_id)
-            .where(ResidentRow.commune_id == commune_id)
-        )
-        return {resident: household for resident, household in rows.all()}
-
     async def candidates(self, commune_id: int) -> list[Candidate]:
+        return (await self.candidates_in([commune_id])).get(commune_id, [])
+
+    async def candidates_in(self, commune_ids: Sequence[int]) -> dict[int, list[Candidate]]:
+        found: dict[int, list[Candidate]] = {c: [] for c in commune_ids}
+        ids = list(commune_ids)
+        for start in range(0, len(ids), CHUNK):  # one query per chunk, not per commune
+            for c in await self._candidates(ids[start:start + CHUNK]):
+                found[c.commune_id].append(c)
+        return found
+
+    async def households_in(self, commune_ids: Sequence[int]) -> dict[int, dict[int, int]]:
+        found: dict[int, dict[int, int]] = {c: {} for c in commune_ids}
+        ids = list(commune_ids)
+        for start in range(0, len(ids), CHUNK):
+            rows = await self._s.execute(
+                select(ResidentRow.commune_id, ResidentRow.id, ResidentRow.household_id)
+                .where(ResidentRow.commune_id.in_(ids[start:start + CHUNK]))
+            )
+            for commune, resident, household in rows.all():
+                found[commune][resident] = household
+        return found
+
+    async def _candidates(self, commune_ids: Sequence[int]) -> list[Candidate]:
         member = aliased(ResidentRow)
         someone_has_one = (
             select(member.id)
@@ -362,7 +381,7 @@ class SqlResidents:
                    or_(HouseholdRow.has_smartphone, someone_has_one),
                    served.exists(), whole_at_home.exists())
             .join(HouseholdRow, HouseholdRow.id == ResidentRow.household_id)
-            .where(ResidentRow.commune_id == commune_id)
+            .where(ResidentRow.commune_id.in_(list(commune_ids)))
             .order_by(ResidentRow.id)
         )
         return [_candidate_from_row(*row) for row in (await self._s.execute(query)).all()]

@@ -231,8 +231,8 @@ async def preview(
         r for h in holders for r, _ in held[h.id].money_lots}
     planner = _Planner(
         communes=communes,
-        candidates={c.id: await uow.residents.candidates(c.id) for c in communes},
-        homes={c.id: await uow.residents.households_of(c.id) for c in communes},
+        candidates=await uow.residents.candidates_in([c.id for c in communes]),
+        homes=await uow.residents.households_in([c.id for c in communes]),
         stock=stock, on=on, per_person=per_person,
     )
     planner.send_earmarks(holders, await uow.receipts.earmarks(sorted(receipts)))
