@@ -31,7 +31,7 @@ from core.priority import Candidate, Ranked, rank
 from core.priority import Support as Queue
 from core.services.audit import record
 from core.services.handover import person
-from core.services.ledger import append
+from core.services.ledger import append_all
 
 LOCK = "allocation"
 DEFAULT_PER_PERSON = 500_000  # dong: the support level of Thong tu 14/2022/TT-BTTTT
@@ -298,52 +298,71 @@ async def commit(
         "on": on.isoformat(), "per_person": per_person, "transfers": len(view.moves),
         "whole": whole, "partial": partial,
     })
+    written = _Written(uow, actor, plan_id, now)
     for move in view.moves:
-        await _record_move(uow, actor, move, plan_id, now)
+        await written.move(move)
     for commune in view.communes:
-        await _record_assignment(uow, actor, commune, plan_id, per_person, now)
+        await written.assignments(commune, per_person)
+    await append_all(uow, written.ledger, now)
     await uow.locks.bump(LOCK)
     return Committed(plan_id, len(view.moves), whole, partial)
 
 
-async def _record_move(uow: UnitOfWork, actor: Actor, move: Move, plan_id: int,
-                       now: datetime) -> None:
-    transfer = await uow.receipts.add_transfer(Transfer(
-        id=0, from_unit_id=move.from_unit.id, to_unit_id=move.to_unit.id, at=now,
-        phones=move.phones, money=move.money, receipt_id=move.receipt_id, plan_id=plan_id,
-        recorded_by=actor.official_id,
-    ))
-    await record(uow, actor, now, "transfer", "transfer", transfer.id, move.to_unit.id,
-                 after=transfer)
-    await append(uow, "transfer", {
-        "from": move.from_unit.code, "to": move.to_unit.code, "phones": move.phones,
-        "money": move.money, **await _origin(uow, move.receipt_id), "plan": plan_id,
-        "earmark": move.earmark,
-    }, now)
+@dataclass
+class _Written:
+    """What a commit writes, row by row; the ledger's entries kept to be chained at the end,
+    and each receipt's origin looked up once."""
 
+    uow: UnitOfWork
+    actor: Actor
+    plan_id: int
+    now: datetime
+    ledger: list[tuple[str, dict[str, object]]] = field(default_factory=list)
+    origins: dict[int | None, dict[str, object]] = field(default_factory=dict)
 
-async def _record_assignment(uow: UnitOfWork, actor: Actor, commune: CommunePlan, plan_id: int,
-                             per_person: int, now: datetime) -> None:
-    lots = [[r, n] for r, n in commune.lots]
-    for entry in commune.assignment.entries:
-        if entry.waiting:
-            continue
-        whole = entry.support is Queue.WHOLE
-        receipt_id = _draw(lots) if whole else None
-        support = await uow.supports.add(Support(
-            id=0, resident_id=entry.resident_id,
-            kind=SupportKind.WHOLE if whole else SupportKind.PARTIAL,
-            commune_id=commune.commune.id, status=SupportStatus.ASSIGNED, created_at=now,
-            amount=0 if whole else per_person, holder_unit_id=commune.commune.id,
-            receipt_id=receipt_id, plan_id=plan_id, recorded_by=actor.official_id,
+    async def move(self, move: Move) -> None:
+        transfer = await self.uow.receipts.add_transfer(Transfer(
+            id=0, from_unit_id=move.from_unit.id, to_unit_id=move.to_unit.id, at=self.now,
+            phones=move.phones, money=move.money, receipt_id=move.receipt_id,
+            plan_id=self.plan_id, recorded_by=self.actor.official_id,
         ))
-        await record(uow, actor, now, "assign", "support", support.id, commune.commune.id,
-                     after=support)
-        await append(uow, "assignment", {
-            "support": person(support.id), "commune": commune.commune.code,
-            "kind": support.kind.value, "amount": support.amount, "tier": entry.tier,
-            "position": entry.position, **await _origin(uow, receipt_id), "plan": plan_id,
-        }, now)
+        await record(self.uow, self.actor, self.now, "transfer", "transfer", transfer.id,
+                     move.to_unit.id, after=transfer)
+        self.ledger.append(("transfer", {
+            "from": move.from_unit.code, "to": move.to_unit.code, "phones": move.phones,
+            "money": move.money, **await self._origin(move.receipt_id), "plan": self.plan_id,
+            "earmark": move.earmark,
+        }))
+
+    async def assignments(self, commune: CommunePlan, per_person: int) -> None:
+        lots = [[r, n] for r, n in commune.lots]
+        for entry in commune.assignment.entries:
+            if entry.waiting:
+                continue
+            whole = entry.support is Queue.WHOLE
+            receipt_id = _draw(lots) if whole else None
+            support = await self.uow.supports.add(Support(
+                id=0, resident_id=entry.resident_id,
+                kind=SupportKind.WHOLE if whole else SupportKind.PARTIAL,
+                commune_id=commune.commune.id, status=SupportStatus.ASSIGNED,
+                created_at=self.now, amount=0 if whole else per_person,
+                holder_unit_id=commune.commune.id, receipt_id=receipt_id,
+                plan_id=self.plan_id, recorded_by=self.actor.official_id,
+            ))
+            await record(self.uow, self.actor, self.now, "assign", "support", support.id,
+                         commune.commune.id, after=support)
+            self.ledger.append(("assignment", {
+                "support": person(support.id), "commune": commune.commune.code,
+                "kind": support.kind.value, "amount": support.amount, "tier": entry.tier,
+                "position": entry.position, **await self._origin(receipt_id),
+                "plan": self.plan_id,
+            }))
+
+    async def _origin(self, receipt_id: int | None) -> dict[str, object]:
+        """The receipt's number and its pledge's code, so a donor's page can follow it."""
+        if receipt_id not in self.origins:
+            self.origins[receipt_id] = await _origin(self.uow, receipt_id)
+        return self.origins[receipt_id]
 
 
 def _draw(lots: list[list[int]]) -> int | None:
