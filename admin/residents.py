@@ -80,9 +80,13 @@ async def residents(request: web.Request) -> web.Response:
 
 
 def _unit_choices(scope: Scope) -> list[tuple[int, str]]:
-    """The official's unit, then communes, then villages (labelled with their commune)."""
+    """The official's unit, then communes, then (for a commune's officer) its villages,
+    labelled with their commune. A province's thousands of villages would make every page a
+    few hundred kilobytes for a select nobody scrolls: it filters by commune."""
     order = {Level.PROVINCE: 0, Level.DISTRICT: 1, Level.COMMUNE: 2, Level.VILLAGE: 3}
-    units = sorted(scope.units.values(), key=lambda u: (order[u.level], scope.label(u)))
+    wide = scope.unit.level in (Level.PROVINCE, Level.DISTRICT)
+    shown = [u for u in scope.units.values() if not (wide and u.level is Level.VILLAGE)]
+    units = sorted(shown, key=lambda u: (order[u.level], scope.label(u)))
     return [(u.id, scope.label(u)) for u in units]
 
 
