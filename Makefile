@@ -33,6 +33,12 @@ test: $(VENV)/.installed-test chromium
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
+# Performance figures (issue 8), at a size that takes a few minutes here; not tests.
+# PHOCAP_BENCH_POSTGRES_URL=postgresql+asyncpg://... adds PostgreSQL; see benchmarks/README.md.
+BENCHMARKS := conversations allocation report admin_list import_xlsx
+bench: $(VENV)/.installed-run
+	for b in $(BENCHMARKS); do $(BIN)/python -m benchmarks.$$b || exit 1; done
+
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/mypy

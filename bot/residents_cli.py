@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.cli import CLI, now, out, write_rows
+from bot.progress import Progress
 from bot.runtime import Runtime
 from bot.spreadsheets import Table, read_table, rejects_path, write_rejects
 from core.importing import ResidentExport, RowError, parse_rows
@@ -30,6 +31,8 @@ def add_resident_commands(imp: Any, exp: Any) -> None:
     residents.add_argument("--dry-run", action="store_true")
     residents.add_argument("--approve", action="store_true")
     residents.add_argument("--rejects", type=Path)
+    residents.add_argument("--progress", action="store_true", default=None,
+                           help="a progress bar on stderr even when it is not a terminal")
     residents.set_defaults(run=cmd_import_residents)
 
     listing = exp.add_parser("residents")
@@ -41,14 +44,17 @@ def add_resident_commands(imp: Any, exp: Any) -> None:
 
 async def cmd_import_residents(rt: Runtime, args: argparse.Namespace) -> int:
     """Read, check and save a commune's list; report each refused row; 1 if unreadable."""
+    bar = Progress(rt, args.progress)
+    bar.note("import-progress-reading", path=str(args.file))
     table = read_table(args.file)  # a RuleError here ends the command with exit code 1
     started = now()
     today = started.astimezone(rt.settings.tz).date()
     parsed = parse_rows(((row.line, table.values(row)) for row in table.rows), today)
+    bar.start(len(parsed))
     async with rt.uow() as uow:
         commune = await find_unit(uow, rt.settings.dataset, args.commune, Level.COMMUNE)
         report = await import_residents(uow, CLI, commune, parsed, today, started,
-                                        approve=args.approve)
+                                        approve=args.approve, progress=bar.step)
         if args.dry_run:
             await uow.rollback()
         else:

@@ -6,7 +6,7 @@ followed by a rollback.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
@@ -70,8 +70,10 @@ async def import_residents(
     today: date,
     now: datetime,
     approve: bool = False,
+    progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
-    """Save each valid row (a failing one undoes only itself); report the others by line."""
+    """Save each valid row (a failing one undoes only itself); report the others by line.
+    progress, when given, is called with the number of rows done after each row."""
     if commune.level is not Level.COMMUNE:
         raise RuleError("import-not-a-commune", unit=commune.name)
     batch = _Batch(
@@ -80,15 +82,17 @@ async def import_residents(
         smartphone=_household_smartphones(rows),
     )
     report = ImportReport()
-    for row in rows:
+    for done, row in enumerate(rows, 1):
         if isinstance(row, RowError):
             report.errors.append(row)
-            continue
-        try:
-            async with uow.savepoint():
-                await _import_row(uow, batch, row, report)
-        except RuleError as err:
-            report.errors.append(RowError(row.line, field_of(err.key), err.key, err.params))
+        else:
+            try:
+                async with uow.savepoint():
+                    await _import_row(uow, batch, row, report)
+            except RuleError as err:
+                report.errors.append(RowError(row.line, field_of(err.key), err.key, err.params))
+        if progress is not None:
+            progress(done)
     report.errors.sort(key=lambda e: e.line)
     return report
 

@@ -1,0 +1,162 @@
+"""The admin residents list at N rows, through the real HTTP route with a logged-in session:
+the province official (who sees every commune) asks for the first page, a page in the middle,
+the last page (keyset paging: ?after=<id>) and a name search typed without diacritics.
+
+    python -m benchmarks.admin_list [--size tiny|default|full] [--database URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp
+from aiohttp import web
+
+from admin.passwords import hash_password
+from admin.residents import PAGE
+from admin.scoping import scope_of
+from benchmarks.synthetic import (
+    SYSTEM,
+    Population,
+    fresh_database,
+    median,
+    on_each_database,
+    parser,
+    percentile,
+    populate,
+    report,
+    run,
+)
+from bot.runtime import open_runtime
+from bot.server import make_app
+from bot.settings import load_settings
+from core.model import Official, Role
+from core.names import fold
+from core.services.officials import add_official
+from storage import admin_queries as q
+from storage.db import make_sessionmaker
+from storage.uow import SqlUnitOfWorkFactory
+
+SIZES = {"tiny": (2_000, 3), "default": (100_000, 20), "full": (1_000_000, 20)}  # rows, repeats
+LOGIN, PASSWORD = "tinh-bench", "mat-khau-bench-1"
+CSRF = re.compile(r'name="_csrf" value="([^"]+)"')
+
+
+Case = tuple[int, str | None]  # (after id, name searched)
+
+
+def cases(population: Population) -> dict[str, list[Case]]:
+    """What each kind of request asks for; a search cycles through a few names."""
+    middle = (population.first_resident_id + population.last_resident_id) // 2
+    return {
+        "first page": [(0, None)],
+        "middle page": [(middle, None)],
+        "last page": [(population.last_resident_id - PAGE // 2, None)],
+        "name search": [(0, fold(n)) for n in population.sample_names[1:4]],
+    }
+
+
+def url_of(case: Case) -> str:
+    after, name = case
+    params = {k: v for k, v in (("after", after), ("q", name)) if v}
+    return "/admin/residents" + (f"?{urlencode(params)}" if params else "")
+
+
+async def log_in(session: aiohttp.ClientSession, base: str) -> None:
+    async with session.get(base + "/admin/login") as page:
+        found = CSRF.search(await page.text())
+    assert found, "no CSRF token on the login page"
+    form = {"login": LOGIN, "password": PASSWORD, "_csrf": found.group(1)}
+    async with session.post(base + "/admin/login", data=form, allow_redirects=False) as resp:
+        assert resp.status in (302, 303), f"login answered {resp.status}"
+
+
+async def measure(base: str, kinds: dict[str, list[Case]], repeats: int) -> dict[str, Any]:
+    """p50 and p95 of each kind through HTTP, as the browser asks."""
+    jar = aiohttp.CookieJar(unsafe=True)  # cookies for 127.0.0.1
+    figures: dict[str, Any] = {}
+    async with aiohttp.ClientSession(cookie_jar=jar) as session:
+        await log_in(session, base)
+        for kind, asked in kinds.items():
+            times = []
+            for i in range(repeats + 1):
+                started = time.perf_counter()
+                async with session.get(base + url_of(asked[i % len(asked)])) as resp:
+                    body = await resp.text()
+                    assert resp.status == 200 and "/admin/login" not in str(resp.url), kind
+                if i:  # the first of each kind warms caches
+                    times.append(time.perf_counter() - started)
+            figures[kind] = {"p50_ms": 1000 * median(times), "p95_ms": 1000 * percentile(times, 95),
+                             "bytes": len(body)}
+    return figures
+
+
+async def measure_query(uow: SqlUnitOfWorkFactory, official: Official,
+                        kinds: dict[str, list[Case]], repeats: int) -> dict[str, Any]:
+    """The same pages from storage/admin_queries.py alone: what the SQL costs of the whole."""
+    async with uow() as u:
+        place = (await scope_of(u, official)).place()
+    figures: dict[str, Any] = {}
+    for kind, asked in kinds.items():
+        times = []
+        for i in range(repeats + 1):
+            after, name = asked[i % len(asked)]
+            query = q.ResidentQuery(place=place, name=name, after_id=after)
+            async with uow() as u:
+                started = time.perf_counter()
+                await q.resident_page(u.session, query, PAGE + 1)
+                if i:
+                    times.append(time.perf_counter() - started)
+        figures[kind] = {"sql_p50_ms": 1000 * median(times),
+                         "sql_p95_ms": 1000 * percentile(times, 95)}
+    return figures
+
+
+async def bench(url: str, rows: int, repeats: int) -> dict[str, Any]:
+    engine = await fresh_database(url)
+    try:
+        population = await populate(engine, rows)
+        uow = SqlUnitOfWorkFactory(make_sessionmaker(engine))
+        async with uow() as u:
+            official = await add_official(
+                u, SYSTEM, "L\u1ee5c V\u0103n T\u1ec9nh", Role.PROVINCE, population.province_id,
+                datetime.now(UTC), login=LOGIN, password_hash=hash_password(PASSWORD))
+            await u.commit()
+        sql = await measure_query(uow, official, cases(population), repeats)
+    finally:
+        await engine.dispose()
+    settings = load_settings(environ={"PHOCAP_DATABASE_URL": url},
+                             toml_path=Path("/nonexistent/phocap.toml"))
+    async with open_runtime(settings) as rt:
+        runner = web.AppRunner(make_app(rt), access_log=None)
+        await runner.setup()
+        try:
+            site = web.TCPSite(runner, "127.0.0.1", 0)
+            await site.start()
+            host, port = runner.addresses[0][:2]
+            http = await measure(f"http://{host}:{port}", cases(population), repeats)
+        finally:
+            await runner.cleanup()
+    return {kind: http[kind] | sql[kind] for kind in http}
+
+
+async def main(args: argparse.Namespace) -> None:
+    rows, repeats = SIZES[args.size]
+    results = await on_each_database(args, lambda url, _tmp: bench(url, rows, repeats))
+    table = [(db, kind, f["p50_ms"], f["p95_ms"], f["sql_p50_ms"], f["sql_p95_ms"],
+              f["bytes"] // 1024) for db, r in results.items() for kind, f in r.items()]
+    report(f"admin residents list: {rows:,} rows, province official, {repeats} requests each",
+           ("database", "request", "p50 ms", "p95 ms", "SQL p50 ms", "SQL p95 ms", "page KiB"),
+           table,
+           {"size": args.size, "rows": rows, "repeats": repeats, "page": PAGE,
+            "results": results})
+
+
+if __name__ == "__main__":
+    run(main, parser(__doc__).parse_args())
