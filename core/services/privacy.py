@@ -16,7 +16,7 @@ from core.errors import RuleError
 from core.model import Actor, Resident, Status
 from core.ports import UnitOfWork
 from core.services.audit import record, snapshot
-from core.services.scope import require_within
+from core.services.registry import resident_in_scope
 
 PERSONAL = ("full_name", "date_of_birth", "gender", "citizen_id", "legacy_id", "phone")
 HOUSEHOLD_PERSONAL = ("head_name",)
@@ -34,7 +34,7 @@ def is_erased(resident: Resident) -> bool:
 async def personal_data(uow: UnitOfWork, actor: Actor, resident_id: int,
                         now: datetime) -> dict[str, object]:
     """Everything the programme holds on one person, JSON-ready; the request is audited."""
-    resident = await _in_scope(uow, actor, resident_id)
+    resident = await resident_in_scope(uow, actor, resident_id)
     household = await uow.households.get(resident.household_id)
     support = await uow.supports.active_for(resident.id)
     handover = await uow.handovers.for_support(support.id) if support else None
@@ -52,7 +52,7 @@ async def personal_data(uow: UnitOfWork, actor: Actor, resident_id: int,
 
 async def erase(uow: UnitOfWork, actor: Actor, resident_id: int, now: datetime) -> Resident:
     """Remove who the person is; refused if it was done already."""
-    resident = await _in_scope(uow, actor, resident_id)
+    resident = await resident_in_scope(uow, actor, resident_id)
     if is_erased(resident):
         raise RuleError("privacy-already-erased", resident_id=resident_id)
     erased = replace(
@@ -69,11 +69,3 @@ async def erase(uow: UnitOfWork, actor: Actor, resident_id: int, now: datetime) 
         await uow.audit.redact("household", household.id, HOUSEHOLD_PERSONAL)
     await record(uow, actor, now, "erase", "resident", resident.id, resident.commune_id)
     return erased
-
-
-async def _in_scope(uow: UnitOfWork, actor: Actor, resident_id: int) -> Resident:
-    resident = await uow.residents.get(resident_id)
-    if resident is None:
-        raise RuleError("registry-unknown-resident", resident_id=resident_id)
-    await require_within(uow, actor, resident.commune_id)
-    return resident

@@ -184,7 +184,7 @@ async def register_resident(
     return resident
 
 
-async def _resident_in_scope(uow: UnitOfWork, actor: Actor, resident_id: int) -> Resident:
+async def resident_in_scope(uow: UnitOfWork, actor: Actor, resident_id: int) -> Resident:
     resident = await uow.residents.get(resident_id)
     if resident is None:
         raise RuleError("registry-unknown-resident", resident_id=resident_id)
@@ -194,7 +194,7 @@ async def _resident_in_scope(uow: UnitOfWork, actor: Actor, resident_id: int) ->
 
 async def approve(uow: UnitOfWork, actor: Actor, resident_id: int, now: datetime) -> Resident:
     """The commune confirms a registration; approving twice changes nothing."""
-    resident = await _resident_in_scope(uow, actor, resident_id)
+    resident = await resident_in_scope(uow, actor, resident_id)
     if resident.status is Status.APPROVED:
         return resident
     updated = replace(
@@ -217,7 +217,7 @@ async def reject(
     reason = " ".join(reason.split())
     if not reason:
         raise RuleError("registry-reject-needs-reason")
-    resident = await _resident_in_scope(uow, actor, resident_id)
+    resident = await resident_in_scope(uow, actor, resident_id)
     updated = replace(resident, status=Status.REJECTED, reject_reason=reason,
                       approved_by=None, approved_at=None)
     await uow.residents.update(updated)
@@ -231,7 +231,7 @@ async def update_resident(
     today: date,
 ) -> Resident:
     """Correct a resident's own facts; checked like a new registration, audited before/after."""
-    resident = await _resident_in_scope(uow, actor, resident_id)
+    resident = await resident_in_scope(uow, actor, resident_id)
     checked = await check_resident(uow, resident.commune_id, form, today, exclude_id=resident.id)
     updated = replace(
         resident,

@@ -81,6 +81,16 @@ def test_any_messages_get_an_answer_and_leave_a_valid_state(
     asyncio.run(conversation(database, f"fuzz-{next(_chats)}", texts, kinds[:len(texts)]))
 
 
+def webhook_env(database: str, api: FakeTelegramAPI) -> dict[str, str]:
+    """Both webhooks on, with their secrets, against the fake (Zalo's calls go there too)."""
+    return {"PHOCAP_DATABASE_URL": database, "PHOCAP_TELEGRAM_TOKEN": api.token,
+            "PHOCAP_TELEGRAM_API_URL": api.base_url,
+            "PHOCAP_PUBLIC_URL": "https://phocap.example",
+            "PHOCAP_TELEGRAM_WEBHOOK_SECRET": "fuzz-Secret_123",
+            "PHOCAP_ZALO_TOKEN": "123:abc", "PHOCAP_ZALO_API_URL": api.base_url,
+            "PHOCAP_ZALO_WEBHOOK_SECRET": "fuzz-zalo-secret"}
+
+
 BAD_BODIES: list[bytes] = [
     b"", b"not json", b"[]", b"null", b"42", b'"text"', b"{", b'{"update_id": "x"}',
     b'{"update_id": 1, "message": "hello"}', b'{"update_id": 1, "message": {"chat": 5}}',
@@ -91,12 +101,7 @@ BAD_BODIES: list[bytes] = [
 async def test_malformed_webhooks_are_refused_and_never_crash(database: str,
                                                               tmp_path: Path) -> None:
     async with FakeTelegramAPI() as api:
-        env = {"PHOCAP_DATABASE_URL": database, "PHOCAP_TELEGRAM_TOKEN": api.token,
-               "PHOCAP_TELEGRAM_API_URL": api.base_url,
-               "PHOCAP_PUBLIC_URL": "https://phocap.example",
-               "PHOCAP_TELEGRAM_WEBHOOK_SECRET": "fuzz-Secret_123",
-               "PHOCAP_ZALO_TOKEN": "123:abc", "PHOCAP_ZALO_API_URL": api.base_url,
-               "PHOCAP_ZALO_WEBHOOK_SECRET": "fuzz-zalo-secret"}
+        env = webhook_env(database, api)
         settings_ = load_settings(environ=env, toml_path=tmp_path / "absent.toml")
         async with open_runtime(settings_) as rt:
             async with TestClient(TestServer(make_app(rt), host="127.0.0.1")) as client:
@@ -115,12 +120,7 @@ async def test_malformed_webhooks_are_refused_and_never_crash(database: str,
 async def test_oversized_webhooks_are_refused_before_they_are_read(database: str,
                                                                    tmp_path: Path) -> None:
     async with FakeTelegramAPI() as api:
-        env = {"PHOCAP_DATABASE_URL": database, "PHOCAP_TELEGRAM_TOKEN": api.token,
-               "PHOCAP_TELEGRAM_API_URL": api.base_url,
-               "PHOCAP_PUBLIC_URL": "https://phocap.example",
-               "PHOCAP_TELEGRAM_WEBHOOK_SECRET": "fuzz-Secret_123",
-               "PHOCAP_ZALO_TOKEN": "123:abc", "PHOCAP_ZALO_API_URL": api.base_url,
-               "PHOCAP_ZALO_WEBHOOK_SECRET": "fuzz-zalo-secret"}
+        env = webhook_env(database, api)
         settings_ = load_settings(environ=env, toml_path=tmp_path / "absent.toml")
         async with open_runtime(settings_) as rt, \
                 TestClient(TestServer(make_app(rt), host="127.0.0.1")) as client:
