@@ -100,3 +100,16 @@ def uow(engine: AsyncEngine) -> SqlUnitOfWorkFactory:
 @pytest.fixture
 def now() -> datetime:
     return datetime(2023, 9, 12, 2, 30, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`phocap init --demo` once for the whole run (it takes half a minute): tests copy it
+    (tests.test_cli.demo_copy), never write it."""
+    from tests.test_cli import phocap
+
+    path = tmp_path_factory.mktemp("demo-template")
+    result = phocap(path, "init", "--demo")
+    assert result.returncode == 0, result.stderr
+    return path / "p.db"
+

@@ -8,14 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_cli import phocap
+from tests.test_cli import demo_copy, phocap
 
 
 @pytest.fixture(scope="module")
-def stocked(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def stocked(demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo population, and the province holding 25 phones and 9,000,000 d."""
-    path = tmp_path_factory.mktemp("allocate")
-    assert phocap(path, "init", "--demo").returncode == 0
+    path = demo_copy(demo_template, tmp_path_factory.mktemp("allocate"))
     got = phocap(path, "receive", "--unit", "06", "--donor", "Viettel", "--phones", "25",
                  "--model", "Nokia C32", "--money", "9000000")
     assert got.returncode == 0, got.stderr

@@ -5,11 +5,12 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from tests.test_cli import phocap
+from tests.test_cli import demo_copy, phocap
 
 
-def test_a_sqlite_backup_holds_every_resident_and_is_never_overwritten(tmp_path: Path) -> None:
-    assert phocap(tmp_path, "init", "--demo").returncode == 0
+def test_a_sqlite_backup_holds_every_resident_and_is_never_overwritten(
+        demo_template: Path, tmp_path: Path) -> None:
+    demo_copy(demo_template, tmp_path)
     target = tmp_path / "copy.db"
     done = phocap(tmp_path, "backup", str(target), PHOCAP_LOCALE="en")
     assert done.returncode == 0, done.stderr

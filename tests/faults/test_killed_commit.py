@@ -14,15 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_cli import phocap
+from tests.test_cli import demo_copy, phocap
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def stocked(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("killed-commit")
-    assert phocap(path, "init", "--demo").returncode == 0
+def stocked(demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = demo_copy(demo_template, tmp_path_factory.mktemp("killed-commit"))
     assert phocap(path, "receive", "--unit", "06", "--phones", "60", "--money",
                   "20000000").returncode == 0
     return path
