@@ -17,6 +17,7 @@ from bot.appkeys import RUNTIME
 from bot.runtime import Runtime
 from core.dates import format_date
 from core.model import Actor, Official, Role
+from core.money import format_amount
 
 Clock = Callable[[], datetime]
 
@@ -138,6 +139,7 @@ def render(
         "me": found.official if isinstance(found, Who) else None,
         "can_write": isinstance(found, Who) and found.official.role in WRITERS,
         "fdate": show_date,
+        "money": format_amount,
         "ftime": show_time(request),
         "path": request.path,
     }

@@ -18,6 +18,7 @@ from admin.context import locale, now, render, runtime, text, who
 from admin.reports import coverage_chart
 from admin.scoping import scope_of
 from core.figures import Figures
+from core.money import format_percent
 from core.report_runs import month_of
 from storage import admin_queries as q
 from storage.coverage import coverage_by_month
@@ -68,13 +69,5 @@ def _coverage_bars(request: web.Request, lines: list[Line]) -> Markup:
 
 
 def percent_of(request: web.Request) -> Callable[[float | None], str]:
-    """A share as the page's language writes it: "45,3 %" in Vietnamese, "45.3 %" in English."""
-    comma = locale(request) == "vi"
-
-    def shown(share: float | None) -> str:
-        if share is None:
-            return ""
-        value = f"{share * 100:.1f}"
-        return f"{value.replace('.', ',') if comma else value} %"
-
-    return shown
+    """format_percent in the page's language."""
+    return partial(format_percent, locale=locale(request))

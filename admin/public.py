@@ -21,7 +21,7 @@ from bot.appkeys import RUNTIME
 from core.dates import format_date
 from core.i18n import Catalogue
 from core.model import Handover, LedgerEntry, Level, Pledge, PledgeKind, Receipt, Support, Unit
-from core.money import format_amount
+from core.money import format_amount, format_percent
 from core.ports import UnitOfWork
 from core.report_runs import month_of
 from core.services.handover import person
@@ -165,11 +165,7 @@ class Texts:
         return self("public-money", amount=format_amount(amount))
 
     def percent(self, share: float | None) -> str:
-        """A share as this language writes it: "45,3 %" in Vietnamese."""
-        if share is None:
-            return ""
-        value = f"{share * 100:.1f}"
-        return f"{value.replace('.', ',') if self.locale == 'vi' else value} %"
+        return format_percent(share, self.locale)
 
     def kind(self, entry: LedgerEntry) -> str:
         key = f"public-entry-{entry.kind.replace('_', '-')}"

@@ -80,3 +80,13 @@ def _decimal(number: str) -> tuple[int, str]:
     if match := _DECIMAL.fullmatch(number):
         return int(match[1]), match[2]
     raise RuleError("rules-money-format")
+
+
+def format_percent(share: float | None, locale: str) -> str:
+    """A share (0..1) as the language writes it: "45,3 %" in Vietnamese, "45.3 %" in English;
+    nothing for an unknown share."""
+    if share is None:
+        return ""
+    value = f"{share * 100:.1f}"
+    return f"{value.replace('.', ',') if locale == 'vi' else value} %"
+

@@ -142,3 +142,10 @@ def test_thousands_and_millions_words_agree_with_figures(whole: int, hundredths:
     assert parse_amount(f"{whole}k") == whole * 1_000
     assert parse_amount(f"{whole},{hundredths:02d}tr") == whole * 1_000_000 + hundredths * 10_000
     assert parse_amount(f"{whole}tr{hundredths:02d}") == whole * 1_000_000 + hundredths * 10_000
+
+
+def test_a_share_is_written_the_way_each_language_writes_it() -> None:
+    from core.money import format_percent
+    assert format_percent(0.4534, "vi") == "45,3 %"
+    assert format_percent(0.4534, "en") == "45.3 %"
+    assert format_percent(None, "vi") == ""
