@@ -53,9 +53,7 @@ async def record(request: web.Request) -> web.Response:
                                                  now(request))
             await uow.commit()
     except RuleError as err:
-        if err.key.startswith("scope-"):
-            raise
-        return await handovers_page(request, text(request, err.key, **err.params), 400)
+        return await _refused(request, err)
     raise web.HTTPFound(f"/admin/handovers/{done.id}/record")
 
 
@@ -82,9 +80,7 @@ async def on_paper(request: web.Request) -> web.Response:
             await service.confirm_on_paper(uow, who(request).actor, handover_id, now(request))
             await uow.commit()
     except RuleError as err:
-        if err.key.startswith("scope-"):
-            raise
-        return await handovers_page(request, text(request, err.key, **err.params), 400)
+        return await _refused(request, err)
     raise web.HTTPFound("/admin/handovers")
 
 
@@ -99,10 +95,15 @@ async def close_case(request: web.Request) -> web.Response:
                                      str(form.get("resolution", "")), now(request))
             await uow.commit()
     except RuleError as err:
-        if err.key.startswith("scope-"):
-            raise
-        return await handovers_page(request, text(request, err.key, **err.params), 400)
+        return await _refused(request, err)
     raise web.HTTPFound("/admin/handovers")
+
+
+async def _refused(request: web.Request, err: RuleError) -> web.Response:
+    """The page again with the refusal said; outside the unit stays a 404 (the middleware)."""
+    if err.key.startswith("scope-"):
+        raise err
+    return await handovers_page(request, text(request, err.key, **err.params), 400)
 
 
 async def _handover_in_scope(uow: UnitOfWork, scope: Scope, handover_id: int) -> Handover:
