@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import String, cast, or_, select, update
@@ -11,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.model import LedgerEntry
 from storage.chat_repositories import _insert
 from storage.models import AllocationPlanRow, LedgerRow, ProgrammeLockRow
-from storage.repositories import _utc
+from storage.repositories import _utc, insert_all
 
 
 def entry_from_row(row: LedgerRow) -> LedgerEntry:
@@ -65,12 +66,13 @@ class SqlLedger:
         row = await self._s.scalar(select(LedgerRow).order_by(LedgerRow.id.desc()).limit(1))
         return entry_from_row(row) if row else None
 
-    async def add(self, entry: LedgerEntry) -> LedgerEntry:
-        row = LedgerRow(at=entry.at, kind=entry.kind, payload=entry.payload,
-                        prev_hash=entry.prev_hash, hash=entry.hash)
-        self._s.add(row)
-        await self._s.flush()
-        return entry_from_row(row)
+    async def add(self, *entries: LedgerEntry) -> list[LedgerEntry]:
+        ids = await insert_all(self._s, LedgerRow, [
+            {"at": e.at, "kind": e.kind, "payload": e.payload, "prev_hash": e.prev_hash,
+             "hash": e.hash}
+            for e in entries
+        ])
+        return [replace(e, id=i) for e, i in zip(entries, ids, strict=True)]
 
     async def all(self) -> list[LedgerEntry]:
         rows = await self._s.scalars(select(LedgerRow).order_by(LedgerRow.id))

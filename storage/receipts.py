@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from sqlalchemy import bindparam, case, func, literal, select, text, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.model import Holdings, Receipt, SupportKind, SupportStatus, Transfer
 from storage.models import PledgeRow, ReceiptRow, SupportRow, TransferRow
-from storage.repositories import _utc
+from storage.repositories import _utc, insert_all
 
 # The serials of every receipt, one row each, in the dialect at hand (JSON lists in a column).
 _SERIALS_SQL = {
@@ -27,14 +28,6 @@ def receipt_from_row(row: ReceiptRow) -> Receipt:
         money=row.money, model=row.model, condition=row.condition,
         serials=tuple(row.serials or ()), pledge_id=row.pledge_id, donor_name=row.donor_name,
         recorded_by=row.recorded_by, note=row.note,
-    )
-
-
-def transfer_from_row(row: TransferRow) -> Transfer:
-    return Transfer(
-        id=row.id, from_unit_id=row.from_unit_id, to_unit_id=row.to_unit_id,
-        at=_utc(row.at) or row.at, phones=row.phones, money=row.money,
-        receipt_id=row.receipt_id, plan_id=row.plan_id, recorded_by=row.recorded_by,
     )
 
 
@@ -75,15 +68,14 @@ class SqlReceipts:
         )
         return [receipt_from_row(r) for r in rows]
 
-    async def add_transfer(self, transfer: Transfer) -> Transfer:
-        row = TransferRow(
-            from_unit_id=transfer.from_unit_id, to_unit_id=transfer.to_unit_id, at=transfer.at,
-            phones=transfer.phones, money=transfer.money, receipt_id=transfer.receipt_id,
-            plan_id=transfer.plan_id, recorded_by=transfer.recorded_by,
-        )
-        self._s.add(row)
-        await self._s.flush()
-        return transfer_from_row(row)
+    async def add_transfers(self, *transfers: Transfer) -> list[Transfer]:
+        ids = await insert_all(self._s, TransferRow, [
+            {"from_unit_id": t.from_unit_id, "to_unit_id": t.to_unit_id, "at": t.at,
+             "phones": t.phones, "money": t.money, "receipt_id": t.receipt_id,
+             "plan_id": t.plan_id, "recorded_by": t.recorded_by}
+            for t in transfers
+        ])
+        return [replace(t, id=i) for t, i in zip(transfers, ids, strict=True)]
 
     async def by_number(self, number: str) -> Receipt | None:
         row = await self._s.scalar(select(ReceiptRow).where(ReceiptRow.number == number))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, insert, inspect, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -28,6 +28,7 @@ from core.model import (
 from core.priority import Candidate
 from storage.models import (
     AuditRow,
+    Base,
     HouseholdRow,
     OfficialRow,
     ResidentRow,
@@ -44,6 +45,18 @@ def _utc(value: datetime | None) -> datetime | None:
     if value is None or value.tzinfo is not None:
         return value
     return value.replace(tzinfo=UTC)
+
+
+async def insert_all(
+    session: AsyncSession, model: type[Base], rows: Sequence[dict[str, object]]
+) -> list[int]:
+    """Insert many rows in a few statements (not one flush each); their ids, in row order."""
+    if not rows:
+        return []
+    # the ORM's bulk INSERT batches the rows itself ("insertmanyvalues") on both backends
+    key = inspect(model).primary_key[0]
+    statement = insert(model).returning(key, sort_by_parameter_order=True)
+    return list((await session.scalars(statement, list(rows))).all())
 
 
 def _now() -> datetime:
@@ -377,7 +390,9 @@ class SqlResidents:
                    other.id != ResidentRow.id, SupportRow.kind == "whole", active)
         )
         query = (
-            select(ResidentRow, HouseholdRow.poverty, HouseholdRow.policy,
+            select(ResidentRow.id, ResidentRow.commune_id, ResidentRow.date_of_birth,
+                   ResidentRow.status, ResidentRow.has_smartphone, ResidentRow.approved_at,
+                   HouseholdRow.poverty, HouseholdRow.policy,
                    or_(HouseholdRow.has_smartphone, someone_has_one),
                    served.exists(), whole_at_home.exists())
             .join(HouseholdRow, HouseholdRow.id == ResidentRow.household_id)
@@ -387,15 +402,19 @@ class SqlResidents:
         return [_candidate_from_row(*row) for row in (await self._s.execute(query)).all()]
 
 
-def _candidate_from_row(r: ResidentRow, poverty: str, policy: str, phone_at_home: bool,
-                        served: bool, whole_at_home: bool) -> Candidate:
+def _candidate_from_row(
+    resident_id: int, commune_id: int, date_of_birth: date, status: str, has_smartphone: bool,
+    approved_at: datetime | None, poverty: str, policy: str, phone_at_home: bool, served: bool,
+    whole_at_home: bool,
+) -> Candidate:
+    # plain columns, not ORM rows: a national allocation reads a million of them
     # served: any active support (a phone, money, a gift, another programme's device)
     return Candidate(
-        resident_id=r.id, commune_id=r.commune_id, date_of_birth=r.date_of_birth,
-        status=Status(r.status), poverty=Poverty(poverty), policy=Policy(policy),
-        has_smartphone=r.has_smartphone, household_has_smartphone=bool(phone_at_home),
+        resident_id=resident_id, commune_id=commune_id, date_of_birth=date_of_birth,
+        status=Status(status), poverty=Poverty(poverty), policy=Policy(policy),
+        has_smartphone=has_smartphone, household_has_smartphone=bool(phone_at_home),
         served=bool(served), household_got_whole_phone=bool(whole_at_home),
-        approved_at=_utc(r.approved_at),
+        approved_at=_utc(approved_at),
     )
 
 
@@ -481,21 +500,13 @@ class SqlAudit:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
 
-    async def append(self, entry: AuditEntry) -> None:
-        self._s.add(
-            AuditRow(
-                at=entry.at,
-                actor_id=entry.actor.official_id,
-                actor_label=entry.actor.label,
-                action=entry.action,
-                entity=entry.entity,
-                entity_id=entry.entity_id,
-                unit_id=entry.unit_id,
-                before=entry.before,
-                after=entry.after,
-            )
-        )
-        await self._s.flush()
+    async def append(self, *entries: AuditEntry) -> None:
+        await insert_all(self._s, AuditRow, [
+            {"at": e.at, "actor_id": e.actor.official_id, "actor_label": e.actor.label,
+             "action": e.action, "entity": e.entity, "entity_id": e.entity_id,
+             "unit_id": e.unit_id, "before": e.before, "after": e.after}
+            for e in entries
+        ])
 
     async def redact(self, entity: str, entity_id: int, fields: Sequence[str]) -> None:
         rows = await self._s.scalars(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -20,7 +21,7 @@ from core.model import (
     SupportStatus,
 )
 from storage.models import CaseRow, HandoverRow, ResidentRow, SupportRow, UnitRow
-from storage.repositories import _utc
+from storage.repositories import CHUNK, _utc, insert_all
 
 
 def support_from_row(row: SupportRow) -> Support:
@@ -33,36 +34,41 @@ def support_from_row(row: SupportRow) -> Support:
     )
 
 
+def _support_values(s: Support) -> dict[str, object]:
+    return {"resident_id": s.resident_id, "kind": s.kind.value, "commune_id": s.commune_id,
+            "status": s.status.value, "created_at": s.created_at, "amount": s.amount,
+            "holder_unit_id": s.holder_unit_id, "receipt_id": s.receipt_id,
+            "plan_id": s.plan_id, "giver": s.giver, "note": s.note,
+            "recorded_by": s.recorded_by}
+
+
 def _fill_support(row: SupportRow, s: Support) -> None:
-    row.resident_id = s.resident_id
-    row.kind = s.kind.value
-    row.commune_id = s.commune_id
-    row.status = s.status.value
-    row.created_at = s.created_at
-    row.amount = s.amount
-    row.holder_unit_id = s.holder_unit_id
-    row.receipt_id = s.receipt_id
-    row.plan_id = s.plan_id
-    row.giver = s.giver
-    row.note = s.note
-    row.recorded_by = s.recorded_by
+    for name, value in _support_values(s).items():
+        setattr(row, name, value)
 
 
 class SqlSupports:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
 
-    async def add(self, support: Support) -> Support:
-        row = SupportRow()
-        _fill_support(row, support)
+    async def add(self, *supports: Support) -> list[Support]:
+        added: list[Support] = []
+        for start in range(0, len(supports), CHUNK):
+            added += await self._add_chunk(supports[start:start + CHUNK])
+        return added
+
+    async def _add_chunk(self, supports: Sequence[Support]) -> list[Support]:
+        residents = [s.resident_id for s in supports]
         try:
             async with self._s.begin_nested():
-                self._s.add(row)
-                await self._s.flush()
+                ids = await insert_all(self._s, SupportRow, [_support_values(s) for s in supports])
         except IntegrityError:
-            # The partial unique index: this resident already has an active support.
-            raise RuleError("support-already-served", resident_id=support.resident_id) from None
-        return support_from_row(row)
+            # The partial unique index: one of these residents already has an active support.
+            served = await self._s.scalar(select(SupportRow.resident_id).where(
+                SupportRow.resident_id.in_(residents),
+                SupportRow.status != SupportStatus.CANCELLED.value).limit(1))
+            raise RuleError("support-already-served", resident_id=served) from None
+        return [replace(s, id=i) for s, i in zip(supports, ids, strict=True)]
 
     async def get(self, support_id: int) -> Support | None:
         row = await self._s.get(SupportRow, support_id)

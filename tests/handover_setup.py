@@ -98,7 +98,7 @@ async def waiting_resident(
         assert pledge is not None
         receipt = (await u.receipts.for_pledge(pledge.id))[0] if kind is SupportKind.WHOLE \
             else None
-        support = await u.supports.add(Support(
+        [support] = await u.supports.add(Support(
             id=0, resident_id=r.id, kind=kind, commune_id=s.commune.id,
             status=SupportStatus.ASSIGNED, created_at=now, amount=amount,
             holder_unit_id=s.commune.id, receipt_id=receipt.id if receipt else None))

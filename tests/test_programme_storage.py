@@ -37,13 +37,13 @@ async def test_a_person_cannot_hold_two_active_supports(
     rid, cid = await resident(uow, now)
     first = Support(0, rid, SupportKind.WHOLE, cid, SupportStatus.ASSIGNED, now)
     async with uow() as u:
-        saved = await u.supports.add(first)
+        [saved] = await u.supports.add(first)
         with pytest.raises(RuleError) as err:
             await u.supports.add(replace(first, kind=SupportKind.DIRECT_GIFT))
         assert err.value.key == "support-already-served"
         # a cancelled support frees the person again
         await u.supports.update(replace(saved, status=SupportStatus.CANCELLED))
-        again = await u.supports.add(replace(first, kind=SupportKind.PARTIAL, amount=500_000))
+        [again] = await u.supports.add(replace(first, kind=SupportKind.PARTIAL, amount=500_000))
         await u.commit()
     assert again.kind is SupportKind.PARTIAL
 

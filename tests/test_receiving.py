@@ -326,16 +326,16 @@ async def test_holdings_sum_receipts_transfers_and_supports_drawn(
                            ("Hoang Thi B", date(1972, 2, 2)), ("Hoang Van C", date(1990, 3, 3)))
     a, b, c = (m.id for m in home.members)
     async with uow() as u:
-        await u.receipts.add_transfer(Transfer(0, province.id, district.id, now, phones=4,
+        await u.receipts.add_transfers(Transfer(0, province.id, district.id, now, phones=4,
                                                money=1_000_000, receipt_id=big.id))
-        await u.receipts.add_transfer(Transfer(0, district.id, commune.id, now, phones=1,
+        await u.receipts.add_transfers(Transfer(0, district.id, commune.id, now, phones=1,
                                                receipt_id=big.id))
         await u.supports.add(Support(0, a, SupportKind.WHOLE, commune.id, SupportStatus.ASSIGNED,
                                      now, holder_unit_id=district.id, receipt_id=big.id))
         await u.supports.add(Support(0, b, SupportKind.PARTIAL, commune.id,
                                      SupportStatus.HANDED_OVER, now, amount=500_000,
                                      holder_unit_id=district.id))
-        cancelled = await u.supports.add(Support(0, c, SupportKind.WHOLE, commune.id,
+        [cancelled] = await u.supports.add(Support(0, c, SupportKind.WHOLE, commune.id,
                                                  SupportStatus.CANCELLED, now,
                                                  holder_unit_id=district.id, receipt_id=big.id))
         await u.commit()

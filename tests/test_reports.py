@@ -130,7 +130,7 @@ class Story:
                       status: SupportStatus = SupportStatus.ASSIGNED, amount: int = 0,
                       holder: str | None = None) -> int:
         async with self.u() as uow:
-            s = await uow.supports.add(Support(
+            [s] = await uow.supports.add(Support(
                 id=0, resident_id=self.people[key], kind=kind, commune_id=self.unit[commune].id,
                 status=status, created_at=created, amount=amount,
                 holder_unit_id=self.unit[holder].id if holder else None))
@@ -173,7 +173,7 @@ class Story:
     async def transfer(self, source: str, target: str, moment: datetime, phones: int = 0,
                        money: int = 0) -> None:
         async with self.u() as uow:
-            await uow.receipts.add_transfer(Transfer(
+            await uow.receipts.add_transfers(Transfer(
                 id=0, from_unit_id=self.unit[source].id, to_unit_id=self.unit[target].id,
                 at=moment, phones=phones, money=money))
             await uow.commit()

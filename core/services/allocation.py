@@ -23,13 +23,23 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-from core.allocation import Assignment, Plan, assign, plan_transfers, uncovered_demand
+from core.allocation import Assignment, Entry, Plan, assign, plan_transfers, uncovered_demand
 from core.errors import RuleError
-from core.model import Actor, Level, Role, Support, SupportKind, SupportStatus, Transfer, Unit
+from core.model import (
+    Actor,
+    AuditEntry,
+    Level,
+    Role,
+    Support,
+    SupportKind,
+    SupportStatus,
+    Transfer,
+    Unit,
+)
 from core.ports import UnitOfWork
 from core.priority import Candidate, Ranked, rank
 from core.priority import Support as Queue
-from core.services.audit import record
+from core.services.audit import entry
 from core.services.handover import person
 from core.services.ledger import append_all
 
@@ -133,6 +143,11 @@ class _Planner:
     on: date
     per_person: int
     moves: list[Move] = field(default_factory=list)
+    # what has come to each commune so far, and each commune's queues: asked for again and
+    # again while ten thousand communes are shared among, so kept rather than recomputed
+    incoming: dict[int, list[Move]] = field(default_factory=dict)
+    whole_queues: dict[int, list[Ranked]] = field(default_factory=dict)
+    phones_only: dict[tuple[int, int], Assignment] = field(default_factory=dict)
 
     def send_earmarks(self, holders: Sequence[Unit], earmarks: Mapping[int, int]) -> None:
         by_id = {c.id: c for c in self.communes}
@@ -172,7 +187,7 @@ class _Planner:
 
     def commune_plan(self, commune: Unit) -> CommunePlan:
         own = self.stock[commune.id]
-        came = [m for m in self.moves if m.to_unit.id == commune.id]
+        came = self.incoming.get(commune.id, [])
         lots: dict[int, int] = {r: n for r, n in own.lots}
         for m in came:
             if m.phones and m.receipt_id is not None:
@@ -187,26 +202,35 @@ class _Planner:
 
     def _move(self, holder: Unit, to: Unit, phones: int, money: int, receipt_id: int | None,
               earmark: bool = False) -> None:
-        self.moves.append(Move(holder, to, phones, money, receipt_id, earmark))
+        move = Move(holder, to, phones, money, receipt_id, earmark)
+        self.moves.append(move)
+        self.incoming.setdefault(to.id, []).append(move)
 
     def _phones(self, commune: Unit) -> int:
-        came = sum(m.phones for m in self.moves if m.to_unit.id == commune.id)
+        came = sum(m.phones for m in self.incoming.get(commune.id, ()))
         return self.stock[commune.id].phones + came
 
     def _money(self, commune: Unit) -> int:
-        came = sum(m.money for m in self.moves if m.to_unit.id == commune.id)
+        came = sum(m.money for m in self.incoming.get(commune.id, ()))
         return self.stock[commune.id].money + came
 
     def _whole_queue(self, commune: Unit) -> list[Ranked]:
-        return rank(self.candidates[commune.id], Queue.WHOLE, self.on)
+        if commune.id not in self.whole_queues:
+            self.whole_queues[commune.id] = rank(self.candidates[commune.id], Queue.WHOLE,
+                                                 self.on)
+        return self.whole_queues[commune.id]
 
     def _partial_queue(self, commune: Unit) -> list[Ranked]:
         given = self._assign_phones_only(commune, self._phones(commune))
         return [e.ranked for e in given.entries if e.ranked.support is Queue.PARTIAL]
 
     def _assign_phones_only(self, commune: Unit, phones: int) -> Assignment:
-        return assign(self.candidates[commune.id], phones, 0, self.per_person, self.on,
-                      households=self.homes[commune.id])
+        key = (commune.id, phones)
+        if key not in self.phones_only:
+            self.phones_only[key] = assign(self.candidates[commune.id], phones, 0,
+                                           self.per_person, self.on,
+                                           households=self.homes[commune.id])
+        return self.phones_only[key]
 
 
 async def preview(
@@ -299,10 +323,9 @@ async def commit(
         "whole": whole, "partial": partial,
     })
     written = _Written(uow, actor, plan_id, now)
-    for move in view.moves:
-        await written.move(move)
-    for commune in view.communes:
-        await written.assignments(commune, per_person)
+    await written.moves(view.moves)
+    await written.assignments(view.communes, per_person)
+    await uow.audit.append(*written.audit)
     await append_all(uow, written.ledger, now)
     await uow.locks.bump(LOCK)
     return Committed(plan_id, len(view.moves), whole, partial)
@@ -310,53 +333,63 @@ async def commit(
 
 @dataclass
 class _Written:
-    """What a commit writes, row by row; the ledger's entries kept to be chained at the end,
-    and each receipt's origin looked up once."""
+    """What a commit writes, in a few batched statements rather than a million: the rows
+    first, then their audit lines and ledger entries, kept here meanwhile (the ledger's
+    chained at the end); each receipt's origin is looked up once."""
 
     uow: UnitOfWork
     actor: Actor
     plan_id: int
     now: datetime
+    audit: list[AuditEntry] = field(default_factory=list)
     ledger: list[tuple[str, dict[str, object]]] = field(default_factory=list)
     origins: dict[int | None, dict[str, object]] = field(default_factory=dict)
 
-    async def move(self, move: Move) -> None:
-        transfer = await self.uow.receipts.add_transfer(Transfer(
-            id=0, from_unit_id=move.from_unit.id, to_unit_id=move.to_unit.id, at=self.now,
-            phones=move.phones, money=move.money, receipt_id=move.receipt_id,
-            plan_id=self.plan_id, recorded_by=self.actor.official_id,
-        ))
-        await record(self.uow, self.actor, self.now, "transfer", "transfer", transfer.id,
-                     move.to_unit.id, after=transfer)
-        self.ledger.append(("transfer", {
-            "from": move.from_unit.code, "to": move.to_unit.code, "phones": move.phones,
-            "money": move.money, **await self._origin(move.receipt_id), "plan": self.plan_id,
-            "earmark": move.earmark,
-        }))
+    async def moves(self, moves: Sequence[Move]) -> None:
+        transfers = await self.uow.receipts.add_transfers(*(Transfer(
+            id=0, from_unit_id=m.from_unit.id, to_unit_id=m.to_unit.id, at=self.now,
+            phones=m.phones, money=m.money, receipt_id=m.receipt_id, plan_id=self.plan_id,
+            recorded_by=self.actor.official_id,
+        ) for m in moves))
+        for move, transfer in zip(moves, transfers, strict=True):
+            self.audit.append(entry(self.actor, self.now, "transfer", "transfer", transfer.id,
+                                    move.to_unit.id, after=transfer))
+            self.ledger.append(("transfer", {
+                "from": move.from_unit.code, "to": move.to_unit.code, "phones": move.phones,
+                "money": move.money, **await self._origin(move.receipt_id),
+                "plan": self.plan_id, "earmark": move.earmark,
+            }))
 
-    async def assignments(self, commune: CommunePlan, per_person: int) -> None:
+    async def assignments(self, communes: Sequence[CommunePlan], per_person: int) -> None:
+        planned = [(c, e, s) for c in communes for e, s in self._supports(c, per_person)]
+        supports = await self.uow.supports.add(*(s for _, _, s in planned))
+        for (commune, line, _), support in zip(planned, supports, strict=True):
+            self.audit.append(entry(self.actor, self.now, "assign", "support", support.id,
+                                    commune.commune.id, after=support))
+            self.ledger.append(("assignment", {
+                "support": person(support.id), "commune": commune.commune.code,
+                "kind": support.kind.value, "amount": support.amount, "tier": line.tier,
+                "position": line.position, **await self._origin(support.receipt_id),
+                "plan": self.plan_id,
+            }))
+
+    def _supports(self, commune: CommunePlan, per_person: int) -> list[tuple[Entry, Support]]:
+        """Each served line of the commune's list with its support, phones drawn lot by lot."""
         lots = [[r, n] for r, n in commune.lots]
-        for entry in commune.assignment.entries:
-            if entry.waiting:
+        served = []
+        for line in commune.assignment.entries:
+            if line.waiting:
                 continue
-            whole = entry.support is Queue.WHOLE
-            receipt_id = _draw(lots) if whole else None
-            support = await self.uow.supports.add(Support(
-                id=0, resident_id=entry.resident_id,
+            whole = line.support is Queue.WHOLE
+            served.append((line, Support(
+                id=0, resident_id=line.resident_id,
                 kind=SupportKind.WHOLE if whole else SupportKind.PARTIAL,
                 commune_id=commune.commune.id, status=SupportStatus.ASSIGNED,
                 created_at=self.now, amount=0 if whole else per_person,
-                holder_unit_id=commune.commune.id, receipt_id=receipt_id,
+                holder_unit_id=commune.commune.id, receipt_id=_draw(lots) if whole else None,
                 plan_id=self.plan_id, recorded_by=self.actor.official_id,
-            ))
-            await record(self.uow, self.actor, self.now, "assign", "support", support.id,
-                         commune.commune.id, after=support)
-            self.ledger.append(("assignment", {
-                "support": person(support.id), "commune": commune.commune.code,
-                "kind": support.kind.value, "amount": support.amount, "tier": entry.tier,
-                "position": entry.position, **await self._origin(receipt_id),
-                "plan": self.plan_id,
-            }))
+            )))
+        return served
 
     async def _origin(self, receipt_id: int | None) -> dict[str, object]:
         """The receipt's number and its pledge's code, so a donor's page can follow it."""

@@ -39,6 +39,22 @@ def changed(before: dict[str, object] | None, after: dict[str, object] | None) -
     return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
 
 
+def entry(
+    actor: Actor,
+    now: datetime,
+    action: str,
+    entity: str,
+    entity_id: int | None,
+    unit_id: int | None,
+    before: Record | None = None,
+    after: Record | None = None,
+) -> AuditEntry:
+    """One line of the trail, holding only what changed."""
+    old, new = changed(snapshot(before), snapshot(after))
+    return AuditEntry(at=now, actor=actor, action=action, entity=entity, entity_id=entity_id,
+                      unit_id=unit_id, before=old, after=new)
+
+
 async def record(
     uow: UnitOfWork,
     actor: Actor,
@@ -50,16 +66,4 @@ async def record(
     before: Record | None = None,
     after: Record | None = None,
 ) -> None:
-    old, new = changed(snapshot(before), snapshot(after))
-    await uow.audit.append(
-        AuditEntry(
-            at=now,
-            actor=actor,
-            action=action,
-            entity=entity,
-            entity_id=entity_id,
-            unit_id=unit_id,
-            before=old,
-            after=new,
-        )
-    )
+    await uow.audit.append(entry(actor, now, action, entity, entity_id, unit_id, before, after))

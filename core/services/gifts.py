@@ -184,7 +184,7 @@ async def _serve(
     uow: UnitOfWork, actor: Actor, resident: Resident, kind: SupportKind, giver: str,
     note: str | None, now: datetime,
 ) -> Support:
-    support = await uow.supports.add(
+    [support] = await uow.supports.add(
         Support(
             id=0,
             resident_id=resident.id,

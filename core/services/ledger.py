@@ -27,10 +27,10 @@ async def append_all(
     at = now.astimezone(UTC).replace(microsecond=0)
     last = await uow.ledger.last()
     prev = last.hash if last else GENESIS
-    added = []
+    entries = []
     for kind, payload in items:
         digest = chain_hash(prev, kind, at.isoformat(), payload)
-        added.append(await uow.ledger.add(
-            LedgerEntry(id=0, at=at, kind=kind, payload=payload, prev_hash=prev, hash=digest)))
+        entries.append(
+            LedgerEntry(id=0, at=at, kind=kind, payload=payload, prev_hash=prev, hash=digest))
         prev = digest
-    return added
+    return await uow.ledger.add(*entries)

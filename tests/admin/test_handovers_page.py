@@ -22,7 +22,7 @@ async def assigned(admin: Admin, key: str = "own", commune: str = "commune") -> 
         await registry.approve(u, SYSTEM, w.residents[key], START)
         receipt = await record_receipt(u, SYSTEM, ReceiptForm(w.units[commune].id, phones=1),
                                        START)
-        support = await u.supports.add(Support(
+        [support] = await u.supports.add(Support(
             id=0, resident_id=w.residents[key], kind=SupportKind.WHOLE,
             commune_id=w.units[commune].id, status=SupportStatus.ASSIGNED, created_at=START,
             holder_unit_id=w.units[commune].id, receipt_id=receipt.id))
