@@ -1,8 +1,8 @@
 """Allocation at national size: synthetic residents in bulk, then read, ranked, planned,
 assigned and written back by the allocation service (core/services/allocation.py).
 
-Steps timed apart: the bulk insert; reading every commune's candidates (storage's
-residents.candidates); ranking them (core.priority.rank) beside a plain sorted() of the same
+Steps timed apart: the bulk insert; reading every commune's waiting candidates (storage's
+residents.waiting_in); ranking them (core.priority.rank) beside a plain sorted() of the same
 keys; the service's preview (read, rank, plan) and its commit (all of that again inside the
 lock, then transfers and one support per person served, written back). Peak memory is the
 process's peak RSS after each step.
@@ -76,7 +76,8 @@ async def bench(url: str, residents: int) -> dict[str, Any]:
 
         async def read() -> list[Candidate]:
             async with uow() as u:
-                return [c for cid in population.communes for c in await u.residents.candidates(cid)]
+                waiting, _ = await u.residents.waiting_in(population.communes)
+                return [c for cid in population.communes for c in waiting[cid]]
 
         steps["read_candidates_s"], candidates = await timed(read)
         rss["read"] = peak_rss_mib()

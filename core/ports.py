@@ -32,6 +32,9 @@ from core.model import (
 from core.priority import Candidate
 from core.report_runs import ReportRun
 
+# commune -> its waiting candidates, and commune -> resident -> household
+Waiting = tuple[dict[int, list[Candidate]], dict[int, dict[int, int]]]
+
 
 class UnitRepository(Protocol):
     async def get(self, unit_id: int) -> Unit | None: ...
@@ -74,11 +77,10 @@ class ResidentRepository(Protocol):
         """Residents with their units and household, in id order, in one query; all when
         unit_ids is None, else those whose commune or village is one of them."""
         ...
-    async def candidates_in(self, commune_ids: Sequence[int]) -> dict[int, list[Candidate]]:
-        """candidates() of many communes in a few queries: commune id -> its candidates."""
-        ...
-    async def households_in(self, commune_ids: Sequence[int]) -> dict[int, dict[int, int]]:
-        """Every resident's household, commune by commune: commune -> resident -> household."""
+    async def waiting_in(self, commune_ids: Sequence[int]) -> Waiting:
+        """The candidates who may stand in a queue (approved, poor or near-poor, without a
+        smartphone, not served; their age is rank()'s to check), of many communes in a few
+        queries: (commune -> its candidates in id order, commune -> resident -> household)."""
         ...
     async def candidates(self, commune_id: int) -> list[Candidate]:
         """The commune's residents with their household's facts, for ranking; in id order."""

@@ -25,6 +25,7 @@ from core.model import (
     Status,
     Unit,
 )
+from core.ports import Waiting
 from core.priority import Candidate
 from storage.models import (
     AuditRow,
@@ -351,29 +352,21 @@ class SqlResidents:
         return [_export_from_row(*row) for row in (await self._s.execute(query)).all()]
 
     async def candidates(self, commune_id: int) -> list[Candidate]:
-        return (await self.candidates_in([commune_id])).get(commune_id, [])
+        return [c for c, _ in await self._candidates([commune_id])]
 
-    async def candidates_in(self, commune_ids: Sequence[int]) -> dict[int, list[Candidate]]:
-        found: dict[int, list[Candidate]] = {c: [] for c in commune_ids}
+    async def waiting_in(self, commune_ids: Sequence[int]) -> Waiting:
+        found: Waiting = ({c: [] for c in commune_ids}, {c: {} for c in commune_ids})
         ids = list(commune_ids)
         for start in range(0, len(ids), CHUNK):  # one query per chunk, not per commune
-            for c in await self._candidates(ids[start:start + CHUNK]):
-                found[c.commune_id].append(c)
+            for c, household in await self._candidates(ids[start:start + CHUNK], waiting=True):
+                found[0][c.commune_id].append(c)
+                found[1][c.commune_id][c.resident_id] = household
         return found
 
-    async def households_in(self, commune_ids: Sequence[int]) -> dict[int, dict[int, int]]:
-        found: dict[int, dict[int, int]] = {c: {} for c in commune_ids}
-        ids = list(commune_ids)
-        for start in range(0, len(ids), CHUNK):
-            rows = await self._s.execute(
-                select(ResidentRow.commune_id, ResidentRow.id, ResidentRow.household_id)
-                .where(ResidentRow.commune_id.in_(ids[start:start + CHUNK]))
-            )
-            for commune, resident, household in rows.all():
-                found[commune][resident] = household
-        return found
-
-    async def _candidates(self, commune_ids: Sequence[int]) -> list[Candidate]:
+    async def _candidates(self, commune_ids: Sequence[int], waiting: bool = False
+                          ) -> list[tuple[Candidate, int]]:
+        """Candidates with their household; waiting: only those rank() may queue, in SQL
+        (at national size that is half the rows); their age is left to rank()."""
         member = aliased(ResidentRow)
         someone_has_one = (
             select(member.id)
@@ -394,12 +387,17 @@ class SqlResidents:
                    ResidentRow.status, ResidentRow.has_smartphone, ResidentRow.approved_at,
                    HouseholdRow.poverty, HouseholdRow.policy,
                    or_(HouseholdRow.has_smartphone, someone_has_one),
-                   served.exists(), whole_at_home.exists())
+                   served.exists(), whole_at_home.exists(), ResidentRow.household_id)
             .join(HouseholdRow, HouseholdRow.id == ResidentRow.household_id)
             .where(ResidentRow.commune_id.in_(list(commune_ids)))
             .order_by(ResidentRow.id)
         )
-        return [_candidate_from_row(*row) for row in (await self._s.execute(query)).all()]
+        if waiting:
+            query = query.where(
+                ResidentRow.status == Status.APPROVED.value, ~ResidentRow.has_smartphone,
+                HouseholdRow.poverty != Poverty.NONE.value, ~served.exists())
+        return [(_candidate_from_row(*row[:-1]), row[-1])
+                for row in (await self._s.execute(query)).all()]
 
 
 def _candidate_from_row(

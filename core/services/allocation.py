@@ -253,12 +253,9 @@ async def preview(
     }
     receipts = {r for h in holders for r, _ in held[h.id].lots} | {
         r for h in holders for r, _ in held[h.id].money_lots}
-    planner = _Planner(
-        communes=communes,
-        candidates=await uow.residents.candidates_in([c.id for c in communes]),
-        homes=await uow.residents.households_in([c.id for c in communes]),
-        stock=stock, on=on, per_person=per_person,
-    )
+    candidates, homes = await uow.residents.waiting_in([c.id for c in communes])
+    planner = _Planner(communes=communes, candidates=candidates, homes=homes, stock=stock, on=on,
+                       per_person=per_person)
     planner.send_earmarks(holders, await uow.receipts.earmarks(sorted(receipts)))
     phones = _share(planner, planner.share_phones, districts, province, communes)
     money = _share(planner, planner.share_money, districts, province, communes)
