@@ -54,10 +54,17 @@ async def insert_all(
     """Insert many rows in a few statements (not one flush each); their ids, in row order."""
     if not rows:
         return []
-    # the ORM's bulk INSERT batches the rows itself ("insertmanyvalues") on both backends
     key = inspect(model).primary_key[0]
-    statement = insert(model).returning(key, sort_by_parameter_order=True)
-    return list((await session.scalars(statement, list(rows))).all())
+    if session.bind.dialect.name != "sqlite":
+        # multi-row INSERT ... RETURNING, its rows put back in parameter order by SQLAlchemy
+        statement = insert(model).returning(key, sort_by_parameter_order=True)
+        return list((await session.scalars(statement, list(rows))).all())
+    # SQLite: SQLAlchemy would send such a RETURNING one row at a time to keep the order.
+    # A row gets one more than the largest rowid (SQLite's documented algorithm) and this
+    # transaction holds the only write lock from its first write: the ids are consecutive.
+    await session.execute(insert(model), list(rows))
+    last = int(await session.scalar(select(func.max(key))) or 0)
+    return list(range(last - len(rows) + 1, last + 1))
 
 
 def _now() -> datetime:
@@ -499,7 +506,9 @@ class SqlAudit:
         self._s = session
 
     async def append(self, *entries: AuditEntry) -> None:
-        await insert_all(self._s, AuditRow, [
+        if not entries:
+            return
+        await self._s.execute(insert(AuditRow), [
             {"at": e.at, "actor_id": e.actor.official_id, "actor_label": e.actor.label,
              "action": e.action, "entity": e.entity, "entity_id": e.entity_id,
              "unit_id": e.unit_id, "before": e.before, "after": e.after}
