@@ -90,14 +90,20 @@ def rank(candidates: Iterable[Candidate], support: Support, on: date) -> list[Ra
     """Every eligible candidate's position in their commune, communes in id order."""
     tier_of = _whole_tier if support == Support.WHOLE else _partial_tier
     cutoff = latest_adult_birth(on)
-    eligible = [(t, c) for c in candidates if (t := tier_of(c, cutoff)) is not None]
-    eligible.sort(key=_queue_order)  # the one sort; what follows is linear
+    # The order: commune, tier, then the programme's own ties (DESIGN: households without a
+    # phone first, earlier approval, lower record id); a missing approval time goes last.
+    # Each line is its own sort key, the candidate last (resident ids are unique, so it is
+    # never compared): no key function called a million times.
+    queue = [(c.commune_id, t, c.household_has_smartphone, c.approved_at is None,
+              c.approved_at or _NEVER, c.resident_id, c)
+             for c in candidates if (t := tier_of(c, cutoff)) is not None]
+    queue.sort()  # the one sort; what follows is linear
     ranked: list[Ranked] = []
     start = 0
-    for _, run in groupby(c.commune_id for _, c in eligible):  # a commune's run, in order
+    for _, run in groupby(line[0] for line in queue):  # a commune's run, in order
         total = sum(1 for _ in run)
-        ranked += [Ranked(c, support, tier, position, total)
-                   for position, (tier, c) in enumerate(eligible[start:start + total], 1)]
+        ranked += [Ranked(line[-1], support, line[1], position, total)
+                   for position, line in enumerate(queue[start:start + total], 1)]
         start += total
     return ranked
 
@@ -159,21 +165,6 @@ def _eligible(c: Candidate, cutoff: date) -> bool:
         or c.date_of_birth > cutoff
         or c.poverty == Poverty.NONE
         or c.status != Status.APPROVED
-    )
-
-
-def _queue_order(entry: tuple[int, Candidate]) -> tuple[object, ...]:
-    """Commune, tier, then the programme's own ties (DESIGN: households without a phone
-    first, earlier approval, lower record id); a missing approval time goes last."""
-    tier, c = entry
-    approved_at = c.approved_at
-    return (
-        c.commune_id,
-        tier,
-        c.household_has_smartphone,
-        approved_at is None,
-        approved_at or _NEVER,
-        c.resident_id,
     )
 
 
