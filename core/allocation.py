@@ -199,17 +199,29 @@ def assign(
     whole = rank(candidates, Support.WHOLE, on)
     given = whole[:phones]
     partial = rank(_after_phones(candidates, given, households), Support.PARTIAL, on)
-    paid = min(len(partial), money // per_person)
     entries = _entries(given, Support.WHOLE, len(given))
-    entries += _entries(partial, Support.PARTIAL, paid)
+    entries += _entries(partial, Support.PARTIAL, 0)
     entries += _entries(_whole_queue_only(whole[phones:], partial), Support.WHOLE, 0)
-    return Assignment(
-        entries=tuple(entries),
-        phones_used=len(given),
-        money_used=paid * per_person,
-        phones_left=phones - len(given),
-        money_left=money - paid * per_person,
-    )
+    phones_only = Assignment(entries=tuple(entries), phones_used=len(given), money_used=0,
+                             phones_left=phones - len(given), money_left=0)
+    return pay(phones_only, money, per_person)
+
+
+def pay(phones_only: Assignment, money: int, per_person: int) -> Assignment:
+    """assign(..., money) of a commune from its assign(..., money=0): money // per_person
+    persons at the head of the part-of-the-price queue are served (the planner, which has
+    the second already, need not rank the commune again)."""
+    _check_stock(phones_only.phones_left, money, per_person)
+    if phones_only.money_used:
+        raise ValueError("pay() takes an assignment made without money")
+    paid = 0
+    entries = list(phones_only.entries)
+    for i, entry in enumerate(entries):
+        if entry.ranked.support is Support.PARTIAL and paid < money // per_person:
+            entries[i] = replace(entry, support=Support.PARTIAL, waiting=False)
+            paid += 1
+    return replace(phones_only, entries=tuple(entries), money_used=paid * per_person,
+                   money_left=money - paid * per_person)
 
 
 def _check_stock(phones: int, money: int, per_person: int) -> None:

@@ -23,7 +23,15 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-from core.allocation import Assignment, Entry, Plan, assign, plan_transfers, uncovered_demand
+from core.allocation import (
+    Assignment,
+    Entry,
+    Plan,
+    assign,
+    pay,
+    plan_transfers,
+    uncovered_demand,
+)
 from core.errors import RuleError
 from core.model import (
     Actor,
@@ -192,8 +200,8 @@ class _Planner:
         for m in came:
             if m.phones and m.receipt_id is not None:
                 lots[m.receipt_id] = lots.get(m.receipt_id, 0) + m.phones
-        result = assign(self.candidates[commune.id], self._phones(commune), self._money(commune),
-                        self.per_person, self.on, households=self.homes[commune.id])
+        result = pay(self._assign_phones_only(commune, self._phones(commune)),
+                     self._money(commune), self.per_person)
         return CommunePlan(
             commune=commune, phones_held=own.phones, money_held=own.money,
             phones_in=sum(m.phones for m in came), money_in=sum(m.money for m in came),

@@ -16,6 +16,7 @@ from core.allocation import (
     Assignment,
     Entry,
     largest_remainder,
+    pay,
     plan_transfers,
     uncovered_demand,
 )
@@ -609,6 +610,24 @@ def test_assign_does_not_depend_on_input_order(
     again = assign_with(shuffled, phones, money, PER_PERSON, ON, households=households)
     assert first == again
 
+
+
+@given(communes(), st.integers(0, 10), st.integers(0, 10 * PER_PERSON))
+def test_paying_a_phones_only_list_is_the_list_with_money(
+    commune: tuple[list[Candidate], dict[int, int]], phones: int, money: int,
+) -> None:
+    people, households = commune
+    phones_only = assign_with(people, phones, 0, PER_PERSON, ON, households=households)
+    assert pay(phones_only, money, PER_PERSON) == assign_with(
+        people, phones, money, PER_PERSON, ON, households=households)
+
+
+def test_an_assignment_is_paid_only_once() -> None:
+    people = [person(1), person(2)]
+    paid = assign_with(people, 0, PER_PERSON, PER_PERSON, ON, households={1: 1, 2: 2})
+    assert paid.money_used == PER_PERSON
+    with pytest.raises(ValueError, match="without money"):
+        pay(paid, PER_PERSON, PER_PERSON)
 
 # --- province and communes together -----------------------------------------------------------
 
