@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.model import Holdings, Receipt, SupportKind, SupportStatus, Transfer
 from storage.models import PledgeRow, ReceiptRow, SupportRow, TransferRow
-from storage.repositories import _utc, insert_all
+from storage.repositories import CHUNK, _utc, insert_all
 
 # The serials of every receipt, one row each, in the dialect at hand (JSON lists in a column).
 _SERIALS_SQL = {
@@ -119,8 +119,12 @@ class SqlReceipts:
     async def holdings_by_unit(self, unit_ids: Sequence[int]) -> dict[int, Holdings]:
         """Sums per unit and receipt in one GROUP BY over every movement of stock."""
         ids = list(dict.fromkeys(unit_ids))
-        if not ids:
-            return {}
+        found: dict[int, Holdings] = {}
+        for start in range(0, len(ids), CHUNK):  # the ids appear four times in the query
+            found |= await self._holdings(ids[start:start + CHUNK])
+        return found
+
+    async def _holdings(self, ids: list[int]) -> dict[int, Holdings]:
         moves = _movements(ids).subquery()
         grouped = (
             select(moves.c.unit_id, moves.c.receipt_id,
