@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
+from typing import cast
 
-from sqlalchemy import func, insert, inspect, or_, select
+from sqlalchemy import Table, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -54,15 +55,18 @@ async def insert_all(
     """Insert many rows in a few statements (not one flush each); their ids, in row order."""
     if not rows:
         return []
-    key = inspect(model).primary_key[0]
+    # The table, not the ORM class: the ORM's bulk INSERT leaves out the keys that are None
+    # and starts a new statement whenever that set changes (a phone, then money, ...).
+    table = cast(Table, model.__table__)
+    key = table.primary_key.columns[0]
     if session.bind.dialect.name != "sqlite":
         # multi-row INSERT ... RETURNING, its rows put back in parameter order by SQLAlchemy
-        statement = insert(model).returning(key, sort_by_parameter_order=True)
+        statement = insert(table).returning(key, sort_by_parameter_order=True)
         return list((await session.scalars(statement, list(rows))).all())
     # SQLite: SQLAlchemy would send such a RETURNING one row at a time to keep the order.
     # A row gets one more than the largest rowid (SQLite's documented algorithm) and this
     # transaction holds the only write lock from its first write: the ids are consecutive.
-    await session.execute(insert(model), list(rows))
+    await session.execute(insert(table), list(rows))
     last = int(await session.scalar(select(func.max(key))) or 0)
     return list(range(last - len(rows) + 1, last + 1))
 
@@ -508,7 +512,7 @@ class SqlAudit:
     async def append(self, *entries: AuditEntry) -> None:
         if not entries:
             return
-        await self._s.execute(insert(AuditRow), [
+        await self._s.execute(insert(cast(Table, AuditRow.__table__)), [
             {"at": e.at, "actor_id": e.actor.official_id, "actor_label": e.actor.label,
              "action": e.action, "entity": e.entity, "entity_id": e.entity_id,
              "unit_id": e.unit_id, "before": e.before, "after": e.after}
