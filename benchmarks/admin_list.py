@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from admin.passwords import hash_password
 from admin.residents import PAGE
-from admin.scoping import scope_of
+from admin.scoping import UnitTrees
 from benchmarks.synthetic import (
     DATASET,
     PROVINCE_CODE,
@@ -50,6 +50,7 @@ from storage import admin_queries as q
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade
 from storage.models import ResidentRow, UnitRow
+from storage.name_search import rebuild_tails
 from storage.uow import SqlUnitOfWorkFactory
 
 SIZES = {"tiny": (2_000, 3), "default": (100_000, 20), "full": (1_000_000, 20)}  # rows, repeats
@@ -110,7 +111,7 @@ async def measure_query(uow: SqlUnitOfWorkFactory, official: Official,
                         kinds: dict[str, list[Case]], repeats: int) -> dict[str, Any]:
     """The same pages from storage/admin_queries.py alone: what the SQL costs of the whole."""
     async with uow() as u:
-        place = (await scope_of(u, official)).place()
+        place = (await UnitTrees().scope(u, official)).place()
     figures: dict[str, Any] = {}
     for kind, asked in kinds.items():
         times = []
@@ -141,7 +142,10 @@ async def built(url: str, rows: int, reuse: bool) -> tuple[AsyncEngine, Populati
                 return engine, population
             await engine.dispose()
     engine = await fresh_database(url)
-    return engine, await populate(engine, rows)
+    population = await populate(engine, rows)
+    async with engine.begin() as conn:  # populate() writes residents without the repository
+        await conn.run_sync(rebuild_tails)
+    return engine, population
 
 
 async def population_of(engine: AsyncEngine) -> Population:
