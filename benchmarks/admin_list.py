@@ -69,6 +69,8 @@ def cases(population: Population) -> dict[str, list[Case]]:
         "middle page": [(middle, None)],
         "last page": [(population.last_resident_id - PAGE // 2, None)],
         "name search": [(0, fold(n)) for n in population.sample_names[1:4]],
+        # a surname alone: a tenth of the province, the slowest way to fill a page by index
+        "surname search": [(0, fold(n).split()[0]) for n in population.sample_names[1:4]],
     }
 
 

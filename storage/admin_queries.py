@@ -5,11 +5,12 @@ Functions take the unit of work's AsyncSession; they return plain values, never 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -172,7 +173,7 @@ def _in_place(place: Place) -> ColumnElement[bool]:
             .exists())
 
 
-def _resident_filters(q: ResidentQuery, dense: bool) -> list[ColumnElement[bool]]:
+def _resident_filters(q: ResidentQuery, common: bool) -> list[ColumnElement[bool]]:
     where = [_in_place(q.place), ResidentRow.id > q.after_id]
     if q.status:
         where.append(ResidentRow.status == q.status)
@@ -181,25 +182,48 @@ def _resident_filters(q: ResidentQuery, dense: bool) -> list[ColumnElement[bool]
     if q.policy:
         where.append(HouseholdRow.policy == q.policy)
     if q.name and fold(q.name):
-        where.append(name_match(q.name, dense))
+        where.append(name_match(q.name, common))
     return where
 
 
 async def resident_page(session: AsyncSession, q: ResidentQuery, limit: int) -> list[ResidentLine]:
     """Up to limit residents after q.after_id, in id order (keyset: no OFFSET)."""
-    dense = bool(q.name and fold(q.name)) and await is_common(session, q.name or "")
+    has_name = bool(q.name and fold(q.name))
+    common = has_name and await is_common(session, q.name or "")
     village, commune = aliased(UnitRow), aliased(UnitRow)
     query = (
         select(ResidentRow, HouseholdRow, village.name, commune.name)
         .join(HouseholdRow, HouseholdRow.id == ResidentRow.household_id)
         .join(village, village.id == ResidentRow.village_id)
         .join(commune, commune.id == ResidentRow.commune_id)
-        .where(and_(*_resident_filters(q, dense)))
+        .where(and_(*_resident_filters(q, common)))
         .order_by(ResidentRow.id)
         .limit(limit)
     )
+    in_id_order = q.place.under is not None and (common or not has_name)
+    async with _without_sort(session, in_id_order):
+        rows = (await session.execute(query)).all()
     return [ResidentLine(resident_from_row(r), household_from_row(h), v, c)
-            for r, h, v, c in (await session.execute(query)).all()]
+            for r, h, v, c in rows]
+
+
+@asynccontextmanager
+async def _without_sort(session: AsyncSession, wanted: bool) -> AsyncIterator[None]:
+    """Read a wide place in id order and stop at the page's end, on PostgreSQL too.
+
+    Its planner cannot estimate how many residents a wide place (a test on each one's
+    commune) and a common name (LIKE '% x%') keep: it guesses a handful, then fetches every
+    match and sorts them (seconds for a surname at 1,000,000). SQLite reads in id order by
+    itself: no index serves the test on the commune.
+    """
+    postgres = wanted and (await session.connection()).dialect.name == "postgresql"
+    if postgres:
+        await session.execute(text("SET LOCAL enable_sort = off"))
+    try:
+        yield
+    finally:
+        if postgres:
+            await session.execute(text("RESET enable_sort"))
 
 
 async def status_counts(session: AsyncSession, place: Place) -> dict[str, int]:
