@@ -113,19 +113,22 @@ class UnitTrees:
         if found is not None:
             self._scopes.move_to_end(official.unit_id)
             return found
-        scope = await self._build(uow, official.unit_id)
-        self._scopes[official.unit_id] = scope
-        if len(self._scopes) > self._kept:
-            self._scopes.popitem(last=False)
+        scope = await self._build(uow, official.unit_id, revision)
+        if self._revision == revision:  # else another request saw a newer one meanwhile
+            self._scopes[official.unit_id] = scope
+            if len(self._scopes) > self._kept:
+                self._scopes.popitem(last=False)
         return scope
 
-    async def _build(self, uow: SqlUnitOfWork, unit_id: int) -> Scope:
+    async def _build(self, uow: SqlUnitOfWork, unit_id: int, revision: int) -> Scope:
         tree = next((t for t in self._trees.values() if unit_id in t.units), None)
         if tree is None:
             unit = await uow.units.get(unit_id)
             if unit is None:
                 raise NotFound
-            tree = self._trees[unit.dataset] = await _read_tree(uow, unit.dataset)
+            tree = await _read_tree(uow, unit.dataset)
+            if self._revision == revision:  # a tree read before a newer change is not kept
+                self._trees[unit.dataset] = tree
             # A national tree is a hundred thousand objects that live until the next units
             # import: out of the collector's sight, each full collection costs a millisecond
             # instead of a hundred (a dropped tree is still freed, by reference counting).
