@@ -132,6 +132,8 @@ class UnitTrees:
             # A national tree is a hundred thousand objects that live until the next units
             # import: out of the collector's sight, each full collection costs a millisecond
             # instead of a hundred (a dropped tree is still freed, by reference counting).
+            # Garbage is collected first, so that none of it is frozen with the tree.
+            gc.collect()
             gc.freeze()
         unit = tree.units[unit_id]
         scope = Scope(unit=unit, units={}, children=tree.children)
