@@ -10,7 +10,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from admin.context import Forbidden, now, render, runtime, text, today, who
-from admin.scoping import scope_of
+from admin.scoping import request_scope
 from core.errors import RuleError
 from core.model import Role
 from core.priority import Ranked, explain
@@ -22,7 +22,7 @@ async def allocation_page(request: web.Request, notice: str | None = None,
     rt = runtime(request)
     me = who(request).official
     async with rt.uow() as uow:
-        scope = await scope_of(uow, me)
+        scope = await request_scope(request, uow)
         view = await allocation.preview(uow, scope.unit.dataset, today(request),
                                         rt.settings.support_per_person)
         shown = [c for c in view.communes if scope.has(c.commune.id)]
@@ -56,7 +56,7 @@ async def commit(request: web.Request) -> web.Response:
     rt = runtime(request)
     try:
         async with rt.uow() as uow:
-            scope = await scope_of(uow, me.official)
+            scope = await request_scope(request, uow)
             done = await allocation.commit(
                 uow, me.actor, scope.unit.dataset, today(request), now(request),
                 rt.settings.support_per_person, expected=str(form.get("fingerprint", "")))

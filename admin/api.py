@@ -8,7 +8,7 @@ from aiohttp import web
 
 from admin.context import NotFound, now, runtime, who
 from admin.residents import page_of, parse_id, resident_in_scope, resident_query
-from admin.scoping import scope_of
+from admin.scoping import request_scope
 from core.model import Household, Level, Resident
 from core.services import registry
 from storage import admin_queries as q
@@ -55,7 +55,7 @@ async def residents(request: web.Request) -> web.Response:
     """GET /api/v1/residents?unit=&status=&poverty=&policy=&q=&after=&limit="""
     size = min(max(parse_id(request.query.get("limit")) or 100, 1), MAX_LIMIT)
     async with runtime(request).uow() as uow:
-        scope = await scope_of(uow, who(request).official)
+        scope = await request_scope(request, uow)
         query = resident_query(scope, request.query, parse_id(request.query.get("after")) or 0)
         lines, cursor = await page_of(uow, query, size)
     return web.json_response({
@@ -85,7 +85,7 @@ async def approve(request: web.Request) -> web.Response:
 async def households(request: web.Request) -> web.Response:
     """GET /api/v1/households?village="""
     async with runtime(request).uow() as uow:
-        scope = await scope_of(uow, who(request).official)
+        scope = await request_scope(request, uow)
         village = scope.get(parse_id(request.query.get("village")) or (
             scope.unit.id if scope.unit.level is Level.VILLAGE else None))
         if village.level is not Level.VILLAGE:
@@ -97,7 +97,7 @@ async def households(request: web.Request) -> web.Response:
 async def stats(request: web.Request) -> web.Response:
     """GET /api/v1/stats?unit= : residents by status."""
     async with runtime(request).uow() as uow:
-        scope = await scope_of(uow, who(request).official)
+        scope = await request_scope(request, uow)
         unit_id = parse_id(request.query.get("unit"))
         unit = scope.get(unit_id) if unit_id is not None else scope.unit
         counts = await q.status_counts(uow.session, scope.place(unit.id))

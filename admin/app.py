@@ -15,6 +15,7 @@ from aiohttp import web
 from admin.audit import changes
 from admin.context import CLOCK, IMPORT_DIR, JINJA
 from admin.routes import add_routes
+from admin.scoping import TREES, UnitTrees
 from admin.security import ACCESS, access, errors, session_layer
 
 IMPORT_MAX_AGE = 24 * 3600  # seconds an uploaded list waits for its "save"
@@ -33,6 +34,7 @@ def setup_admin(app: web.Application) -> None:
     )
     env.globals["changes"] = changes
     app[CLOCK] = utc_now
+    app[TREES] = UnitTrees()
     app[IMPORT_DIR] = Path(tempfile.gettempdir()) / "phocap-admin-imports"
     app[ACCESS] = add_routes(app.router)
     app.middlewares.extend([errors, session_layer(app), access])

@@ -7,8 +7,8 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from admin.context import NotFound, render, runtime, today, who
-from admin.scoping import scope_of
+from admin.context import NotFound, render, runtime, today
+from admin.scoping import request_scope
 from core.dates import parse_date
 from core.errors import RuleError
 from storage import admin_queries as q
@@ -40,7 +40,7 @@ async def audit_page(request: web.Request) -> web.Response:
     except ValueError:
         raise NotFound from None
     async with runtime(request).uow() as uow:
-        scope = await scope_of(uow, who(request).official)
+        scope = await request_scope(request, uow)
         query = q.AuditQuery(
             unit_ids=scope.ids,
             entity=args.get("entity") if args.get("entity") in ENTITIES else None,

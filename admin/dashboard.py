@@ -14,9 +14,9 @@ from aiohttp import web
 from markupsafe import Markup
 
 from admin.charts import bar_chart
-from admin.context import locale, now, render, runtime, text, who
+from admin.context import locale, now, render, runtime, text
 from admin.reports import coverage_chart
-from admin.scoping import scope_of
+from admin.scoping import request_scope
 from core.figures import Figures
 from core.money import format_percent
 from core.report_runs import month_of
@@ -40,9 +40,8 @@ class Line:
 
 async def home(request: web.Request) -> web.Response:
     rt = runtime(request)
-    me = who(request).official
     async with rt.uow() as uow:
-        scope = await scope_of(uow, me)
+        scope = await request_scope(request, uow)
         month = month_of(now(request), rt.settings.tz)
         report = await monthly_report(uow.session, scope.unit.dataset, month, scope.unit.id)
         counts = await q.status_counts(uow.session, scope.place())

@@ -10,7 +10,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from admin.context import NotFound, now, render, runtime, text, who
-from admin.scoping import Scope, scope_of
+from admin.scoping import Scope, request_scope
 from core.errors import RuleError
 from core.model import Level, Pledge, PledgeStatus, Role
 from core.money import parse_amount
@@ -32,7 +32,7 @@ async def pledges_page(request: web.Request, error: str | None = None,
     wanted = request.query.get("status", "")
     rows = await visible_pledges(request)
     async with runtime(request).uow() as uow:
-        scope = await scope_of(uow, who(request).official)
+        scope = await request_scope(request, uow)
     if wanted in {s.value for s in PledgeStatus}:
         rows = [r for r in rows if r.pledge.status.value == wanted]
     receivers = [u for u in scope.units.values() if u.level in RECEIVERS]
@@ -47,7 +47,7 @@ async def visible_pledges(request: web.Request) -> list[PledgeExport]:
     """The pledges this official may see, oldest first (the page and the API)."""
     me = who(request).official
     async with runtime(request).uow() as uow:
-        scope = await scope_of(uow, me)
+        scope = await request_scope(request, uow)
         return [r for r in await export_pledges(uow) if _visible(scope, me.role, r.pledge)]
 
 
@@ -72,7 +72,7 @@ def pledge_json(row: PledgeExport) -> dict[str, object]:
 async def pledge_page(request: web.Request) -> web.Response:
     me = who(request).official
     async with runtime(request).uow() as uow:
-        scope = await scope_of(uow, me)
+        scope = await request_scope(request, uow)
         pledge = await find_pledge(uow, request.match_info["code"])
         if pledge is None or not _visible(scope, me.role, pledge):
             raise NotFound
@@ -103,7 +103,7 @@ async def receive(request: web.Request) -> web.Response:
             note=typed["note"] or None,
         )
         async with runtime(request).uow() as uow:
-            scope = await scope_of(uow, who(request).official)
+            scope = await request_scope(request, uow)
             scope.get(receipt_form.unit_id)  # another unit's id: 404
             receipt = await receiving.record_receipt(uow, who(request).actor, receipt_form,
                                                      now(request))
@@ -129,7 +129,7 @@ def _number(raw: str) -> int:
 async def stock_page(request: web.Request) -> web.Response:
     me = who(request)
     async with runtime(request).uow() as uow:
-        scope = await scope_of(uow, me.official)
+        scope = await request_scope(request, uow)
         lines = await receiving.stock(uow, me.actor, scope.unit)
     return render(request, "stock.html", {"lines": lines})
 

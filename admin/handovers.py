@@ -11,7 +11,7 @@ from aiohttp import web
 
 from admin.context import NotFound, locale, now, render, runtime, text, who
 from admin.handover_record import render_record
-from admin.scoping import Scope, scope_of
+from admin.scoping import Scope, request_scope
 from core.errors import RuleError
 from core.model import Case, Handover
 from core.ports import UnitOfWork
@@ -23,7 +23,7 @@ async def handovers_page(request: web.Request, error: str | None = None,
                          status: int = 200) -> web.Response:
     me = who(request)
     async with runtime(request).uow() as uow:
-        scope = await scope_of(uow, me.official)
+        scope = await request_scope(request, uow)
         communes = await service.commune_ids(uow, scope.unit)
         waiting = await service.waiting(uow, me.actor)
         done = await uow.handovers.export_rows(communes)
@@ -45,7 +45,7 @@ async def record(request: web.Request) -> web.Response:
     try:
         async with runtime(request).uow() as uow:
             support = await uow.supports.get(support_id)
-            scope = await scope_of(uow, who(request).official)
+            scope = await request_scope(request, uow)
             if support is None or not scope.has(support.commune_id):
                 raise NotFound
             done = await service.record_handover(uow, who(request).actor, support_id,
@@ -61,7 +61,7 @@ async def record_page(request: web.Request) -> web.Response:
     """The printable handover record (bien ban ban giao), with its QR."""
     rt = runtime(request)
     async with rt.uow() as uow:
-        handover = await _handover_in_scope(uow, await scope_of(uow, who(request).official),
+        handover = await _handover_in_scope(uow, await request_scope(request, uow),
                                             int(request.match_info["handover_id"]))
         data = await service.handover_record(uow, who(request).actor, handover.id)
     qr = qr_payload(data.handover.code, rt.settings.telegram_bot_username or None)
@@ -75,7 +75,7 @@ async def on_paper(request: web.Request) -> web.Response:
     handover_id = int(request.match_info["handover_id"])
     try:
         async with runtime(request).uow() as uow:
-            await _handover_in_scope(uow, await scope_of(uow, who(request).official),
+            await _handover_in_scope(uow, await request_scope(request, uow),
                                      handover_id)
             await service.confirm_on_paper(uow, who(request).actor, handover_id, now(request))
             await uow.commit()
@@ -90,7 +90,7 @@ async def close_case(request: web.Request) -> web.Response:
     form = await request.post()
     try:
         async with runtime(request).uow() as uow:
-            await _case_in_scope(uow, await scope_of(uow, who(request).official), case_id)
+            await _case_in_scope(uow, await request_scope(request, uow), case_id)
             await service.close_case(uow, who(request).actor, case_id,
                                      str(form.get("resolution", "")), now(request))
             await uow.commit()

@@ -10,7 +10,7 @@ from aiohttp import web
 from aiohttp_session import get_session
 
 from admin.context import IMPORT_DIR, NotFound, now, render, runtime, text, today, who
-from admin.scoping import Scope, scope_of
+from admin.scoping import Scope, request_scope
 from bot.spreadsheets import CSV_SUFFIXES, XLSX_SUFFIXES, Table, read_table, write_rejects
 from core.errors import RuleError
 from core.importing import ImportRow, RowError, parse_rows
@@ -43,7 +43,7 @@ def _communes(scope: Scope) -> list[Unit]:
 async def import_page(request: web.Request) -> web.Response:
     """The upload form: a commune of the official's unit and a file."""
     async with runtime(request).uow() as uow:
-        scope = await scope_of(uow, who(request).official)
+        scope = await request_scope(request, uow)
     return render(request, "import.html", {"communes": _communes(scope)})
 
 
@@ -52,7 +52,7 @@ async def upload(request: web.Request) -> web.Response:
     form = await request.post()
     upload_field = form.get("file")
     async with runtime(request).uow() as uow:
-        scope = await scope_of(uow, who(request).official)
+        scope = await request_scope(request, uow)
         commune = _commune(scope, form.get("commune"))
     filename = str(getattr(upload_field, "filename", "") or "")
     suffix = Path(filename).suffix.lower()
@@ -86,7 +86,7 @@ async def save(request: web.Request) -> web.Response:
     if pending is None or not pending.path(folder).is_file():
         raise NotFound
     async with runtime(request).uow() as uow:
-        commune = _commune(await scope_of(uow, who(request).official), pending.commune_id)
+        commune = _commune(await request_scope(request, uow), pending.commune_id)
     approve = form.get("approve") == "1"
     table, _, report = await _run(request, commune, pending.path(folder), approve=approve)
     rejects = None

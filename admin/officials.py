@@ -6,7 +6,7 @@ from aiohttp import web
 
 from admin.context import NotFound, now, render, runtime, text, who
 from admin.passwords import hash_password, new_password
-from admin.scoping import Scope, scope_of
+from admin.scoping import Scope, request_scope
 from core.errors import RuleError
 from core.model import Level, Role
 from core.services.linking import create_invite, unlink
@@ -47,7 +47,7 @@ async def officials_page(request: web.Request, extra: dict[str, object] | None =
                          status: int = 200) -> web.Response:
     """Officials with their linked chats; forms for an invitation and a web account."""
     async with runtime(request).uow() as uow:
-        scope = await scope_of(uow, who(request).official)
+        scope = await request_scope(request, uow)
         listing = await _listing(uow, scope)
     return render(request, "officials.html", {**listing, **(extra or {})}, status=status)
 
@@ -73,7 +73,7 @@ async def invite(request: web.Request) -> web.Response:
     form = await request.post()
     try:
         async with runtime(request).uow() as uow:
-            scope = await scope_of(uow, who(request).official)
+            scope = await request_scope(request, uow)
             role, unit_id = _choice(scope, form.get("where"), INVITE_ROLES, strictly_below=False)
             official, code = await create_invite(uow, who(request).actor, role, unit_id,
                                                  str(form.get("name", "")), now(request))
@@ -97,7 +97,7 @@ async def add_account(request: web.Request) -> web.Response:
     hashed = hash_password(password)
     try:
         async with runtime(request).uow() as uow:
-            scope = await scope_of(uow, who(request).official)
+            scope = await request_scope(request, uow)
             role, unit_id = _choice(scope, form.get("where"), tuple(Role), strictly_below=True)
             official = await add_official(uow, who(request).actor, str(form.get("name", "")),
                                           role, unit_id, now(request), login=login,

@@ -11,8 +11,8 @@ from aiohttp import web
 from markupsafe import Markup
 
 from admin.charts import month_chart
-from admin.context import NotFound, locale, now, render, runtime, text, who
-from admin.scoping import scope_of
+from admin.context import NotFound, locale, now, render, runtime, text
+from admin.scoping import request_scope
 from bot.report_delivery import report_from_json
 from bot.reports import report_xlsx
 from core.report_runs import ReportRun
@@ -26,7 +26,7 @@ async def reports_page(request: web.Request) -> web.Response:
     """The list, newest month first, and the coverage chart of the official's unit."""
     rt = runtime(request)
     async with rt.uow() as uow:
-        scope = await scope_of(uow, who(request).official)
+        scope = await request_scope(request, uow)
         runs = await uow.reports.listing(scope.ids, LISTED)
         points = await coverage_by_month(uow.session, rt.settings.dataset, scope.unit.id,
                                          now(request), rt.settings.tz)
@@ -54,7 +54,7 @@ async def _run(request: web.Request) -> ReportRun:
     except ValueError:
         raise NotFound from None
     async with runtime(request).uow() as uow:
-        scope = await scope_of(uow, who(request).official)
+        scope = await request_scope(request, uow)
         run = await uow.reports.get(run_id)
     if run is None or not scope.has(run.unit_id):
         raise NotFound

@@ -10,11 +10,11 @@ from aiohttp import web
 from multidict import MultiDictProxy
 
 from admin.context import NotFound, Who, locale, now, render, runtime, text, today, who
-from admin.scoping import Scope, scope_of
+from admin.scoping import Scope, request_scope
 from bot.spreadsheets import rows_to_xlsx
 from core.dates import parse_date
 from core.errors import RuleError
-from core.model import Level, Policy, Poverty, Resident, Status
+from core.model import Level, Policy, Poverty, Resident, Status, Unit
 from core.ports import UnitOfWork
 from core.services import registry
 from core.services.scope import within
@@ -66,12 +66,13 @@ async def page_of(uow: SqlUnitOfWork, query: q.ResidentQuery, size: int = PAGE
 async def residents(request: web.Request) -> web.Response:
     """The list, filtered and paged by id (keyset)."""
     async with runtime(request).uow() as uow:
-        scope = await scope_of(uow, who(request).official)
+        scope = await request_scope(request, uow)
         query = resident_query(scope, request.query, parse_id(request.query.get("after")) or 0)
         lines, cursor = await page_of(uow, query)
     kept = {k: request.query[k] for k in FILTERS if request.query.get(k)}
     return render(request, "residents.html", {
-        "lines": lines, "filters": kept, "units": _unit_choices(scope),
+        "lines": lines, "filters": kept,
+        "units": _unit_choices(scope, scope.get(parse_id(kept.get("unit")) or scope.unit.id)),
         "statuses": list(Status), "poverties": list(Poverty), "policies": list(Policy),
         "next_url": f"?{urlencode({**kept, 'after': cursor})}" if cursor else None,
         "export_url": f"/admin/residents.xlsx?{urlencode(kept)}",
@@ -79,15 +80,17 @@ async def residents(request: web.Request) -> web.Response:
     })
 
 
-def _unit_choices(scope: Scope) -> list[tuple[int, str]]:
-    """The official's unit, then communes, then (for a commune's officer) its villages,
-    labelled with their commune. A province's thousands of villages would make every page a
-    few hundred kilobytes for a select nobody scrolls: it filters by commune."""
-    order = {Level.PROVINCE: 0, Level.DISTRICT: 1, Level.COMMUNE: 2, Level.VILLAGE: 3}
-    wide = scope.unit.level in (Level.PROVINCE, Level.DISTRICT)
-    shown = [u for u in scope.units.values() if not (wide and u.level is Level.VILLAGE)]
-    units = sorted(shown, key=lambda u: (order[u.level], scope.label(u)))
-    return [(u.id, scope.label(u)) for u in units]
+def _unit_choices(scope: Scope, chosen: Unit) -> list[tuple[int, str, int]]:
+    """(id, name, depth): the way from the official's unit down to the chosen one, then what
+    is directly under it (under a village: its commune's villages). One level at a time, so
+    a province of ten thousand communes offers its districts, a district its communes: a
+    choice and a submit each, with no script, and a page a few kilobytes long."""
+    focus = chosen
+    if not scope.children.get(chosen.id) and chosen.id != scope.unit.id:
+        focus = scope.get(chosen.parent_id)
+    path = scope.path(focus)
+    return ([(u.id, u.name, depth) for depth, u in enumerate(path)]
+            + [(u.id, u.name, len(path)) for u in scope.children.get(focus.id, ())])
 
 
 async def resident_in_scope(uow: UnitOfWork, me: Who, resident_id: int) -> Resident:
@@ -206,9 +209,8 @@ async def edit(request: web.Request) -> web.Response:
 
 async def households(request: web.Request) -> web.Response:
     """A village's households with their class and where the class comes from."""
-    me = who(request).official
     async with runtime(request).uow() as uow:
-        scope = await scope_of(uow, me)
+        scope = await request_scope(request, uow)
         villages = sorted(scope.of_level(Level.VILLAGE), key=scope.label)
         chosen = parse_id(request.query.get("village"))
         if chosen is None and scope.unit.level is Level.VILLAGE:
@@ -227,7 +229,7 @@ async def export(request: web.Request) -> web.Response:
     rows: list[dict[str, object]] = []
     tz = runtime(request).settings.tz
     async with runtime(request).uow() as uow:
-        scope = await scope_of(uow, who(request).official)
+        scope = await request_scope(request, uow)
         query = resident_query(scope, request.query)
         while True:
             lines, cursor = await page_of(uow, query, EXPORT_BATCH)

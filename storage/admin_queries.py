@@ -5,11 +5,12 @@ Functions take the unit of work's AsyncSession; they return plain values, never 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -28,6 +29,7 @@ from storage.models import (
     ResidentRow,
     UnitRow,
 )
+from storage.name_search import is_common, name_match
 from storage.repositories import _utc, household_from_row, official_from_row, resident_from_row
 
 # -- shared secrets ----------------------------------------------------------------------------
@@ -130,10 +132,12 @@ async def revoke_token(session: AsyncSession, official_id: int, token_id: int,
 
 @dataclass(frozen=True, slots=True)
 class Place:
-    """Where to look: one village, one commune, or several communes (a district, a province)."""
+    """Where to look: one village, some communes (a commune, a district), or every commune
+    under a wide unit (a province: thousands of communes are not sent as a list)."""
 
     village_id: int | None = None
     commune_ids: tuple[int, ...] = ()
+    under: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,21 +161,19 @@ class ResidentLine:
 def _in_place(place: Place) -> ColumnElement[bool]:
     if place.village_id is not None:
         return ResidentRow.village_id == place.village_id
-    return ResidentRow.commune_id.in_(place.commune_ids)
+    if place.under is None:
+        return ResidentRow.commune_id.in_(place.commune_ids)
+    # a commune hangs under a district or straight under its province (since 2025); asked
+    # of each resident read, in id order, so that a page stops early (a list of thousands of
+    # communes would be built and sent on every request)
+    commune, parent = aliased(UnitRow), aliased(UnitRow)
+    return (select(commune.id).outerjoin(parent, parent.id == commune.parent_id)
+            .where(commune.id == ResidentRow.commune_id,
+                   or_(commune.parent_id == place.under, parent.parent_id == place.under))
+            .exists())
 
 
-def _like_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _name_match(name: str) -> ColumnElement[bool]:
-    """A prefix of the whole folded name, or of any of its words."""
-    key = _like_escape(fold(name))
-    return or_(ResidentRow.name_key.like(f"{key}%", escape="\\"),
-               ResidentRow.name_key.like(f"% {key}%", escape="\\"))
-
-
-def _resident_filters(q: ResidentQuery) -> list[ColumnElement[bool]]:
+def _resident_filters(q: ResidentQuery, common: bool) -> list[ColumnElement[bool]]:
     where = [_in_place(q.place), ResidentRow.id > q.after_id]
     if q.status:
         where.append(ResidentRow.status == q.status)
@@ -180,24 +182,48 @@ def _resident_filters(q: ResidentQuery) -> list[ColumnElement[bool]]:
     if q.policy:
         where.append(HouseholdRow.policy == q.policy)
     if q.name and fold(q.name):
-        where.append(_name_match(q.name))
+        where.append(name_match(q.name, common))
     return where
 
 
 async def resident_page(session: AsyncSession, q: ResidentQuery, limit: int) -> list[ResidentLine]:
     """Up to limit residents after q.after_id, in id order (keyset: no OFFSET)."""
+    has_name = bool(q.name and fold(q.name))
+    common = has_name and await is_common(session, q.name or "")
     village, commune = aliased(UnitRow), aliased(UnitRow)
     query = (
         select(ResidentRow, HouseholdRow, village.name, commune.name)
         .join(HouseholdRow, HouseholdRow.id == ResidentRow.household_id)
         .join(village, village.id == ResidentRow.village_id)
         .join(commune, commune.id == ResidentRow.commune_id)
-        .where(and_(*_resident_filters(q)))
+        .where(and_(*_resident_filters(q, common)))
         .order_by(ResidentRow.id)
         .limit(limit)
     )
+    in_id_order = q.place.under is not None and (common or not has_name)
+    async with _without_sort(session, in_id_order):
+        rows = (await session.execute(query)).all()
     return [ResidentLine(resident_from_row(r), household_from_row(h), v, c)
-            for r, h, v, c in (await session.execute(query)).all()]
+            for r, h, v, c in rows]
+
+
+@asynccontextmanager
+async def _without_sort(session: AsyncSession, wanted: bool) -> AsyncIterator[None]:
+    """Read a wide place in id order and stop at the page's end, on PostgreSQL too.
+
+    Its planner cannot estimate how many residents a wide place (a test on each one's
+    commune) and a common name (LIKE '% x%') keep: it guesses a handful, then fetches every
+    match and sorts them (seconds for a surname at 1,000,000). SQLite reads in id order by
+    itself: no index serves the test on the commune.
+    """
+    postgres = wanted and (await session.connection()).dialect.name == "postgresql"
+    if postgres:
+        await session.execute(text("SET LOCAL enable_sort = off"))
+    try:
+        yield
+    finally:
+        if postgres:
+            await session.execute(text("RESET enable_sort"))
 
 
 async def status_counts(session: AsyncSession, place: Place) -> dict[str, int]:

@@ -128,6 +128,30 @@ class ResidentRow(Base):
     approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+class ResidentNameTailRow(Base):
+    """A resident's folded name from each of its words on ("nong van an", "van an", "an"): a
+    name search is a prefix of one of them, which one B-tree index serves on every database.
+    Written with the resident by SqlResidents; see storage/name_search.py."""
+
+    __tablename__ = "resident_name_tails"
+    __table_args__ = (Index("ix_resident_name_tails_tail", "tail", "resident_id"),)
+
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), primary_key=True)
+    # byte order on PostgreSQL too, so that a prefix is one range of the index
+    tail: Mapped[str] = mapped_column(
+        String(200).with_variant(String(200, collation="C"), "postgresql"), primary_key=True)
+
+
+class UnitRevisionRow(Base):
+    """One row whose number moves with every change to a unit, so that each process knows
+    when its copy of the units tree is stale (storage/unit_tree.py)."""
+
+    __tablename__ = "unit_revision"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    revision: Mapped[int] = mapped_column(Integer)
+
+
 class AuditRow(Base):
     """Append-only: rows are inserted, never updated or deleted."""
 

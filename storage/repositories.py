@@ -38,6 +38,8 @@ from storage.models import (
     UnitMappingRow,
     UnitRow,
 )
+from storage.name_search import write_tails
+from storage.unit_tree import bump_unit_revision
 
 Folder = Callable[[str], str]
 
@@ -148,6 +150,7 @@ class SqlUnits:
         row.address = unit.address
         row.sample = unit.sample
         await self._s.flush()
+        await bump_unit_revision(self._s)  # other processes re-read their units tree
         return unit_from_row(row)
 
     async def add_mapping(self, from_id: int, to_id: int) -> bool:
@@ -336,14 +339,18 @@ class SqlResidents:
         self._fill(row, resident)
         self._s.add(row)
         await self._s.flush()
+        await write_tails(self._s, row.id, row.name_key)
         return resident_from_row(row)
 
     async def update(self, resident: Resident) -> None:
         row = await self._s.get(ResidentRow, resident.id)
         if row is None:
             raise LookupError(resident.id)
+        before = row.name_key
         self._fill(row, resident)
         await self._s.flush()
+        if row.name_key != before:
+            await write_tails(self._s, row.id, row.name_key)
 
     async def export_rows(self, unit_ids: Sequence[int] | None) -> list[ResidentExport]:
         commune, village = aliased(UnitRow), aliased(UnitRow)
