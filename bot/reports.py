@@ -132,9 +132,13 @@ def _percent(share: float | None, text: Text, signed: bool = False) -> str:
 
 
 def report_json(report: Report) -> dict[str, object]:
-    """Every figure of every unit in the report, dates in ISO form."""
+    """Every figure of every unit the report shows (as the text: a province's or district's
+    down to communes, a commune's down to villages), dates in ISO form. Villages stay out of
+    the province's: its stored copy would hold all forty thousand of a country for nothing
+    that its text or table shows; each commune's report has its own."""
     month = report.month
-    parents = {f.unit.id: f.unit.code for f in report.subtree()}
+    shown = _shown(report)
+    parents = {f.unit.id: f.unit.code for f in shown}
     return {
         "month": month.label,
         "first_day": month.first_day.isoformat(),
@@ -142,7 +146,7 @@ def report_json(report: Report) -> dict[str, object]:
         "start": month.start.isoformat(),
         "end": month.end.isoformat(),
         "unit": report.root.code,
-        "units": [_unit_json(report, f, parents) for f in report.subtree()],
+        "units": [_unit_json(report, f, parents) for f in shown],
     }
 
 
@@ -171,8 +175,11 @@ def _unit_json(report: Report, f: Figures, parents: dict[int, str]) -> dict[str,
     return out
 
 
+_TALLY_FIELDS = tuple(f.name for f in fields(Tally))
+
+
 def _tally_json(t: Tally) -> dict[str, int]:
-    out = {f.name: int(getattr(t, f.name)) for f in fields(t)}
+    out = {name: int(getattr(t, name)) for name in _TALLY_FIELDS}
     out.update(served=t.served, on_hand_phones=t.on_hand_phones, on_hand_money=t.on_hand_money)
     return out
 
