@@ -13,7 +13,7 @@ What the figures can and cannot know (the tables keep no history of these):
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -74,13 +74,15 @@ async def report_input(session: AsyncSession, dataset: str, month: Month) -> Rep
     units = [unit_from_row(r) for r in await session.scalars(
         select(UnitRow).where(UnitRow.dataset == dataset).order_by(UnitRow.id))]
     province = next((u.id for u in units if u.level is Level.PROVINCE), None)
+    at_start, at_end = await standings_at(session, [
+        (month.start, month.first_day - timedelta(days=1)), (month.end, month.last_day)])
     return ReportInput(
         month=month,
         units=units,
         in_month=await window(session, month.start, month.end, province),
         to_date=await window(session, None, month.end, province),
-        at_start=await standings(session, month.start, month.first_day - timedelta(days=1)),
-        at_end=await standings(session, month.end, month.last_day),
+        at_start=at_start,
+        at_end=at_end,
     )
 
 
@@ -228,53 +230,71 @@ async def _movements(session: AsyncSession, since: datetime | None,
 # ---- where people stood at a moment -----------------------------------------------------------
 
 
-async def standings(session: AsyncSession, at: datetime, on: date) -> dict[int, Standing]:
-    """Per village, at the instant `at`: adults and households not covered, and the people
-    waiting in each tier (eligible as core.priority decides, adults on the day `on`)."""
-    served = (
-        select(SupportRow.resident_id, SupportRow.kind)
-        .where(SupportRow.status != CANCELLED, SupportRow.created_at < at)
-        .subquery("served")
-    )
-    home = _home(served, at)
-    adults = await _people(session, served, home, at, latest_adult_birth(on))
-    homes = await _homes(session, home)
-    out: dict[int, Standing] = {}
-    for village_id in adults.keys() | homes.keys():
-        uncovered, whole, partial = adults.get(village_id, (0, [0] * TIERS, [0] * TIERS))
-        out[village_id] = Standing(uncovered, homes.get(village_id, 0), tuple(whole),
-                                   tuple(partial))
+async def standings_at(session: AsyncSession, moments: Sequence[tuple[datetime, date]]
+                       ) -> list[dict[int, Standing]]:
+    """Per moment (the instant `at`, adults on the day `on`) and village: adults and
+    households not covered, and the people waiting in each tier (eligible as core.priority
+    decides). The residents are read once for all the moments: the month's start and end
+    cost one pass, not two."""
+    served = _served(max(at for at, _ in moments))
+    home = _home(served, [at for at, _ in moments])
+    adults = await _people(session, served, home, moments)
+    homes = await _homes(session, home, len(moments))
+    out: list[dict[int, Standing]] = []
+    for i in range(len(moments)):
+        by_village: dict[int, Standing] = {}
+        for village_id in adults[i].keys() | homes[i].keys():
+            uncovered, whole, partial = adults[i].get(village_id, (0, [0] * TIERS, [0] * TIERS))
+            by_village[village_id] = Standing(uncovered, homes[i].get(village_id, 0),
+                                              tuple(whole), tuple(partial))
+        out.append(by_village)
     return out
 
 
-def _home(served: Any, at: datetime) -> Any:
-    """Per household: someone has a smartphone, someone was served, someone was given a
-    whole phone, someone registered is still without a smartphone."""
-    waiting = and_(ResidentRow.registered_at < at, ResidentRow.status != REJECTED,
-                   ~ResidentRow.has_smartphone)
+def _served(before: datetime) -> Any:
+    """Per resident served before `before`: when first served, and when given a whole
+    phone (one row a person, however many supports)."""
+    whole = case((SupportRow.kind == SupportKind.WHOLE.value, SupportRow.created_at),
+                 else_=None)
     return (
-        select(
-            ResidentRow.household_id.label("household_id"),
-            func.max(case((ResidentRow.has_smartphone, 1), else_=0)).label("phone"),
-            func.max(case((served.c.resident_id.is_not(None), 1), else_=0)).label("served"),
-            func.max(case((served.c.kind == SupportKind.WHOLE.value, 1), else_=0))
-            .label("whole"),
-            func.max(case((waiting, 1), else_=0)).label("waiting"),
-        )
+        select(SupportRow.resident_id.label("resident_id"),
+               func.min(SupportRow.created_at).label("first_at"),
+               func.min(whole).label("whole_at"))
+        .where(SupportRow.status != CANCELLED, SupportRow.created_at < before)
+        .group_by(SupportRow.resident_id)
+        .subquery("served")
+    )
+
+
+def _home(served: Any, moments: Sequence[datetime]) -> Any:
+    """Per household: someone has a smartphone, and at each moment i: someone was served
+    (served_i), someone was given a whole phone (whole_i), someone registered is still
+    without a smartphone (waiting_i)."""
+    columns: list[Any] = [
+        ResidentRow.household_id.label("household_id"),
+        func.max(case((ResidentRow.has_smartphone, 1), else_=0)).label("phone"),
+    ]
+    for i, at in enumerate(moments):
+        waiting = and_(ResidentRow.registered_at < at, ResidentRow.status != REJECTED,
+                       ~ResidentRow.has_smartphone)
+        columns += [
+            func.max(case((served.c.first_at < at, 1), else_=0)).label(f"served_{i}"),
+            func.max(case((served.c.whole_at < at, 1), else_=0)).label(f"whole_{i}"),
+            func.max(case((waiting, 1), else_=0)).label(f"waiting_{i}"),
+        ]
+    return (
+        select(*columns)
         .outerjoin(served, served.c.resident_id == ResidentRow.id)
         .group_by(ResidentRow.household_id)
         .subquery("home")
     )
 
 
-async def _people(session: AsyncSession, served: Any, home: Any, at: datetime,
-                  cutoff: date) -> dict[int, tuple[int, list[int], list[int]]]:
-    """Per village: adults not covered, and the eligible by whole and partial tier."""
-    uncovered = and_(~ResidentRow.has_smartphone, served.c.resident_id.is_(None))
-    eligible = and_(
-        uncovered, ResidentRow.status == Status.APPROVED.value, ResidentRow.approved_at < at,
-        HouseholdRow.poverty != Poverty.NONE.value, ResidentRow.date_of_birth <= cutoff,
-    )
+async def _people(session: AsyncSession, served: Any, home: Any,
+                  moments: Sequence[tuple[datetime, date]]
+                  ) -> list[dict[int, tuple[int, list[int], list[int]]]]:
+    """Per moment and village: adults not covered, and the eligible by whole and partial
+    tier."""
     poor = HouseholdRow.poverty == Poverty.POOR.value
     whole_tier = case(
         (HouseholdRow.policy == Policy.MERIT.value, 1),
@@ -282,45 +302,59 @@ async def _people(session: AsyncSession, served: Any, home: Any, at: datetime,
         (poor, 3),
         else_=4,
     )
-    partial_tier = case((poor, 1), else_=3) + home.c.whole
+    facts: list[Any] = []
+    for i, (at, on) in enumerate(moments):
+        unserved = or_(served.c.first_at.is_(None), served.c.first_at >= at)
+        uncovered = and_(ResidentRow.registered_at < at, ~ResidentRow.has_smartphone, unserved)
+        eligible = and_(
+            uncovered, ResidentRow.status == Status.APPROVED.value,
+            ResidentRow.approved_at < at, HouseholdRow.poverty != Poverty.NONE.value,
+            ResidentRow.date_of_birth <= latest_adult_birth(on),
+        )
+        partial_tier = case((poor, 1), else_=3) + home.c[f"whole_{i}"]
+        facts += [case((uncovered, 1), else_=0).label(f"uncovered_{i}"),
+                  case((eligible, whole_tier), else_=None).label(f"whole_{i}"),
+                  case((eligible, partial_tier), else_=None).label(f"partial_{i}")]
     # Each resident's facts first, grouped after: grouping by expressions with bound values
     # would not match the selected ones on PostgreSQL.
     each = (
-        select(
-            ResidentRow.village_id.label("village_id"),
-            case((uncovered, 1), else_=0).label("uncovered"),
-            case((eligible, whole_tier), else_=None).label("whole"),
-            case((eligible, partial_tier), else_=None).label("partial"),
-        )
+        select(ResidentRow.village_id.label("village_id"), *facts)
         .join(HouseholdRow, HouseholdRow.id == ResidentRow.household_id)
         .join(home, home.c.household_id == ResidentRow.household_id)
         .outerjoin(served, served.c.resident_id == ResidentRow.id)
-        .where(ResidentRow.registered_at < at, ResidentRow.status != REJECTED)
+        .where(ResidentRow.registered_at < max(at for at, _ in moments),
+               ResidentRow.status != REJECTED)
         .subquery("each")
     )
-    query = (
-        select(each.c.village_id, each.c.uncovered, each.c.whole, each.c.partial, func.count())
-        .group_by(each.c.village_id, each.c.uncovered, each.c.whole, each.c.partial)
-    )
-    out: dict[int, tuple[int, list[int], list[int]]] = {}
-    for village_id, is_uncovered, whole, partial, n in (await session.execute(query)).all():
-        uncovered_n, by_whole, by_partial = out.setdefault(
-            village_id, (0, [0] * TIERS, [0] * TIERS))
-        if whole is not None:
-            by_whole[int(whole) - 1] += int(n)
-            by_partial[int(partial) - 1] += int(n)
-        out[village_id] = (uncovered_n + int(is_uncovered) * int(n), by_whole, by_partial)
+    keys = [c for c in each.c if c.name != "village_id"]
+    query = select(each.c.village_id, *keys, func.count()).group_by(each.c.village_id, *keys)
+    out: list[dict[int, tuple[int, list[int], list[int]]]] = [{} for _ in moments]
+    for village_id, *values, n in (await session.execute(query)).all():
+        for i, found in enumerate(out):
+            is_uncovered, whole, partial = values[3 * i:3 * i + 3]
+            uncovered_n, by_whole, by_partial = found.setdefault(
+                village_id, (0, [0] * TIERS, [0] * TIERS))
+            if whole is not None:
+                by_whole[int(whole) - 1] += int(n)
+                by_partial[int(partial) - 1] += int(n)
+            found[village_id] = (uncovered_n + int(is_uncovered) * int(n), by_whole, by_partial)
     return out
 
 
-async def _homes(session: AsyncSession, home: Any) -> Mapping[int, int]:
-    """Per village: households with someone registered and waiting, nobody in them with a
-    smartphone and nobody served."""
+async def _homes(session: AsyncSession, home: Any, moments: int) -> list[Mapping[int, int]]:
+    """Per moment and village: households with someone registered and waiting, nobody in
+    them with a smartphone and nobody served."""
+    counted = [func.sum(case((and_(home.c[f"served_{i}"] == 0, home.c[f"waiting_{i}"] == 1), 1),
+                             else_=0)) for i in range(moments)]
     query = (
-        select(HouseholdRow.village_id, func.count())
+        select(HouseholdRow.village_id, *counted)
         .join(home, home.c.household_id == HouseholdRow.id)
-        .where(~HouseholdRow.has_smartphone, home.c.phone == 0, home.c.served == 0,
-               home.c.waiting == 1)
+        .where(~HouseholdRow.has_smartphone, home.c.phone == 0)
         .group_by(HouseholdRow.village_id)
     )
-    return {village_id: int(n) for village_id, n in (await session.execute(query)).all()}
+    out: list[dict[int, int]] = [{} for _ in range(moments)]
+    for village_id, *counts in (await session.execute(query)).all():
+        for i, n in enumerate(counts):
+            if n:
+                out[i][village_id] = int(n)
+    return out
