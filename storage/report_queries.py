@@ -283,7 +283,8 @@ async def standings_at(session: AsyncSession, moments: Sequence[tuple[datetime, 
     cost one pass, not two."""
     served = _served(max(at for at, _ in moments))
     home = _home(served, [at for at, _ in moments])
-    adults = await _people(session, served, home, moments)
+    adults = await _people(session, served, _whole_homes(max(at for at, _ in moments)),
+                           moments)
     homes = await _homes(session, home, len(moments))
     out: list[dict[int, Standing]] = []
     for i in range(len(moments)):
@@ -297,24 +298,34 @@ async def standings_at(session: AsyncSession, moments: Sequence[tuple[datetime, 
 
 
 def _served(before: datetime) -> Any:
-    """Per resident served before `before`: when first served, and when given a whole
-    phone (one row a person, however many supports)."""
-    whole = case((SupportRow.kind == SupportKind.WHOLE.value, SupportRow.created_at),
-                 else_=None)
+    """Per resident served before `before`: when first (one row a person, however many
+    supports)."""
     return (
         select(SupportRow.resident_id.label("resident_id"),
-               func.min(SupportRow.created_at).label("first_at"),
-               func.min(whole).label("whole_at"))
+               func.min(SupportRow.created_at).label("first_at"))
         .where(SupportRow.status != CANCELLED, SupportRow.created_at < before)
         .group_by(SupportRow.resident_id)
         .subquery("served")
     )
 
 
+def _whole_homes(before: datetime) -> Any:
+    """Per household given a whole phone before `before`: when first. Few rows (those
+    served), where _home has one per household: the tiers need only this."""
+    return (
+        select(ResidentRow.household_id.label("household_id"),
+               func.min(SupportRow.created_at).label("whole_at"))
+        .join(ResidentRow, ResidentRow.id == SupportRow.resident_id)
+        .where(SupportRow.status != CANCELLED, SupportRow.kind == SupportKind.WHOLE.value,
+               SupportRow.created_at < before)
+        .group_by(ResidentRow.household_id)
+        .subquery("whole_homes")
+    )
+
+
 def _home(served: Any, moments: Sequence[datetime]) -> Any:
     """Per household: someone has a smartphone, and at each moment i: someone was served
-    (served_i), someone was given a whole phone (whole_i), someone registered is still
-    without a smartphone (waiting_i)."""
+    (served_i), someone registered is still without a smartphone (waiting_i)."""
     columns: list[Any] = [
         ResidentRow.household_id.label("household_id"),
         func.max(case((ResidentRow.has_smartphone, 1), else_=0)).label("phone"),
@@ -324,7 +335,6 @@ def _home(served: Any, moments: Sequence[datetime]) -> Any:
                        ~ResidentRow.has_smartphone)
         columns += [
             func.max(case((served.c.first_at < at, 1), else_=0)).label(f"served_{i}"),
-            func.max(case((served.c.whole_at < at, 1), else_=0)).label(f"whole_{i}"),
             func.max(case((waiting, 1), else_=0)).label(f"waiting_{i}"),
         ]
     return (
@@ -335,7 +345,7 @@ def _home(served: Any, moments: Sequence[datetime]) -> Any:
     )
 
 
-async def _people(session: AsyncSession, served: Any, home: Any,
+async def _people(session: AsyncSession, served: Any, whole_homes: Any,
                   moments: Sequence[tuple[datetime, date]]
                   ) -> list[dict[int, tuple[int, list[int], list[int]]]]:
     """Per moment and village: adults not covered, and the eligible by whole and partial
@@ -356,7 +366,8 @@ async def _people(session: AsyncSession, served: Any, home: Any,
             ResidentRow.approved_at < at, HouseholdRow.poverty != Poverty.NONE.value,
             ResidentRow.date_of_birth <= latest_adult_birth(on),
         )
-        partial_tier = case((poor, 1), else_=3) + home.c[f"whole_{i}"]
+        partial_tier = case((poor, 1), else_=3) + case((whole_homes.c.whole_at < at, 1),
+                                                       else_=0)
         facts += [case((uncovered, 1), else_=0).label(f"uncovered_{i}"),
                   case((eligible, whole_tier), else_=None).label(f"whole_{i}"),
                   case((eligible, partial_tier), else_=None).label(f"partial_{i}")]
@@ -365,7 +376,7 @@ async def _people(session: AsyncSession, served: Any, home: Any,
     each = (
         select(ResidentRow.village_id.label("village_id"), *facts)
         .join(HouseholdRow, HouseholdRow.id == ResidentRow.household_id)
-        .join(home, home.c.household_id == ResidentRow.household_id)
+        .outerjoin(whole_homes, whole_homes.c.household_id == ResidentRow.household_id)
         .outerjoin(served, served.c.resident_id == ResidentRow.id)
         .where(ResidentRow.registered_at < max(at for at, _ in moments),
                ResidentRow.status != REJECTED)
