@@ -338,21 +338,34 @@ def roll_up(data: ReportInput, roots: Iterable[int] | None = None) -> Rollup:
         households = _estimate(unit.household_population,
                                [figures[k].households for k in kids])
         figures[unit_id] = _figures_of(
-            unit, adults, households, _add([total[0], month_moved.below[unit_id]]),
-            _add([total[1], to_date_moved.below[unit_id]]), total[2], total[3])
+            unit, adults, households, month_moved.below.plus(unit_id, total[0]),
+            to_date_moved.below.plus(unit_id, total[1]), total[2], total[3])
         own[unit_id] = _figures_of(
-            unit, None, None, _add([mine[0], month_moved.alone[unit_id]]),
-            _add([mine[1], to_date_moved.alone[unit_id]]), start_own[unit_id],
+            unit, None, None, month_moved.alone.plus(unit_id, mine[0]),
+            to_date_moved.alone.plus(unit_id, mine[1]), start_own[unit_id],
             end_own[unit_id], own=True)
     return Rollup(data.month, by_id, figures, own, children)
+
+
+class _Crossed(dict[int, Vector]):
+    """Transfers across the borders of the units that have any (most have none)."""
+
+    def credit(self, unit_id: int, phones: int, money: int, m: Movement) -> None:
+        vector = self.setdefault(unit_id, [0] * len(_TALLY))
+        vector[phones] += m.phones
+        vector[money] += m.money
+
+    def plus(self, unit_id: int, tally: Vector) -> Vector:
+        crossed = self.get(unit_id)
+        return tally if crossed is None else _add([tally, crossed])
 
 
 @dataclass(frozen=True, slots=True)
 class _Moved:
     """What crossed each unit's border: its subtree's (below) and its own (alone)."""
 
-    below: dict[int, Vector]
-    alone: dict[int, Vector]
+    below: _Crossed
+    alone: _Crossed
 
 
 def _own_tallies(window: Window, by_id: Mapping[int, Unit], order: Sequence[int]
@@ -361,32 +374,23 @@ def _own_tallies(window: Window, by_id: Mapping[int, Unit], order: Sequence[int]
     counts out of every subtree that holds its sender but not its receiver, and into every
     one that holds the receiver but not the sender: the units on the path up from each end
     to their lowest common ancestor, which itself sees neither."""
-    zero = [0] * len(_TALLY)
     tallies = {u: _tally_vector(window.tallies.get(u)) for u in order}
-    moved = _Moved({u: list(zero) for u in order}, {u: list(zero) for u in order})
+    moved = _Moved(_Crossed(), _Crossed())
     for m in window.movements:
         senders, receivers = _path_up(m.from_unit_id, by_id), _path_up(m.to_unit_id, by_id)
         common = set(senders) & set(receivers)
         for unit_id in senders:
             if unit_id in common:
                 break
-            _credit(moved.below, unit_id, _OUT_PHONES, _OUT_MONEY, m)
+            moved.below.credit(unit_id, _OUT_PHONES, _OUT_MONEY, m)
         for unit_id in receivers:
             if unit_id in common:
                 break
-            _credit(moved.below, unit_id, _IN_PHONES, _IN_MONEY, m)
+            moved.below.credit(unit_id, _IN_PHONES, _IN_MONEY, m)
         if m.from_unit_id != m.to_unit_id:
-            _credit(moved.alone, m.from_unit_id, _OUT_PHONES, _OUT_MONEY, m)
-            _credit(moved.alone, m.to_unit_id, _IN_PHONES, _IN_MONEY, m)
+            moved.alone.credit(m.from_unit_id, _OUT_PHONES, _OUT_MONEY, m)
+            moved.alone.credit(m.to_unit_id, _IN_PHONES, _IN_MONEY, m)
     return tallies, moved
-
-
-def _credit(vectors: dict[int, Vector], unit_id: int, phones: int, money: int,
-            m: Movement) -> None:
-    vector = vectors.get(unit_id)
-    if vector is not None:  # a unit outside the roots rolled up
-        vector[phones] += m.phones
-        vector[money] += m.money
 
 
 def _path_up(unit_id: int, by_id: Mapping[int, Unit]) -> list[int]:

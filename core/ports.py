@@ -209,6 +209,9 @@ class OutboxRepository(Protocol):
     async def add(self, message: OutboxMessage) -> bool:
         """Queue a message; False when one with the same dedupe_key exists (sent once)."""
         ...
+    async def add_all(self, messages: Sequence[OutboxMessage]) -> set[str]:
+        """Queue many at once; the dedupe keys of those queued (not there before)."""
+        ...
     async def claim(
         self, channels: Sequence[str], now: datetime, until: datetime, limit: int
     ) -> list[OutboxMessage]:

@@ -17,10 +17,10 @@ from core.dates import format_date
 from core.errors import RuleError
 from core.figures import Month
 from core.messages import Reply
-from core.model import Level, Unit
+from core.model import ChatState, Level, Unit
 from core.ports import UnitOfWork, UnitOfWorkFactory
 from core.report_runs import ReportRun, due_month
-from core.services.outbox import enqueue
+from core.services.outbox import enqueue_all
 
 ALREADY = ("reports-already-sent", "reports-already-built")
 REPORTED_LEVELS = (Level.PROVINCE, Level.DISTRICT, Level.COMMUNE)
@@ -63,20 +63,29 @@ async def build_and_send_all(
     claimed = await uow.reports.claim([u.id for u in units], month.label, now, trigger)
     mine = [u for u in units if u.id in claimed]
     readers = await uow.reports.recipients([u.id for u in mine])
+    built: dict[int, Built] = {}
+    messages: list[tuple[ChatState, Reply, str]] = []
+    for unit in mine:
+        built[unit.id] = report = await build(uow, unit, month)
+        messages += [(chat, Reply("reports-message", {"text": report.text(chat.locale or locale)}),
+                      _key(unit, month, official.id))
+                     for official, chat in readers.get(unit.id, [])]
+    queued = await enqueue_all(uow, messages, now, locale)
     runs: list[ReportRun] = []
     for unit in mine:
-        built = await build(uow, unit, month)
-        recipients: list[dict[str, object]] = []
-        for official, chat in readers.get(unit.id, []):
-            reply = Reply("reports-message", {"text": built.text(chat.locale or locale)})
-            key = f"report:{unit.id}:{month.label}:{official.id}"
-            if await enqueue(uow, chat, reply, key, now, locale):
-                recipients.append({"official_id": official.id, "name": official.name,
-                                   "channel": chat.channel})
+        recipients: list[dict[str, object]] = [
+            {"official_id": official.id, "name": official.name, "channel": chat.channel}
+            for official, chat in readers.get(unit.id, [])
+            if _key(unit, month, official.id) in queued]
         runs.append(replace(claimed[unit.id], sent_at=now if recipients else None,
-                            recipients=recipients, figures=built.figures))
+                            recipients=recipients, figures=built[unit.id].figures))
     await uow.reports.finish(runs)
     return runs
+
+
+def _key(unit: Unit, month: Month, official_id: int) -> str:
+    """The outbox's dedupe key of one official's copy: queued once, whatever happens."""
+    return f"report:{unit.id}:{month.label}:{official_id}"
 
 
 def already_done(run: ReportRun | None, unit: Unit, month: Month) -> RuleError:
