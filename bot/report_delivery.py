@@ -33,6 +33,7 @@ def report_builder(catalogue: Catalogue, dataset: str) -> Builder:
     builder per run, so that a run's reports agree with each other and a later run reads
     afresh."""
     rollups: dict[str, Rollup] = {}
+    blocks: dict[tuple[str, str], dict[int, str]] = {}  # (month, locale) -> unit -> text
 
     async def build(uow: UnitOfWork, unit: Unit, month: Month) -> Built:
         if month.label not in rollups:
@@ -45,7 +46,8 @@ def report_builder(catalogue: Catalogue, dataset: str) -> Builder:
             # One message; each channel splits it at line breaks to its own limit.
             if locale not in texts:  # officials of a unit often share a language
                 texts[locale] = report_text(
-                    report, lambda key, **p: catalogue.text(key, locale, **p))[0]
+                    report, lambda key, **p: catalogue.text(key, locale, **p),
+                    blocks=blocks.setdefault((month.label, locale), {}))[0]
             return texts[locale]
 
         return Built(report_json(report), text)

@@ -10,7 +10,7 @@ that break on other systems.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass, fields
 
 from openpyxl import Workbook
@@ -40,10 +40,17 @@ HEADER_ROW = 4  # title, subtitle, period note, then the header
 # ---- text ---------------------------------------------------------------------------------------
 
 
-def report_text(report: Report, text: Text, limit: int | None = None) -> list[str]:
+def report_text(report: Report, text: Text, limit: int | None = None,
+                blocks: MutableMapping[int, str] | None = None) -> list[str]:
     """The report as chat messages of at most `limit` characters (None: one message). A unit's
-    block is never split unless it alone is longer than the limit."""
-    blocks = [_title(report, text)] + [_unit_block(f, text) for f in _shown(report)]
+    block is never split unless it alone is longer than the limit. `blocks` keeps each unit's
+    block, by unit id, for the next report of the same month in the same language: a run
+    writes a commune's block once, not in its own report, its district's and its province's."""
+    known: MutableMapping[int, str] = {} if blocks is None else blocks
+    for f in _shown(report):
+        if f.unit.id not in known:
+            known[f.unit.id] = _unit_block(f, text)
+    blocks = [_title(report, text)] + [known[f.unit.id] for f in _shown(report)]
     if limit is None:
         return ["\n\n".join(blocks)]
     pieces: list[str] = []

@@ -273,6 +273,12 @@ async def test_a_run_in_batches_skips_what_was_built_and_builds_the_rest_once(
     assert [r["official_id"] for r in stored.recipients] == [world.officials["b"]]
     province = {u["code"]: u for u in done[0].figures["units"]}  # type: ignore[attr-defined]
     assert province[B] == {**stored.figures["units"][0], "parent": D}  # type: ignore[index]
+    # B's block, written once in the run, reads the same in B's message and the province's.
+    texts = {m.dedupe_key.split(":")[1]: str(m.reply["params"]["text"])  # type: ignore[index]
+             for m in await messages(uow, "report:")}
+    own_block = texts[str(world.units[B].id)].split("\n\n")[1]
+    assert world.units[B].name in own_block.splitlines()[0]
+    assert own_block in texts[str(world.units[P].id)].split("\n\n")
 
 
 def _runtime(url: str, engine: object, factory: SqlUnitOfWorkFactory) -> Runtime:
