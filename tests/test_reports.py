@@ -318,6 +318,7 @@ async def test_xlsx_is_an_official_table_with_a_totals_row(story: Story) -> None
     received = headers.index(text("reports-col-received-money")) + 1
     assert ws.cell(ws.max_row, received).value == 10 * M
     assert ws.cell(ws.max_row, received).number_format == "#,##0"
+    assert ws.cell(ws.max_row, received).border.left.style == "thin"  # framed, by style name
     coverage_end = headers.index(text("reports-col-coverage-end")) + 1
     assert ws.cell(ws.max_row, coverage_end).value == pytest.approx(0.93)
     assert ws.cell(ws.max_row, coverage_end).number_format == "0.0%"
