@@ -8,25 +8,47 @@ from datetime import tzinfo
 from typing import Any, cast
 
 from bot.reports import report_json, report_text
-from core.figures import Coverage, Figures, Month, Report, Standing, Tally, parse_month
+from core.figures import (
+    Coverage,
+    Figures,
+    Month,
+    Report,
+    Rollup,
+    Standing,
+    Tally,
+    parse_month,
+    roll_up,
+)
 from core.i18n import Catalogue
 from core.model import Level, Unit
 from core.ports import UnitOfWork
 from core.services.reports import Builder, Built
-from storage.report_queries import monthly_report
+from storage.report_queries import report_input
 from storage.uow import SqlUnitOfWork
 
 
 def report_builder(catalogue: Catalogue, dataset: str) -> Builder:
-    """Figures and text of a unit's month, read in the claiming transaction."""
+    """Figures and text of a unit's month. The sums are read once per builder and month, in
+    the first claiming transaction, and every unit's report is cut from them: make one
+    builder per run, so that a run's reports agree with each other and a later run reads
+    afresh."""
+    rollups: dict[str, Rollup] = {}
+    blocks: dict[tuple[str, str], dict[int, str]] = {}  # (month, locale) -> unit -> text
 
     async def build(uow: UnitOfWork, unit: Unit, month: Month) -> Built:
-        session = cast(SqlUnitOfWork, uow).session  # the SQL sums need the session itself
-        report = await monthly_report(session, dataset, month, unit.id)
+        if month.label not in rollups:
+            session = cast(SqlUnitOfWork, uow).session  # the SQL sums need the session itself
+            rollups[month.label] = roll_up(await report_input(session, dataset, month))
+        report = rollups[month.label].report(unit.id)
+        texts: dict[str, str] = {}
 
         def text(locale: str) -> str:
             # One message; each channel splits it at line breaks to its own limit.
-            return report_text(report, lambda key, **p: catalogue.text(key, locale, **p))[0]
+            if locale not in texts:  # officials of a unit often share a language
+                texts[locale] = report_text(
+                    report, lambda key, **p: catalogue.text(key, locale, **p),
+                    blocks=blocks.setdefault((month.label, locale), {}))[0]
+            return texts[locale]
 
         return Built(report_json(report), text)
 

@@ -41,13 +41,15 @@ class Done:
 class Jobs:
     def __init__(self, runtime: Runtime) -> None:
         self._rt = runtime
-        self._build = report_builder(runtime.catalogue, runtime.settings.dataset)
 
     async def tick(self, now: datetime) -> Done:
         """Everything due at `now`: reports first, then the reminders."""
         s = self._rt.settings
+        # A builder per tick: the run's reports share one reading of the sums, the next
+        # tick reads afresh.
+        build = report_builder(self._rt.catalogue, s.dataset)
         runs = await send_due_reports(self._rt.uow, now, dataset=s.dataset, day=s.report_day,
-                                      tz=s.tz, build=self._build, locale=s.locale)
+                                      tz=s.tz, build=build, locale=s.locale)
         officers = await remind_communes(self._rt.uow, now, dataset=s.dataset,
                                          day=s.report_day, tz=s.tz)
         donors = await remind_donors(self._rt.uow, now, tz=s.tz)

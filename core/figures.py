@@ -283,39 +283,155 @@ def _above(level: Level, other: Level) -> bool:
 
 def compute(data: ReportInput, root_id: int) -> Report:
     """The figures of root_id and every unit below it."""
-    by_id = {u.id: u for u in data.units}
-    if root_id not in by_id:
+    if root_id not in {u.id for u in data.units}:
         raise RuleError("reports-unit-unknown")
+    return roll_up(data, [root_id]).report(root_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Rollup:
+    """Every unit's figures under some roots, rolled up in one pass: the report of any unit
+    among them is a view of the same figures, so a run of many reports rolls up once."""
+
+    month: Month
+    units: Mapping[int, Unit]
+    figures: Mapping[int, Figures]
+    own: Mapping[int, Figures]
+    children: Mapping[int, tuple[int, ...]]
+
+    def report(self, unit_id: int) -> Report:
+        if unit_id not in self.figures:
+            raise RuleError("reports-unit-unknown")
+        return Report(self.month, self.units[unit_id], self.figures, self.own, self.children)
+
+
+# Tallies and standings are added up as flat lists of ints while rolling up: fifty thousand
+# units times two windows is too many dataclass additions.
+_TALLY = tuple(f.name for f in fields(Tally))
+_IN_PHONES, _IN_MONEY, _OUT_PHONES, _OUT_MONEY = (_TALLY.index(f"transferred_{d}_{g}")
+                                                  for d in ("in", "out")
+                                                  for g in ("phones", "money"))
+Vector = list[int]
+
+
+def roll_up(data: ReportInput, roots: Iterable[int] | None = None) -> Rollup:
+    """The figures of every unit under `roots` (None: under every top unit of the dataset),
+    children before parents, each subtree summed from its children's sums."""
+    by_id = {u.id: u for u in data.units}
     children = _children(data.units)
-    order = _postorder(root_id, children)
-    below = _subtrees(order, children)
+    tops = [u.id for u in data.units if u.parent_id not in by_id] if roots is None else roots
+    order = [node for top in tops for node in _postorder(top, children)]
+    month_own, month_moved = _own_tallies(data.in_month, by_id, order)
+    to_date_own, to_date_moved = _own_tallies(data.to_date, by_id, order)
+    start_own = {u: _standing_vector(data.at_start.get(u)) for u in order}
+    end_own = {u: _standing_vector(data.at_end.get(u)) for u in order}
+    sums: dict[int, tuple[Vector, ...]] = {}
     figures: dict[int, Figures] = {}
     own: dict[int, Figures] = {}
-    for unit_id in order:  # children before parents: population fallbacks need them
+    for unit_id in order:  # children before parents: sums and population fallbacks need them
         unit = by_id[unit_id]
-        kids = [figures[k] for k in children.get(unit_id, ())]
-        adults = _estimate(unit.adult_population, [k.adults for k in kids])
-        households = _estimate(unit.household_population, [k.households for k in kids])
-        figures[unit_id] = _figures(data, unit, below[unit_id], adults, households)
-        own[unit_id] = _figures(data, unit, {unit_id}, None, None, own=True)
-    return Report(data.month, by_id[root_id], figures, own,
-                  {k: v for k, v in children.items() if k in below[root_id]})
+        kids = children.get(unit_id, ())
+        mine = (month_own[unit_id], to_date_own[unit_id], start_own[unit_id], end_own[unit_id])
+        total = tuple(_add([part, *(sums[k][i] for k in kids)]) for i, part in enumerate(mine))
+        sums[unit_id] = total
+        adults = _estimate(unit.adult_population, [figures[k].adults for k in kids])
+        households = _estimate(unit.household_population,
+                               [figures[k].households for k in kids])
+        figures[unit_id] = _figures_of(
+            unit, adults, households, month_moved.below.plus(unit_id, total[0]),
+            to_date_moved.below.plus(unit_id, total[1]), total[2], total[3])
+        own[unit_id] = _figures_of(
+            unit, None, None, month_moved.alone.plus(unit_id, mine[0]),
+            to_date_moved.alone.plus(unit_id, mine[1]), start_own[unit_id],
+            end_own[unit_id], own=True)
+    return Rollup(data.month, by_id, figures, own, children)
 
 
-def _figures(data: ReportInput, unit: Unit, ids: set[int], adults: int | None,
-             households: int | None, own: bool = False) -> Figures:
-    start = _sum_standings(data.at_start, ids)
-    end = _sum_standings(data.at_end, ids)
+class _Crossed(dict[int, Vector]):
+    """Transfers across the borders of the units that have any (most have none)."""
+
+    def credit(self, unit_id: int, phones: int, money: int, m: Movement) -> None:
+        vector = self.setdefault(unit_id, [0] * len(_TALLY))
+        vector[phones] += m.phones
+        vector[money] += m.money
+
+    def plus(self, unit_id: int, tally: Vector) -> Vector:
+        crossed = self.get(unit_id)
+        return tally if crossed is None else _add([tally, crossed])
+
+
+@dataclass(frozen=True, slots=True)
+class _Moved:
+    """What crossed each unit's border: its subtree's (below) and its own (alone)."""
+
+    below: _Crossed
+    alone: _Crossed
+
+
+def _own_tallies(window: Window, by_id: Mapping[int, Unit], order: Sequence[int]
+                 ) -> tuple[dict[int, Vector], _Moved]:
+    """Each unit's own tally as a vector, and the transfers across each border. A transfer
+    counts out of every subtree that holds its sender but not its receiver, and into every
+    one that holds the receiver but not the sender: the units on the path up from each end
+    to their lowest common ancestor, which itself sees neither."""
+    tallies = {u: _tally_vector(window.tallies.get(u)) for u in order}
+    moved = _Moved(_Crossed(), _Crossed())
+    for m in window.movements:
+        senders, receivers = _path_up(m.from_unit_id, by_id), _path_up(m.to_unit_id, by_id)
+        common = set(senders) & set(receivers)
+        for unit_id in senders:
+            if unit_id in common:
+                break
+            moved.below.credit(unit_id, _OUT_PHONES, _OUT_MONEY, m)
+        for unit_id in receivers:
+            if unit_id in common:
+                break
+            moved.below.credit(unit_id, _IN_PHONES, _IN_MONEY, m)
+        if m.from_unit_id != m.to_unit_id:
+            moved.alone.credit(m.from_unit_id, _OUT_PHONES, _OUT_MONEY, m)
+            moved.alone.credit(m.to_unit_id, _IN_PHONES, _IN_MONEY, m)
+    return tallies, moved
+
+
+def _path_up(unit_id: int, by_id: Mapping[int, Unit]) -> list[int]:
+    """The unit and its ancestors, nearest first."""
+    out = [unit_id]
+    while (unit := by_id.get(out[-1])) is not None and unit.parent_id is not None:
+        out.append(unit.parent_id)
+    return out
+
+
+def _tally_vector(t: Tally | None) -> Vector:
+    return [0] * len(_TALLY) if t is None else [getattr(t, name) for name in _TALLY]
+
+
+def _standing_vector(s: Standing | None) -> Vector:
+    s = s or Standing()
+    return [s.uncovered_adults, s.uncovered_households, *s.waiting_whole, *s.waiting_partial]
+
+
+def _add(vectors: Sequence[Vector]) -> Vector:
+    if len(vectors) == 1:
+        return vectors[0]
+    return [sum(column) for column in zip(*vectors, strict=True)]
+
+
+def _figures_of(unit: Unit, adults: int | None, households: int | None, month: Vector,
+                to_date: Vector, start: Vector, end: Vector, own: bool = False) -> Figures:
+    at_start, at_end = _standing(start), _standing(end)
     return Figures(
         unit=unit, adults=adults, households=households,
-        month=_rolled(data.in_month, ids), to_date=_rolled(data.to_date, ids),
-        start=start, end=end,
-        adult_coverage=Coverage(coverage(start.uncovered_adults, adults),
-                                coverage(end.uncovered_adults, adults)),
-        household_coverage=Coverage(coverage(start.uncovered_households, households),
-                                    coverage(end.uncovered_households, households)),
+        month=Tally(*month), to_date=Tally(*to_date), start=at_start, end=at_end,
+        adult_coverage=Coverage(coverage(at_start.uncovered_adults, adults),
+                                coverage(at_end.uncovered_adults, adults)),
+        household_coverage=Coverage(coverage(at_start.uncovered_households, households),
+                                    coverage(at_end.uncovered_households, households)),
         own=own,
     )
+
+
+def _standing(v: Vector) -> Standing:
+    return Standing(v[0], v[1], tuple(v[2:2 + TIERS]), tuple(v[2 + TIERS:]))
 
 
 def coverage(uncovered: int, population: int | None) -> float | None:
@@ -324,30 +440,6 @@ def coverage(uncovered: int, population: int | None) -> float | None:
     if not population:
         return None
     return max(0.0, 1 - uncovered / population)
-
-
-def _rolled(window: Window, ids: set[int]) -> Tally:
-    """The tallies of these units, plus what moved across the set's border (a transfer
-    between two units inside it is neither in nor out)."""
-    total = Tally()
-    for unit_id in ids:
-        total = total + window.tallies.get(unit_id, Tally())
-    in_phones = in_money = out_phones = out_money = 0
-    for m in window.movements:
-        inside_from, inside_to = m.from_unit_id in ids, m.to_unit_id in ids
-        if inside_to and not inside_from:
-            in_phones, in_money = in_phones + m.phones, in_money + m.money
-        elif inside_from and not inside_to:
-            out_phones, out_money = out_phones + m.phones, out_money + m.money
-    return total + Tally(transferred_in_phones=in_phones, transferred_in_money=in_money,
-                         transferred_out_phones=out_phones, transferred_out_money=out_money)
-
-
-def _sum_standings(standings: Mapping[int, Standing], ids: set[int]) -> Standing:
-    total = Standing()
-    for unit_id in ids:
-        total = total + standings.get(unit_id, Standing())
-    return total
 
 
 def _estimate(own: int | None, children: Iterable[int | None]) -> int | None:
@@ -377,18 +469,6 @@ def _postorder(root: int, children: Mapping[int, tuple[int, ...]]) -> list[int]:
             continue
         stack.append((node, True))
         stack.extend((c, False) for c in children.get(node, ()))
-    return out
-
-
-def _subtrees(postorder: list[int], children: Mapping[int, tuple[int, ...]]) -> dict[
-    int, set[int]
-]:
-    out: dict[int, set[int]] = {}
-    for node in postorder:
-        found = {node}
-        for child in children.get(node, ()):
-            found |= out[child]
-        out[node] = found
     return out
 
 

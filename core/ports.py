@@ -214,6 +214,9 @@ class OutboxRepository(Protocol):
     async def add(self, message: OutboxMessage) -> bool:
         """Queue a message; False when one with the same dedupe_key exists (sent once)."""
         ...
+    async def add_all(self, messages: Sequence[OutboxMessage]) -> set[str]:
+        """Queue many at once; the dedupe keys of those queued (not there before)."""
+        ...
     async def claim(
         self, channels: Sequence[str], now: datetime, until: datetime, limit: int
     ) -> list[OutboxMessage]:
@@ -262,16 +265,26 @@ class LockRepository(Protocol):
 class ReportRunRepository(Protocol):
     """Monthly reports built: one row per (unit, month), whoever builds it first."""
 
-    async def claim(self, unit_id: int, month: str, now: datetime, trigger: str
-                    ) -> ReportRun | None:
-        """Take the (unit, month) for this transaction; None when it was taken before."""
+    async def claim(self, unit_ids: Sequence[int], month: str, now: datetime, trigger: str
+                    ) -> dict[int, ReportRun]:
+        """Take each (unit, month) for this transaction: those taken, by unit id; a unit
+        whose month was taken before is not among them."""
         ...
     async def get(self, run_id: int) -> ReportRun | None: ...
     async def for_unit(self, unit_id: int, month: str) -> ReportRun | None: ...
-    async def finish(self, run_id: int, figures: dict[str, object],
-                     recipients: list[dict[str, object]], sent_at: datetime | None) -> None: ...
+    async def finish(self, runs: Sequence[ReportRun]) -> None:
+        """Store each claimed run's figures, recipients and time sent."""
+        ...
+    async def recipients(self, unit_ids: Sequence[int]
+                         ) -> dict[int, list[tuple[Official, ChatState]]]:
+        """Each unit's active officials in id order, with the chat each used last; an
+        official without a linked chat is left out."""
+        ...
     async def built(self, month: str, unit_ids: Sequence[int]) -> set[int]:
         """Which of these units have the month's report."""
+        ...
+    async def staffed(self, dataset: str) -> set[int]:
+        """The dataset's units with at least one active official: those that get a report."""
         ...
     async def listing(self, unit_ids: Sequence[int], limit: int) -> list[ReportRun]:
         """These units' reports, newest month first, without their figures."""

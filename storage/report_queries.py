@@ -13,7 +13,8 @@ What the figures can and cannot know (the tables keep no history of these):
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -74,207 +75,281 @@ async def report_input(session: AsyncSession, dataset: str, month: Month) -> Rep
     units = [unit_from_row(r) for r in await session.scalars(
         select(UnitRow).where(UnitRow.dataset == dataset).order_by(UnitRow.id))]
     province = next((u.id for u in units if u.level is Level.PROVINCE), None)
+    at_start, at_end = await standings_at(session, [
+        (month.start, month.first_day - timedelta(days=1)), (month.end, month.last_day)])
+    in_month, to_date = await windows(session, month, province)
     return ReportInput(
         month=month,
         units=units,
-        in_month=await window(session, month.start, month.end, province),
-        to_date=await window(session, None, month.end, province),
-        at_start=await standings(session, month.start, month.first_day - timedelta(days=1)),
-        at_end=await standings(session, month.end, month.last_day),
+        in_month=in_month,
+        to_date=to_date,
+        at_start=at_start,
+        at_end=at_end,
     )
 
 
-# ---- what happened in a window ----------------------------------------------------------------
+# ---- what happened in the month and to date ---------------------------------------------------
 
 
-async def window(
-    session: AsyncSession, since: datetime | None, until: datetime, province_id: int | None
-) -> Window:
-    """Own tallies per unit over [since, until) (since None: from the beginning)."""
-    counts: Counts = defaultdict(lambda: defaultdict(int))
-    await _registrations(session, counts, since, until)
-    await _pledges(session, counts, since, until, province_id)
-    await _receipts(session, counts, since, until)
-    await _supports(session, counts, since, until)
-    await _drawn(session, counts, since, until)
-    await _handovers(session, counts, since, until)
-    tallies = {unit_id: Tally(**fields) for unit_id, fields in counts.items()}
-    return Window(tallies, await _movements(session, since, until))
+async def windows(session: AsyncSession, month: Month, province_id: int | None
+                  ) -> tuple[Window, Window]:
+    """Own tallies per unit in the month and from the beginning to the month's end. Each
+    table is read once for both: the month is the part of the to-date rows that falls in
+    it, summed beside them."""
+    both: tuple[Counts, Counts] = (defaultdict(lambda: defaultdict(int)),
+                                   defaultdict(lambda: defaultdict(int)))
+    span = _Span(month.start, month.end)
+    await _registrations(session, both, span)
+    await _pledges(session, both, span, province_id)
+    await _receipts(session, both, span)
+    await _supports(session, both, span)
+    await _drawn(session, both, span)
+    await _handovers(session, both, span)
+    movements = await _movements(session, span)
+    return tuple(  # type: ignore[return-value]
+        Window({unit_id: Tally(**fields) for unit_id, fields in counts.items()}, moved)
+        for counts, moved in zip(both, movements, strict=True))
 
 
-def _between(column: Any, since: datetime | None, until: datetime) -> ColumnElement[bool]:
-    if since is None:
-        return column < until  # type: ignore[no-any-return]
-    return and_(column >= since, column < until)
+@dataclass(frozen=True, slots=True)
+class _Span:
+    """The month [start, end); to date is everything before end."""
+
+    start: datetime
+    end: datetime
+
+    def month(self, column: Any) -> ColumnElement[bool]:
+        return and_(column >= self.start, column < self.end)
+
+    def to_date(self, column: Any) -> ColumnElement[bool]:
+        return column < self.end  # type: ignore[no-any-return]
 
 
 def _count_if(condition: ColumnElement[bool]) -> Any:
     return func.sum(case((condition, 1), else_=0))
 
 
-async def _registrations(session: AsyncSession, counts: Counts, since: datetime | None,
-                         until: datetime) -> None:
-    registered = _between(ResidentRow.registered_at, since, until)
-    approved = and_(ResidentRow.status == Status.APPROVED.value,
-                    _between(ResidentRow.approved_at, since, until))
+def _sum_if(condition: ColumnElement[bool], value: Any) -> Any:
+    return func.sum(case((condition, value), else_=0))
+
+
+def _add(both: tuple[Counts, Counts], unit_id: int, field: str, month: Any,
+         to_date: Any) -> None:
+    both[0][unit_id][field] += int(month or 0)  # NUMERIC sums on PostgreSQL: int() them
+    both[1][unit_id][field] += int(to_date or 0)
+
+
+async def _registrations(session: AsyncSession, both: tuple[Counts, Counts],
+                         span: _Span) -> None:
+    approved = ResidentRow.status == Status.APPROVED.value
     query = (
-        select(ResidentRow.village_id, _count_if(registered), _count_if(approved))
+        select(ResidentRow.village_id,
+               _count_if(span.month(ResidentRow.registered_at)),
+               _count_if(span.to_date(ResidentRow.registered_at)),
+               _count_if(and_(approved, span.month(ResidentRow.approved_at))),
+               _count_if(and_(approved, span.to_date(ResidentRow.approved_at))))
         .where(~ResidentRow.has_smartphone, ResidentRow.status != REJECTED,
-               or_(registered, approved))
+               or_(span.to_date(ResidentRow.registered_at),
+                   and_(approved, span.to_date(ResidentRow.approved_at))))
         .group_by(ResidentRow.village_id)
     )
-    for village_id, n_registered, n_approved in (await session.execute(query)).all():
-        counts[village_id]["registered"] += int(n_registered or 0)
-        counts[village_id]["approved"] += int(n_approved or 0)
+    for village_id, reg_m, reg_t, appr_m, appr_t in (await session.execute(query)).all():
+        _add(both, village_id, "registered", reg_m, reg_t)
+        _add(both, village_id, "approved", appr_m, appr_t)
 
 
-async def _pledges(session: AsyncSession, counts: Counts, since: datetime | None,
-                   until: datetime, province_id: int | None) -> None:
+async def _pledges(session: AsyncSession, both: tuple[Counts, Counts], span: _Span,
+                   province_id: int | None) -> None:
     """By the commune a pledge is earmarked for; the others count for the province."""
+    in_month = span.month(PledgeRow.created_at)
     query = (
-        select(PledgeRow.commune_id, PledgeRow.kind, func.sum(PledgeRow.quantity),
-               func.sum(PledgeRow.amount), func.count())
+        select(PledgeRow.commune_id, PledgeRow.kind,
+               _sum_if(in_month, PledgeRow.quantity), func.sum(PledgeRow.quantity),
+               _sum_if(in_month, PledgeRow.amount), func.sum(PledgeRow.amount),
+               _count_if(in_month), func.count())
         .where(PledgeRow.status != PledgeStatus.CANCELLED.value,
-               _between(PledgeRow.created_at, since, until))
+               span.to_date(PledgeRow.created_at))
         .group_by(PledgeRow.commune_id, PledgeRow.kind)
     )
-    for commune_id, kind, quantity, amount, n in (await session.execute(query)).all():
+    for commune_id, kind, qty_m, qty_t, amount_m, amount_t, n_m, n_t in (
+            await session.execute(query)).all():
         unit_id = commune_id if commune_id is not None else province_id
         if unit_id is None:
             continue
         if kind == PledgeKind.PHONES.value:
-            counts[unit_id]["pledged_phones"] += int(quantity or 0)
+            _add(both, unit_id, "pledged_phones", qty_m, qty_t)
         elif kind == PledgeKind.MONEY.value:
-            counts[unit_id]["pledged_money"] += int(amount or 0)
+            _add(both, unit_id, "pledged_money", amount_m, amount_t)
         else:
-            counts[unit_id]["pledged_offers"] += int(n)
+            _add(both, unit_id, "pledged_offers", n_m, n_t)
 
 
-async def _receipts(session: AsyncSession, counts: Counts, since: datetime | None,
-                    until: datetime) -> None:
+async def _receipts(session: AsyncSession, both: tuple[Counts, Counts], span: _Span) -> None:
+    in_month = span.month(ReceiptRow.received_at)
     query = (
-        select(ReceiptRow.unit_id, func.sum(ReceiptRow.phones), func.sum(ReceiptRow.money))
-        .where(_between(ReceiptRow.received_at, since, until))
+        select(ReceiptRow.unit_id, _sum_if(in_month, ReceiptRow.phones),
+               func.sum(ReceiptRow.phones), _sum_if(in_month, ReceiptRow.money),
+               func.sum(ReceiptRow.money))
+        .where(span.to_date(ReceiptRow.received_at))
         .group_by(ReceiptRow.unit_id)
     )
-    for unit_id, phones, money in (await session.execute(query)).all():
-        counts[unit_id]["received_phones"] += int(phones or 0)
-        counts[unit_id]["received_money"] += int(money or 0)  # NUMERIC on PostgreSQL
+    for unit_id, phones_m, phones_t, money_m, money_t in (await session.execute(query)).all():
+        _add(both, unit_id, "received_phones", phones_m, phones_t)
+        _add(both, unit_id, "received_money", money_m, money_t)
 
 
-async def _supports(session: AsyncSession, counts: Counts, since: datetime | None,
-                    until: datetime) -> None:
+async def _supports(session: AsyncSession, both: tuple[Counts, Counts], span: _Span) -> None:
     """People served, by the village they live in and how."""
+    in_month = span.month(SupportRow.created_at)
     query = (
-        select(ResidentRow.village_id, SupportRow.kind, func.count(), func.sum(SupportRow.amount))
+        select(ResidentRow.village_id, SupportRow.kind, _count_if(in_month), func.count(),
+               _sum_if(in_month, SupportRow.amount), func.sum(SupportRow.amount))
         .join(ResidentRow, ResidentRow.id == SupportRow.resident_id)
-        .where(SupportRow.status != CANCELLED, _between(SupportRow.created_at, since, until))
+        .where(SupportRow.status != CANCELLED, span.to_date(SupportRow.created_at))
         .group_by(ResidentRow.village_id, SupportRow.kind)
     )
-    for village_id, kind, n, amount in (await session.execute(query)).all():
-        counts[village_id][SERVED_FIELD[kind]] += int(n)
+    for village_id, kind, n_m, n_t, amount_m, amount_t in (await session.execute(query)).all():
+        _add(both, village_id, SERVED_FIELD[kind], n_m, n_t)
         if kind == SupportKind.PARTIAL.value:
-            counts[village_id]["assigned_partial_money"] += int(amount or 0)
+            _add(both, village_id, "assigned_partial_money", amount_m, amount_t)
 
 
-async def _drawn(session: AsyncSession, counts: Counts, since: datetime | None,
-                 until: datetime) -> None:
+async def _drawn(session: AsyncSession, both: tuple[Counts, Counts], span: _Span) -> None:
     """What assignments took from the stock of the unit that held it."""
+    in_month = span.month(SupportRow.created_at)
     query = (
-        select(SupportRow.holder_unit_id, SupportRow.kind, func.count(),
-               func.sum(SupportRow.amount))
+        select(SupportRow.holder_unit_id, SupportRow.kind, _count_if(in_month), func.count(),
+               _sum_if(in_month, SupportRow.amount), func.sum(SupportRow.amount))
         .where(SupportRow.holder_unit_id.is_not(None), SupportRow.status != CANCELLED,
                SupportRow.kind.in_([SupportKind.WHOLE.value, SupportKind.PARTIAL.value]),
-               _between(SupportRow.created_at, since, until))
+               span.to_date(SupportRow.created_at))
         .group_by(SupportRow.holder_unit_id, SupportRow.kind)
     )
-    for unit_id, kind, n, amount in (await session.execute(query)).all():
+    for unit_id, kind, n_m, n_t, amount_m, amount_t in (await session.execute(query)).all():
         if kind == SupportKind.WHOLE.value:
-            counts[unit_id]["drawn_phones"] += int(n)
+            _add(both, unit_id, "drawn_phones", n_m, n_t)
         else:
-            counts[unit_id]["drawn_money"] += int(amount or 0)
+            _add(both, unit_id, "drawn_money", amount_m, amount_t)
 
 
-async def _handovers(session: AsyncSession, counts: Counts, since: datetime | None,
-                     until: datetime) -> None:
-    handed = _between(HandoverRow.handed_at, since, until)
-    confirmed = and_(HandoverRow.confirmation.in_(CONFIRMED),
-                     _between(HandoverRow.confirmed_at, since, until))
+async def _handovers(session: AsyncSession, both: tuple[Counts, Counts], span: _Span) -> None:
+    confirmed = HandoverRow.confirmation.in_(CONFIRMED)
     query = (
-        select(ResidentRow.village_id, _count_if(handed), _count_if(confirmed))
+        select(ResidentRow.village_id,
+               _count_if(span.month(HandoverRow.handed_at)),
+               _count_if(span.to_date(HandoverRow.handed_at)),
+               _count_if(and_(confirmed, span.month(HandoverRow.confirmed_at))),
+               _count_if(and_(confirmed, span.to_date(HandoverRow.confirmed_at))))
         .join(SupportRow, SupportRow.id == HandoverRow.support_id)
         .join(ResidentRow, ResidentRow.id == SupportRow.resident_id)
-        .where(SupportRow.status != CANCELLED, or_(handed, confirmed))
+        .where(SupportRow.status != CANCELLED,
+               or_(span.to_date(HandoverRow.handed_at),
+                   and_(confirmed, span.to_date(HandoverRow.confirmed_at))))
         .group_by(ResidentRow.village_id)
     )
-    for village_id, n_handed, n_confirmed in (await session.execute(query)).all():
-        counts[village_id]["handed_over"] += int(n_handed or 0)
-        counts[village_id]["confirmed"] += int(n_confirmed or 0)
+    for village_id, handed_m, handed_t, conf_m, conf_t in (await session.execute(query)).all():
+        _add(both, village_id, "handed_over", handed_m, handed_t)
+        _add(both, village_id, "confirmed", conf_m, conf_t)
 
 
-async def _movements(session: AsyncSession, since: datetime | None,
-                     until: datetime) -> list[Movement]:
+async def _movements(session: AsyncSession, span: _Span
+                     ) -> tuple[list[Movement], list[Movement]]:
+    in_month = span.month(TransferRow.at)
     query = (
-        select(TransferRow.from_unit_id, TransferRow.to_unit_id, func.sum(TransferRow.phones),
-               func.sum(TransferRow.money))
-        .where(_between(TransferRow.at, since, until))
+        select(TransferRow.from_unit_id, TransferRow.to_unit_id, _count_if(in_month),
+               _sum_if(in_month, TransferRow.phones), func.sum(TransferRow.phones),
+               _sum_if(in_month, TransferRow.money), func.sum(TransferRow.money))
+        .where(span.to_date(TransferRow.at))
         .group_by(TransferRow.from_unit_id, TransferRow.to_unit_id)
         .order_by(TransferRow.from_unit_id, TransferRow.to_unit_id)
     )
-    return [Movement(a, b, int(phones or 0), int(money or 0))
-            for a, b, phones, money in (await session.execute(query)).all()]
+    month: list[Movement] = []
+    to_date: list[Movement] = []
+    for a, b, n_m, phones_m, phones_t, money_m, money_t in (await session.execute(query)).all():
+        if n_m:  # a pair that moved nothing this month is not among the month's movements
+            month.append(Movement(a, b, int(phones_m or 0), int(money_m or 0)))
+        to_date.append(Movement(a, b, int(phones_t or 0), int(money_t or 0)))
+    return month, to_date
 
 
 # ---- where people stood at a moment -----------------------------------------------------------
 
 
-async def standings(session: AsyncSession, at: datetime, on: date) -> dict[int, Standing]:
-    """Per village, at the instant `at`: adults and households not covered, and the people
-    waiting in each tier (eligible as core.priority decides, adults on the day `on`)."""
-    served = (
-        select(SupportRow.resident_id, SupportRow.kind)
-        .where(SupportRow.status != CANCELLED, SupportRow.created_at < at)
-        .subquery("served")
-    )
-    home = _home(served, at)
-    adults = await _people(session, served, home, at, latest_adult_birth(on))
-    homes = await _homes(session, home)
-    out: dict[int, Standing] = {}
-    for village_id in adults.keys() | homes.keys():
-        uncovered, whole, partial = adults.get(village_id, (0, [0] * TIERS, [0] * TIERS))
-        out[village_id] = Standing(uncovered, homes.get(village_id, 0), tuple(whole),
-                                   tuple(partial))
+async def standings_at(session: AsyncSession, moments: Sequence[tuple[datetime, date]]
+                       ) -> list[dict[int, Standing]]:
+    """Per moment (the instant `at`, adults on the day `on`) and village: adults and
+    households not covered, and the people waiting in each tier (eligible as core.priority
+    decides). The residents are read once for all the moments: the month's start and end
+    cost one pass, not two."""
+    served = _served(max(at for at, _ in moments))
+    home = _home(served, [at for at, _ in moments])
+    adults = await _people(session, served, _whole_homes(max(at for at, _ in moments)),
+                           moments)
+    homes = await _homes(session, home, len(moments))
+    out: list[dict[int, Standing]] = []
+    for i in range(len(moments)):
+        by_village: dict[int, Standing] = {}
+        for village_id in adults[i].keys() | homes[i].keys():
+            uncovered, whole, partial = adults[i].get(village_id, (0, [0] * TIERS, [0] * TIERS))
+            by_village[village_id] = Standing(uncovered, homes[i].get(village_id, 0),
+                                              tuple(whole), tuple(partial))
+        out.append(by_village)
     return out
 
 
-def _home(served: Any, at: datetime) -> Any:
-    """Per household: someone has a smartphone, someone was served, someone was given a
-    whole phone, someone registered is still without a smartphone."""
-    waiting = and_(ResidentRow.registered_at < at, ResidentRow.status != REJECTED,
-                   ~ResidentRow.has_smartphone)
+def _served(before: datetime) -> Any:
+    """Per resident served before `before`: when first (one row a person, however many
+    supports)."""
     return (
-        select(
-            ResidentRow.household_id.label("household_id"),
-            func.max(case((ResidentRow.has_smartphone, 1), else_=0)).label("phone"),
-            func.max(case((served.c.resident_id.is_not(None), 1), else_=0)).label("served"),
-            func.max(case((served.c.kind == SupportKind.WHOLE.value, 1), else_=0))
-            .label("whole"),
-            func.max(case((waiting, 1), else_=0)).label("waiting"),
-        )
+        select(SupportRow.resident_id.label("resident_id"),
+               func.min(SupportRow.created_at).label("first_at"))
+        .where(SupportRow.status != CANCELLED, SupportRow.created_at < before)
+        .group_by(SupportRow.resident_id)
+        .subquery("served")
+    )
+
+
+def _whole_homes(before: datetime) -> Any:
+    """Per household given a whole phone before `before`: when first. Few rows (those
+    served), where _home has one per household: the tiers need only this."""
+    return (
+        select(ResidentRow.household_id.label("household_id"),
+               func.min(SupportRow.created_at).label("whole_at"))
+        .join(ResidentRow, ResidentRow.id == SupportRow.resident_id)
+        .where(SupportRow.status != CANCELLED, SupportRow.kind == SupportKind.WHOLE.value,
+               SupportRow.created_at < before)
+        .group_by(ResidentRow.household_id)
+        .subquery("whole_homes")
+    )
+
+
+def _home(served: Any, moments: Sequence[datetime]) -> Any:
+    """Per household: someone has a smartphone, and at each moment i: someone was served
+    (served_i), someone registered is still without a smartphone (waiting_i)."""
+    columns: list[Any] = [
+        ResidentRow.household_id.label("household_id"),
+        func.max(case((ResidentRow.has_smartphone, 1), else_=0)).label("phone"),
+    ]
+    for i, at in enumerate(moments):
+        waiting = and_(ResidentRow.registered_at < at, ResidentRow.status != REJECTED,
+                       ~ResidentRow.has_smartphone)
+        columns += [
+            func.max(case((served.c.first_at < at, 1), else_=0)).label(f"served_{i}"),
+            func.max(case((waiting, 1), else_=0)).label(f"waiting_{i}"),
+        ]
+    return (
+        select(*columns)
         .outerjoin(served, served.c.resident_id == ResidentRow.id)
         .group_by(ResidentRow.household_id)
         .subquery("home")
     )
 
 
-async def _people(session: AsyncSession, served: Any, home: Any, at: datetime,
-                  cutoff: date) -> dict[int, tuple[int, list[int], list[int]]]:
-    """Per village: adults not covered, and the eligible by whole and partial tier."""
-    uncovered = and_(~ResidentRow.has_smartphone, served.c.resident_id.is_(None))
-    eligible = and_(
-        uncovered, ResidentRow.status == Status.APPROVED.value, ResidentRow.approved_at < at,
-        HouseholdRow.poverty != Poverty.NONE.value, ResidentRow.date_of_birth <= cutoff,
-    )
+async def _people(session: AsyncSession, served: Any, whole_homes: Any,
+                  moments: Sequence[tuple[datetime, date]]
+                  ) -> list[dict[int, tuple[int, list[int], list[int]]]]:
+    """Per moment and village: adults not covered, and the eligible by whole and partial
+    tier."""
     poor = HouseholdRow.poverty == Poverty.POOR.value
     whole_tier = case(
         (HouseholdRow.policy == Policy.MERIT.value, 1),
@@ -282,45 +357,60 @@ async def _people(session: AsyncSession, served: Any, home: Any, at: datetime,
         (poor, 3),
         else_=4,
     )
-    partial_tier = case((poor, 1), else_=3) + home.c.whole
+    facts: list[Any] = []
+    for i, (at, on) in enumerate(moments):
+        unserved = or_(served.c.first_at.is_(None), served.c.first_at >= at)
+        uncovered = and_(ResidentRow.registered_at < at, ~ResidentRow.has_smartphone, unserved)
+        eligible = and_(
+            uncovered, ResidentRow.status == Status.APPROVED.value,
+            ResidentRow.approved_at < at, HouseholdRow.poverty != Poverty.NONE.value,
+            ResidentRow.date_of_birth <= latest_adult_birth(on),
+        )
+        partial_tier = case((poor, 1), else_=3) + case((whole_homes.c.whole_at < at, 1),
+                                                       else_=0)
+        facts += [case((uncovered, 1), else_=0).label(f"uncovered_{i}"),
+                  case((eligible, whole_tier), else_=None).label(f"whole_{i}"),
+                  case((eligible, partial_tier), else_=None).label(f"partial_{i}")]
     # Each resident's facts first, grouped after: grouping by expressions with bound values
     # would not match the selected ones on PostgreSQL.
     each = (
-        select(
-            ResidentRow.village_id.label("village_id"),
-            case((uncovered, 1), else_=0).label("uncovered"),
-            case((eligible, whole_tier), else_=None).label("whole"),
-            case((eligible, partial_tier), else_=None).label("partial"),
-        )
+        select(ResidentRow.village_id.label("village_id"), *facts)
         .join(HouseholdRow, HouseholdRow.id == ResidentRow.household_id)
-        .join(home, home.c.household_id == ResidentRow.household_id)
+        .outerjoin(whole_homes, whole_homes.c.household_id == ResidentRow.household_id)
         .outerjoin(served, served.c.resident_id == ResidentRow.id)
-        .where(ResidentRow.registered_at < at, ResidentRow.status != REJECTED)
+        .where(ResidentRow.registered_at < max(at for at, _ in moments),
+               ResidentRow.status != REJECTED)
         .subquery("each")
     )
-    query = (
-        select(each.c.village_id, each.c.uncovered, each.c.whole, each.c.partial, func.count())
-        .group_by(each.c.village_id, each.c.uncovered, each.c.whole, each.c.partial)
-    )
-    out: dict[int, tuple[int, list[int], list[int]]] = {}
-    for village_id, is_uncovered, whole, partial, n in (await session.execute(query)).all():
-        uncovered_n, by_whole, by_partial = out.setdefault(
-            village_id, (0, [0] * TIERS, [0] * TIERS))
-        if whole is not None:
-            by_whole[int(whole) - 1] += int(n)
-            by_partial[int(partial) - 1] += int(n)
-        out[village_id] = (uncovered_n + int(is_uncovered) * int(n), by_whole, by_partial)
+    keys = [c for c in each.c if c.name != "village_id"]
+    query = select(each.c.village_id, *keys, func.count()).group_by(each.c.village_id, *keys)
+    out: list[dict[int, tuple[int, list[int], list[int]]]] = [{} for _ in moments]
+    for village_id, *values, n in (await session.execute(query)).all():
+        for i, found in enumerate(out):
+            is_uncovered, whole, partial = values[3 * i:3 * i + 3]
+            uncovered_n, by_whole, by_partial = found.setdefault(
+                village_id, (0, [0] * TIERS, [0] * TIERS))
+            if whole is not None:
+                by_whole[int(whole) - 1] += int(n)
+                by_partial[int(partial) - 1] += int(n)
+            found[village_id] = (uncovered_n + int(is_uncovered) * int(n), by_whole, by_partial)
     return out
 
 
-async def _homes(session: AsyncSession, home: Any) -> Mapping[int, int]:
-    """Per village: households with someone registered and waiting, nobody in them with a
-    smartphone and nobody served."""
+async def _homes(session: AsyncSession, home: Any, moments: int) -> list[Mapping[int, int]]:
+    """Per moment and village: households with someone registered and waiting, nobody in
+    them with a smartphone and nobody served."""
+    counted = [func.sum(case((and_(home.c[f"served_{i}"] == 0, home.c[f"waiting_{i}"] == 1), 1),
+                             else_=0)) for i in range(moments)]
     query = (
-        select(HouseholdRow.village_id, func.count())
+        select(HouseholdRow.village_id, *counted)
         .join(home, home.c.household_id == HouseholdRow.id)
-        .where(~HouseholdRow.has_smartphone, home.c.phone == 0, home.c.served == 0,
-               home.c.waiting == 1)
+        .where(~HouseholdRow.has_smartphone, home.c.phone == 0)
         .group_by(HouseholdRow.village_id)
     )
-    return {village_id: int(n) for village_id, n in (await session.execute(query)).all()}
+    out: list[dict[int, int]] = [{} for _ in range(moments)]
+    for village_id, *counts in (await session.execute(query)).all():
+        for i, n in enumerate(counts):
+            if n:
+                out[i][village_id] = int(n)
+    return out

@@ -8,11 +8,12 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.model import ChatState, Official
 from core.report_runs import ReportRun
-from storage.chat_repositories import _insert
+from storage.chat_repositories import _insert, chat_from_row
 from storage.coverage import programme_start
-from storage.models import ReminderStopRow, ReportRunRow
-from storage.repositories import _utc
+from storage.models import ChatRow, OfficialRow, ReminderStopRow, ReportRunRow, UnitRow
+from storage.repositories import _utc, official_from_row
 
 # Everything but the figures: what a list of reports shows.
 _HEAD = (ReportRunRow.id, ReportRunRow.unit_id, ReportRunRow.month, ReportRunRow.built_at,
@@ -32,21 +33,25 @@ class SqlReportRuns:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
 
-    async def claim(self, unit_id: int, month: str, now: datetime, trigger: str
-                    ) -> ReportRun | None:
-        """Insert the (unit, month) row; None when it exists. On PostgreSQL a second
-        transaction waits here for the first one's outcome: its commit wins the key."""
-        new_id = await self._s.scalar(
+    async def claim(self, unit_ids: Sequence[int], month: str, now: datetime, trigger: str
+                    ) -> dict[int, ReportRun]:
+        """Insert the (unit, month) rows, one statement; those that existed are skipped. On
+        PostgreSQL a second transaction waits here for the first one's outcome: its commit
+        wins the keys. Callers pass units in one order (code order), so two runs never
+        wait on each other crosswise."""
+        if not unit_ids:
+            return {}
+        rows = await self._s.execute(
             _insert(self._s)(ReportRunRow)
-            .values(unit_id=unit_id, month=month, built_at=now, trigger=trigger[:100],
-                    recipients=[], figures={})
+            .values([{"unit_id": unit_id, "month": month, "built_at": now,
+                      "trigger": trigger[:100], "recipients": [], "figures": {}}
+                     for unit_id in unit_ids])
             .on_conflict_do_nothing(index_elements=["unit_id", "month"])
-            .returning(ReportRunRow.id)
+            .returning(ReportRunRow.id, ReportRunRow.unit_id)
         )
-        if new_id is None:
-            return None
-        return ReportRun(id=int(new_id), unit_id=unit_id, month=month, built_at=now,
-                         trigger=trigger[:100])
+        return {int(unit_id): ReportRun(id=int(run_id), unit_id=int(unit_id), month=month,
+                                        built_at=now, trigger=trigger[:100])
+                for run_id, unit_id in rows.all()}
 
     async def get(self, run_id: int) -> ReportRun | None:
         row = await self._s.get(ReportRunRow, run_id)
@@ -57,16 +62,40 @@ class SqlReportRuns:
             ReportRunRow.unit_id == unit_id, ReportRunRow.month == month))
         return _run(row) if row else None
 
-    async def finish(self, run_id: int, figures: dict[str, object],
-                     recipients: list[dict[str, object]], sent_at: datetime | None) -> None:
-        await self._s.execute(
-            update(ReportRunRow).where(ReportRunRow.id == run_id)
-            .values(figures=figures, recipients=recipients, sent_at=sent_at)
-        )
+    async def finish(self, runs: Sequence[ReportRun]) -> None:
+        if runs:  # one executemany by primary key
+            await self._s.execute(update(ReportRunRow), [
+                {"id": r.id, "figures": r.figures, "recipients": r.recipients,
+                 "sent_at": r.sent_at} for r in runs])
+
+    async def recipients(self, unit_ids: Sequence[int]
+                         ) -> dict[int, list[tuple[Official, ChatState]]]:
+        officials = list(await self._s.scalars(
+            select(OfficialRow)
+            .where(OfficialRow.unit_id.in_(list(unit_ids)), OfficialRow.active.is_(True))
+            .order_by(OfficialRow.id)))
+        last_chat: dict[int, ChatRow] = {}
+        for chat in await self._s.scalars(
+            select(ChatRow).where(ChatRow.official_id.in_([o.id for o in officials]))
+            .order_by(ChatRow.last_seen_at.desc(), ChatRow.id)):
+            last_chat.setdefault(int(chat.official_id or 0), chat)
+        out: dict[int, list[tuple[Official, ChatState]]] = {}
+        for official in officials:
+            if official.id in last_chat:
+                out.setdefault(official.unit_id, []).append(
+                    (official_from_row(official), chat_from_row(last_chat[official.id])))
+        return out
 
     async def built(self, month: str, unit_ids: Sequence[int]) -> set[int]:
         rows = await self._s.scalars(select(ReportRunRow.unit_id).where(
             ReportRunRow.month == month, ReportRunRow.unit_id.in_(list(unit_ids))))
+        return set(rows)
+
+    async def staffed(self, dataset: str) -> set[int]:
+        rows = await self._s.scalars(
+            select(OfficialRow.unit_id).distinct()
+            .join(UnitRow, UnitRow.id == OfficialRow.unit_id)
+            .where(UnitRow.dataset == dataset, OfficialRow.active.is_(True)))
         return set(rows)
 
     async def listing(self, unit_ids: Sequence[int], limit: int) -> list[ReportRun]:

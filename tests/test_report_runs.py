@@ -29,7 +29,7 @@ from core.model import OutboxMessage, Pledge, PledgeKind, PledgeStatus, Role, Un
 from core.priority import VIETNAM
 from core.report_runs import due_month, reminder_due, run_time
 from core.services.officials import add_official
-from core.services.reports import build_and_send
+from core.services.reports import build_and_send, send_due_reports
 from handlers.setup import build_dispatcher
 from storage.coverage import coverage_by_month
 from storage.db import make_engine, make_sessionmaker
@@ -247,6 +247,38 @@ async def test_two_processes_racing_build_each_report_once(database_url: str,
     keys = [m.dedupe_key for m in await messages(u, "report:")]
     assert len(keys) == len(set(keys)) == 4  # September's to p, October's to p, a and b
     assert len(await runs(u)) == 4
+
+
+async def test_a_run_in_batches_skips_what_was_built_and_builds_the_rest_once(
+    uow: SqlUnitOfWorkFactory, world: World
+) -> None:
+    """The commune A's October was sent from the command line first; the run, a unit per
+    transaction, builds the province and B, from one reading shared by both."""
+    async with uow() as u:
+        await build_and_send(u, world.units[A], Month(2023, 10), build=BUILD,
+                             now=local(14, 11), trigger="cli")
+        await u.commit()
+    done = await send_due_reports(uow, local(15, 11), dataset="test", day=15, tz=VIETNAM,
+                                  build=report_builder(TEXTS, "test"), batch=1)
+    assert [r.unit_id for r in done] == [world.units[c].id for c in (P, B)]
+    assert [r.trigger for r in done] == ["scheduler", "scheduler"]
+    assert sorted(await runs(uow)) == sorted((world.units[c].id, "2023-10") for c in (P, A, B))
+    keys = [m.dedupe_key for m in await messages(uow, "report:")]
+    assert sorted(keys) == sorted(f"report:{world.units[c].id}:2023-10:{world.officials[k]}"
+                                  for c, k in ((P, "p"), (A, "a"), (B, "b")))
+    async with uow() as u:
+        stored = await u.reports.for_unit(world.units[B].id, "2023-10")
+        report = await monthly_report(u.session, "test", Month(2023, 10), world.units[B].id)
+    assert stored is not None and stored.figures == report_json(report)
+    assert [r["official_id"] for r in stored.recipients] == [world.officials["b"]]
+    province = {u["code"]: u for u in done[0].figures["units"]}  # type: ignore[attr-defined]
+    assert province[B] == {**stored.figures["units"][0], "parent": D}  # type: ignore[index]
+    # B's block, written once in the run, reads the same in B's message and the province's.
+    texts = {m.dedupe_key.split(":")[1]: str(m.reply["params"]["text"])  # type: ignore[index]
+             for m in await messages(uow, "report:")}
+    own_block = texts[str(world.units[B].id)].split("\n\n")[1]
+    assert world.units[B].name in own_block.splitlines()[0]
+    assert own_block in texts[str(world.units[P].id)].split("\n\n")
 
 
 def _runtime(url: str, engine: object, factory: SqlUnitOfWorkFactory) -> Runtime:

@@ -318,6 +318,7 @@ async def test_xlsx_is_an_official_table_with_a_totals_row(story: Story) -> None
     received = headers.index(text("reports-col-received-money")) + 1
     assert ws.cell(ws.max_row, received).value == 10 * M
     assert ws.cell(ws.max_row, received).number_format == "#,##0"
+    assert ws.cell(ws.max_row, received).border.left.style == "thin"  # framed, by style name
     coverage_end = headers.index(text("reports-col-coverage-end")) + 1
     assert ws.cell(ws.max_row, coverage_end).value == pytest.approx(0.93)
     assert ws.cell(ws.max_row, coverage_end).number_format == "0.0%"
@@ -343,7 +344,7 @@ async def test_text_fits_each_chat_and_keeps_every_unit(story: Story) -> None:
     assert len(report_text(report, text, 600)) > 1
 
 
-async def test_json_has_every_unit_with_iso_dates(story: Story) -> None:
+async def test_json_has_every_unit_shown_with_iso_dates(story: Story) -> None:
     async with story.u() as uow:
         report = await monthly_report(uow.session, "test", OCTOBER, story.unit[P].id)
     data = json.loads(json.dumps(report_json(report)))
@@ -351,12 +352,18 @@ async def test_json_has_every_unit_with_iso_dates(story: Story) -> None:
         "2023-10", "2023-10-01", "2023-10-31")
     assert data["start"] == "2023-09-30T17:00:00+00:00"
     units = {u["code"]: u for u in data["units"]}
-    assert set(units) == {P, D, A, B, A1, B1}
+    assert set(units) == {P, D, A, B}  # down to communes, as the text and the table
     assert units[B]["month"]["received_phones"] == 5
     assert units[P]["to_date"]["on_hand_money"] == 9_500_000
     assert units[P]["own"]["to_date"]["transferred_out_money"] == 3 * M
     assert units[A]["coverage"]["adults"]["end"] == pytest.approx(0.8)
-    assert units[B1]["end"]["waiting_partial"] == [0, 0, 1, 0]
+    assert units[B]["end"]["waiting_partial"] == [0, 0, 1, 0]
+    async with story.u() as uow:
+        commune = await monthly_report(uow.session, "test", OCTOBER, story.unit[B].id)
+    villages = {u["code"]: u for u in json.loads(json.dumps(report_json(commune)))["units"]}
+    assert set(villages) == {B, B1}  # a commune's report goes down to its villages
+    assert villages[B1]["end"]["waiting_partial"] == [0, 0, 1, 0]
+    assert villages[B1]["parent"] == B
 
 
 # ---- the command ------------------------------------------------------------------------------

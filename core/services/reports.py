@@ -2,13 +2,14 @@
 
 The (unit, month) row is claimed first, in the transaction that stores the figures and queues
 one message per linked official: whoever commits first (a process, the CLI, a restart
-catching up) has built and sent it; everyone after is told when that happened. The figures
+catching up) has built and sent it; everyone after is told when that happened. The monthly
+run claims a batch of units per transaction, with a few statements for the whole batch. The figures
 and the chat text come from a Builder that bot/ wires (SQL sums and formats live there).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 
@@ -16,13 +17,17 @@ from core.dates import format_date
 from core.errors import RuleError
 from core.figures import Month
 from core.messages import Reply
-from core.model import Level, Unit
+from core.model import ChatState, Level, Unit
 from core.ports import UnitOfWork, UnitOfWorkFactory
 from core.report_runs import ReportRun, due_month
-from core.services.outbox import enqueue
+from core.services.outbox import enqueue_all
 
 ALREADY = ("reports-already-sent", "reports-already-built")
 REPORTED_LEVELS = (Level.PROVINCE, Level.DISTRICT, Level.COMMUNE)
+# Units per transaction in a run: few enough that the write lock is held briefly (SQLite
+# writes one transaction at a time), enough that ten thousand communes do not pay a
+# commit and a round of queries each.
+BATCH = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,24 +47,45 @@ async def build_and_send(
 ) -> ReportRun:
     """Claim (unit, month), store its figures and queue it to each official of the unit who
     has a linked chat; the caller commits. A RuleError if it was built before."""
-    run = await uow.reports.claim(unit.id, month.label, now, trigger)
-    if run is None:
+    runs = await build_and_send_all(uow, [unit], month, build=build, now=now,
+                                    trigger=trigger, locale=locale)
+    if not runs:
         raise already_done(await uow.reports.for_unit(unit.id, month.label), unit, month)
-    built = await build(uow, unit, month)
-    recipients: list[dict[str, object]] = []
-    for official in await uow.officials.in_unit(unit.id):
-        chats = await uow.chats.linked_to(official.id)
-        if not chats:
-            continue
-        chat = chats[0]  # the chat the official used last
-        reply = Reply("reports-message", {"text": built.text(chat.locale or locale)})
-        key = f"report:{unit.id}:{month.label}:{official.id}"
-        if await enqueue(uow, chat, reply, key, now, locale):
-            recipients.append({"official_id": official.id, "name": official.name,
-                               "channel": chat.channel})
-    sent_at = now if recipients else None
-    await uow.reports.finish(run.id, built.figures, recipients, sent_at)
-    return replace(run, sent_at=sent_at, recipients=recipients, figures=built.figures)
+    return runs[0]
+
+
+async def build_and_send_all(
+    uow: UnitOfWork, units: Sequence[Unit], month: Month, *, build: Builder, now: datetime,
+    trigger: str, locale: str = "vi",
+) -> list[ReportRun]:
+    """build_and_send for several units in one transaction, with a few statements for all
+    of them; a unit whose month was claimed before is skipped (not in the list returned)."""
+    claimed = await uow.reports.claim([u.id for u in units], month.label, now, trigger)
+    mine = [u for u in units if u.id in claimed]
+    readers = await uow.reports.recipients([u.id for u in mine])
+    built: dict[int, Built] = {}
+    messages: list[tuple[ChatState, Reply, str]] = []
+    for unit in mine:
+        built[unit.id] = report = await build(uow, unit, month)
+        messages += [(chat, Reply("reports-message", {"text": report.text(chat.locale or locale)}),
+                      _key(unit, month, official.id))
+                     for official, chat in readers.get(unit.id, [])]
+    queued = await enqueue_all(uow, messages, now, locale)
+    runs: list[ReportRun] = []
+    for unit in mine:
+        recipients: list[dict[str, object]] = [
+            {"official_id": official.id, "name": official.name, "channel": chat.channel}
+            for official, chat in readers.get(unit.id, [])
+            if _key(unit, month, official.id) in queued]
+        runs.append(replace(claimed[unit.id], sent_at=now if recipients else None,
+                            recipients=recipients, figures=built[unit.id].figures))
+    await uow.reports.finish(runs)
+    return runs
+
+
+def _key(unit: Unit, month: Month, official_id: int) -> str:
+    """The outbox's dedupe key of one official's copy: queued once, whatever happens."""
+    return f"report:{unit.id}:{month.label}:{official_id}"
 
 
 def already_done(run: ReportRun | None, unit: Unit, month: Month) -> RuleError:
@@ -75,18 +101,20 @@ def already_done(run: ReportRun | None, unit: Unit, month: Month) -> RuleError:
 
 async def reporting_units(uow: UnitOfWork, dataset: str) -> list[Unit]:
     """The province, districts and communes that have officials, in code order."""
-    units = [u for u in await uow.units.all(dataset) if u.level in REPORTED_LEVELS]
-    return sorted([u for u in units if await uow.officials.in_unit(u.id)],
-                  key=lambda u: (REPORTED_LEVELS.index(u.level), u.code))
+    staffed = await uow.reports.staffed(dataset)  # one query, not one per unit
+    units = [u for u in await uow.units.all(dataset)
+             if u.level in REPORTED_LEVELS and u.id in staffed]
+    return sorted(units, key=lambda u: (REPORTED_LEVELS.index(u.level), u.code))
 
 
 async def send_due_reports(
     uows: UnitOfWorkFactory, now: datetime, *, dataset: str, day: int, tz: tzinfo,
-    build: Builder, locale: str = "vi",
+    build: Builder, locale: str = "vi", batch: int = BATCH,
 ) -> list[ReportRun]:
     """The latest month whose report time has passed, for every reporting unit that does not
     have it yet: on the day at 08:00, and on start to catch up a run missed. One transaction
-    per unit, so that a unit built by another process is simply skipped."""
+    per `batch` units, so that a unit built by another process is simply skipped and a failure
+    costs one batch, which the next tick builds again."""
     month = due_month(now, day, tz)
     async with uows() as uow:
         start = await uow.reports.programme_start()
@@ -94,18 +122,12 @@ async def send_due_reports(
             return []
         units = await reporting_units(uow, dataset)
         done = await uow.reports.built(month.label, [u.id for u in units])
+    todo = [u for u in units if u.id not in done]
     runs: list[ReportRun] = []
-    for unit in units:
-        if unit.id in done:
-            continue
+    for first in range(0, len(todo), batch):
         async with uows() as uow:
-            try:
-                run = await build_and_send(uow, unit, month, build=build, now=now,
-                                           trigger="scheduler", locale=locale)
-            except RuleError as err:
-                if err.key in ALREADY:  # another process got there between our two looks
-                    continue
-                raise
+            runs += await build_and_send_all(uow, todo[first:first + batch], month,
+                                             build=build, now=now, trigger="scheduler",
+                                             locale=locale)
             await uow.commit()
-        runs.append(run)
     return runs

@@ -46,6 +46,7 @@ from core.figures import (
     compute,
     coverage,
     parse_month,
+    roll_up,
 )
 from core.model import Level, Unit
 
@@ -248,6 +249,52 @@ def test_a_commune_report_lists_its_villages() -> None:
     assert [f.unit.code for f in report.rows()] == [A, A1]
     assert [f.unit.code for f in report.subtree()] == [A, A1]
     assert report.total.month.transferred_in_phones == 1
+
+
+def _subtree_ids(unit_id: int) -> set[int]:
+    found, grew = {unit_id}, True
+    while grew:
+        below = {u.id for u in UNITS if u.parent_id in found}
+        grew = not below <= found
+        found |= below
+    return found
+
+
+def _crossing(window: Window, ids: set[int]) -> tuple[int, int, int, int]:
+    """The transfers into and out of a set of units, counted the plain way (the oracle)."""
+    into = [m for m in window.movements if m.to_unit_id in ids and m.from_unit_id not in ids]
+    out = [m for m in window.movements if m.from_unit_id in ids and m.to_unit_id not in ids]
+    return (sum(m.phones for m in into), sum(m.money for m in into),
+            sum(m.phones for m in out), sum(m.money for m in out))
+
+
+def test_one_roll_up_gives_every_unit_what_its_own_subtree_sums_to() -> None:
+    """Transfers between siblings, down the tree, to a unit of another tree (99), and a
+    unit's own figures: each unit's sums as if its subtree were added up alone."""
+    base = expected_input(OCTOBER, UNITS)
+    moves = [*base.in_month.movements, Movement(3, 4, 2, 5 * M), Movement(6, 99, 1, M),
+             Movement(99, 5, 0, 3 * M), Movement(5, 3, 4, 0)]
+    data = ReportInput(base.month, base.units, Window(base.in_month.tallies, moves),
+                       base.to_date, base.at_start, base.at_end)
+    everything = roll_up(data)
+    for unit in UNITS:
+        ids = _subtree_ids(unit.id)
+        for figures, members in ((everything.figures[unit.id], ids),
+                                 (everything.own[unit.id], {unit.id})):
+            t = figures.month
+            assert (t.transferred_in_phones, t.transferred_in_money, t.transferred_out_phones,
+                    t.transferred_out_money) == _crossing(data.in_month, members), unit.code
+            assert t.registered == sum(data.in_month.tallies.get(i, Tally()).registered
+                                       for i in members)
+            assert figures.end.waiting_whole == tuple(
+                sum(data.at_end.get(i, Standing()).waiting_whole[k] for i in members)
+                for k in range(4))
+        alone = compute(data, unit.id)  # a report of one unit is the same figures
+        assert alone.total == everything.report(unit.id).total
+    assert everything.figures[4].month.transferred_in_phones == 2  # from its sibling A
+    assert everything.figures[1].month.transferred_out_phones == 1  # B1 to the other tree
+    with pytest.raises(RuleError):
+        everything.report(99)
 
 
 def test_coverage_needs_an_estimate_and_never_goes_below_zero() -> None:
