@@ -67,6 +67,10 @@ class FakeTelegramAPI:
         self.webhook: Params = {}
         self._queue: list[Params] = []
         self._failures: dict[str, list[ApiError]] = {}
+        self._holding: set[str] = set()
+        self._released = asyncio.Event()
+        self.held: list[Params] = []  # calls kept waiting by hold(), not yet answered
+        self.dropped: list[Call] = []  # held calls whose caller went away: never taken
         self._update_ids = itertools.count(500_000)
         self._message_ids = itertools.count(1)
         self._query_ids = itertools.count(9_000)
@@ -176,6 +180,17 @@ class FakeTelegramAPI:
         """The next call of method gets this error instead of a result."""
         self._failures.setdefault(method.lower(), []).append(ApiError(code, description))
 
+    def hold(self, method: str) -> None:
+        """Keep every call of method waiting, unanswered and not yet taken, until release():
+        a send on its way when the caller dies."""
+        self._holding.add(method.lower())
+
+    def release(self) -> None:
+        """Answer the held calls (those whose caller is gone are dropped) and hold no more."""
+        self._holding.clear()
+        self._released.set()
+        self._released = asyncio.Event()
+
     # ---- what the tests read ---------------------------------------------------------------
 
     def calls_to(self, method: str) -> list[Params]:
@@ -225,6 +240,15 @@ class FakeTelegramAPI:
             return _error(ApiError(401, "Unauthorized"))
         method = request.match_info["method"]
         params = await _params(request)
+        if method.lower() in self._holding:
+            self.held.append(params)
+            self._notify()
+            await self._released.wait()
+            self.held.remove(params)
+            if request.transport is None or request.transport.is_closing():
+                self.dropped.append(Call(method, params))  # nobody to answer: not taken
+                self._notify()
+                return web.Response(status=499)
         self.calls.append(Call(method, params))
         self._notify()
         handler = self._methods.get(method.lower())
