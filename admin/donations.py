@@ -7,6 +7,8 @@ earmarked at all, is a 404 like any object outside the official's unit.
 
 from __future__ import annotations
 
+import secrets
+
 from aiohttp import web
 
 from admin.context import NotFound, now, render, runtime, text, who
@@ -18,6 +20,8 @@ from core.services import receiving
 from core.services.pledges import PledgeExport, export_pledges, find_pledge, pledge_code
 
 RECEIVERS = (Level.PROVINCE, Level.DISTRICT, Level.COMMUNE)
+# Where a receipt form's one-time token is kept once used, beside the chats' update ids.
+FORM_CHANNEL = "admin-form"
 
 
 def _visible(scope: Scope, role: Role, pledge: Pledge) -> bool:
@@ -40,6 +44,7 @@ async def pledges_page(request: web.Request, error: str | None = None,
         "rows": list(reversed(rows)), "statuses": [s.value for s in PledgeStatus],
         "wanted": wanted, "receivers": sorted(receivers, key=lambda u: u.code),
         "error": error, "form": request.get("receipt_form", {}),
+        "once": secrets.token_urlsafe(16),  # a browser sending the form again: no 2nd receipt
     }, status=status)
 
 
@@ -88,7 +93,7 @@ async def receive(request: web.Request) -> web.Response:
     form = await request.post()
     typed = {k: str(form.get(k, "")).strip() for k in
              ("unit", "pledge", "donor", "phones", "model", "condition", "serials", "money",
-              "number", "note")}
+              "number", "note", "once")}
     try:
         receipt_form = receiving.ReceiptForm(
             unit_id=_number(typed["unit"]),
@@ -105,6 +110,10 @@ async def receive(request: web.Request) -> web.Response:
         async with runtime(request).uow() as uow:
             scope = await request_scope(request, uow)
             scope.get(receipt_form.unit_id)  # another unit's id: 404
+            once = typed["once"][:80]
+            if once and not await uow.chats.first_time(FORM_CHANNEL, f"receipt:{once}",
+                                                       now(request)):
+                raise web.HTTPFound(_after_receipt(typed["pledge"]))  # recorded the first time
             receipt = await receiving.record_receipt(uow, who(request).actor, receipt_form,
                                                      now(request))
             await uow.commit()
@@ -113,10 +122,13 @@ async def receive(request: web.Request) -> web.Response:
             raise
         request["receipt_form"] = typed
         return await pledges_page(request, text(request, err.key, **err.params), 400)
-    code = pledge_code(typed["pledge"]) if receipt.pledge_id is not None else None
-    if code is not None:
-        raise web.HTTPFound(f"/admin/pledges/{code}")
-    raise web.HTTPFound("/admin/stock")
+    raise web.HTTPFound(_after_receipt(typed["pledge"] if receipt.pledge_id else ""))
+
+
+def _after_receipt(typed_pledge: str) -> str:
+    """The pledge's page when the receipt was against one, else the stock."""
+    code = pledge_code(typed_pledge) if typed_pledge else None
+    return f"/admin/pledges/{code}" if code is not None else "/admin/stock"
 
 
 def _number(raw: str) -> int:

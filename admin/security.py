@@ -126,7 +126,7 @@ def session_layer(app: web.Application) -> Callable[[web.Request, Handler],
 
 @web.middleware
 async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """403 and 404 as pages (or JSON under /api/v1); nothing else is swallowed."""
+    """403, 404 and 413 as pages (or JSON under /api/v1); nothing else is swallowed."""
     if not ours(request):
         return await handler(request)
     try:
@@ -141,6 +141,8 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         return _error(request, 400, err.key, **err.params)
     except web.HTTPNotFound:
         return _error(request, 404, "admin-error-not-found")
+    except web.HTTPRequestEntityTooLarge:  # aiohttp's own text is English and names bytes
+        return _error(request, 413, "admin-error-too-large")
 
 
 def _error(request: web.Request, status: int, key: str, **params: object) -> web.Response:

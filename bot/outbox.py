@@ -3,17 +3,23 @@
 All state lives in the outbox table, so a restart (or a second process) simply carries on:
 
 - claim: a short transaction leases the due messages that head their chat's queue
-  (claimed_until = now + LEASE); another sender skips a leased row, so two processes never
-  send the same message at once, and a chat's message n+1 waits while n is pending or failing;
+  (claimed_until = now + the lease, PHOCAP_OUTBOX_LEASE, two minutes by default); another
+  sender skips a leased row, so two processes never send the same message at once, and a
+  chat's message n+1 waits while n is pending or failing;
 - send: through the channel's Sender, with a per-chat pace of one message a second;
 - mark: right after the channel accepted it, the row is marked sent in its own short
   transaction; a failure is counted and retried later with back-off and jitter, or marked dead
   when it is final (the user blocked the bot, Zalo OA's window is closed) or too many tries.
 
+A sender that dies while a send is on its way leaves the row leased: when the lease runs out,
+any process sends it again, and the chat's later messages wait behind it meanwhile.
+
 The one window left: a crash (or a lost database) between the channel's accept and our mark.
-The lease then runs out and the message is sent a second time. It is kept small by marking at
-once, in a transaction of one UPDATE, and by keeping the send's timeout well under the lease
-(a send still running when its lease ends could otherwise be claimed by another sender).
+The lease then runs out and the message is sent a second time: over HTTP we cannot ask
+whether Telegram or Zalo took it, and neither takes an idempotency key. It is kept small by
+marking at once, in a transaction of one UPDATE, and by keeping the send's timeout at most
+half the lease (a send still running when its lease ends could otherwise be claimed by another
+sender).
 """
 
 from __future__ import annotations
@@ -46,8 +52,8 @@ from storage.outbox import QUEUED_FLAG
 
 log = logging.getLogger(__name__)
 
-LEASE: Final = timedelta(minutes=2)
-SEND_TIMEOUT: Final = 60.0  # seconds; well under LEASE, see the module's docstring
+LEASE: Final = timedelta(minutes=2)  # the default of the setting PHOCAP_OUTBOX_LEASE
+SEND_TIMEOUT: Final = 60.0  # seconds; at most half the lease, see the module's docstring
 BATCH: Final = 20  # messages claimed at once (at most one per chat), sent concurrently
 POLL: Final = 1.0  # seconds between looks at the table when nothing woke us
 PACE: Final = 1.0  # seconds between two messages to one chat
@@ -348,5 +354,7 @@ async def _outbox_ctx(app: web.Application) -> AsyncIterator[None]:
 
 def setup_outbox(app: web.Application) -> None:
     """Call last in make_app: the senders are the channels set up before."""
-    app[OUTBOX] = OutboxSender(app[RUNTIME].uow, build_senders(app))
+    lease = timedelta(seconds=app[RUNTIME].settings.outbox_lease)
+    app[OUTBOX] = OutboxSender(app[RUNTIME].uow, build_senders(app), lease=lease,
+                               send_timeout=min(SEND_TIMEOUT, lease.total_seconds() / 2))
     app.cleanup_ctx.append(_outbox_ctx)

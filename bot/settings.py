@@ -63,6 +63,7 @@ class Settings:
     admin_password: Secret = field(default_factory=Secret)
     dataset: str = "2023"
     log_level: str = "INFO"
+    outbox_lease: int = 120  # seconds before a message claimed by a dead sender is sent again
 
     @property
     def tz(self) -> ZoneInfo:
@@ -70,7 +71,7 @@ class Settings:
 
 
 _INT_RANGES = {"port": (1, 65535), "report_day": (1, 28),
-               "support_per_person": (1_000, 100_000_000)}
+               "support_per_person": (1_000, 100_000_000), "outbox_lease": (2, 3600)}
 _URLS = ("public_url", "telegram_api_url", "zalo_api_url", "zalo_oa_api_url", "zalo_oa_oauth_url")
 _LOCALES = ("vi", "en")
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")

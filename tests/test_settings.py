@@ -47,3 +47,12 @@ def test_bad_values_are_refused_naming_the_setting(env: dict[str, str], name: st
     with pytest.raises(SettingsError) as err:
         load_settings(env, Path("/nonexistent"))
     assert (err.value.name, err.value.key) == (name, key)
+
+
+def test_the_outbox_lease_is_a_setting_in_seconds_within_bounds(tmp_path: Path) -> None:
+    assert load_settings(environ={}, toml_path=tmp_path / "none.toml").outbox_lease == 120
+    short = load_settings(environ={"PHOCAP_OUTBOX_LEASE": "2"}, toml_path=tmp_path / "n.toml")
+    assert short.outbox_lease == 2
+    with pytest.raises(SettingsError) as err:
+        load_settings(environ={"PHOCAP_OUTBOX_LEASE": "1"}, toml_path=tmp_path / "n.toml")
+    assert err.value.key == "settings-out-of-range"

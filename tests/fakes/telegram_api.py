@@ -12,8 +12,8 @@ import asyncio
 import itertools
 import json
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
@@ -48,15 +48,25 @@ Params = dict[str, Any]
 class Call:
     method: str
     params: Params
+    at: float = field(default_factory=time.monotonic)  # when it arrived
 
 
 class ApiError(Exception):
     """An error answer, as Telegram gives it: {"ok": false, "error_code", "description"}."""
 
-    def __init__(self, code: int, description: str) -> None:
+    def __init__(self, code: int, description: str, retry_after: int | None = None) -> None:
         super().__init__(description)
         self.code = code
         self.description = description
+        self.retry_after = retry_after  # a flood limit's parameters.retry_after
+
+
+class Stall(ApiError):
+    """Not an error: the call is taken only after `seconds`, if its caller still waits."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(0, "stalled")
+        self.seconds = seconds
 
 
 class FakeTelegramAPI:
@@ -67,6 +77,11 @@ class FakeTelegramAPI:
         self.webhook: Params = {}
         self._queue: list[Params] = []
         self._failures: dict[str, list[ApiError]] = {}
+        self._holding: set[str] = set()
+        self._released = asyncio.Event()
+        self.held: list[Params] = []  # calls kept waiting by hold(), not yet answered
+        self.dropped: list[Call] = []  # held calls whose caller went away: never taken
+        self.accepted: list[Call] = []  # the calls answered ok, in order
         self._update_ids = itertools.count(500_000)
         self._message_ids = itertools.count(1)
         self._query_ids = itertools.count(9_000)
@@ -172,9 +187,33 @@ class FakeTelegramAPI:
         method: str,
         code: int = 403,
         description: str = "Forbidden: bot was blocked by the user",
+        retry_after: int | None = None,
     ) -> None:
         """The next call of method gets this error instead of a result."""
-        self._failures.setdefault(method.lower(), []).append(ApiError(code, description))
+        self._failures.setdefault(method.lower(), []).append(
+            ApiError(code, description, retry_after))
+
+    def stall_next(self, method: str, seconds: float) -> None:
+        """The next call of method (after the failures queued before) is taken only after
+        seconds, and only if its caller has not given up by then: a timeout."""
+        self._failures.setdefault(method.lower(), []).append(Stall(seconds))
+
+    def accepted_texts(self, chat_id: int | str) -> list[str]:
+        """The texts sendMessage took for chat_id: failed and dropped attempts left out."""
+        return [str(c.params["text"]) for c in self.accepted
+                if c.method.lower() == "sendmessage" and str(c.params.get("chat_id")) ==
+                str(chat_id)]
+
+    def hold(self, method: str) -> None:
+        """Keep every call of method waiting, unanswered and not yet taken, until release():
+        a send on its way when the caller dies."""
+        self._holding.add(method.lower())
+
+    def release(self) -> None:
+        """Answer the held calls (those whose caller is gone are dropped) and hold no more."""
+        self._holding.clear()
+        self._released.set()
+        self._released = asyncio.Event()
 
     # ---- what the tests read ---------------------------------------------------------------
 
@@ -225,6 +264,15 @@ class FakeTelegramAPI:
             return _error(ApiError(401, "Unauthorized"))
         method = request.match_info["method"]
         params = await _params(request)
+        if method.lower() in self._holding:
+            self.held.append(params)
+            self._notify()
+            wanted = await self._still_wanted(request, self._released.wait())
+            self.held.remove(params)
+            if not wanted:
+                self.dropped.append(Call(method, params))  # nobody to answer: not taken
+                self._notify()
+                return web.Response(status=499)
         self.calls.append(Call(method, params))
         self._notify()
         handler = self._methods.get(method.lower())
@@ -232,7 +280,12 @@ class FakeTelegramAPI:
             self.unknown.append(method)
             return _error(ApiError(404, "Not Found"))
         failures = self._failures.get(method.lower())
-        if failures:
+        if failures and isinstance(failures[0], Stall):
+            if not await self._still_wanted(request, asyncio.sleep(failures.pop(0).seconds)):
+                self.dropped.append(Call(method, params))
+                self._notify()
+                return web.Response(status=499)
+        elif failures:
             return _error(failures.pop(0))
         result: Any
         try:
@@ -242,7 +295,19 @@ class FakeTelegramAPI:
                 result = handler(params) if handler else None
         except ApiError as err:
             return _error(err)
+        self.accepted.append(Call(method, params))
+        self._notify()
         return web.json_response({"ok": True, "result": result})
+
+    @staticmethod
+    async def _still_wanted(request: web.Request, pause: Awaitable[object]) -> bool:
+        """After the pause, whether the caller still waits for the answer (aiohttp may cancel
+        the handler when the caller hangs up: that is an answer too)."""
+        try:
+            await asyncio.shield(pause)
+        except asyncio.CancelledError:
+            return False
+        return request.transport is not None and not request.transport.is_closing()
 
     async def _get_updates(self, params: Params) -> list[Params]:
         if self.webhook.get("url"):
@@ -358,7 +423,9 @@ def _chat(chat_id: int, chat_type: str) -> Params:
 
 
 def _error(err: ApiError) -> web.Response:
-    body = {"ok": False, "error_code": err.code, "description": err.description}
+    body: Params = {"ok": False, "error_code": err.code, "description": err.description}
+    if err.retry_after is not None:
+        body["parameters"] = {"retry_after": err.retry_after}
     return web.json_response(body, status=err.code)
 
 

@@ -39,6 +39,7 @@ class Failure:
     status: int
     description: str
     retry_after: int | None = None
+    stall: float = 0.0  # not an error: taken after this many seconds, if the caller still waits
 
 
 class FakeZaloBotAPI:
@@ -47,6 +48,7 @@ class FakeZaloBotAPI:
         self.calls: list[Call] = []  # every attempt, failed ones too
         self.delivered: list[Call] = []  # the messages that went through
         self.unknown: list[str] = []
+        self.dropped: list[Call] = []  # stalled calls whose caller gave up: never taken
         self.webhook: Params = {}
         self._queue: list[Params] = []
         self._failures: dict[str, list[Failure]] = {}
@@ -109,6 +111,11 @@ class FakeZaloBotAPI:
         failures = self._failures.setdefault(method, [])
         failures += [Failure(status, description, retry_after)] * times
 
+    def stall(self, method: str, seconds: float) -> None:
+        """The next call of method (after the failures queued before) is taken only after
+        seconds, and only if its caller has not given up by then: a timeout."""
+        self._failures.setdefault(method, []).append(Failure(0, "stalled", stall=seconds))
+
     def sent(self, chat_id: str | None = None) -> list[str]:
         """Texts delivered with sendMessage, in order (to one chat, or to all)."""
         return [c.params["text"] for c in self.delivered
@@ -160,7 +167,12 @@ class FakeZaloBotAPI:
         self.calls.append(Call(method, params))
         self._changed.set()
         failures = self._failures.get(method)
-        if failures:
+        if failures and failures[0].stall:
+            await asyncio.sleep(failures.pop(0).stall)
+            if request.transport is None or request.transport.is_closing():
+                self.dropped.append(Call(method, params))
+                return web.Response(status=499)
+        elif failures:
             failure = failures.pop(0)
             headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after else {}
             return _error(failure.status, failure.description, headers)

@@ -38,10 +38,13 @@ class Server:
                     "PHOCAP_CONFIG": str(tmp_path / "none.toml"), "PYTHONPATH": str(ROOT)}
         self.proc: subprocess.Popen[bytes] | None = None
 
-    def start(self) -> None:
+    def spawn(self) -> None:
         self.proc = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=ROOT,
                                      env=self.env, stdout=subprocess.DEVNULL,
                                      stderr=self.log.open("ab"))
+
+    def start(self) -> None:
+        self.spawn()
         for _ in range(200):
             try:
                 if httpx.get(f"http://127.0.0.1:{self.port}/healthz").status_code == 200:
@@ -49,6 +52,20 @@ class Server:
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)
+        raise AssertionError("phocap run did not come up")
+
+    async def up(self) -> None:
+        """start() for a test whose event loop serves a fake the process talks to."""
+        self.spawn()
+        async with httpx.AsyncClient() as http:
+            for _ in range(200):
+                try:
+                    if (await http.get(f"http://127.0.0.1:{self.port}/healthz")).status_code \
+                            == 200:
+                        return
+                except httpx.HTTPError:
+                    pass
+                await asyncio.sleep(0.1)
         raise AssertionError("phocap run did not come up")
 
     def kill(self) -> None:

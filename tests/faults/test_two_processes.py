@@ -1,6 +1,6 @@
 """Two `phocap run` processes on one PostgreSQL, each webhook delivered to either at random:
 every dialog ends as if there were one process, each chat's replies come in order, and
-nothing is stored or sent twice."""
+nothing is stored or sent twice; notifications queued meanwhile go out once each, in order."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import random
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
@@ -17,11 +18,14 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.telegram import WEBHOOK_PATH
+from core.messages import Reply
+from core.model import ChatState
+from core.services.outbox import enqueue
 from storage.db import make_engine, make_sessionmaker
 from storage.models import PledgeRow
 from storage.uow import SqlUnitOfWorkFactory
 from tests.fakes.telegram_api import FakeTelegramAPI, Params, post_update
-from tests.journeys.common import ROOT, seed
+from tests.journeys.common import CATALOGUE, ROOT, seed
 from tests.test_cli import free_port
 from tests.test_journey_gift import pledge_one_phone
 from tests.test_journey_telegram import PUBLIC_URL, SECRET, TelegramUser
@@ -113,3 +117,33 @@ async def test_dialogs_spread_over_two_processes_end_as_with_one(
     finally:
         await engine.dispose()
     assert stored == DONORS and quantities == [1] * DONORS
+
+    # Notifications queued by a service (as a receipt or a report queues them): each goes
+    # out once, in order per chat, though both processes' senders watch the table.
+    chats = [str(9200 + n) for n in range(4)]
+    before = len(api.calls_to("sendMessage"))
+    for label in ("one", "two"):
+        for chat in chats:
+            await queue_notice(pg_url, chat, label)
+    await api.wait_until(lambda: len(api.calls_to("sendMessage")) >= before + 8, 15,
+                         "eight notifications")
+    await asyncio.sleep(0.5)  # time for a double to show, if there were one
+    assert len(api.calls_to("sendMessage")) == before + 8
+    for chat in chats:
+        assert api.sent_texts(chat) == [notice(label) for label in ("one", "two")]
+
+
+def notice(label: str) -> str:
+    return CATALOGUE.text("units-not-found", "vi", text=label)
+
+
+async def queue_notice(url: str, chat_id: str, label: str) -> None:
+    chat = ChatState(id=0, channel="telegram", chat_id=chat_id, locale="vi")
+    engine = make_engine(url)
+    try:
+        async with SqlUnitOfWorkFactory(make_sessionmaker(engine))() as u:
+            await enqueue(u, chat, Reply("units-not-found", {"text": label}),
+                          f"two:{chat_id}:{label}", datetime.now(UTC))
+            await u.commit()
+    finally:
+        await engine.dispose()
