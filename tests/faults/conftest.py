@@ -6,6 +6,8 @@ they always run. A local `make test` without it says plainly that they did not.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.conftest import PG_URL, _truncate
@@ -19,3 +21,12 @@ def pg_url(request: pytest.FixtureRequest) -> str:
     url: str = request.getfixturevalue("postgres_ready")  # migrated once per session
     _truncate(url)
     return url
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Everything here starts processes, cuts databases or waits out leases: marked slow, so
+    that `pytest -m "not slow"` makes a quick local loop. `make test` and CI run them all."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.slow)
