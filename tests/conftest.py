@@ -25,7 +25,6 @@ from storage.models import Base
 from storage.uow import SqlUnitOfWorkFactory
 
 
-
 def _own_database(url: str) -> str:
     """Under pytest-xdist each worker gets a database of its own (test_gw0, test_gw1, ...,
     made on first use), since every test empties the tables it runs on."""
