@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -37,6 +37,10 @@ from storage.models import (
 )
 
 Folder = Callable[[str], str]
+
+UNIT_BY_ID = select(UnitRow.__table__).where(UnitRow.__table__.c.id == bindparam("id"))
+OFFICIAL_BY_ID = select(OfficialRow.__table__).where(
+    OfficialRow.__table__.c.id == bindparam("id"))
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -71,8 +75,10 @@ class SqlUnits:
         self._fold = fold
 
     async def get(self, unit_id: int) -> Unit | None:
-        row = await self._s.get(UnitRow, unit_id)
-        return unit_from_row(row) if row else None
+        # A Core row, not an ORM object: read on most chat updates, where the ORM's
+        # identity map and loading cost more than the query.
+        row = (await self._s.execute(UNIT_BY_ID, {"id": unit_id})).first()
+        return unit_from_row(row) if row else None  # type: ignore[arg-type]
 
     async def by_code(self, dataset: str, code: str) -> Unit | None:
         row = await self._s.scalar(
@@ -430,8 +436,9 @@ class SqlOfficials:
         self._s = session
 
     async def get(self, official_id: int) -> Official | None:
-        row = await self._s.get(OfficialRow, official_id)
-        return official_from_row(row) if row else None
+        # A Core row, as SqlUnits.get: read on every update of a linked chat.
+        row = (await self._s.execute(OFFICIAL_BY_ID, {"id": official_id})).first()
+        return official_from_row(row) if row else None  # type: ignore[arg-type]
 
     async def by_login(self, login: str) -> Official | None:
         row = await self._s.scalar(select(OfficialRow).where(OfficialRow.login == login))
