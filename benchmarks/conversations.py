@@ -71,6 +71,7 @@ from bot.runtime import open_runtime
 from bot.server import make_app
 from bot.settings import load_settings
 from bot.telegram import TELEGRAM, file_url
+from bot.telegram_request import AiohttpRequest
 from core.model import Level, Role
 from core.services.linking import create_invite
 from storage.db import make_engine, make_sessionmaker
@@ -151,8 +152,8 @@ async def _phocap_app(spec: ServerSpec) -> web.Application:
         "PHOCAP_TELEGRAM_WEBHOOK_SECRET": SECRET}, toml_path=Path("/nonexistent/phocap.toml"))
     stack = AsyncExitStack()
     app = make_app(await stack.enter_async_context(open_runtime(settings)))
-    if not spec.rate_limited:
-        app[TELEGRAM].application = _ptb(spec, rate_limited=False)
+    if not spec.rate_limited:  # as built by bot/telegram.py, less the rate limiter
+        app[TELEGRAM].application = _ptb(spec, rate_limited=False).request(AiohttpRequest()).build()
 
     async def close_runtime(_app: web.Application) -> None:
         await stack.aclose()
@@ -166,17 +167,18 @@ async def _phocap_app(spec: ServerSpec) -> web.Application:
 
 
 def _ptb(spec: ServerSpec, rate_limited: bool) -> Any:
+    """PTB's builder in webhook mode, as the echo example sets it up (httpx transport)."""
     builder = (ApplicationBuilder().token(spec.token).base_url(spec.api_url)
                .base_file_url(file_url(spec.api_url)).concurrent_updates(True)
                .job_queue(None).updater(None))
     if rate_limited:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
-    return builder.build()
+    return builder
 
 
 async def _echo_app(spec: ServerSpec) -> web.Application:
     """python-telegram-bot's echo example in webhook mode behind a plain aiohttp route."""
-    ptb = _ptb(spec, rate_limited=spec.rate_limited)
+    ptb = _ptb(spec, rate_limited=spec.rate_limited).build()
 
     async def echo(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         if update.message is not None and update.message.text:
