@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, select, update
+from sqlalchemy import and_, bindparam, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -46,17 +46,16 @@ SAVE_CHAT = (
         "link_failures", "link_blocked_until", "last_seen_at")})
 )
 
-
-def _record_update(insert: Any) -> Any:
-    """Recording an update id: a conflict means another transaction recorded it first."""
-    return (insert(UPDATES)
-            .values(channel=bindparam("channel"), update_id=bindparam("update_id"),
-                    at=bindparam("at"), replies=bindparam("replies"))
-            .on_conflict_do_nothing(index_elements=["channel", "update_id"]))
-
-
-RECORD_UPDATE = {"postgresql": _record_update(postgresql.insert),
-                 "sqlite": _record_update(sqlite.insert)}
+# Recording an update id: a conflict means another transaction recorded it first. Written as
+# text because SQLAlchemy compiles a dialect's INSERT ... ON CONFLICT anew on every execution
+# (its Insert is not cacheable); this one runs on every update, in the same words on SQLite
+# and PostgreSQL.
+RECORD_UPDATE = text(
+    "INSERT INTO processed_updates (channel, update_id, at, replies)"
+    " VALUES (:channel, :update_id, :at, :replies)"
+    " ON CONFLICT (channel, update_id) DO NOTHING"
+).bindparams(bindparam("at", type_=UPDATES.c.at.type),
+             bindparam("replies", type_=UPDATES.c.replies.type))
 
 
 def chat_from_row(row: Any) -> ChatState:
@@ -116,8 +115,7 @@ class SqlChats:
     async def record_update(
         self, channel: str, update_id: str, now: datetime, replies: list[dict[str, object]]
     ) -> bool:
-        statement = RECORD_UPDATE[self._s.bind.dialect.name]
-        result = await self._s.execute(statement, {
+        result = await self._s.execute(RECORD_UPDATE, {
             "channel": channel, "update_id": update_id, "at": now, "replies": replies})
         return bool(result.rowcount)
 
