@@ -9,12 +9,19 @@ runs from the POST to the last sendMessage it caused arriving at the fake Bot AP
 
 Servers, one after another, on the same fake and the same load:
 - echo: a bare python-telegram-bot echo bot in webhook mode (no rate limiter);
+- echo-limited: the same echo bot with PTB's AIORateLimiter, as phocap ships: the like-for-like
+  baseline of phocap as shipped;
 - phocap: our app (bot/server.py make_app, webhook mode) on SQLite and on PostgreSQL, as
   configured for production: PTB's AIORateLimiter keeps to Telegram's 30 messages a second;
 - phocap-unlimited: the same app with PTB built without the rate limiter, to show what the
   engine and the database cost by themselves.
 
+Every row is given as a fraction of each echo bot: "of echo" (the bare one) and "of limited
+echo" (the one with the limiter). phocap as shipped is judged against the limited echo bot,
+phocap unlimited against the bare one.
+
     python -m benchmarks.conversations [--size tiny|default|full] [--database URL]
+        [--servers echo,echo-limited,phocap,phocap-unlimited]
 """
 
 from __future__ import annotations
@@ -64,6 +71,7 @@ from bot.runtime import open_runtime
 from bot.server import make_app
 from bot.settings import load_settings
 from bot.telegram import TELEGRAM, file_url
+from bot.telegram_request import AiohttpRequest
 from core.model import Level, Role
 from core.services.linking import create_invite
 from storage.db import make_engine, make_sessionmaker
@@ -144,8 +152,8 @@ async def _phocap_app(spec: ServerSpec) -> web.Application:
         "PHOCAP_TELEGRAM_WEBHOOK_SECRET": SECRET}, toml_path=Path("/nonexistent/phocap.toml"))
     stack = AsyncExitStack()
     app = make_app(await stack.enter_async_context(open_runtime(settings)))
-    if not spec.rate_limited:
-        app[TELEGRAM].application = _ptb(spec, rate_limited=False)
+    if not spec.rate_limited:  # as built by bot/telegram.py, less the rate limiter
+        app[TELEGRAM].application = _ptb(spec, rate_limited=False).request(AiohttpRequest()).build()
 
     async def close_runtime(_app: web.Application) -> None:
         await stack.aclose()
@@ -159,17 +167,18 @@ async def _phocap_app(spec: ServerSpec) -> web.Application:
 
 
 def _ptb(spec: ServerSpec, rate_limited: bool) -> Any:
+    """PTB's builder in webhook mode, as the echo example sets it up (httpx transport)."""
     builder = (ApplicationBuilder().token(spec.token).base_url(spec.api_url)
                .base_file_url(file_url(spec.api_url)).concurrent_updates(True)
                .job_queue(None).updater(None))
     if rate_limited:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
-    return builder.build()
+    return builder
 
 
 async def _echo_app(spec: ServerSpec) -> web.Application:
     """python-telegram-bot's echo example in webhook mode behind a plain aiohttp route."""
-    ptb = _ptb(spec, rate_limited=spec.rate_limited)
+    ptb = _ptb(spec, rate_limited=spec.rate_limited).build()
 
     async def echo(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         if update.message is not None and update.message.text:
@@ -398,10 +407,15 @@ async def main(args: argparse.Namespace) -> None:
         with workdir() as tmp:
             urls = databases(args, Path(tmp))
             echo_load = await prepare(urls[0], chats, rounds)  # the echo bot ignores the data
-            base = ServerSpec("echo", fake.base_url, fake.token, rate_limited=False)
-            results["echo"] = await one_run(fake, base, echo_load, args.think)
+            for limited in (False, True):
+                if ("echo-limited" if limited else "echo") in args.servers:
+                    base = ServerSpec("echo", fake.base_url, fake.token, rate_limited=limited)
+                    name = "echo rate-limited" if limited else "echo"
+                    results[name] = await one_run(fake, base, echo_load, args.think)
             for url in urls:
                 for limited in (True, False):
+                    if ("phocap" if limited else "phocap-unlimited") not in args.servers:
+                        continue
                     load = await prepare(url, chats, rounds)
                     spec = ServerSpec("phocap", fake.base_url, fake.token, url, limited)
                     name = f"phocap {dialect(url)}" + ("" if limited else " unlimited")
@@ -414,17 +428,36 @@ async def main(args: argparse.Namespace) -> None:
 
 def _print(args: argparse.Namespace, chats: int, rounds: int,
            results: dict[str, dict[str, Any]]) -> None:
-    echo = results["echo"]["updates_per_s"] or 1.0
     rows = []
     for name, r in results.items():
-        r["fraction_of_echo"] = r["updates_per_s"] / echo
+        for key, baseline in (("fraction_of_echo", "echo"),
+                              ("fraction_of_limited_echo", "echo rate-limited")):
+            rate = results.get(baseline, {}).get("updates_per_s")
+            r[key] = r["updates_per_s"] / rate if rate else None
         rows.append((name, r["updates"], r["failures"], r["updates_per_s"], r["p50_ms"],
-                     r["p99_ms"], f"{r['fraction_of_echo']:.2f}", r["server_cpu_ms_per_update"]))
+                     r["p99_ms"], _ratio(r["fraction_of_echo"]),
+                     _ratio(r["fraction_of_limited_echo"]), r["server_cpu_ms_per_update"]))
     report(f"conversations: {chats} chats at once, {rounds} dialogs each, webhook mode",
            ("server", "updates", "failed", "updates/s", "p50 ms", "p99 ms", "of echo",
-            "server CPU ms/update"),
+            "of limited echo", "server CPU ms/update"),
            rows, {"size": args.size, "chats": chats, "rounds": rounds, "think_s": args.think,
                   "results": results})
+
+
+def _ratio(fraction: float | None) -> str:
+    return "-" if fraction is None else f"{fraction:.2f}"
+
+
+SERVERS = ("echo", "echo-limited", "phocap", "phocap-unlimited")
+
+
+def server_list(value: str) -> tuple[str, ...]:
+    """--servers: a comma-separated choice among SERVERS."""
+    chosen = tuple(v.strip() for v in value.split(",") if v.strip())
+    unknown = set(chosen) - set(SERVERS)
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError(f"choose among {', '.join(SERVERS)}")
+    return chosen
 
 
 def options() -> argparse.ArgumentParser:
@@ -433,6 +466,8 @@ def options() -> argparse.ArgumentParser:
     p.add_argument("--rounds", type=int, help="dialogs per chat (default: by --size)")
     p.add_argument("--think", type=float, default=0.0, metavar="SECONDS",
                    help="mean pause of a chat between updates (default 0: saturate)")
+    p.add_argument("--servers", type=server_list, default=SERVERS, metavar="LIST",
+                   help=f"which servers to run, comma-separated (default: {','.join(SERVERS)})")
     return p
 
 

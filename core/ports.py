@@ -114,13 +114,19 @@ class ChatRepository(Protocol):
     async def get(self, chat_ref: int) -> ChatState | None:
         """A chat by our own id (what pledges and officials keep), not the channel's."""
         ...
-    async def first_time(self, channel: str, update_id: str, now: datetime) -> bool:
-        """Record an update id; False when it was already recorded (a replay)."""
+    async def open(
+        self, channel: str, chat_id: str, now: datetime, update_id: str | None = None
+    ) -> tuple[ChatState, list[dict[str, object]] | None]:
+        """get_or_create, and what was answered to update_id when it was handled before
+        (None: the first time it is seen here), in one round trip."""
+        ...
+    async def record_update(
+        self, channel: str, update_id: str, now: datetime, replies: list[dict[str, object]]
+    ) -> bool:
+        """Record an update id with its answer; False when another transaction recorded it
+        first (a replay that overtook the check in open())."""
         ...
     async def linked_to(self, official_id: int) -> list[ChatState]: ...
-    async def remember_replies(
-        self, channel: str, update_id: str, replies: list[dict[str, object]]
-    ) -> None: ...
     async def earlier_replies(self, channel: str, update_id: str) -> list[dict[str, object]]: ...
 
 

@@ -88,23 +88,24 @@ class Dispatcher:
 
     async def _handle(self, msg: Inbound) -> Outcome:
         now = self._clock()
+        channel = msg.channel.value
         async with self._uow() as uow:
-            channel = msg.channel.value
-            if msg.update_id and not await uow.chats.first_time(channel, msg.update_id, now):
-                earlier = await uow.chats.earlier_replies(channel, msg.update_id)
-                chat = await uow.chats.get_or_create(channel, msg.chat_id, now)
-                # in the chat's language, as the first delivery was answered
-                return Outcome(locale=self._locale(chat, msg),
-                               earlier=[reply_from_dict(r) for r in earlier])
-            chat = await uow.chats.get_or_create(channel, msg.chat_id, now)
+            chat, earlier = await uow.chats.open(channel, msg.chat_id, now, msg.update_id)
+            # A replay is answered in the chat's language, as the first delivery was.
+            locale = self._locale(chat, msg)
+            if earlier is not None:
+                return replayed(locale, earlier)
             turn = await self._turn(uow, chat, msg, now)
             replies = await self._route(turn, msg)
             remember_menu(chat, replies)
             chat.last_seen_at = now
             await uow.chats.save(chat)
-            if msg.update_id:
-                await uow.chats.remember_replies(
-                    channel, msg.update_id, [reply_to_dict(r) for r in replies])
+            if msg.update_id and not await uow.chats.record_update(
+                    channel, msg.update_id, now, [reply_to_dict(r) for r in replies]):
+                # Another process handled the same update while we waited for the chat's
+                # lock: its answer stands, and everything this turn did is undone.
+                await uow.rollback()
+                return replayed(locale, await uow.chats.earlier_replies(channel, msg.update_id))
             await uow.commit()
         return Outcome(locale=self._locale(chat, msg), replies=replies)
 
@@ -378,6 +379,11 @@ class Dispatcher:
             return [resume_offer(turn)]
         step = find_step(dialog, turn.chat.step)
         return [await step.ask(turn)] if step else await self._summary(turn, dialog)
+
+
+def replayed(locale: str, earlier: Sequence[Mapping[str, object]]) -> Outcome:
+    """A replay sends nothing; it carries the first answer for a client that lost it."""
+    return Outcome(locale=locale, earlier=[reply_from_dict(r) for r in earlier])
 
 
 def actor_for(chat: ChatState, official: Official | None) -> Actor:

@@ -1,11 +1,17 @@
-"""Repositories for conversations: chat state, replay markers, invites, pledges."""
+"""Repositories for conversations: chat state, replay markers, invites, pledges.
+
+The chat's own statements run on every update, so they are built once, as Core statements on
+the tables (not the ORM classes: no identity map, no ORM compile step), and take their values
+as parameters.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, bindparam, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,7 +25,41 @@ def _insert(session: AsyncSession):  # type: ignore[no-untyped-def]
     return postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
 
 
-def chat_from_row(row: ChatRow) -> ChatState:
+CHATS = ChatRow.__table__
+UPDATES = ProcessedUpdateRow.__table__
+
+# The chat, locked for the transaction (PostgreSQL: FOR UPDATE keeps two processes from
+# advancing the same dialog at once; SQLite already holds the write lock from BEGIN
+# IMMEDIATE), with what was answered to this update if it was handled before: one round trip.
+LOCKED_CHAT = (
+    select(CHATS, UPDATES.c.id.label("handled"), UPDATES.c.replies.label("earlier"))
+    .select_from(CHATS.outerjoin(UPDATES, and_(
+        UPDATES.c.channel == CHATS.c.channel, UPDATES.c.update_id == bindparam("update_id"))))
+    .where(CHATS.c.channel == bindparam("channel"), CHATS.c.chat_id == bindparam("chat_id"))
+    .with_for_update(of=CHATS)
+)
+SAVE_CHAT = (
+    update(CHATS)
+    .where(CHATS.c.id == bindparam("chat_ref"))
+    .values({name: bindparam(name) for name in (
+        "official_id", "locale", "dialog", "step", "data", "dialog_updated_at",
+        "link_failures", "link_blocked_until", "last_seen_at")})
+)
+
+# Recording an update id: a conflict means another transaction recorded it first. Written as
+# text because SQLAlchemy compiles a dialect's INSERT ... ON CONFLICT anew on every execution
+# (its Insert is not cacheable); this one runs on every update, in the same words on SQLite
+# and PostgreSQL.
+RECORD_UPDATE = text(
+    "INSERT INTO processed_updates (channel, update_id, at, replies)"
+    " VALUES (:channel, :update_id, :at, :replies)"
+    " ON CONFLICT (channel, update_id) DO NOTHING"
+).bindparams(bindparam("at", type_=UPDATES.c.at.type),
+             bindparam("replies", type_=UPDATES.c.replies.type))
+
+
+def chat_from_row(row: Any) -> ChatState:
+    """A chat from a ChatRow, or from a Core row of the chats table."""
     return ChatState(
         id=row.id,
         channel=row.channel,
@@ -41,57 +81,43 @@ class SqlChats:
         self._s = session
 
     async def get_or_create(self, channel: str, chat_id: str, now: datetime) -> ChatState:
-        insert = _insert(self._s)
-        await self._s.execute(
-            insert(ChatRow)
-            .values(channel=channel, chat_id=chat_id, data={}, link_failures=0,
-                    created_at=now, last_seen_at=now)
-            .on_conflict_do_nothing(index_elements=["channel", "chat_id"])
-        )
-        # FOR UPDATE keeps two processes from advancing the same dialog at once (PostgreSQL);
-        # SQLite already holds the write lock from BEGIN IMMEDIATE.
-        row = await self._s.scalar(
-            select(ChatRow)
-            .where(ChatRow.channel == channel, ChatRow.chat_id == chat_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-        assert row is not None
-        return chat_from_row(row)
+        chat, _earlier = await self.open(channel, chat_id, now)
+        return chat
+
+    async def open(
+        self, channel: str, chat_id: str, now: datetime, update_id: str | None = None
+    ) -> tuple[ChatState, list[dict[str, object]] | None]:
+        params = {"channel": channel, "chat_id": chat_id, "update_id": update_id}
+        row = (await self._s.execute(LOCKED_CHAT, params)).first()
+        if row is None:  # first contact: create it (or find it created meanwhile), lock it
+            await self._s.execute(
+                _insert(self._s)(CHATS)
+                .values(channel=channel, chat_id=chat_id, data={}, link_failures=0,
+                        created_at=now, last_seen_at=now)
+                .on_conflict_do_nothing(index_elements=["channel", "chat_id"])
+            )
+            row = (await self._s.execute(LOCKED_CHAT, params)).one()
+        earlier = None if row.handled is None else list(row.earlier or [])
+        return chat_from_row(row), earlier
 
     async def get(self, chat_ref: int) -> ChatState | None:
         row = await self._s.get(ChatRow, chat_ref)
         return chat_from_row(row) if row else None
 
     async def save(self, chat: ChatState) -> None:
-        await self._s.execute(
-            update(ChatRow)
-            .where(ChatRow.id == chat.id)
-            .values(
-                official_id=chat.official_id, locale=chat.locale, dialog=chat.dialog,
-                step=chat.step, data=chat.data, dialog_updated_at=chat.dialog_updated_at,
-                link_failures=chat.link_failures, link_blocked_until=chat.link_blocked_until,
-                last_seen_at=chat.last_seen_at,
-            )
-        )
+        await self._s.execute(SAVE_CHAT, {
+            "chat_ref": chat.id, "official_id": chat.official_id, "locale": chat.locale,
+            "dialog": chat.dialog, "step": chat.step, "data": chat.data,
+            "dialog_updated_at": chat.dialog_updated_at, "link_failures": chat.link_failures,
+            "link_blocked_until": chat.link_blocked_until, "last_seen_at": chat.last_seen_at,
+        })
 
-    async def first_time(self, channel: str, update_id: str, now: datetime) -> bool:
-        insert = _insert(self._s)
-        result = await self._s.execute(
-            insert(ProcessedUpdateRow)
-            .values(channel=channel, update_id=update_id, at=now)
-            .on_conflict_do_nothing(index_elements=["channel", "update_id"])
-        )
+    async def record_update(
+        self, channel: str, update_id: str, now: datetime, replies: list[dict[str, object]]
+    ) -> bool:
+        result = await self._s.execute(RECORD_UPDATE, {
+            "channel": channel, "update_id": update_id, "at": now, "replies": replies})
         return bool(result.rowcount)
-
-    async def remember_replies(
-        self, channel: str, update_id: str, replies: list[dict[str, object]]
-    ) -> None:
-        await self._s.execute(
-            update(ProcessedUpdateRow)
-            .where(ProcessedUpdateRow.channel == channel, ProcessedUpdateRow.update_id == update_id)
-            .values(replies=replies)
-        )
 
     async def earlier_replies(self, channel: str, update_id: str) -> list[dict[str, object]]:
         stored = await self._s.scalar(

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from typing import cast
 
-from sqlalchemy import Table, func, insert, or_, select
+from sqlalchemy import Table, bindparam, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -42,6 +42,10 @@ from storage.name_search import write_tails
 from storage.unit_tree import bump_unit_revision
 
 Folder = Callable[[str], str]
+
+UNIT_BY_ID = select(UnitRow.__table__).where(UnitRow.__table__.c.id == bindparam("id"))
+OFFICIAL_BY_ID = select(OfficialRow.__table__).where(
+    OfficialRow.__table__.c.id == bindparam("id"))
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -98,8 +102,10 @@ class SqlUnits:
         self._fold = fold
 
     async def get(self, unit_id: int) -> Unit | None:
-        row = await self._s.get(UnitRow, unit_id)
-        return unit_from_row(row) if row else None
+        # A Core row, not an ORM object: read on most chat updates, where the ORM's
+        # identity map and loading cost more than the query.
+        row = (await self._s.execute(UNIT_BY_ID, {"id": unit_id})).first()
+        return unit_from_row(row) if row else None  # type: ignore[arg-type]
 
     async def by_code(self, dataset: str, code: str) -> Unit | None:
         row = await self._s.scalar(
@@ -465,8 +471,9 @@ class SqlOfficials:
         self._s = session
 
     async def get(self, official_id: int) -> Official | None:
-        row = await self._s.get(OfficialRow, official_id)
-        return official_from_row(row) if row else None
+        # A Core row, as SqlUnits.get: read on every update of a linked chat.
+        row = (await self._s.execute(OFFICIAL_BY_ID, {"id": official_id})).first()
+        return official_from_row(row) if row else None  # type: ignore[arg-type]
 
     async def by_login(self, login: str) -> Official | None:
         row = await self._s.scalar(select(OfficialRow).where(OfficialRow.login == login))

@@ -37,11 +37,12 @@ def run_tiny(name: str, tmp_path: Path) -> dict[str, Any]:
 
 def test_conversations(tmp_path: Path) -> None:
     results = run_tiny("conversations", tmp_path)["results"]
-    assert set(results) == {"echo", "phocap sqlite", "phocap sqlite unlimited"}
+    assert set(results) == {"echo", "echo rate-limited", "phocap sqlite",
+                            "phocap sqlite unlimited"}
     for name, r in results.items():
         assert r["failures"] == 0, name
         assert r["updates"] > 0 and r["updates_per_s"] > 0 and r["p99_ms"] >= r["p50_ms"] > 0
-        assert r["fraction_of_echo"] > 0
+        assert r["fraction_of_echo"] > 0 and r["fraction_of_limited_echo"] > 0
     for name in ("phocap sqlite", "phocap sqlite unlimited"):
         assert [results[name]["registered"], results[name]["pledged"]] == \
             results[name]["expected"]  # every dialog reached the database

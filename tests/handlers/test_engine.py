@@ -182,6 +182,29 @@ async def test_replay_carries_the_first_answer_for_clients_that_lost_it(
     assert [r.key for r in user.last.earlier] == ["t-ask-name"]
 
 
+async def test_update_recorded_by_another_process_meanwhile_is_a_replay(
+    uow: SqlUnitOfWorkFactory, clock: Clock
+) -> None:
+    """open() found the update new, but it was recorded before this turn could record it
+    (PostgreSQL: another process, while this one waited for the chat's lock): nothing is
+    answered and nothing the turn did is kept."""
+
+    async def raced(turn: Turn, _arg: str) -> list[Reply]:
+        # what the other process did, in this transaction for the test's sake
+        await turn.uow.chats.record_update("web", "raced", turn.now, [])
+        turn.chat.locale = "en"
+        return [Reply("t-saved")]
+
+    dispatcher = Dispatcher(uow, load_catalogue(), [DEMO], commands={"race": raced},
+                            clock=clock)
+    user = ChatUser(dispatcher)
+    assert await user.say("/race", update_id="raced") == []
+    assert user.last is not None and user.last.earlier == []
+    async with uow() as u:
+        chat = await u.chats.get_or_create("web", user.chat_id, clock())
+    assert chat.locale is None
+
+
 async def test_stale_button_is_refused_and_question_repeated(user: ChatUser) -> None:
     await user.say("/demo")
     await user.say("Lan")
