@@ -111,8 +111,8 @@ async def receive(request: web.Request) -> web.Response:
             scope = await request_scope(request, uow)
             scope.get(receipt_form.unit_id)  # another unit's id: 404
             once = typed["once"][:80]
-            if once and not await uow.chats.first_time(FORM_CHANNEL, f"receipt:{once}",
-                                                       now(request)):
+            if once and not await uow.chats.record_update(FORM_CHANNEL, f"receipt:{once}",
+                                                          now(request), []):
                 raise web.HTTPFound(_after_receipt(typed["pledge"]))  # recorded the first time
             receipt = await receiving.record_receipt(uow, who(request).actor, receipt_form,
                                                      now(request))
