@@ -119,7 +119,7 @@ def entry_json(entry: LedgerEntry) -> dict[str, Any]:
 def _whole(raw: str | None, default: int) -> int | None:
     if raw is None:
         return default
-    return int(raw) if raw.isdigit() and len(raw) <= 18 else None
+    return int(raw) if raw.isdecimal() and len(raw) <= 18 else None
 
 
 async def ledger_json(request: web.Request) -> web.Response:

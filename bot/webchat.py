@@ -253,7 +253,7 @@ async def pull_updates(request: web.Request) -> web.Response:
     runtime = request.app[RUNTIME]
     catalogue = runtime.catalogue
     chat, after = request.query.get("chat", ""), request.query.get("after", "0")
-    if not TOKEN.fullmatch(chat) or not after.isdigit() or len(after) > 18:
+    if not TOKEN.fullmatch(chat) or not after.isdecimal() or len(after) > 18:
         return refusal(catalogue, runtime.locale, 400, "webchat-error-bad-request")
     try:
         async with runtime.uow() as uow:

@@ -418,7 +418,8 @@ def match_answer(
     if msg.kind is Kind.CHOICE:
         return Answer(text="", choice=msg.choice) if msg.choice in values else None
     text = (msg.text or "").strip()
-    if text.isdigit() and 1 <= int(text) <= len(options):
+    # isdecimal, not isdigit: isdigit() also takes a superscript two, which int() refuses
+    if text.isdecimal() and 1 <= int(text) <= len(options):
         return Answer(text=text, choice=values[int(text) - 1])
     folded = fold(text)
     for option in options:

@@ -116,7 +116,7 @@ def check_serial(raw: str | None, kind: SupportKind) -> str | None:
         raise RuleError("handover-serial-too-long", limit=MAX_SERIAL)
     if len(serial) < MIN_SERIAL or not _SERIAL.fullmatch(serial):
         raise RuleError("handover-serial-format")
-    if len(serial) == IMEI_LENGTH and serial.isdigit() and not luhn_ok(serial):
+    if len(serial) == IMEI_LENGTH and serial.isdecimal() and not luhn_ok(serial):
         raise RuleError("handover-imei-invalid", serial=serial)
     return serial
 

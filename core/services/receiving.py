@@ -100,7 +100,7 @@ def check_serials(raw: tuple[str, ...], phones: int) -> tuple[str, ...]:
     for serial in serials:
         if len(serial) > MAX_SERIAL:
             raise RuleError("receiving-serial-too-long", serial=serial, limit=MAX_SERIAL)
-        if len(serial) == IMEI_LENGTH and serial.isdigit() and not luhn_ok(serial):
+        if len(serial) == IMEI_LENGTH and serial.isdecimal() and not luhn_ok(serial):
             raise RuleError("receiving-imei-invalid", serial=serial)
     seen: set[str] = set()
     for serial in serials:

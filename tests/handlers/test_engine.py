@@ -112,6 +112,13 @@ async def test_label_typed_in_any_case_selects_option(user: ChatUser) -> None:
     assert await user.say("rEd") == ["t-summary"]  # 'shade' is skipped for red
 
 
+async def test_a_superscript_digit_is_a_wrong_answer_not_a_crash(user: ChatUser) -> None:
+    await user.say("/demo")
+    await user.say("Lan")
+    # str.isdigit() says yes to a superscript two; int() does not (found by tests/faults fuzz)
+    assert await user.say("\u00b2") == ["dialog-choose-option", "t-ask-colour"]
+
+
 async def test_bad_answer_keeps_the_question(user: ChatUser) -> None:
     await user.say("/demo")
     assert await user.say("123") == ["rules-name-empty", "t-ask-name"]
