@@ -34,6 +34,7 @@ def report_builder(catalogue: Catalogue, dataset: str) -> Builder:
     afresh."""
     rollups: dict[str, Rollup] = {}
     blocks: dict[tuple[str, str], dict[int, str]] = {}  # (month, locale) -> unit -> text
+    parts: dict[str, dict[int, dict[str, object]]] = {}  # month -> unit -> its JSON entry
 
     async def build(uow: UnitOfWork, unit: Unit, month: Month) -> Built:
         if month.label not in rollups:
@@ -50,7 +51,7 @@ def report_builder(catalogue: Catalogue, dataset: str) -> Builder:
                     blocks=blocks.setdefault((month.label, locale), {}))[0]
             return texts[locale]
 
-        return Built(report_json(report), text)
+        return Built(report_json(report, parts.setdefault(month.label, {})), text)
 
     return build
 

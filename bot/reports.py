@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass, fields
+from operator import attrgetter
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, Side
@@ -82,27 +83,27 @@ def _unit_block(f: Figures, text: Text) -> str:
     """The unit's name, its people, and each line of goods that has something to say."""
     m, t = f.month, f.to_date
     n = format_amount
-    goods: list[tuple[str, dict[str, str]]] = [
+    goods: list[tuple[str, dict[str, int]]] = [
         ("reports-text-pledged", {
-            "phones": n(m.pledged_phones), "money": n(m.pledged_money),
-            "offers": n(m.pledged_offers), "phones_total": n(t.pledged_phones),
-            "money_total": n(t.pledged_money)}),
+            "phones": m.pledged_phones, "money": m.pledged_money,
+            "offers": m.pledged_offers, "phones_total": t.pledged_phones,
+            "money_total": t.pledged_money}),
         ("reports-text-received", {
-            "phones": n(m.received_phones), "money": n(m.received_money),
-            "phones_total": n(t.received_phones), "money_total": n(t.received_money)}),
+            "phones": m.received_phones, "money": m.received_money,
+            "phones_total": t.received_phones, "money_total": t.received_money}),
         ("reports-text-moved", {
-            "in_phones": n(m.transferred_in_phones), "in_money": n(m.transferred_in_money),
-            "out_phones": n(m.transferred_out_phones),
-            "out_money": n(m.transferred_out_money)}),
+            "in_phones": m.transferred_in_phones, "in_money": m.transferred_in_money,
+            "out_phones": m.transferred_out_phones,
+            "out_money": m.transferred_out_money}),
         ("reports-text-served", {
-            "whole": n(m.assigned_whole), "partial": n(m.assigned_partial),
-            "partial_money": n(m.assigned_partial_money), "shop": n(m.shop_offers),
-            "gift": n(m.direct_gifts), "other": n(m.other_programmes),
-            "served_total": n(t.served)}),
+            "whole": m.assigned_whole, "partial": m.assigned_partial,
+            "partial_money": m.assigned_partial_money, "shop": m.shop_offers,
+            "gift": m.direct_gifts, "other": m.other_programmes,
+            "served_total": t.served}),
         ("reports-text-handed", {
-            "handed": n(m.handed_over), "confirmed": n(m.confirmed),
-            "handed_total": n(t.handed_over), "confirmed_total": n(t.confirmed)}),
-        ("reports-text-on-hand", {"phones": n(t.on_hand_phones), "money": n(t.on_hand_money)}),
+            "handed": m.handed_over, "confirmed": m.confirmed,
+            "handed_total": t.handed_over, "confirmed_total": t.confirmed}),
+        ("reports-text-on-hand", {"phones": t.on_hand_phones, "money": t.on_hand_money}),
     ]
     lines = [
         text("reports-text-unit", name=f.unit.name),
@@ -110,8 +111,8 @@ def _unit_block(f: Figures, text: Text) -> str:
              registered_total=n(t.registered), approved=n(m.approved),
              approved_total=n(t.approved)),
         # Compact for a chat: a line of nothing but zeros is left out.
-        *(text(key, **params) for key, params in goods
-          if any(v != "0" for v in params.values())),
+        *(text(key, **{name: n(v) for name, v in params.items()}) for key, params in goods
+          if any(params.values())),
         text("reports-text-waiting", waiting=n(f.end.waiting),
              whole="/".join(str(x) for x in f.end.waiting_whole),
              partial="/".join(str(x) for x in f.end.waiting_partial)),
@@ -139,14 +140,22 @@ def _percent(share: float | None, text: Text, signed: bool = False) -> str:
 # ---- JSON -------------------------------------------------------------------------------------
 
 
-def report_json(report: Report) -> dict[str, object]:
+def report_json(report: Report, parts: MutableMapping[int, dict[str, object]] | None = None
+                ) -> dict[str, object]:
     """Every figure of every unit the report shows (as the text: a province's or district's
     down to communes, a commune's down to villages), dates in ISO form. Villages stay out of
     the province's: its stored copy would hold all forty thousand of a country for nothing
-    that its text or table shows; each commune's report has its own."""
+    that its text or table shows; each commune's report has its own. `parts` keeps each
+    unit's entry for the next report of the same month, as report_text's blocks do."""
     month = report.month
-    shown = _shown(report)
-    parents = {f.unit.id: f.unit.code for f in shown}
+    known: MutableMapping[int, dict[str, object]] = {} if parts is None else parts
+    units: list[dict[str, object]] = []
+    for f in _shown(report):
+        entry = known.get(f.unit.id)
+        if entry is None:
+            entry = known[f.unit.id] = _unit_json(report, f)
+        # Below the root, a unit's parent is in the report too; the root's is not.
+        units.append({**entry, "parent": None} if f.unit.id == report.root.id else entry)
     return {
         "month": month.label,
         "first_day": month.first_day.isoformat(),
@@ -154,16 +163,17 @@ def report_json(report: Report) -> dict[str, object]:
         "start": month.start.isoformat(),
         "end": month.end.isoformat(),
         "unit": report.root.code,
-        "units": [_unit_json(report, f, parents) for f in shown],
+        "units": units,
     }
 
 
-def _unit_json(report: Report, f: Figures, parents: dict[int, str]) -> dict[str, object]:
+def _unit_json(report: Report, f: Figures) -> dict[str, object]:
+    parent = report.figures.get(f.unit.parent_id) if f.unit.parent_id is not None else None
     out: dict[str, object] = {
         "code": f.unit.code,
         "name": f.unit.name,
         "level": f.unit.level.value,
-        "parent": parents.get(f.unit.parent_id) if f.unit.parent_id is not None else None,
+        "parent": parent.unit.code if parent is not None else None,
         "adults": f.adults,
         "households": f.households,
         "month": _tally_json(f.month),
@@ -184,10 +194,11 @@ def _unit_json(report: Report, f: Figures, parents: dict[int, str]) -> dict[str,
 
 
 _TALLY_FIELDS = tuple(f.name for f in fields(Tally))
+_TALLY_VALUES = attrgetter(*_TALLY_FIELDS)
 
 
 def _tally_json(t: Tally) -> dict[str, int]:
-    out = {name: int(getattr(t, name)) for name in _TALLY_FIELDS}
+    out = dict(zip(_TALLY_FIELDS, _TALLY_VALUES(t), strict=True))
     out.update(served=t.served, on_hand_phones=t.on_hand_phones, on_hand_money=t.on_hand_money)
     return out
 

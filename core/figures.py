@@ -15,7 +15,7 @@ uses the sum of its children's.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
@@ -327,12 +327,13 @@ def roll_up(data: ReportInput, roots: Iterable[int] | None = None) -> Rollup:
     end_own = {u: _standing_vector(data.at_end.get(u)) for u in order}
     sums: dict[int, tuple[Vector, ...]] = {}
     figures: dict[int, Figures] = {}
-    own: dict[int, Figures] = {}
+    own = _Own(by_id)
     for unit_id in order:  # children before parents: sums and population fallbacks need them
         unit = by_id[unit_id]
         kids = children.get(unit_id, ())
         mine = (month_own[unit_id], to_date_own[unit_id], start_own[unit_id], end_own[unit_id])
-        total = tuple(_add([part, *(sums[k][i] for k in kids)]) for i, part in enumerate(mine))
+        total = tuple(_add([part, *(sums[k][i] for k in kids)]) for i, part in enumerate(mine)
+                      ) if kids else mine
         sums[unit_id] = total
         adults = _estimate(unit.adult_population, [figures[k].adults for k in kids])
         households = _estimate(unit.household_population,
@@ -340,11 +341,33 @@ def roll_up(data: ReportInput, roots: Iterable[int] | None = None) -> Rollup:
         figures[unit_id] = _figures_of(
             unit, adults, households, month_moved.below.plus(unit_id, total[0]),
             to_date_moved.below.plus(unit_id, total[1]), total[2], total[3])
-        own[unit_id] = _figures_of(
-            unit, None, None, month_moved.alone.plus(unit_id, mine[0]),
-            to_date_moved.alone.plus(unit_id, mine[1]), start_own[unit_id],
-            end_own[unit_id], own=True)
+        own.vectors[unit_id] = (month_moved.alone.plus(unit_id, mine[0]),
+                                to_date_moved.alone.plus(unit_id, mine[1]), *mine[2:])
     return Rollup(data.month, by_id, figures, own, children)
+
+
+class _Own(Mapping[int, Figures]):
+    """Each unit's own figures, made when first asked for: a report shows those of the
+    units above its lowest level only, so the forty thousand villages' are rarely wanted."""
+
+    def __init__(self, units: Mapping[int, Unit]) -> None:
+        self.units = units
+        self.vectors: dict[int, tuple[Vector, ...]] = {}
+        self._made: dict[int, Figures] = {}
+
+    def __getitem__(self, unit_id: int) -> Figures:
+        made = self._made.get(unit_id)
+        if made is None:
+            month, to_date, start, end = self.vectors[unit_id]
+            made = self._made[unit_id] = _figures_of(self.units[unit_id], None, None, month,
+                                                     to_date, start, end, own=True)
+        return made
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.vectors)
+
+    def __len__(self) -> int:
+        return len(self.vectors)
 
 
 class _Crossed(dict[int, Vector]):

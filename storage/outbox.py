@@ -16,7 +16,6 @@ from storage.repositories import _utc
 
 # Set on a session that queued a message, so that a listener on commit can wake the sender.
 QUEUED_FLAG = "outbox_queued"
-ADD_CHUNK = 500  # rows per INSERT in add_all: 9 values each, SQLite allows 32,766
 
 
 def message_from_row(row: OutboxRow) -> OutboxMessage:
@@ -56,19 +55,18 @@ class SqlOutbox:
         return bool(result.rowcount)
 
     async def add_all(self, messages: Sequence[OutboxMessage]) -> set[str]:
-        """One INSERT for many (in chunks that stay under SQLite's bound-value limit)."""
-        queued: set[str] = set()
-        for first in range(0, len(messages), ADD_CHUNK):
-            rows = await self._s.scalars(
-                _insert(self._s)(OutboxRow)
-                .values([{"channel": m.channel, "chat_id": m.chat_id, "locale": m.locale,
-                          "reply": m.reply, "dedupe_key": m.dedupe_key,
-                          "created_at": m.created_at, "not_before": m.not_before,
-                          "attempts": 0, "dead": False}
-                         for m in messages[first:first + ADD_CHUNK]])
-                .on_conflict_do_nothing(index_elements=["dedupe_key"])
-                .returning(OutboxRow.dedupe_key))
-            queued.update(rows)
+        """One INSERT for many, compiled once and sent in batches (SQLAlchemy's
+        insertmanyvalues); the keys of the rows that were new."""
+        if not messages:
+            return set()
+        rows = await self._s.execute(
+            _insert(self._s)(OutboxRow.__table__)
+            .on_conflict_do_nothing(index_elements=["dedupe_key"])
+            .returning(OutboxRow.dedupe_key),
+            [{"channel": m.channel, "chat_id": m.chat_id, "locale": m.locale, "reply": m.reply,
+              "dedupe_key": m.dedupe_key, "created_at": m.created_at,
+              "not_before": m.not_before, "attempts": 0, "dead": False} for m in messages])
+        queued = set(rows.scalars())
         if queued:
             self._s.info[QUEUED_FLAG] = True
         return queued

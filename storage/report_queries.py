@@ -43,9 +43,8 @@ from storage.models import (
     ResidentRow,
     SupportRow,
     TransferRow,
-    UnitRow,
 )
-from storage.repositories import unit_from_row
+from storage.repositories import units_of
 
 CANCELLED = SupportStatus.CANCELLED.value
 REJECTED = Status.REJECTED.value
@@ -72,8 +71,7 @@ async def monthly_report(
 
 async def report_input(session: AsyncSession, dataset: str, month: Month) -> ReportInput:
     """Every sum the month's report needs, for every unit of the dataset."""
-    units = [unit_from_row(r) for r in await session.scalars(
-        select(UnitRow).where(UnitRow.dataset == dataset).order_by(UnitRow.id))]
+    units = await units_of(session, dataset)
     province = next((u.id for u in units if u.level is Level.PROVINCE), None)
     at_start, at_end = await standings_at(session, [
         (month.start, month.first_day - timedelta(days=1)), (month.end, month.last_day)])

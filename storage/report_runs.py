@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Row, Table, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.model import ChatState, Official
 from core.report_runs import ReportRun
-from storage.chat_repositories import _insert, chat_from_row
+from storage.chat_repositories import CHATS, _insert, chat_from_row
 from storage.coverage import programme_start
-from storage.models import ChatRow, OfficialRow, ReminderStopRow, ReportRunRow, UnitRow
+from storage.models import OfficialRow, ReminderStopRow, ReportRunRow, UnitRow
 from storage.repositories import _utc, official_from_row
 
+OFFICIALS = cast(Table, OfficialRow.__table__)
 # Everything but the figures: what a list of reports shows.
 _HEAD = (ReportRunRow.id, ReportRunRow.unit_id, ReportRunRow.month, ReportRunRow.built_at,
          ReportRunRow.trigger, ReportRunRow.sent_at, ReportRunRow.recipients)
@@ -41,14 +43,15 @@ class SqlReportRuns:
         wait on each other crosswise."""
         if not unit_ids:
             return {}
+        # One statement compiled once and sent with every row (SQLAlchemy's insertmanyvalues):
+        # a multi-row VALUES built here would be compiled afresh each time, a parameter at
+        # a time. The rows returned name their unit, so their order does not matter.
         rows = await self._s.execute(
-            _insert(self._s)(ReportRunRow)
-            .values([{"unit_id": unit_id, "month": month, "built_at": now,
-                      "trigger": trigger[:100], "recipients": [], "figures": {}}
-                     for unit_id in unit_ids])
+            _insert(self._s)(ReportRunRow.__table__)
             .on_conflict_do_nothing(index_elements=["unit_id", "month"])
-            .returning(ReportRunRow.id, ReportRunRow.unit_id)
-        )
+            .returning(ReportRunRow.id, ReportRunRow.unit_id),
+            [{"unit_id": unit_id, "month": month, "built_at": now, "trigger": trigger[:100],
+              "recipients": [], "figures": {}} for unit_id in unit_ids])
         return {int(unit_id): ReportRun(id=int(run_id), unit_id=int(unit_id), month=month,
                                         built_at=now, trigger=trigger[:100])
                 for run_id, unit_id in rows.all()}
@@ -70,14 +73,15 @@ class SqlReportRuns:
 
     async def recipients(self, unit_ids: Sequence[int]
                          ) -> dict[int, list[tuple[Official, ChatState]]]:
-        officials = list(await self._s.scalars(
-            select(OfficialRow)
-            .where(OfficialRow.unit_id.in_(list(unit_ids)), OfficialRow.active.is_(True))
-            .order_by(OfficialRow.id)))
-        last_chat: dict[int, ChatRow] = {}
-        for chat in await self._s.scalars(
-            select(ChatRow).where(ChatRow.official_id.in_([o.id for o in officials]))
-            .order_by(ChatRow.last_seen_at.desc(), ChatRow.id)):
+        # Plain rows, not ORM objects: a run asks this for ten thousand units.
+        officials = (await self._s.execute(
+            select(OFFICIALS)
+            .where(OFFICIALS.c.unit_id.in_(list(unit_ids)), OFFICIALS.c.active.is_(True))
+            .order_by(OFFICIALS.c.id))).all()
+        last_chat: dict[int, Row[Any]] = {}
+        for chat in await self._s.execute(
+            select(CHATS).where(CHATS.c.official_id.in_([o.id for o in officials]))
+            .order_by(CHATS.c.last_seen_at.desc(), CHATS.c.id)):
             last_chat.setdefault(int(chat.official_id or 0), chat)
         out: dict[int, list[tuple[Official, ChatState]]] = {}
         for official in officials:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, insert, or_, select
+from sqlalchemy import Row, Table, bindparam, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -77,17 +77,30 @@ async def insert_all(
     return list(range(last - len(rows) + 1, last + 1))
 
 
+async def units_of(session: AsyncSession, dataset: str) -> list[Unit]:
+    """Every unit of a dataset in id order, read as plain rows: a country's fifty thousand
+    as ORM objects cost a second and a half, and nothing here changes them."""
+    rows = await session.execute(select(UNITS).where(UNITS.c.dataset == dataset)
+                                 .order_by(UNITS.c.id))
+    return [unit_from_row(r) for r in rows]
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def unit_from_row(row: UnitRow) -> Unit:
+_LEVELS = {level.value: level for level in Level}
+UNITS = cast(Table, UnitRow.__table__)
+
+
+def unit_from_row(row: UnitRow | Row[Any]) -> Unit:
+    """A unit from its ORM row or a plain row of the units table."""
     return Unit(
         id=row.id,
         dataset=row.dataset,
         code=row.code,
         name=row.name,
-        level=Level(row.level),
+        level=_LEVELS[row.level],
         parent_id=row.parent_id,
         adult_population=row.adult_population,
         household_population=row.household_population,
@@ -131,10 +144,7 @@ class SqlUnits:
         return [unit_from_row(r) for r in rows]
 
     async def all(self, dataset: str) -> list[Unit]:
-        rows = await self._s.scalars(
-            select(UnitRow).where(UnitRow.dataset == dataset).order_by(UnitRow.id)
-        )
-        return [unit_from_row(r) for r in rows]
+        return await units_of(self._s, dataset)
 
     async def datasets(self) -> list[str]:
         rows = await self._s.scalars(select(UnitRow.dataset).distinct().order_by(UnitRow.dataset))
@@ -454,7 +464,7 @@ def _export_from_row(
     )
 
 
-def official_from_row(row: OfficialRow) -> Official:
+def official_from_row(row: OfficialRow | Row[Any]) -> Official:
     return Official(
         id=row.id,
         name=row.name,
