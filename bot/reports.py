@@ -143,9 +143,10 @@ def _percent(share: float | None, text: Text, signed: bool = False) -> str:
 def report_json(report: Report, parts: MutableMapping[int, dict[str, object]] | None = None
                 ) -> dict[str, object]:
     """Every figure of every unit the report shows (as the text: a province's or district's
-    down to communes, a commune's down to villages), dates in ISO form. Villages stay out of
-    the province's: its stored copy would hold all forty thousand of a country for nothing
-    that its text or table shows; each commune's report has its own. `parts` keeps each
+    down to communes, a commune's down to villages), dates in ISO form, counts of zero left
+    out (see _tally_json). Villages stay out of the province's: its stored copy would hold
+    all forty thousand of a country for nothing that its text or table shows; each
+    commune's report has its own. `parts` keeps each
     unit's entry for the next report of the same month, as report_text's blocks do."""
     month = report.month
     known: MutableMapping[int, dict[str, object]] = {} if parts is None else parts
@@ -198,8 +199,13 @@ _TALLY_VALUES = attrgetter(*_TALLY_FIELDS)
 
 
 def _tally_json(t: Tally) -> dict[str, int]:
-    out = dict(zip(_TALLY_FIELDS, _TALLY_VALUES(t), strict=True))
-    out.update(served=t.served, on_hand_phones=t.on_hand_phones, on_hand_money=t.on_hand_money)
+    """The counts that are not zero: most of a village's are, and ten thousand stored
+    reports a month would otherwise be three quarters zeros. A count not listed is 0."""
+    out = {name: v for name, v in zip(_TALLY_FIELDS, _TALLY_VALUES(t), strict=True) if v}
+    for name, v in (("served", t.served), ("on_hand_phones", t.on_hand_phones),
+                    ("on_hand_money", t.on_hand_money)):
+        if v:
+            out[name] = v
     return out
 
 

@@ -422,7 +422,7 @@ def test_report_command_prints_json_text_and_writes_xlsx(tmp_path: Path) -> None
     assert units["06"]["month"]["received_phones"] == 3
     assert units["02173"]["month"]["registered"] == 1
     assert units["02173"]["end"]["uncovered_adults"] == 1
-    assert units["01837"]["month"]["registered"] == 0
+    assert "registered" not in units["01837"]["month"]  # a count of zero is left out
 
     done = phocap(env, tmp_path, "report", "--month", "2023-09", "--unit", "Con Minh",
                   "--limit", str(ZALO_LIMIT))
