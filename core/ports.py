@@ -271,15 +271,14 @@ class LockRepository(Protocol):
 class ReportRunRepository(Protocol):
     """Monthly reports built: one row per (unit, month), whoever builds it first."""
 
-    async def claim(self, unit_ids: Sequence[int], month: str, now: datetime, trigger: str
-                    ) -> dict[int, ReportRun]:
-        """Take each (unit, month) for this transaction: those taken, by unit id; a unit
-        whose month was taken before is not among them."""
+    async def claim(self, runs: Sequence[ReportRun]) -> dict[int, ReportRun]:
+        """Store each run, whole, unless its (unit, month) was stored before: those stored,
+        with their ids, by unit id. Taken for this transaction: another waits or skips."""
         ...
     async def get(self, run_id: int) -> ReportRun | None: ...
     async def for_unit(self, unit_id: int, month: str) -> ReportRun | None: ...
     async def finish(self, runs: Sequence[ReportRun]) -> None:
-        """Store each claimed run's figures, recipients and time sent."""
+        """Store again the recipients and time sent of runs claimed in this transaction."""
         ...
     async def recipients(self, unit_ids: Sequence[int]
                          ) -> dict[int, list[tuple[Official, ChatState]]]:

@@ -24,11 +24,12 @@ from bot.settings import Settings
 from core.errors import RuleError
 from core.figures import Month
 from core.i18n import load_catalogue
-from core.messages import Channel, Inbound, Kind
+from core.messages import Channel, Inbound, Kind, Reply
 from core.model import OutboxMessage, Pledge, PledgeKind, PledgeStatus, Role, Unit
 from core.priority import VIETNAM
 from core.report_runs import due_month, reminder_due, run_time
 from core.services.officials import add_official
+from core.services.outbox import enqueue_all
 from core.services.reports import build_and_send, send_due_reports
 from handlers.setup import build_dispatcher
 from storage.coverage import coverage_by_month
@@ -167,6 +168,31 @@ async def test_a_report_is_stored_and_sent_once_then_says_when(
     assert "15/10/2023 08:00" in TEXTS.text(refused.value.key, "vi", **refused.value.params)
     assert len(await messages(uow, "report:")) == 1
     assert len(await runs(uow)) == 1
+
+
+async def test_a_copy_queued_before_is_not_sent_again_nor_counted_as_sent_now(
+    uow: SqlUnitOfWorkFactory, world: World
+) -> None:
+    """The province's copy is in the outbox already (its row was taken away since): the
+    report is stored, that copy is not queued twice, and the row says it went to nobody."""
+    province, key = world.units[P], f"report:{world.units[P].id}:2023-09:{world.officials['p']}"
+    async with uow() as u:
+        chat = await u.chats.get_or_create(Channel.TELEGRAM.value, world.chats["p"],
+                                           local(1, 8))
+        await enqueue_all(u, [(chat, Reply("reports-message", {"text": "earlier"}), key)],
+                          local(14, 10))
+        await u.commit()
+    async with uow() as u:
+        run = await build_and_send(u, province, Month(2023, 9), build=BUILD,
+                                   now=local(15, 10), trigger="cli")
+        await u.commit()
+    assert (run.recipients, run.sent_at) == ([], None)
+    async with uow() as u:
+        stored = await u.reports.for_unit(province.id, "2023-09")
+    assert stored is not None and (stored.recipients, stored.sent_at) == ([], None)
+    assert stored.figures["unit"] == P
+    [message] = await messages(uow, "report:")
+    assert message.reply["params"] == {"text": "earlier"}
 
 
 async def test_a_commune_report_goes_to_its_linked_officials_in_their_language(

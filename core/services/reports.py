@@ -1,10 +1,11 @@
 """The monthly report built, stored and sent exactly once per unit and month.
 
-The (unit, month) row is claimed first, in the transaction that stores the figures and queues
-one message per linked official: whoever commits first (a process, the CLI, a restart
-catching up) has built and sent it; everyone after is told when that happened. The monthly
-run claims a batch of units per transaction, with a few statements for the whole batch. The figures
-and the chat text come from a Builder that bot/ wires (SQL sums and formats live there).
+The (unit, month) row, figures and all, is written in the transaction that queues one message
+per linked official, and only if it was not there: whoever commits first (a process, the
+CLI, a restart catching up) has built and sent it; everyone after is told when that
+happened. The monthly run takes a batch of units per transaction, with a few statements for
+the whole batch. The figures and the chat text come from a Builder that bot/ wires (SQL
+sums and formats live there).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from core.dates import format_date
 from core.errors import RuleError
 from core.figures import Month
 from core.messages import Reply
-from core.model import ChatState, Level, Unit
+from core.model import ChatState, Level, Official, Unit
 from core.ports import UnitOfWork, UnitOfWorkFactory
 from core.report_runs import ReportRun, due_month
 from core.services.outbox import enqueue_all
@@ -60,27 +61,39 @@ async def build_and_send_all(
 ) -> list[ReportRun]:
     """build_and_send for several units in one transaction, with a few statements for all
     of them; a unit whose month was claimed before is skipped (not in the list returned)."""
-    claimed = await uow.reports.claim([u.id for u in units], month.label, now, trigger)
+    readers = await uow.reports.recipients([u.id for u in units])
+    built = {unit.id: await build(uow, unit, month) for unit in units}
+    wanted = [ReportRun(id=0, unit_id=unit.id, month=month.label, built_at=now,
+                        trigger=trigger[:100], sent_at=now if readers.get(unit.id) else None,
+                        recipients=_recipients(readers.get(unit.id, [])),
+                        figures=built[unit.id].figures) for unit in units]
+    claimed = await uow.reports.claim(wanted)
     mine = [u for u in units if u.id in claimed]
-    readers = await uow.reports.recipients([u.id for u in mine])
-    built: dict[int, Built] = {}
-    messages: list[tuple[ChatState, Reply, str]] = []
-    for unit in mine:
-        built[unit.id] = report = await build(uow, unit, month)
-        messages += [(chat, Reply("reports-message", {"text": report.text(chat.locale or locale)}),
-                      _key(unit, month, official.id))
-                     for official, chat in readers.get(unit.id, [])]
+    messages = [(chat, Reply("reports-message",
+                             {"text": built[unit.id].text(chat.locale or locale)}),
+                 _key(unit, month, official.id))
+                for unit in mine for official, chat in readers.get(unit.id, [])]
     queued = await enqueue_all(uow, messages, now, locale)
+    # A copy already queued under its key (a run whose row was taken away) is not sent again
+    # and not counted as sent now: the rare run that loses a recipient is written again.
     runs: list[ReportRun] = []
+    redone: list[ReportRun] = []
     for unit in mine:
-        recipients: list[dict[str, object]] = [
-            {"official_id": official.id, "name": official.name, "channel": chat.channel}
-            for official, chat in readers.get(unit.id, [])
-            if _key(unit, month, official.id) in queued]
-        runs.append(replace(claimed[unit.id], sent_at=now if recipients else None,
-                            recipients=recipients, figures=built[unit.id].figures))
-    await uow.reports.finish(runs)
+        run = claimed[unit.id]
+        kept = [(official, chat) for official, chat in readers.get(unit.id, [])
+                if _key(unit, month, official.id) in queued]
+        if len(kept) != len(readers.get(unit.id, [])):
+            run = replace(run, recipients=_recipients(kept), sent_at=now if kept else None)
+            redone.append(run)
+        runs.append(run)
+    await uow.reports.finish(redone)
     return runs
+
+
+def _recipients(readers: Sequence[tuple[Official, ChatState]]) -> list[dict[str, object]]:
+    """Who a report went to, as its row keeps them."""
+    return [{"official_id": official.id, "name": official.name, "channel": chat.channel}
+            for official, chat in readers]
 
 
 def _key(unit: Unit, month: Month, official_id: int) -> str:
