@@ -36,6 +36,7 @@ from core.model import (
 )
 from core.ports import UnitOfWork
 from core.priority import VIETNAM
+from core.serials import MAX_SERIAL, is_bad_imei, normalise_serial
 from core.services.audit import record
 from core.services.ledger import append
 from core.services.outbox import enqueue, notify_official
@@ -51,11 +52,9 @@ HANDING_ROLES = frozenset({Role.COMMUNE, Role.DISTRICT, Role.PROVINCE})
 HANDED_KINDS = frozenset({SupportKind.WHOLE, SupportKind.PARTIAL})
 CHAT_ANSWERS = frozenset({Confirmation.CONFIRMED, Confirmation.NOT_RECEIVED,
                           Confirmation.PROBLEM})
-MAX_SERIAL = 40  # the column's width
 MIN_SERIAL = 4
 MAX_NOTE = 500
 MAX_RESOLUTION = 1000
-IMEI_LENGTH = 15
 _SERIAL = re.compile(r"[A-Z0-9][A-Z0-9./-]*", re.ASCII)
 _ITEM = re.compile(r"[a-z0-9_]{1,32}", re.ASCII)
 # One lock for handovers and answers: a support is handed over, and a code answered, once,
@@ -96,18 +95,9 @@ def is_confirmation_code(typed: str) -> bool:
     return looks_like_code(typed, CODE_LENGTH)
 
 
-def luhn_ok(digits: str) -> bool:
-    """The Luhn check an IMEI's 15th digit carries."""
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch) * (2 if i % 2 else 1)
-        total += d - 9 if d > 9 else d
-    return total % 10 == 0
-
-
 def check_serial(raw: str | None, kind: SupportKind) -> str | None:
     """The serial or IMEI, normalised (no spaces, capitals); required for a whole phone."""
-    serial = "".join(unicodedata.normalize("NFC", raw or "").split()).upper()
+    serial = normalise_serial(raw or "")
     if not serial:
         if kind is SupportKind.WHOLE:
             raise RuleError("handover-serial-required")
@@ -116,7 +106,7 @@ def check_serial(raw: str | None, kind: SupportKind) -> str | None:
         raise RuleError("handover-serial-too-long", limit=MAX_SERIAL)
     if len(serial) < MIN_SERIAL or not _SERIAL.fullmatch(serial):
         raise RuleError("handover-serial-format")
-    if len(serial) == IMEI_LENGTH and serial.isdecimal() and not luhn_ok(serial):
+    if is_bad_imei(serial):
         raise RuleError("handover-imei-invalid", serial=serial)
     return serial
 

@@ -27,6 +27,7 @@ from core.model import (
 from core.money import MAX_AMOUNT, format_amount
 from core.ports import UnitOfWork
 from core.priority import VIETNAM
+from core.serials import MAX_SERIAL, is_bad_imei, normalise_serial
 from core.services.audit import record
 from core.services.ledger import append
 from core.services.outbox import enqueue
@@ -41,9 +42,7 @@ from core.services.scope import require_within
 
 NUMBER_PREFIX = "BN"  # "bien nhan": a receipt
 MAX_NUMBER = 40  # the column's width
-MAX_SERIAL = 40  # as long as a handover's serial may be
 MAX_NOTE = 1000
-IMEI_LENGTH = 15
 RECEIVING_LEVELS = (Level.PROVINCE, Level.DISTRICT, Level.COMMUNE)
 # One lock for every receipt: numbers and serials are checked, then written, in turn.
 LOCK = "receipts"
@@ -79,20 +78,6 @@ class StockLine:
 # ---- checks, pure ----------------------------------------------------------------------------
 
 
-def luhn_ok(digits: str) -> bool:
-    """The Luhn check an IMEI's 15th digit carries."""
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch) * (2 if i % 2 else 1)
-        total += d - 9 if d > 9 else d
-    return total % 10 == 0
-
-
-def normalise_serial(raw: str) -> str:
-    """One form per serial: NFC, without spaces, in capitals (people copy them from boxes)."""
-    return "".join(unicodedata.normalize("NFC", raw).split()).upper()
-
-
 def check_serials(raw: tuple[str, ...], phones: int) -> tuple[str, ...]:
     """The serials normalised; an IMEI (15 digits) must pass Luhn; none twice; not more
     serials than phones."""
@@ -100,7 +85,7 @@ def check_serials(raw: tuple[str, ...], phones: int) -> tuple[str, ...]:
     for serial in serials:
         if len(serial) > MAX_SERIAL:
             raise RuleError("receiving-serial-too-long", serial=serial, limit=MAX_SERIAL)
-        if len(serial) == IMEI_LENGTH and serial.isdecimal() and not luhn_ok(serial):
+        if is_bad_imei(serial):
             raise RuleError("receiving-imei-invalid", serial=serial)
     seen: set[str] = set()
     for serial in serials:
