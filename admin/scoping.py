@@ -19,7 +19,7 @@ from aiohttp import web
 from admin.context import NotFound, who
 from core.model import Level, Official, Unit
 from storage.admin_queries import Place
-from storage.unit_tree import dataset_units, unit_revision
+from storage.unit_tree import unit_revision
 from storage.uow import SqlUnitOfWork
 
 # Up to this many communes a place is a list (their index finds their residents); past it,
@@ -50,10 +50,7 @@ class Scope:
 
     def below(self, unit: Unit) -> list[Unit]:
         """The unit and everything under it, breadth first."""
-        out = [unit]
-        for parent in out:  # out grows while it is read: each unit's children join the end
-            out.extend(self.children.get(parent.id, ()))
-        return out
+        return _below(unit, self.children)
 
     def of_level(self, level: Level) -> list[Unit]:
         return [u for u in self.units.values() if u.level is level]
@@ -136,13 +133,19 @@ class UnitTrees:
             gc.collect()
             gc.freeze()
         unit = tree.units[unit_id]
-        scope = Scope(unit=unit, units={}, children=tree.children)
-        return Scope(unit=unit, units={u.id: u for u in scope.below(unit)},
+        return Scope(unit=unit, units={u.id: u for u in _below(unit, tree.children)},
                      children=tree.children)
 
 
+def _below(unit: Unit, children: Mapping[int, list[Unit]]) -> list[Unit]:
+    out = [unit]
+    for parent in out:  # out grows while it is read: each unit's children join the end
+        out.extend(children.get(parent.id, ()))
+    return out
+
+
 async def _read_tree(uow: SqlUnitOfWork, dataset: str) -> _Tree:
-    units = await dataset_units(uow.session, dataset)
+    units = await uow.units.all(dataset)
     children: dict[int, list[Unit]] = {}
     for u in units:
         if u.parent_id is not None:

@@ -40,6 +40,7 @@ from sqlalchemy.orm import Session
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot.appkeys import RUNTIME
+from bot.settings import Settings
 from bot.telegram import TELEGRAM, TelegramChannel
 from bot.zalo import ZALO, ZaloApiError, ZaloChannel, is_transient
 from bot.zalo_oa import ZALO_OA, ZaloOAChannel, ZaloOAError
@@ -52,7 +53,7 @@ from storage.outbox import QUEUED_FLAG
 
 log = logging.getLogger(__name__)
 
-LEASE: Final = timedelta(minutes=2)  # the default of the setting PHOCAP_OUTBOX_LEASE
+LEASE: Final = timedelta(seconds=Settings.outbox_lease)  # the setting's default
 SEND_TIMEOUT: Final = 60.0  # seconds; at most half the lease, see the module's docstring
 BATCH: Final = 20  # messages claimed at once (at most one per chat), sent concurrently
 POLL: Final = 1.0  # seconds between looks at the table when nothing woke us

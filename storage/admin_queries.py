@@ -219,11 +219,11 @@ async def _without_sort(session: AsyncSession, wanted: bool) -> AsyncIterator[No
     postgres = wanted and (await session.connection()).dialect.name == "postgresql"
     if postgres:
         await session.execute(text("SET LOCAL enable_sort = off"))
-    try:
-        yield
-    finally:
-        if postgres:
-            await session.execute(text("RESET enable_sort"))
+    yield
+    # Back on for the request's other queries. After an error there is nothing to reset:
+    # the transaction is aborted, and SET LOCAL ends with it.
+    if postgres:
+        await session.execute(text("RESET enable_sort"))
 
 
 async def status_counts(session: AsyncSession, place: Place) -> dict[str, int]:

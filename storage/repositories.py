@@ -43,7 +43,6 @@ from storage.unit_tree import bump_unit_revision
 
 Folder = Callable[[str], str]
 
-UNIT_BY_ID = select(UnitRow.__table__).where(UnitRow.__table__.c.id == bindparam("id"))
 OFFICIAL_BY_ID = select(OfficialRow.__table__).where(
     OfficialRow.__table__.c.id == bindparam("id"))
 
@@ -91,6 +90,7 @@ def _now() -> datetime:
 
 _LEVELS = {level.value: level for level in Level}
 UNITS = cast(Table, UnitRow.__table__)
+UNIT_BY_ID = select(UNITS).where(UNITS.c.id == bindparam("id"))
 
 
 def unit_from_row(row: UnitRow | Row[Any]) -> Unit:

@@ -61,33 +61,31 @@ async def build_and_send_all(
 ) -> list[ReportRun]:
     """build_and_send for several units in one transaction, with a few statements for all
     of them; a unit whose month was claimed before is skipped (not in the list returned)."""
-    readers = await uow.reports.recipients([u.id for u in units])
+    found = await uow.reports.recipients([u.id for u in units])
+    readers = {unit.id: found.get(unit.id, []) for unit in units}
     built = {unit.id: await build(uow, unit, month) for unit in units}
-    wanted = [ReportRun(id=0, unit_id=unit.id, month=month.label, built_at=now,
-                        trigger=trigger[:100], sent_at=now if readers.get(unit.id) else None,
-                        recipients=_recipients(readers.get(unit.id, [])),
-                        figures=built[unit.id].figures) for unit in units]
-    claimed = await uow.reports.claim(wanted)
+    claimed = await uow.reports.claim([
+        ReportRun(id=0, unit_id=unit.id, month=month.label, built_at=now, trigger=trigger[:100],
+                  sent_at=now if readers[unit.id] else None,
+                  recipients=_recipients(readers[unit.id]), figures=built[unit.id].figures)
+        for unit in units])
     mine = [u for u in units if u.id in claimed]
     messages = [(chat, Reply("reports-message",
                              {"text": built[unit.id].text(chat.locale or locale)}),
                  _key(unit, month, official.id))
-                for unit in mine for official, chat in readers.get(unit.id, [])]
+                for unit in mine for official, chat in readers[unit.id]]
     queued = await enqueue_all(uow, messages, now, locale)
     # A copy already queued under its key (a run whose row was taken away) is not sent again
     # and not counted as sent now: the rare run that loses a recipient is written again.
-    runs: list[ReportRun] = []
-    redone: list[ReportRun] = []
+    redone: dict[int, ReportRun] = {}
     for unit in mine:
-        run = claimed[unit.id]
-        kept = [(official, chat) for official, chat in readers.get(unit.id, [])
+        kept = [(official, chat) for official, chat in readers[unit.id]
                 if _key(unit, month, official.id) in queued]
-        if len(kept) != len(readers.get(unit.id, [])):
-            run = replace(run, recipients=_recipients(kept), sent_at=now if kept else None)
-            redone.append(run)
-        runs.append(run)
-    await uow.reports.finish(redone)
-    return runs
+        if len(kept) != len(readers[unit.id]):
+            redone[unit.id] = replace(claimed[unit.id], recipients=_recipients(kept),
+                                      sent_at=now if kept else None)
+    await uow.reports.finish(list(redone.values()))
+    return [redone.get(unit.id, claimed[unit.id]) for unit in mine]
 
 
 def _recipients(readers: Sequence[tuple[Official, ChatState]]) -> list[dict[str, object]]:
