@@ -29,6 +29,7 @@ from admin.scoping import UnitTrees
 from benchmarks.synthetic import (
     DATASET,
     PROVINCE_CODE,
+    SAMPLE_EVERY,
     SYSTEM,
     Population,
     fresh_database,
@@ -134,15 +135,11 @@ async def built(url: str, rows: int, reuse: bool) -> tuple[AsyncEngine, Populati
     """A database holding the population: an earlier run's (with --reuse), else a new one."""
     if reuse:
         engine = make_engine(url)
-        try:
-            await upgrade(engine)
-            population = await population_of(engine)
-        except Exception:  # nothing there yet (or not ours): build it
-            await engine.dispose()
-        else:
-            if population.residents == rows:
-                return engine, population
-            await engine.dispose()
+        await upgrade(engine)  # a database that cannot be migrated stops the run
+        population = await population_of(engine)
+        if population is not None and population.residents == rows:
+            return engine, population
+        await engine.dispose()
     engine = await fresh_database(url)
     population = await populate(engine, rows)
     async with engine.begin() as conn:  # populate() writes residents without the repository
@@ -150,16 +147,19 @@ async def built(url: str, rows: int, reuse: bool) -> tuple[AsyncEngine, Populati
     return engine, population
 
 
-async def population_of(engine: AsyncEngine) -> Population:
-    """What populate() made, read back: the same ids and the same sample names."""
+async def population_of(engine: AsyncEngine) -> Population | None:
+    """What populate() made, read back: the same ids and the same sample names (None: no
+    residents yet)."""
     async with engine.connect() as conn:
         first, last, count = (await conn.execute(select(
             func.min(ResidentRow.id), func.max(ResidentRow.id), func.count()))).one()
+        if not count:
+            return None
         province = (await conn.execute(select(UnitRow.id).where(
             UnitRow.dataset == DATASET, UnitRow.code == PROVINCE_CODE))).scalar_one()
-        # populate() samples every 997th resident of its first batch
+        # populate() samples every SAMPLE_EVERY-th resident of its first batch
         names = (await conn.execute(select(ResidentRow.full_name).where(
-            ResidentRow.id.in_([first + 997 * k for k in range(4)])).order_by(
+            ResidentRow.id.in_([first + SAMPLE_EVERY * k for k in range(4)])).order_by(
             ResidentRow.id))).scalars().all()
     return Population(int(count), 0, [], [], int(province), int(first), int(last), list(names))
 

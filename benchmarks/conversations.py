@@ -457,6 +457,10 @@ def server_list(value: str) -> tuple[str, ...]:
     unknown = set(chosen) - set(SERVERS)
     if unknown or not chosen:
         raise argparse.ArgumentTypeError(f"choose among {', '.join(SERVERS)}")
+    # phocap's figure is its fraction of the echo bot run beside it: never one without it
+    for ours, baseline in (("phocap", "echo-limited"), ("phocap-unlimited", "echo")):
+        if ours in chosen and baseline not in chosen:
+            raise argparse.ArgumentTypeError(f"{ours} is measured against {baseline}: add it")
     return chosen
 
 

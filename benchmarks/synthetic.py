@@ -44,6 +44,7 @@ DATASET = "2023"
 PROVINCE_CODE = "06"
 POSTGRES_ENV = "PHOCAP_BENCH_POSTGRES_URL"  # set: the benchmarks that compare run there too
 BATCH = 20_000
+SAMPLE_EVERY = 997  # residents between two sample names (admin_list searches them)
 START = datetime(2023, 8, 1, 1, 0, tzinfo=UTC)  # the campaign's first registrations
 MONTH = "2023-10"  # the report month: registrations span August to December
 PER_PERSON = 500_000
@@ -231,7 +232,7 @@ async def populate(engine: AsyncEngine, residents: int, *, seed: int = 8,
             await insert_rows(conn, TABLES["residents"], people)
             population.households += len(households)
             if len(population.sample_names) < 50:
-                population.sample_names += [p["full_name"] for p in people[:: 997]]
+                population.sample_names += [p["full_name"] for p in people[::SAMPLE_EVERY]]
         population.phones = int(residents * stock_share)
         population.money = population.phones * PER_PERSON
         await insert_rows(conn, TABLES["receipts"], _receipts(
