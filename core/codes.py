@@ -9,8 +9,14 @@ import secrets
 ALPHABET = "ACDEFGHJKMNPQRTUVWXY234679"
 _STRIP = re.compile(r"[\s\-_.]")
 
+INVITE_CODE_LENGTH = 8  # links a chat to an official: "K7QF-M2XP"
+# Ten characters, so that a handover code is never mistaken for an invite code.
+HANDOVER_CODE_LENGTH = 10  # confirms a handover on the new phone: "K7QFM-2XPAC"
+HANDOVER_CODE_GROUP = 5
+CODE_GROUP = 4  # an invite code's characters between dashes, as printed
 
-def new_code(length: int = 8, group: int = 4) -> str:
+
+def new_code(length: int = INVITE_CODE_LENGTH, group: int = CODE_GROUP) -> str:
     """A random code shown in groups, e.g. 'K7QF-M2XP'."""
     raw = "".join(secrets.choice(ALPHABET) for _ in range(length))
     return "-".join(raw[i : i + group] for i in range(0, length, group))
@@ -21,7 +27,7 @@ def clean_code(typed: str) -> str:
     return _STRIP.sub("", typed).upper()
 
 
-def looks_like_code(typed: str, length: int = 8) -> bool:
+def looks_like_code(typed: str, length: int = INVITE_CODE_LENGTH) -> bool:
     cleaned = clean_code(typed)
     return len(cleaned) == length and all(c in ALPHABET for c in cleaned)
 

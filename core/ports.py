@@ -306,6 +306,21 @@ class ReminderRepository(Protocol):
     async def stopped(self, chat_refs: Sequence[int]) -> set[int]: ...
 
 
+class ReportViews(Protocol):
+    """The monthly report's reads: sums over many tables, shaped for core.figures
+    (storage/report_views.py)."""
+
+
+class PageViews(Protocol):
+    """What the officials' pages read: lists and counts shaped for a page
+    (storage/page_views.py)."""
+
+
+class Views(PageViews, ReportViews, Protocol):
+    """The read side, as cosmicpython's views.py: queries shaped for a page or a report,
+    never a write. Reached as uow.views inside a unit of work."""
+
+
 class UnitOfWork(Protocol):
     """One transaction: leaving the block without commit() rolls everything back."""
 
@@ -326,6 +341,7 @@ class UnitOfWork(Protocol):
     plans: PlanRepository
     reports: ReportRunRepository
     reminders: ReminderRepository
+    views: Views
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

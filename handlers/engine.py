@@ -13,10 +13,11 @@ import re
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from core.codes import looks_like_code
+from core.clock import Clock, system_clock
+from core.codes import HANDOVER_CODE_LENGTH, looks_like_code
 from core.errors import RuleError
 from core.i18n import Catalogue
 from core.messages import Inbound, Kind, Option, Reply, reply_from_dict, reply_to_dict
@@ -34,7 +35,6 @@ DROP_AFTER = timedelta(days=7)  # ... and dropped after this
 SUMMARY, EDIT, RESUME = "_summary", "_edit", "_resume"
 CommandHandler = Callable[[Turn, str], Awaitable[list[Reply]]]
 
-CONFIRMATION_CODE = 10  # a handover's code; invite codes have 8 characters
 MENU = "_menu"  # chat.data outside a dialog: the command menu last shown (see _pressed)
 PRINTED_CODE = re.compile(r"\s*[A-Za-z0-9]{4}-[A-Za-z0-9]{4}\s*")
 
@@ -65,7 +65,7 @@ class Dispatcher:
         commands: Mapping[str, CommandHandler] | None = None,
         dataset: str = "2023",
         tz: ZoneInfo | None = None,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock = system_clock,
     ) -> None:
         self._uow = uow
         self.catalogue = catalogue
@@ -146,7 +146,7 @@ class Dispatcher:
             return await self.answer(turn, msg)
         if looks_like_code(text):
             return await self.link(turn, text)
-        if looks_like_code(text, CONFIRMATION_CODE):
+        if looks_like_code(text, HANDOVER_CODE_LENGTH):
             return await self.confirmation(turn, text)
         return [Reply("chat-not-understood"), menu.for_turn(turn)]
 
@@ -176,7 +176,7 @@ class Dispatcher:
             return await self.back(turn)
         if name == "start" and arg and looks_like_code(arg):
             return await self.link(turn, arg)
-        if name == "start" and arg and looks_like_code(arg, CONFIRMATION_CODE):
+        if name == "start" and arg and looks_like_code(arg, HANDOVER_CODE_LENGTH):
             return await self.confirmation(turn, arg)
         if name in ("start", "menu", "help"):
             return [Reply(f"chat-{name}-{menu.audience(turn)}"), menu.for_turn(turn)]

@@ -15,6 +15,7 @@ from storage.receipts import SqlReceipts
 from storage.report_runs import SqlReminderStops, SqlReportRuns
 from storage.repositories import SqlAudit, SqlHouseholds, SqlOfficials, SqlResidents, SqlUnits
 from storage.supports import SqlHandovers, SqlSupports
+from storage.views import SqlViews
 
 
 class SqlUnitOfWork:
@@ -49,6 +50,7 @@ class SqlUnitOfWork:
         self.plans = SqlPlans(s)
         self.reports = SqlReportRuns(s)
         self.reminders = SqlReminderStops(s)
+        self.views = SqlViews(s)
         return self
 
     async def __aexit__(

@@ -14,7 +14,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
-from core.codes import ALPHABET, clean_code, looks_like_code, new_code
+from core.codes import (
+    ALPHABET,
+    HANDOVER_CODE_GROUP,
+    HANDOVER_CODE_LENGTH,
+    clean_code,
+    looks_like_code,
+    new_code,
+)
 from core.dates import format_date
 from core.errors import RuleError
 from core.messages import Reply
@@ -45,9 +52,6 @@ from core.services.units import descendants
 
 # Plan III.5: the basic apps installed and 3G/4G data working. A setting: callers pass theirs.
 CHECKLIST: tuple[str, ...] = ("vneid", "zalo", "banking", "public_services", "data_3g4g")
-# Ten characters, so that it is never mistaken for an eight-character invite code.
-CODE_LENGTH = 10
-CODE_GROUP = 5
 HANDING_ROLES = frozenset({Role.COMMUNE, Role.DISTRICT, Role.PROVINCE})
 HANDED_KINDS = frozenset({SupportKind.WHOLE, SupportKind.PARTIAL})
 CHAT_ANSWERS = frozenset({Confirmation.CONFIRMED, Confirmation.NOT_RECEIVED,
@@ -88,11 +92,12 @@ class HandoverRecord:
 def display_code(code: str) -> str:
     """'K7QFM-2XPAC': the stored code in two groups, as printed and shown."""
     raw = clean_code(code)
-    return "-".join(raw[i : i + CODE_GROUP] for i in range(0, len(raw), CODE_GROUP))
+    step = HANDOVER_CODE_GROUP
+    return "-".join(raw[i : i + step] for i in range(0, len(raw), step))
 
 
 def is_confirmation_code(typed: str) -> bool:
-    return looks_like_code(typed, CODE_LENGTH)
+    return looks_like_code(typed, HANDOVER_CODE_LENGTH)
 
 
 def check_serial(raw: str | None, kind: SupportKind) -> str | None:
@@ -218,7 +223,7 @@ async def _refuse_not_assigned(uow: UnitOfWork, support: Support) -> None:
 async def _fresh_code(uow: UnitOfWork) -> str:
     """A code no handover has; stored without its dash, as clean_code() leaves what is typed."""
     while True:
-        code = clean_code(new_code(CODE_LENGTH, CODE_GROUP))
+        code = clean_code(new_code(HANDOVER_CODE_LENGTH, HANDOVER_CODE_GROUP))
         if all(c in ALPHABET for c in code) and await uow.handovers.by_code(code) is None:
             return code
 
