@@ -17,7 +17,8 @@ from sqlalchemy.orm import aliased
 
 from core.model import Actor, AuditEntry, ChatState, Household, Official, Resident
 from core.names import fold
-from storage.chat_repositories import chat_from_row
+from storage.chats import chat_from_row
+from storage.households import household_from_row
 from storage.models import (
     AdminSecretRow,
     ApiTokenRow,
@@ -30,7 +31,9 @@ from storage.models import (
     UnitRow,
 )
 from storage.name_search import is_common, name_match
-from storage.repositories import _utc, household_from_row, official_from_row, resident_from_row
+from storage.officials import official_from_row
+from storage.residents import resident_from_row
+from storage.sql import utc as _utc
 
 # -- shared secrets ----------------------------------------------------------------------------
 

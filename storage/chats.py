@@ -1,4 +1,4 @@
-"""Repositories for conversations: chat state, replay markers, invites, pledges.
+"""Chats: each conversation's state and the updates already handled (replay markers).
 
 The chat's own statements run on every update, so they are built once, as Core statements on
 the tables (not the ORM classes: no identity map, no ORM compile step), and take their values
@@ -7,26 +7,18 @@ as parameters.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, bindparam, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table, and_, bindparam, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.model import ChatState, Invite, Pledge, PledgeKind, PledgeStatus
-from storage.models import ChatRow, InviteRow, PledgeRow, ProcessedUpdateRow
-from storage.repositories import _utc
+from core.model import ChatState
+from storage.models import ChatRow, ProcessedUpdateRow
+from storage.sql import changed, conflict_insert, utc
 
-
-def _insert(session: AsyncSession):  # type: ignore[no-untyped-def]
-    """INSERT ... ON CONFLICT DO NOTHING in the dialect at hand."""
-    return postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
-
-
-CHATS = ChatRow.__table__
-UPDATES = ProcessedUpdateRow.__table__
+CHATS = cast(Table, ChatRow.__table__)
+UPDATES = cast(Table, ProcessedUpdateRow.__table__)
 
 # The chat, locked for the transaction (PostgreSQL: FOR UPDATE keeps two processes from
 # advancing the same dialog at once; SQLite already holds the write lock from BEGIN
@@ -69,10 +61,10 @@ def chat_from_row(row: Any) -> ChatState:
         dialog=row.dialog,
         step=row.step,
         data=dict(row.data or {}),
-        dialog_updated_at=_utc(row.dialog_updated_at),
+        dialog_updated_at=utc(row.dialog_updated_at),
         link_failures=row.link_failures,
-        link_blocked_until=_utc(row.link_blocked_until),
-        last_seen_at=_utc(row.last_seen_at),
+        link_blocked_until=utc(row.link_blocked_until),
+        last_seen_at=utc(row.last_seen_at),
     )
 
 
@@ -91,7 +83,7 @@ class SqlChats:
         row = (await self._s.execute(LOCKED_CHAT, params)).first()
         if row is None:  # first contact: create it (or find it created meanwhile), lock it
             await self._s.execute(
-                _insert(self._s)(CHATS)
+                conflict_insert(self._s)(CHATS)
                 .values(channel=channel, chat_id=chat_id, data={}, link_failures=0,
                         created_at=now, last_seen_at=now)
                 .on_conflict_do_nothing(index_elements=["channel", "chat_id"])
@@ -117,7 +109,7 @@ class SqlChats:
     ) -> bool:
         result = await self._s.execute(RECORD_UPDATE, {
             "channel": channel, "update_id": update_id, "at": now, "replies": replies})
-        return bool(result.rowcount)
+        return changed(result)
 
     async def earlier_replies(self, channel: str, update_id: str) -> list[dict[str, object]]:
         stored = await self._s.scalar(
@@ -134,79 +126,3 @@ class SqlChats:
             )
         )
         return [chat_from_row(r) for r in rows]
-
-
-class SqlInvites:
-    def __init__(self, session: AsyncSession) -> None:
-        self._s = session
-
-    async def add(
-        self, code_hash: str, official_id: int, now: datetime, expires_at: datetime
-    ) -> Invite:
-        row = InviteRow(code_hash=code_hash, official_id=official_id, created_at=now,
-                        expires_at=expires_at)
-        self._s.add(row)
-        await self._s.flush()
-        return Invite(id=row.id, official_id=official_id, expires_at=expires_at)
-
-    async def by_hash(self, code_hash: str) -> Invite | None:
-        row = await self._s.scalar(select(InviteRow).where(InviteRow.code_hash == code_hash))
-        if row is None:
-            return None
-        return Invite(id=row.id, official_id=row.official_id,
-                      expires_at=_utc(row.expires_at) or row.expires_at,
-                      used_at=_utc(row.used_at))
-
-    async def mark_used(self, invite_id: int, chat_ref: int, now: datetime) -> bool:
-        result = await self._s.execute(
-            update(InviteRow)
-            .where(InviteRow.id == invite_id, InviteRow.used_at.is_(None))
-            .values(used_at=now, used_by_chat=chat_ref)
-        )
-        return bool(result.rowcount)
-
-
-def pledge_from_row(row: PledgeRow) -> Pledge:
-    return Pledge(
-        id=row.id, code=row.code, kind=PledgeKind(row.kind), status=PledgeStatus(row.status),
-        created_at=_utc(row.created_at) or row.created_at, quantity=row.quantity,
-        condition=row.condition, model=row.model, amount=row.amount, offer=row.offer,
-        commune_id=row.commune_id, donor_name=row.donor_name, contact=row.contact,
-        channel=row.channel, chat_ref=row.chat_ref,
-    )
-
-
-class SqlPledges:
-    def __init__(self, session: AsyncSession) -> None:
-        self._s = session
-
-    async def add(self, pledge: Pledge) -> Pledge:
-        row = PledgeRow(
-            code=pledge.code, kind=pledge.kind.value, status=pledge.status.value,
-            created_at=pledge.created_at, quantity=pledge.quantity, condition=pledge.condition,
-            model=pledge.model, amount=pledge.amount, offer=pledge.offer,
-            commune_id=pledge.commune_id, donor_name=pledge.donor_name, contact=pledge.contact,
-            channel=pledge.channel, chat_ref=pledge.chat_ref,
-        )
-        self._s.add(row)
-        await self._s.flush()
-        return pledge_from_row(row)
-
-    async def by_code(self, code: str) -> Pledge | None:
-        row = await self._s.scalar(select(PledgeRow).where(PledgeRow.code == code))
-        return pledge_from_row(row) if row else None
-
-    async def get(self, pledge_id: int) -> Pledge | None:
-        row = await self._s.get(PledgeRow, pledge_id)
-        return pledge_from_row(row) if row else None
-
-    async def all(self, commune_ids: Sequence[int] | None = None) -> list[Pledge]:
-        query = select(PledgeRow).order_by(PledgeRow.id)
-        if commune_ids is not None:
-            query = query.where(PledgeRow.commune_id.in_(list(commune_ids)))
-        return [pledge_from_row(r) for r in await self._s.scalars(query)]
-
-    async def update_status(self, pledge_id: int, status: PledgeStatus) -> None:
-        await self._s.execute(
-            update(PledgeRow).where(PledgeRow.id == pledge_id).values(status=status.value)
-        )

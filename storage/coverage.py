@@ -22,7 +22,8 @@ from core.figures import Month, coverage, estimates
 from core.model import Status, SupportStatus, Unit
 from core.report_runs import month_of
 from storage.models import HouseholdRow, ReceiptRow, ResidentRow, SupportRow, UnitRow
-from storage.repositories import _utc, unit_from_row
+from storage.sql import utc as _utc
+from storage.units import unit_from_row
 
 
 @dataclass(frozen=True, slots=True)

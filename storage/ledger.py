@@ -1,59 +1,22 @@
-"""The ledger's rows and the programme's named locks."""
+"""The public ledger: a hash chain of what the programme did, appended in turn."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime
 
-from sqlalchemy import String, cast, or_, select, update
+from sqlalchemy import String, cast, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.model import LedgerEntry
-from storage.chat_repositories import _insert
-from storage.models import AllocationPlanRow, LedgerRow, ProgrammeLockRow
-from storage.repositories import _utc, insert_all
+from storage.locks import SqlLocks
+from storage.models import LedgerRow
+from storage.sql import insert_all, utc
 
 
 def entry_from_row(row: LedgerRow) -> LedgerEntry:
-    return LedgerEntry(id=row.id, at=_utc(row.at) or row.at, kind=row.kind,
+    return LedgerEntry(id=row.id, at=utc(row.at) or row.at, kind=row.kind,
                        payload=dict(row.payload), prev_hash=row.prev_hash, hash=row.hash)
-
-
-class SqlLocks:
-    def __init__(self, session: AsyncSession) -> None:
-        self._s = session
-
-    async def take(self, name: str) -> int:
-        await self._s.execute(
-            _insert(self._s)(ProgrammeLockRow)
-            .values(name=name, version=0)
-            .on_conflict_do_nothing(index_elements=["name"])
-        )
-        version = await self._s.scalar(
-            select(ProgrammeLockRow.version).where(ProgrammeLockRow.name == name).with_for_update()
-        )
-        return int(version or 0)
-
-    async def bump(self, name: str) -> None:
-        await self._s.execute(
-            update(ProgrammeLockRow)
-            .where(ProgrammeLockRow.name == name)
-            .values(version=ProgrammeLockRow.version + 1)
-        )
-
-
-class SqlPlans:
-    def __init__(self, session: AsyncSession) -> None:
-        self._s = session
-
-    async def add(self, at: datetime, by: int | None, fingerprint: str,
-                  summary: dict[str, object]) -> int:
-        row = AllocationPlanRow(committed_at=at, committed_by=by, fingerprint=fingerprint,
-                                summary=summary)
-        self._s.add(row)
-        await self._s.flush()
-        return row.id
 
 
 class SqlLedger:

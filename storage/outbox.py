@@ -10,9 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from core.model import OutboxMessage
-from storage.chat_repositories import _insert
 from storage.models import OutboxRow
-from storage.repositories import _utc
+from storage.sql import changed, conflict_insert, utc
 
 # Set on a session that queued a message, so that a listener on commit can wake the sender.
 QUEUED_FLAG = "outbox_queued"
@@ -22,9 +21,9 @@ def message_from_row(row: OutboxRow) -> OutboxMessage:
     return OutboxMessage(
         id=row.id, channel=row.channel, chat_id=row.chat_id, locale=row.locale,
         reply=dict(row.reply), dedupe_key=row.dedupe_key,
-        created_at=_utc(row.created_at) or row.created_at,
-        not_before=_utc(row.not_before) or row.not_before, attempts=row.attempts,
-        sent_at=_utc(row.sent_at), last_error=row.last_error, dead=row.dead,
+        created_at=utc(row.created_at) or row.created_at,
+        not_before=utc(row.not_before) or row.not_before, attempts=row.attempts,
+        sent_at=utc(row.sent_at), last_error=row.last_error, dead=row.dead,
     )
 
 
@@ -42,7 +41,7 @@ class SqlOutbox:
 
     async def add(self, message: OutboxMessage) -> bool:
         result = await self._s.execute(
-            _insert(self._s)(OutboxRow)
+            conflict_insert(self._s)(OutboxRow)
             .values(
                 channel=message.channel, chat_id=message.chat_id, locale=message.locale,
                 reply=message.reply, dedupe_key=message.dedupe_key,
@@ -52,7 +51,7 @@ class SqlOutbox:
             .on_conflict_do_nothing(index_elements=["dedupe_key"])
         )
         self._s.info[QUEUED_FLAG] = True
-        return bool(result.rowcount)
+        return changed(result)
 
     async def add_all(self, messages: Sequence[OutboxMessage]) -> set[str]:
         """One INSERT for many, compiled once and sent in batches (SQLAlchemy's
@@ -60,7 +59,7 @@ class SqlOutbox:
         if not messages:
             return set()
         rows = await self._s.execute(
-            _insert(self._s)(OutboxRow.__table__)
+            conflict_insert(self._s)(OutboxRow.__table__)
             .on_conflict_do_nothing(index_elements=["dedupe_key"])
             .returning(OutboxRow.dedupe_key),
             [{"channel": m.channel, "chat_id": m.chat_id, "locale": m.locale, "reply": m.reply,

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.model import Holdings, Receipt, SupportKind, SupportStatus, Transfer
 from storage.models import PledgeRow, ReceiptRow, SupportRow, TransferRow
-from storage.repositories import CHUNK, _utc, insert_all
+from storage.sql import CHUNK, insert_all, utc
 
 # The serials of every receipt, one row each, in the dialect at hand (JSON lists in a column).
 _SERIALS_SQL = {
@@ -24,7 +24,7 @@ _SERIALS_SQL = {
 def receipt_from_row(row: ReceiptRow) -> Receipt:
     return Receipt(
         id=row.id, number=row.number, unit_id=row.unit_id,
-        received_at=_utc(row.received_at) or row.received_at, phones=row.phones,
+        received_at=utc(row.received_at) or row.received_at, phones=row.phones,
         money=row.money, model=row.model, condition=row.condition,
         serials=tuple(row.serials or ()), pledge_id=row.pledge_id, donor_name=row.donor_name,
         recorded_by=row.recorded_by, note=row.note,

@@ -44,7 +44,7 @@ from storage.models import (
     SupportRow,
     TransferRow,
 )
-from storage.repositories import units_of
+from storage.units import units_of
 
 CANCELLED = SupportStatus.CANCELLED.value
 REJECTED = Status.REJECTED.value

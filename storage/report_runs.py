@@ -1,23 +1,23 @@
-"""Monthly reports built (one row per unit and month) and donors' requests for no reminders."""
+"""Monthly reports built: one row per unit and month, with its figures and recipients."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Row, Table, select, update
+from sqlalchemy import Row, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.model import ChatState, Official
 from core.report_runs import ReportRun
-from storage.chat_repositories import CHATS, _insert, chat_from_row
+from storage.chats import CHATS, chat_from_row
 from storage.coverage import programme_start
-from storage.models import OfficialRow, ReminderStopRow, ReportRunRow, UnitRow
-from storage.repositories import _utc, official_from_row
+from storage.models import OfficialRow, ReportRunRow, UnitRow
+from storage.officials import OFFICIALS, official_from_row
+from storage.sql import conflict_insert, utc
 
-OFFICIALS = cast(Table, OfficialRow.__table__)
 # Everything but the figures: what a list of reports shows.
 _HEAD = (ReportRunRow.id, ReportRunRow.unit_id, ReportRunRow.month, ReportRunRow.built_at,
          ReportRunRow.trigger, ReportRunRow.sent_at, ReportRunRow.recipients)
@@ -26,8 +26,8 @@ _HEAD = (ReportRunRow.id, ReportRunRow.unit_id, ReportRunRow.month, ReportRunRow
 def _run(row: ReportRunRow) -> ReportRun:
     return ReportRun(
         id=row.id, unit_id=row.unit_id, month=row.month,
-        built_at=_utc(row.built_at) or row.built_at, trigger=row.trigger,
-        sent_at=_utc(row.sent_at), recipients=list(row.recipients or []),
+        built_at=utc(row.built_at) or row.built_at, trigger=row.trigger,
+        sent_at=utc(row.sent_at), recipients=list(row.recipients or []),
         figures=dict(row.figures or {}),
     )
 
@@ -50,7 +50,7 @@ class SqlReportRuns:
         # a multi-row VALUES built here would be compiled afresh each time, a parameter at
         # a time. The rows returned name their unit, so their order does not matter.
         rows = await self._s.execute(
-            _insert(self._s)(ReportRunRow.__table__)
+            conflict_insert(self._s)(ReportRunRow.__table__)
             .on_conflict_do_nothing(index_elements=["unit_id", "month"])
             .returning(ReportRunRow.id, ReportRunRow.unit_id),
             [{"unit_id": r.unit_id, "month": r.month, "built_at": r.built_at,
@@ -111,25 +111,9 @@ class SqlReportRuns:
             select(*_HEAD).where(ReportRunRow.unit_id.in_(list(unit_ids)))
             .order_by(ReportRunRow.month.desc(), ReportRunRow.unit_id).limit(limit))
         return [ReportRun(id=r.id, unit_id=r.unit_id, month=r.month,
-                          built_at=_utc(r.built_at) or r.built_at, trigger=r.trigger,
-                          sent_at=_utc(r.sent_at), recipients=list(r.recipients or []))
+                          built_at=utc(r.built_at) or r.built_at, trigger=r.trigger,
+                          sent_at=utc(r.sent_at), recipients=list(r.recipients or []))
                 for r in rows]
 
     async def programme_start(self) -> datetime | None:
         return await programme_start(self._s)
-
-
-class SqlReminderStops:
-    def __init__(self, session: AsyncSession) -> None:
-        self._s = session
-
-    async def stop(self, chat_ref: int, now: datetime) -> bool:
-        result = await self._s.execute(
-            _insert(self._s)(ReminderStopRow).values(chat_ref=chat_ref, stopped_at=now)
-            .on_conflict_do_nothing(index_elements=["chat_ref"]))
-        return bool(result.rowcount)
-
-    async def stopped(self, chat_refs: Sequence[int]) -> set[int]:
-        rows = await self._s.scalars(select(ReminderStopRow.chat_ref).where(
-            ReminderStopRow.chat_ref.in_(list(chat_refs))))
-        return set(rows)

@@ -1,267 +1,22 @@
-"""Repositories: queries in, core records out. ORM rows never leave this module."""
+"""Residents: the register's people, their search tails, and the candidates for support."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
-from typing import Any, cast
+from collections.abc import Sequence
+from datetime import date, datetime
 
-from sqlalchemy import Row, Table, bindparam, func, insert, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from core.clock import Clock
 from core.importing import ResidentExport
-from core.model import (
-    Actor,
-    AuditEntry,
-    ClassSource,
-    Gender,
-    Household,
-    Level,
-    Official,
-    Policy,
-    Poverty,
-    Resident,
-    Role,
-    Status,
-    Unit,
-)
+from core.model import Gender, Policy, Poverty, Resident, Status
 from core.ports import Waiting
 from core.priority import Candidate
-from storage.models import (
-    AuditRow,
-    Base,
-    HouseholdRow,
-    OfficialRow,
-    ResidentRow,
-    SupportRow,
-    UnitMappingRow,
-    UnitRow,
-)
+from storage.models import HouseholdRow, ResidentRow, SupportRow, UnitRow
 from storage.name_search import write_tails
-from storage.unit_tree import bump_unit_revision
-
-Folder = Callable[[str], str]
-
-OFFICIAL_BY_ID = select(OfficialRow.__table__).where(
-    OfficialRow.__table__.c.id == bindparam("id"))
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    """SQLite gives back naive datetimes; everything we store is UTC."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
-
-
-async def insert_all(
-    session: AsyncSession, model: type[Base], rows: Sequence[dict[str, object]]
-) -> list[int]:
-    """Insert many rows in a few statements (not one flush each); their ids, in row order."""
-    if not rows:
-        return []
-    # The table, not the ORM class: the ORM's bulk INSERT leaves out the keys that are None
-    # and starts a new statement whenever that set changes (a phone, then money, ...).
-    table = cast(Table, model.__table__)
-    key = table.primary_key.columns[0]
-    if session.bind.dialect.name != "sqlite":
-        # multi-row INSERT ... RETURNING, its rows put back in parameter order by SQLAlchemy
-        statement = insert(table).returning(key, sort_by_parameter_order=True)
-        return list((await session.scalars(statement, list(rows))).all())
-    # SQLite: SQLAlchemy would send such a RETURNING one row at a time to keep the order.
-    # A row gets one more than the largest rowid (SQLite's documented algorithm) and this
-    # transaction holds the only write lock from its first write: the ids are consecutive.
-    await session.execute(insert(table), list(rows))
-    last = int(await session.scalar(select(func.max(key))) or 0)
-    return list(range(last - len(rows) + 1, last + 1))
-
-
-async def units_of(session: AsyncSession, dataset: str) -> list[Unit]:
-    """Every unit of a dataset in id order, read as plain rows: a country's fifty thousand
-    as ORM objects cost a second and a half, and nothing here changes them."""
-    rows = await session.execute(select(UNITS).where(UNITS.c.dataset == dataset)
-                                 .order_by(UNITS.c.id))
-    return [unit_from_row(r) for r in rows]
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-_LEVELS = {level.value: level for level in Level}
-UNITS = cast(Table, UnitRow.__table__)
-UNIT_BY_ID = select(UNITS).where(UNITS.c.id == bindparam("id"))
-
-
-def unit_from_row(row: UnitRow | Row[Any]) -> Unit:
-    """A unit from its ORM row or a plain row of the units table."""
-    return Unit(
-        id=row.id,
-        dataset=row.dataset,
-        code=row.code,
-        name=row.name,
-        level=_LEVELS[row.level],
-        parent_id=row.parent_id,
-        adult_population=row.adult_population,
-        household_population=row.household_population,
-        address=row.address,
-        sample=row.sample,
-    )
-
-
-class SqlUnits:
-    def __init__(self, session: AsyncSession, fold: Folder) -> None:
-        self._s = session
-        self._fold = fold
-
-    async def get(self, unit_id: int) -> Unit | None:
-        # A Core row, not an ORM object: read on most chat updates, where the ORM's
-        # identity map and loading cost more than the query.
-        row = (await self._s.execute(UNIT_BY_ID, {"id": unit_id})).first()
-        return unit_from_row(row) if row else None  # type: ignore[arg-type]
-
-    async def by_code(self, dataset: str, code: str) -> Unit | None:
-        row = await self._s.scalar(
-            select(UnitRow).where(UnitRow.dataset == dataset, UnitRow.code == code)
-        )
-        return unit_from_row(row) if row else None
-
-    async def matching(self, dataset: str, name_key: str) -> list[Unit]:
-        rows = await self._s.scalars(
-            select(UnitRow)
-            .where(
-                UnitRow.dataset == dataset,
-                or_(UnitRow.name_key == name_key, UnitRow.name_key.like(f"% {name_key}")),
-            )
-            .order_by(UnitRow.id)
-        )
-        return [unit_from_row(r) for r in rows]
-
-    async def children(self, unit_id: int) -> list[Unit]:
-        rows = await self._s.scalars(
-            select(UnitRow).where(UnitRow.parent_id == unit_id).order_by(UnitRow.code)
-        )
-        return [unit_from_row(r) for r in rows]
-
-    async def all(self, dataset: str) -> list[Unit]:
-        return await units_of(self._s, dataset)
-
-    async def datasets(self) -> list[str]:
-        rows = await self._s.scalars(select(UnitRow.dataset).distinct().order_by(UnitRow.dataset))
-        return list(rows)
-
-    async def save(self, unit: Unit) -> Unit:
-        row = await self._s.get(UnitRow, unit.id) if unit.id else None
-        if row is None:
-            row = UnitRow()
-            self._s.add(row)
-        row.dataset = unit.dataset
-        row.code = unit.code
-        row.name = unit.name
-        row.name_key = self._fold(unit.name)
-        row.level = unit.level.value
-        row.parent_id = unit.parent_id
-        row.adult_population = unit.adult_population
-        row.household_population = unit.household_population
-        row.address = unit.address
-        row.sample = unit.sample
-        await self._s.flush()
-        await bump_unit_revision(self._s)  # other processes re-read their units tree
-        return unit_from_row(row)
-
-    async def add_mapping(self, from_id: int, to_id: int) -> bool:
-        exists = await self._s.scalar(
-            select(UnitMappingRow.id).where(
-                UnitMappingRow.from_unit_id == from_id, UnitMappingRow.to_unit_id == to_id
-            )
-        )
-        if exists:
-            return False
-        self._s.add(UnitMappingRow(from_unit_id=from_id, to_unit_id=to_id))
-        await self._s.flush()
-        return True
-
-    async def mapped_to(self, unit_id: int) -> list[Unit]:
-        rows = await self._s.scalars(
-            select(UnitRow)
-            .join(UnitMappingRow, UnitMappingRow.to_unit_id == UnitRow.id)
-            .where(UnitMappingRow.from_unit_id == unit_id)
-        )
-        return [unit_from_row(r) for r in rows]
-
-
-def household_from_row(row: HouseholdRow) -> Household:
-    return Household(
-        id=row.id,
-        commune_id=row.commune_id,
-        village_id=row.village_id,
-        code=row.code,
-        head_name=row.head_name,
-        poverty=Poverty(row.poverty),
-        policy=Policy(row.policy),
-        has_smartphone=row.has_smartphone,
-        class_source=ClassSource(row.class_source),
-        review_year=row.review_year,
-    )
-
-
-def _fill_household(row: HouseholdRow, h: Household) -> None:
-    row.commune_id = h.commune_id
-    row.village_id = h.village_id
-    row.code = h.code
-    row.head_name = h.head_name
-    row.poverty = h.poverty.value
-    row.policy = h.policy.value
-    row.has_smartphone = h.has_smartphone
-    row.class_source = h.class_source.value
-    row.review_year = h.review_year
-
-
-class SqlHouseholds:
-    def __init__(self, session: AsyncSession) -> None:
-        self._s = session
-
-    async def get(self, household_id: int) -> Household | None:
-        row = await self._s.get(HouseholdRow, household_id)
-        return household_from_row(row) if row else None
-
-    async def by_code(self, commune_id: int, code: str) -> Household | None:
-        row = await self._s.scalar(
-            select(HouseholdRow).where(
-                HouseholdRow.commune_id == commune_id, HouseholdRow.code == code
-            )
-        )
-        return household_from_row(row) if row else None
-
-    async def in_village(self, village_id: int) -> list[Household]:
-        rows = await self._s.scalars(
-            select(HouseholdRow).where(HouseholdRow.village_id == village_id).order_by(
-                HouseholdRow.code
-            )
-        )
-        return [household_from_row(r) for r in rows]
-
-    async def add(self, household: Household) -> Household:
-        row = HouseholdRow(created_at=_now())
-        _fill_household(row, household)
-        self._s.add(row)
-        await self._s.flush()
-        return household_from_row(row)
-
-    async def update(self, household: Household) -> None:
-        row = await self._s.get(HouseholdRow, household.id)
-        if row is None:
-            raise LookupError(household.id)
-        _fill_household(row, household)
-        await self._s.flush()
-
-    async def count_in_commune(self, commune_id: int) -> int:
-        count = await self._s.scalar(
-            select(func.count()).select_from(HouseholdRow).where(
-                HouseholdRow.commune_id == commune_id
-            )
-        )
-        return int(count or 0)
+from storage.sql import CHUNK, Folder, utc
 
 
 def resident_from_row(row: ResidentRow) -> Resident:
@@ -280,20 +35,18 @@ def resident_from_row(row: ResidentRow) -> Resident:
         status=Status(row.status),
         reject_reason=row.reject_reason,
         registered_by=row.registered_by,
-        registered_at=_utc(row.registered_at),
+        registered_at=utc(row.registered_at),
         approved_by=row.approved_by,
-        approved_at=_utc(row.approved_at),
+        approved_at=utc(row.approved_at),
         consent=row.consent,
     )
 
 
-CHUNK = 500  # ids in one IN (...): well under SQLite's limit of bound parameters
-
-
 class SqlResidents:
-    def __init__(self, session: AsyncSession, fold: Folder) -> None:
+    def __init__(self, session: AsyncSession, fold: Folder, clock: Clock) -> None:
         self._s = session
         self._fold = fold
+        self._clock = clock
 
     async def get(self, resident_id: int) -> Resident | None:
         row = await self._s.get(ResidentRow, resident_id)
@@ -346,7 +99,7 @@ class SqlResidents:
         row.reject_reason = r.reject_reason
         row.consent = r.consent
         row.registered_by = r.registered_by
-        row.registered_at = r.registered_at or _now()
+        row.registered_at = r.registered_at or self._clock()
         row.approved_by = r.approved_by
         row.approved_at = r.approved_at
 
@@ -446,7 +199,7 @@ def _candidate_from_row(
         status=Status(status), poverty=Poverty(poverty), policy=Policy(policy),
         has_smartphone=has_smartphone, household_has_smartphone=bool(phone_at_home),
         served=bool(served), household_got_whole_phone=bool(whole_at_home),
-        approved_at=_utc(approved_at),
+        approved_at=utc(approved_at),
     )
 
 
@@ -460,117 +213,5 @@ def _export_from_row(
         full_name=r.full_name, date_of_birth=r.date_of_birth, gender=r.gender,
         citizen_id=r.citizen_id, legacy_id=r.legacy_id, poverty=h.poverty, policy=h.policy,
         has_smartphone=r.has_smartphone, phone=r.phone, status=r.status,
-        approved_at=_utc(r.approved_at),
+        approved_at=utc(r.approved_at),
     )
-
-
-def official_from_row(row: OfficialRow | Row[Any]) -> Official:
-    return Official(
-        id=row.id,
-        name=row.name,
-        role=Role(row.role),
-        unit_id=row.unit_id,
-        login=row.login,
-        password_hash=row.password_hash,
-        active=row.active,
-    )
-
-
-class SqlOfficials:
-    def __init__(self, session: AsyncSession) -> None:
-        self._s = session
-
-    async def get(self, official_id: int) -> Official | None:
-        # A Core row, as SqlUnits.get: read on every update of a linked chat.
-        row = (await self._s.execute(OFFICIAL_BY_ID, {"id": official_id})).first()
-        return official_from_row(row) if row else None  # type: ignore[arg-type]
-
-    async def by_login(self, login: str) -> Official | None:
-        row = await self._s.scalar(select(OfficialRow).where(OfficialRow.login == login))
-        return official_from_row(row) if row else None
-
-    async def in_unit(self, unit_id: int) -> list[Official]:
-        rows = await self._s.scalars(
-            select(OfficialRow)
-            .where(OfficialRow.unit_id == unit_id, OfficialRow.active.is_(True))
-            .order_by(OfficialRow.id)
-        )
-        return [official_from_row(r) for r in rows]
-
-    async def add(self, official: Official) -> Official:
-        row = OfficialRow(created_at=_now())
-        self._fill(row, official)
-        self._s.add(row)
-        await self._s.flush()
-        return official_from_row(row)
-
-    async def update(self, official: Official) -> None:
-        row = await self._s.get(OfficialRow, official.id)
-        if row is None:
-            raise LookupError(official.id)
-        self._fill(row, official)
-        await self._s.flush()
-
-    @staticmethod
-    def _fill(row: OfficialRow, o: Official) -> None:
-        row.name = o.name
-        row.role = o.role.value
-        row.unit_id = o.unit_id
-        row.login = o.login
-        row.password_hash = o.password_hash
-        row.active = o.active
-
-
-def _blanked(values: dict[str, object] | None, fields: Sequence[str]
-             ) -> dict[str, object] | None:
-    """A new dict (so the JSON column sees the change) with these fields set to None."""
-    if values is None:
-        return None
-    return {k: (None if k in fields else v) for k, v in values.items()}
-
-
-class SqlAudit:
-    def __init__(self, session: AsyncSession) -> None:
-        self._s = session
-
-    async def append(self, *entries: AuditEntry) -> None:
-        if not entries:
-            return
-        await self._s.execute(insert(cast(Table, AuditRow.__table__)), [
-            {"at": e.at, "actor_id": e.actor.official_id, "actor_label": e.actor.label,
-             "action": e.action, "entity": e.entity, "entity_id": e.entity_id,
-             "unit_id": e.unit_id, "before": e.before, "after": e.after}
-            for e in entries
-        ])
-
-    async def redact(self, entity: str, entity_id: int, fields: Sequence[str]) -> None:
-        rows = await self._s.scalars(
-            select(AuditRow).where(AuditRow.entity == entity, AuditRow.entity_id == entity_id)
-        )
-        for row in rows:
-            row.before = _blanked(row.before, fields)
-            row.after = _blanked(row.after, fields)
-        await self._s.flush()
-
-    async def for_entity(self, entity: str, entity_id: int) -> list[AuditEntry]:
-        rows = await self._s.scalars(
-            select(AuditRow)
-            .where(AuditRow.entity == entity, AuditRow.entity_id == entity_id)
-            .order_by(AuditRow.id)
-        )
-        return [
-            AuditEntry(
-                at=_utc(r.at) or r.at,
-                actor=Actor(label=r.actor_label, official_id=r.actor_id),
-                action=r.action,
-                entity=r.entity,
-                entity_id=r.entity_id,
-                unit_id=r.unit_id,
-                before=r.before,
-                after=r.after,
-            )
-            for r in rows
-        ]
-
-
-

@@ -7,20 +7,33 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction, async_sessionmaker
 
+from core.clock import Clock, system_clock
 from core.names import name_key
-from storage.chat_repositories import SqlChats, SqlInvites, SqlPledges
-from storage.ledger import SqlLedger, SqlLocks, SqlPlans
+from storage.audit import SqlAudit
+from storage.chats import SqlChats
+from storage.handovers import SqlHandovers
+from storage.households import SqlHouseholds
+from storage.invites import SqlInvites
+from storage.ledger import SqlLedger
+from storage.locks import SqlLocks
+from storage.officials import SqlOfficials
 from storage.outbox import SqlOutbox
+from storage.plans import SqlPlans
+from storage.pledges import SqlPledges
 from storage.receipts import SqlReceipts
-from storage.report_runs import SqlReminderStops, SqlReportRuns
-from storage.repositories import SqlAudit, SqlHouseholds, SqlOfficials, SqlResidents, SqlUnits
-from storage.supports import SqlHandovers, SqlSupports
+from storage.reminders import SqlReminderStops
+from storage.report_runs import SqlReportRuns
+from storage.residents import SqlResidents
+from storage.supports import SqlSupports
+from storage.units import SqlUnits
 from storage.views import SqlViews
 
 
 class SqlUnitOfWork:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession],
+                 clock: Clock = system_clock) -> None:
         self._sessions = sessions
+        self._clock = clock  # the time a row is created at, where the caller gives none
         self._session: AsyncSession | None = None
 
     @property
@@ -34,9 +47,9 @@ class SqlUnitOfWork:
         self._session = self._sessions()
         s = self._session
         self.units = SqlUnits(s, name_key)
-        self.households = SqlHouseholds(s)
-        self.residents = SqlResidents(s, name_key)
-        self.officials = SqlOfficials(s)
+        self.households = SqlHouseholds(s, self._clock)
+        self.residents = SqlResidents(s, name_key, self._clock)
+        self.officials = SqlOfficials(s, self._clock)
         self.audit = SqlAudit(s)
         self.chats = SqlChats(s)
         self.invites = SqlInvites(s)
@@ -76,8 +89,10 @@ class SqlUnitOfWork:
 
 
 class SqlUnitOfWorkFactory:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession],
+                 clock: Clock = system_clock) -> None:
         self._sessions = sessions
+        self._clock = clock
 
     def __call__(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self._sessions)
+        return SqlUnitOfWork(self._sessions, self._clock)

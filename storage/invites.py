@@ -1,0 +1,42 @@
+"""Invites: one-time codes that link an official's chat."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.model import Invite
+from storage.models import InviteRow
+from storage.sql import changed, utc
+
+
+class SqlInvites:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def add(
+        self, code_hash: str, official_id: int, now: datetime, expires_at: datetime
+    ) -> Invite:
+        row = InviteRow(code_hash=code_hash, official_id=official_id, created_at=now,
+                        expires_at=expires_at)
+        self._s.add(row)
+        await self._s.flush()
+        return Invite(id=row.id, official_id=official_id, expires_at=expires_at)
+
+    async def by_hash(self, code_hash: str) -> Invite | None:
+        row = await self._s.scalar(select(InviteRow).where(InviteRow.code_hash == code_hash))
+        if row is None:
+            return None
+        return Invite(id=row.id, official_id=row.official_id,
+                      expires_at=utc(row.expires_at) or row.expires_at,
+                      used_at=utc(row.used_at))
+
+    async def mark_used(self, invite_id: int, chat_ref: int, now: datetime) -> bool:
+        result = await self._s.execute(
+            update(InviteRow)
+            .where(InviteRow.id == invite_id, InviteRow.used_at.is_(None))
+            .values(used_at=now, used_by_chat=chat_ref)
+        )
+        return changed(result)

@@ -1,0 +1,70 @@
+"""What every repository module shares: UTC times back from SQLite, bulk inserts, chunk size,
+and INSERT ... ON CONFLICT in the dialect at hand."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, Result, Table, func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Base
+
+CHUNK = 500  # ids in one IN (...): well under SQLite's limit of bound parameters
+
+# How a name is folded for search (core.names.name_key in production).
+Folder = Callable[[str], str]
+
+# An INSERT that can skip rows already there: both dialects' Insert has on_conflict_do_nothing.
+ConflictInsert = Callable[[Any], postgresql.Insert | sqlite.Insert]
+
+
+def utc(value: datetime | None) -> datetime | None:
+    """SQLite gives back naive datetimes; everything we store is UTC."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+def conflict_insert(session: AsyncSession) -> ConflictInsert:
+    """INSERT ... ON CONFLICT DO NOTHING in the dialect at hand."""
+    return postgresql.insert if dialect(session) == "postgresql" else sqlite.insert
+
+
+def changed(result: Result[Any]) -> bool:
+    """Whether an INSERT, UPDATE or DELETE touched a row (session.execute types its result
+    as a plain Result; for those statements it is a CursorResult)."""
+    return bool(cast(CursorResult[Any], result).rowcount)
+
+
+def dialect(session: AsyncSession) -> str:
+    """The name of the database's dialect: "sqlite" or "postgresql"."""
+    bind = session.bind
+    if bind is None:
+        raise RuntimeError("session not bound to an engine")
+    return bind.dialect.name
+
+
+async def insert_all(
+    session: AsyncSession, model: type[Base], rows: Sequence[dict[str, object]]
+) -> list[int]:
+    """Insert many rows in a few statements (not one flush each); their ids, in row order."""
+    if not rows:
+        return []
+    # The table, not the ORM class: the ORM's bulk INSERT leaves out the keys that are None
+    # and starts a new statement whenever that set changes (a phone, then money, ...).
+    table = cast(Table, model.__table__)
+    key = table.primary_key.columns[0]
+    if dialect(session) != "sqlite":
+        # multi-row INSERT ... RETURNING, its rows put back in parameter order by SQLAlchemy
+        statement = insert(table).returning(key, sort_by_parameter_order=True)
+        return [int(i) for i in (await session.scalars(statement, list(rows))).all()]
+    # SQLite: SQLAlchemy would send such a RETURNING one row at a time to keep the order.
+    # A row gets one more than the largest rowid (SQLite's documented algorithm) and this
+    # transaction holds the only write lock from its first write: the ids are consecutive.
+    await session.execute(insert(table), list(rows))
+    last = int(await session.scalar(select(func.max(key))) or 0)
+    return list(range(last - len(rows) + 1, last + 1))
