@@ -1,4 +1,5 @@
-"""The pledge service on a real database: checks, codes, where to give, the export rows."""
+"""The pledge service on an in-memory unit of work: checks, codes, where to give, the export
+rows."""
 
 from __future__ import annotations
 
@@ -11,10 +12,10 @@ from bot.seed import read_unit_file
 from core.codes import ALPHABET, looks_like_code
 from core.errors import RuleError
 from core.model import Level, Pledge, PledgeKind, PledgeStatus, Unit
+from core.ports import UnitOfWorkFactory
 from core.services import pledges as service
 from core.services.pledges import PledgeForm, make_pledge, where_to_give
 from core.services.units import import_units
-from storage.uow import SqlUnitOfWorkFactory
 from tests.conftest import SYSTEM
 
 PHONES = PledgeForm(PledgeKind.PHONES, quantity=3, condition="new")
@@ -22,7 +23,7 @@ MONEY = PledgeForm(PledgeKind.MONEY, amount=2_000_000)
 
 
 @pytest.fixture
-async def units(uow: SqlUnitOfWorkFactory, now: datetime) -> dict[str, Unit]:
+async def units(uow: UnitOfWorkFactory, now: datetime) -> dict[str, Unit]:
     """The shipped 2023 units, by code."""
     dataset, records = read_unit_file()
     async with uow() as u:
@@ -31,7 +32,7 @@ async def units(uow: SqlUnitOfWorkFactory, now: datetime) -> dict[str, Unit]:
         return {x.code: x for x in await u.units.all(dataset)}
 
 
-async def make(uow: SqlUnitOfWorkFactory, form: PledgeForm, now: datetime) -> Pledge:
+async def make(uow: UnitOfWorkFactory, form: PledgeForm, now: datetime) -> Pledge:
     async with uow() as u:
         pledge = await make_pledge(u, SYSTEM, form, "web", None, now)
         await u.commit()
@@ -39,7 +40,7 @@ async def make(uow: SqlUnitOfWorkFactory, form: PledgeForm, now: datetime) -> Pl
 
 
 async def test_codes_are_unique_and_typeable(
-    uow: SqlUnitOfWorkFactory, units: dict[str, Unit], now: datetime
+    uow: UnitOfWorkFactory, units: dict[str, Unit], now: datetime
 ) -> None:
     codes = [(await make(uow, MONEY, now)).code for _ in range(30)]
     assert len(set(codes)) == 30
@@ -61,7 +62,7 @@ def test_pledge_code_refuses_what_cannot_be_a_code() -> None:
 
 
 async def test_saved_pledge_is_pledged_and_audited(
-    uow: SqlUnitOfWorkFactory, units: dict[str, Unit], now: datetime
+    uow: UnitOfWorkFactory, units: dict[str, Unit], now: datetime
 ) -> None:
     form = PledgeForm(
         PledgeKind.PHONES,
@@ -106,7 +107,7 @@ async def test_saved_pledge_is_pledged_and_audited(
     ],
 )
 async def test_invalid_forms_are_refused_and_nothing_is_saved(
-    uow: SqlUnitOfWorkFactory, units: dict[str, Unit], now: datetime, form: PledgeForm, key: str
+    uow: UnitOfWorkFactory, units: dict[str, Unit], now: datetime, form: PledgeForm, key: str
 ) -> None:
     with pytest.raises(RuleError) as err:
         await make(uow, form, now)
@@ -116,7 +117,7 @@ async def test_invalid_forms_are_refused_and_nothing_is_saved(
 
 
 async def test_earmark_must_be_a_commune(
-    uow: SqlUnitOfWorkFactory, units: dict[str, Unit], now: datetime
+    uow: UnitOfWorkFactory, units: dict[str, Unit], now: datetime
 ) -> None:
     for not_commune in (units["066"].id, units["02173-01"].id, 999_999):
         with pytest.raises(RuleError) as err:
@@ -125,7 +126,7 @@ async def test_earmark_must_be_a_commune(
 
 
 async def test_earmarked_gift_is_given_at_its_commune(
-    uow: SqlUnitOfWorkFactory, units: dict[str, Unit], now: datetime
+    uow: UnitOfWorkFactory, units: dict[str, Unit], now: datetime
 ) -> None:
     con_minh = units["02173"]
     pledge = await make(uow, PledgeForm(PledgeKind.MONEY, amount=1, commune_id=con_minh.id), now)
@@ -136,7 +137,7 @@ async def test_earmarked_gift_is_given_at_its_commune(
 
 
 async def test_gift_for_anywhere_is_given_at_the_province(
-    uow: SqlUnitOfWorkFactory, units: dict[str, Unit], now: datetime
+    uow: UnitOfWorkFactory, units: dict[str, Unit], now: datetime
 ) -> None:
     pledge = await make(uow, MONEY, now)
     async with uow() as u:
@@ -148,7 +149,7 @@ async def test_gift_for_anywhere_is_given_at_the_province(
 
 
 async def test_export_rows_name_the_commune(
-    uow: SqlUnitOfWorkFactory, units: dict[str, Unit], now: datetime
+    uow: UnitOfWorkFactory, units: dict[str, Unit], now: datetime
 ) -> None:
     earmarked = await make(
         uow,
