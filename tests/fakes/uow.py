@@ -17,6 +17,7 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Self
 
+from core import ports
 from core.importing import ResidentExport
 from core.model import (
     AuditEntry,
@@ -489,19 +490,19 @@ class FakeUnitOfWork:
 
     def _open(self, data: FakeData) -> None:
         self._data = data
-        self.units = FakeUnits(data)
-        self.households = FakeHouseholds(data)
-        self.residents = FakeResidents(data, self._now)
-        self.officials = FakeOfficials(data)
-        self.audit = FakeAudit(data)
-        self.chats = FakeChats(data)
-        self.invites = FakeInvites(data)
-        self.pledges = FakePledges(data)
-        self.outbox = FakeOutbox(data)
-        self.ledger = FakeLedger(data)
-        self.locks = FakeLocks(data)
-        self.plans = FakePlans(data)
-        self.reminders = FakeReminderStops(data)
+        self.units: ports.UnitRepository = FakeUnits(data)
+        self.households: ports.HouseholdRepository = FakeHouseholds(data)
+        self.residents: ports.ResidentRepository = FakeResidents(data, self._now)
+        self.officials: ports.OfficialRepository = FakeOfficials(data)
+        self.audit: ports.AuditRepository = FakeAudit(data)
+        self.chats: ports.ChatRepository = FakeChats(data)
+        self.invites: ports.InviteRepository = FakeInvites(data)
+        self.pledges: ports.PledgeRepository = FakePledges(data)
+        self.outbox: ports.OutboxRepository = FakeOutbox(data)
+        self.ledger: ports.LedgerRepository = FakeLedger(data)
+        self.locks: ports.LockRepository = FakeLocks(data)
+        self.plans: ports.PlanRepository = FakePlans(data)
+        self.reminders: ports.ReminderRepository = FakeReminderStops(data)
         self.receipts: Any = Missing("receipts")
         self.supports: Any = Missing("supports")
         self.handovers: Any = Missing("handovers")
@@ -517,5 +518,5 @@ class FakeUnitOfWorkFactory:
         self.data = data if data is not None else FakeData()
         self._now = now
 
-    def __call__(self) -> FakeUnitOfWork:
+    def __call__(self) -> ports.UnitOfWork:
         return FakeUnitOfWork(self.data, self._now)
