@@ -40,10 +40,10 @@ from sqlalchemy.orm import Session
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot.appkeys import RUNTIME
+from bot.channels.telegram import TELEGRAM, TelegramChannel
+from bot.channels.zalo_bot import ZALO, ZaloApiError, ZaloChannel, is_transient
+from bot.channels.zalo_oa import ZALO_OA, ZaloOAChannel, ZaloOAError
 from bot.settings import Settings
-from bot.telegram import TELEGRAM, TelegramChannel
-from bot.zalo import ZALO, ZaloApiError, ZaloChannel, is_transient
-from bot.zalo_oa import ZALO_OA, ZaloOAChannel, ZaloOAError
 from core.messages import Channel, reply_from_dict
 from core.model import OutboxMessage
 from core.ports import UnitOfWorkFactory

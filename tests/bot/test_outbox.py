@@ -16,12 +16,12 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
 from bot.appkeys import RUNTIME
+from bot.channels.telegram import TELEGRAM
+from bot.channels.webchat import setup_webchat
 from bot.outbox import OUTBOX, OutboxSender, RetryPolicy, Undeliverable
 from bot.runtime import Runtime, open_runtime
 from bot.server import make_app
 from bot.settings import Settings, load_settings
-from bot.telegram import TELEGRAM
-from bot.webchat import setup_webchat
 from core.i18n import load_catalogue
 from core.messages import Reply, reply_to_dict
 from core.model import ChatState, OutboxMessage

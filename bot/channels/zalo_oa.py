@@ -27,8 +27,7 @@ import aiohttp
 from aiohttp import web
 
 from bot.appkeys import DISPATCHER, RUNTIME
-from bot.settings import Settings
-from bot.zalo import (
+from bot.channels.zalo_bot import (
     CALL_TIMEOUT,
     Answer,
     BodyTooLarge,
@@ -39,6 +38,7 @@ from bot.zalo import (
     post_with_retries,
     read_limited,
 )
+from bot.settings import Settings
 from core.i18n import Catalogue
 from core.messages import Channel, Inbound, Kind, Reply
 from handlers.engine import Dispatcher, Outcome

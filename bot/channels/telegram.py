@@ -32,8 +32,8 @@ from telegram.error import InvalidToken, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from bot.appkeys import DISPATCHER, RUNTIME
+from bot.channels.telegram_request import AiohttpRequest
 from bot.settings import Settings
-from bot.telegram_request import AiohttpRequest
 from core.i18n import Catalogue
 from core.messages import Channel, Inbound, Kind
 from handlers.engine import Dispatcher, Outcome

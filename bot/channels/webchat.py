@@ -83,7 +83,7 @@ def setup_webchat(app: web.Application) -> None:
 
 
 def load_assets() -> Assets:
-    folder = resources.files("bot") / "static"
+    folder = resources.files("bot.channels") / "static"
     files = {}
     for name, content_type in STATIC_TYPES.items():
         data = (folder / name).read_bytes()
