@@ -384,14 +384,14 @@ def test_only_vietnamese_and_english_are_taken_from_the_client():
     def user(code: str | None) -> User:
         return User(1, "A", False, language_code=code)
 
-    assert [locale_of(user(c)) for c in ("vi", "en-GB", "EN", "fr", None)] == [
+    assert [locale_of(user(c), CATALOGUE.locales) for c in ("vi", "en-GB", "EN", "fr", None)] == [
         "vi",
         "en",
         "en",
         None,
         None,
     ]
-    assert locale_of(None) is None
+    assert locale_of(None, CATALOGUE.locales) is None
 
 
 def test_the_file_url_sits_beside_the_api_url():
