@@ -67,11 +67,11 @@ from benchmarks.synthetic import (
     run,
     workdir,
 )
+from bot.channels.telegram import TELEGRAM, file_url
+from bot.channels.telegram_request import AiohttpRequest
 from bot.runtime import open_runtime
 from bot.server import make_app
 from bot.settings import load_settings
-from bot.telegram import TELEGRAM, file_url
-from bot.telegram_request import AiohttpRequest
 from core.model import Level, Role
 from core.services.linking import create_invite
 from storage.db import make_engine, make_sessionmaker
@@ -152,7 +152,7 @@ async def _phocap_app(spec: ServerSpec) -> web.Application:
         "PHOCAP_TELEGRAM_WEBHOOK_SECRET": SECRET}, toml_path=Path("/nonexistent/phocap.toml"))
     stack = AsyncExitStack()
     app = make_app(await stack.enter_async_context(open_runtime(settings)))
-    if not spec.rate_limited:  # as built by bot/telegram.py, less the rate limiter
+    if not spec.rate_limited:  # as built by bot/channels/telegram.py, less the rate limiter
         app[TELEGRAM].application = _ptb(spec, rate_limited=False).request(AiohttpRequest()).build()
 
     async def close_runtime(_app: web.Application) -> None:

@@ -6,7 +6,7 @@ All state lives in the outbox table, so a restart (or a second process) simply c
   (claimed_until = now + the lease, PHOCAP_OUTBOX_LEASE, two minutes by default); another
   sender skips a leased row, so two processes never send the same message at once, and a
   chat's message n+1 waits while n is pending or failing;
-- send: through the channel's Sender, with a per-chat pace of one message a second;
+- send: through the channel's deliver(), with a per-chat pace of one message a second;
 - mark: right after the channel accepted it, the row is marked sent in its own short
   transaction; a failure is counted and retried later with back-off and jitter, or marked dead
   when it is final (the user blocked the bot, Zalo OA's window is closed) or too many tries.
@@ -30,21 +30,23 @@ import random
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Final, Protocol
+from datetime import timedelta
+from typing import Final
 
 from aiohttp import web
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot.appkeys import RUNTIME
+from bot.channels.base import Channel, DeliveryFailed
+from bot.channels.telegram import TELEGRAM
+from bot.channels.zalo_bot import ZALO
+from bot.channels.zalo_oa import ZALO_OA
 from bot.settings import Settings
-from bot.telegram import TELEGRAM, TelegramChannel
-from bot.zalo import ZALO, ZaloApiError, ZaloChannel, is_transient
-from bot.zalo_oa import ZALO_OA, ZaloOAChannel, ZaloOAError
-from core.messages import Channel, reply_from_dict
+from core.clock import Clock, system_clock
+from core.messages import Channel as ChannelName
+from core.messages import reply_from_dict
 from core.model import OutboxMessage
 from core.ports import UnitOfWorkFactory
 from handlers.engine import Outcome
@@ -59,29 +61,6 @@ BATCH: Final = 20  # messages claimed at once (at most one per chat), sent concu
 POLL: Final = 1.0  # seconds between looks at the table when nothing woke us
 PACE: Final = 1.0  # seconds between two messages to one chat
 DB_RETRY_MAX: Final = 60.0  # seconds between tries while the database does not answer
-
-
-class Sender(Protocol):
-    """A channel's delivery: raises on failure (Undeliverable when trying again is useless)."""
-
-    async def send(self, chat_id: str, outcome: Outcome) -> None: ...
-
-
-class Undeliverable(Exception):
-    """A refusal that time will not change: the message is marked dead with this reason."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-class RetryLater(Exception):
-    """The channel says when to try again (a flood limit): not before `seconds`."""
-
-    def __init__(self, seconds: float, reason: str) -> None:
-        super().__init__(reason)
-        self.seconds = seconds
-        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,112 +80,37 @@ class RetryPolicy:
 
 
 def describe(err: BaseException) -> str:
-    """What to keep of a failure: never the message's text (the Bot API's descriptions
-    name the problem, not the message; our own exceptions are kept as their type)."""
-    if isinstance(err, Undeliverable | RetryLater):
+    """What to keep of a failure: never the message's text (a DeliveryFailed's reason names the
+    problem, not the message; anything else is kept as its type)."""
+    if isinstance(err, DeliveryFailed):
         return err.reason[:200]
-    if isinstance(err, TelegramError):
-        return f"{type(err).__name__}: {err.message}"[:200]
     if isinstance(err, TimeoutError):
         return "TimeoutError: no answer from the channel"
     return type(err).__name__
 
 
-# ---- the channels' senders ---------------------------------------------------------------
-
-
-class TelegramSender:
-    """TelegramChannel.send, with Telegram's final refusals told apart from passing trouble."""
-
-    def __init__(self, channel: TelegramChannel) -> None:
-        self._channel = channel
-
-    def ready(self) -> bool:
-        """False until PTB has reached the Bot API (it is blocked in Vietnam at times)."""
-        return self._channel.ready.is_set()
-
-    async def send(self, chat_id: str, outcome: Outcome) -> None:
-        try:
-            await self._channel.send(chat_id, outcome)
-        except Forbidden as err:  # blocked by the user, kicked, deactivated: for good
-            raise Undeliverable(f"telegram Forbidden: {err.message}") from err
-        except BadRequest as err:  # chat not found, a message Telegram will never take
-            raise Undeliverable(f"telegram BadRequest: {err.message}") from err
-        except RetryAfter as err:  # the flood limit; PTB's limiter already waited a few times
-            seconds = err.retry_after
-            wait = seconds.total_seconds() if isinstance(seconds, timedelta) else float(seconds)
-            raise RetryLater(wait, "telegram RetryAfter") from err
-
-
-class ZaloSender:
-    """ZaloChannel.deliver; a 4xx other than 429 (blocked, unknown chat) is final."""
-
-    def __init__(self, channel: ZaloChannel) -> None:
-        self._channel = channel
-
-    def ready(self) -> bool:
-        return self._channel.ready.is_set()
-
-    async def send(self, chat_id: str, outcome: Outcome) -> None:
-        try:
-            await self._channel.deliver(chat_id, outcome)
-        except ZaloApiError as err:
-            code = err.code if err.code is not None else err.status
-            if is_transient(err.status) or is_transient(code):
-                raise
-            raise Undeliverable(f"zalo HTTP {err.status}, error {err.code}") from err
-
-
-class ZaloOASender:
-    """ZaloOAChannel.deliver; outside the interaction window (-230) is final and the admin
-    sees it among the refused deliveries."""
-
-    def __init__(self, channel: ZaloOAChannel) -> None:
-        self._channel = channel
-
-    def ready(self) -> bool:
-        return self._channel.ready()
-
-    async def send(self, chat_id: str, outcome: Outcome) -> None:
-        try:
-            await self._channel.deliver(chat_id, outcome)
-        except ZaloOAError as err:
-            if err.final:
-                raise Undeliverable(f"zalo-oa {err}") from err
-            raise
-
-
-def build_senders(app: web.Application) -> dict[str, Sender]:
+def build_senders(app: web.Application) -> dict[str, Channel]:
     """Every channel of this app that can push a message, by channel name."""
-    senders: dict[str, Sender] = {}
+    senders: dict[str, Channel] = {}
     if TELEGRAM in app:
-        senders[Channel.TELEGRAM.value] = TelegramSender(app[TELEGRAM])
+        senders[ChannelName.TELEGRAM.value] = app[TELEGRAM]
     if ZALO in app:
-        senders[Channel.ZALO.value] = ZaloSender(app[ZALO])
+        senders[ChannelName.ZALO.value] = app[ZALO]
     if ZALO_OA in app:
-        senders[Channel.ZALO_OA.value] = ZaloOASender(app[ZALO_OA])
+        senders[ChannelName.ZALO_OA.value] = app[ZALO_OA]
     return senders
 
 
-def is_ready(sender: Sender) -> bool:
-    ready = getattr(sender, "ready", None)
-    return bool(ready()) if callable(ready) else True
-
-
 # ---- the sender --------------------------------------------------------------------------
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class OutboxSender:
     def __init__(
         self,
         uow: UnitOfWorkFactory,
-        senders: Mapping[str, Sender],
+        senders: Mapping[str, Channel],
         *,
-        clock: Callable[[], datetime] = utc_now,
+        clock: Clock = system_clock,
         policy: RetryPolicy | None = None,
         lease: timedelta = LEASE,
         send_timeout: float = SEND_TIMEOUT,
@@ -254,7 +158,7 @@ class OutboxSender:
 
     async def run_once(self) -> int:
         """Claim one batch and deliver it; how many messages were claimed."""
-        channels = sorted(name for name, s in self.senders.items() if is_ready(s))
+        channels = sorted(name for name, s in self.senders.items() if s.ready.is_set())
         if not channels:
             return 0
         now = self._clock()
@@ -272,7 +176,8 @@ class OutboxSender:
             outcome = Outcome(locale=message.locale, replies=[reply_from_dict(message.reply)])
             await self._wait_for_pace(message)
             await asyncio.wait_for(
-                self.senders[message.channel].send(message.chat_id, outcome), self._send_timeout
+                self.senders[message.channel].deliver(message.chat_id, outcome),
+                self._send_timeout,
             )
         except asyncio.CancelledError:
             raise
@@ -298,9 +203,10 @@ class OutboxSender:
     async def _failed(self, message: OutboxMessage, err: BaseException) -> None:
         failures = message.attempts + 1
         reason = describe(err)
-        wait = None if isinstance(err, Undeliverable) else self._policy.delay(failures, self._rng)
-        if isinstance(err, RetryLater) and wait is not None:
-            wait = max(wait, err.seconds)
+        permanent = isinstance(err, DeliveryFailed) and err.permanent
+        wait = None if permanent else self._policy.delay(failures, self._rng)
+        if isinstance(err, DeliveryFailed) and err.retry_after is not None and wait is not None:
+            wait = max(wait, err.retry_after)
         now = self._clock()
         async with self._uow() as uow:
             await uow.outbox.mark_failed(
@@ -355,7 +261,10 @@ async def _outbox_ctx(app: web.Application) -> AsyncIterator[None]:
 
 def setup_outbox(app: web.Application) -> None:
     """Call last in make_app: the senders are the channels set up before."""
-    lease = timedelta(seconds=app[RUNTIME].settings.outbox_lease)
-    app[OUTBOX] = OutboxSender(app[RUNTIME].uow, build_senders(app), lease=lease,
+    runtime = app[RUNTIME]
+    lease = timedelta(seconds=runtime.settings.outbox_lease)
+    # Storage's factory meets core's Protocol once storage's modules are clean (issue 20).
+    uow: UnitOfWorkFactory = runtime.uow  # type: ignore[assignment]
+    app[OUTBOX] = OutboxSender(uow, build_senders(app), lease=lease,
                                send_timeout=min(SEND_TIMEOUT, lease.total_seconds() / 2))
     app.cleanup_ctx.append(_outbox_ctx)

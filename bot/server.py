@@ -10,12 +10,13 @@ from sqlalchemy import text
 from admin.app import setup_admin
 from admin.public import setup_public
 from bot.appkeys import DISPATCHER, RUNTIME
+from bot.channels.http import setup_http
+from bot.channels.telegram import setup_telegram
+from bot.channels.webchat import setup_webchat
+from bot.channels.zalo_bot import setup_zalo
+from bot.channels.zalo_oa import setup_zalo_oa
 from bot.outbox import setup_outbox
 from bot.runtime import Runtime
-from bot.telegram import setup_telegram
-from bot.webchat import setup_webchat
-from bot.zalo import setup_zalo
-from bot.zalo_oa import setup_zalo_oa
 from handlers.engine import Dispatcher
 from handlers.setup import build_dispatcher
 
@@ -49,6 +50,7 @@ def make_app(runtime: Runtime, dispatcher: Dispatcher | None = None) -> web.Appl
     app[RUNTIME] = runtime
     app[DISPATCHER] = dispatcher or make_dispatcher(runtime)
     app.router.add_get("/healthz", healthz)
+    setup_http(app)  # first: the channels start on its session and stop before it closes
     setup_webchat(app)
     setup_telegram(app)
     setup_admin(app)

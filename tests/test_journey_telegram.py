@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
+from bot.channels.telegram import TELEGRAM, WEBHOOK_PATH
 from bot.runtime import open_runtime
 from bot.server import make_app
 from bot.settings import load_settings
-from bot.telegram import TELEGRAM, WEBHOOK_PATH
 from tests.fakes.telegram_api import FakeTelegramAPI, Params, post_update
 from tests.journeys.common import (
     CON_MINH,

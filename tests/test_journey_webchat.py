@@ -15,10 +15,10 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from playwright.async_api import Page, Route, async_playwright, expect
 
+from bot.channels.webchat import API_PATH
 from bot.runtime import Runtime, open_runtime
 from bot.server import make_app
 from bot.settings import load_settings
-from bot.webchat import API_PATH
 from core.model import PledgeKind, Status
 from tests.journeys.common import (
     CON_MINH,

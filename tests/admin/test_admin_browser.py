@@ -17,9 +17,9 @@ from bot.server import make_app
 from bot.settings import load_settings
 from core.services import registry
 from tests.admin.conftest import PASSWORD, START, Clock, World, build_world
+from tests.bot.test_webchat_browser import OUTPUT, chromium, phone_page
 from tests.conftest import SYSTEM
 from tests.test_import_residents import EXPECTED_ERRORS, write_bad_file
-from tests.test_webchat_browser import OUTPUT, chromium, phone_page
 
 pytestmark = pytest.mark.browser
 

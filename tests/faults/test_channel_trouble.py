@@ -1,7 +1,7 @@
 """Telegram and Zalo answering 429 (with a retry-after), 5xx, or not in time, through the real
 channels: the message waits in the outbox and goes out later, taken once, and the chat's
 later messages follow it in order. On SQLite only: the trouble is the channel's; the outbox's
-claims on PostgreSQL are proven by tests/test_outbox.py and test_killed_outbox.py."""
+claims on PostgreSQL are proven by tests/bot/test_outbox.py and test_killed_outbox.py."""
 
 from __future__ import annotations
 
@@ -15,16 +15,16 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from bot.channels.telegram import TELEGRAM
+from bot.channels.zalo_bot import ZALO, Retry
 from bot.outbox import OUTBOX, OutboxSender, RetryPolicy
 from bot.runtime import Runtime, open_runtime
 from bot.server import make_app
 from bot.settings import load_settings
-from bot.telegram import TELEGRAM
-from bot.zalo import ZALO, Retry
 from core.messages import Channel
+from tests.bot.test_outbox_zalo import expected, queue, settled
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.fakes.zalo_bot_api import FakeZaloBotAPI
-from tests.test_outbox_zalo import expected, queue, settled
 
 LABELS = ("first", "second", "third")
 QUICK = RetryPolicy(delays=(0.2,), jitter=0)  # the real policy, with a short wait

@@ -12,7 +12,7 @@ import pytest
 from aiohttp import ClientSession
 from sqlalchemy.engine import make_url
 
-from bot.telegram import WEBHOOK_PATH
+from bot.channels.telegram import WEBHOOK_PATH
 from tests.fakes.telegram_api import FakeTelegramAPI, post_update
 from tests.fakes.zalo_bot_api import FakeZaloBotAPI, post_webhook
 from tests.faults.proxy import Proxy

@@ -17,7 +17,7 @@ import aiohttp
 import pytest
 from sqlalchemy import func, select
 
-from bot.telegram import WEBHOOK_PATH
+from bot.channels.telegram import WEBHOOK_PATH
 from core.messages import Reply
 from core.model import ChatState
 from core.services.outbox import enqueue

@@ -12,11 +12,12 @@ import hmac
 import io
 import logging
 import re
-import weakref
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Collection, Sequence
 from contextlib import suppress
+from datetime import timedelta
 from typing import Any, Final, TypeAlias
 
+import aiohttp
 import segno
 from aiohttp import web
 from telegram import (
@@ -28,12 +29,19 @@ from telegram import (
     User,
 )
 from telegram.constants import MessageLimit
-from telegram.error import InvalidToken, TelegramError
+from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 
-from bot.appkeys import DISPATCHER, RUNTIME
+from bot.appkeys import RUNTIME
+from bot.channels.base import (
+    ChatReplies,
+    DeliveryFailed,
+    StartFailed,
+    serve_channel,
+    start_with_retries,
+)
+from bot.channels.telegram_request import AiohttpRequest
 from bot.settings import Settings
-from bot.telegram_request import AiohttpRequest
 from core.i18n import Catalogue
 from core.messages import Channel, Inbound, Kind
 from handlers.engine import Dispatcher, Outcome
@@ -51,8 +59,6 @@ CALLBACK_DATA_BYTES: Final = 64
 SHORT_LABEL: Final = 16  # labels up to this long fit two to a row on a phone
 # Only what we answer; edits and member changes would make Telegram call us for nothing.
 ALLOWED_UPDATES: Final = ("message", "callback_query", "channel_post")
-LOCALES: Final = ("vi", "en")
-START_RETRY_MAX: Final = 60.0  # seconds between attempts to reach the Bot API at start
 START_PAYLOAD = re.compile(r"[A-Za-z0-9_-]{1,64}")  # what a t.me ?start= payload may hold
 
 
@@ -65,7 +71,7 @@ def file_url(api_url: str) -> str:
     return f"{head}/file/bot{tail}" if sep else f"{api_url}/file"
 
 
-def build_application(settings: Settings) -> TelegramApp:
+def build_application(settings: Settings, request: AiohttpRequest) -> TelegramApp:
     """PTB as a transport: no job queue, no persistence, an Updater only when polling."""
     api = settings.telegram_api_url.rstrip("/")
     builder = (
@@ -73,7 +79,7 @@ def build_application(settings: Settings) -> TelegramApp:
         .token(settings.telegram_token.reveal())
         .base_url(api)
         .base_file_url(file_url(api))
-        .request(AiohttpRequest())  # a quarter of httpx's CPU a call; polling keeps httpx
+        .request(request)  # a quarter of httpx's CPU a call; polling keeps httpx
         # 30 messages a second overall, 20 a minute per group; retries wait out a 429,
         # which is how Telegram enforces its one-message-a-second pace within a chat.
         .rate_limiter(AIORateLimiter(max_retries=3))
@@ -106,14 +112,14 @@ def deep_link(bot_username: str, payload: str) -> str:
 # ---- the funnel: Update -> Inbound ---------------------------------------------------------
 
 
-def locale_of(user: User | None) -> str | None:
-    """'vi' or 'en' from the client's language ('en-US' counts as 'en'); else None."""
+def locale_of(user: User | None, locales: Collection[str]) -> str | None:
+    """One of our locales from the client's language ('en-US' counts as 'en'); else None."""
     code = (user.language_code or "") if user else ""
     language = code.split("-", 1)[0].lower()
-    return language if language in LOCALES else None
+    return language if language in locales else None
 
 
-def to_inbound(update: Update) -> Inbound | None:
+def to_inbound(update: Update, locales: Collection[str]) -> Inbound | None:
     """Our own message for a Telegram update; None for one we take no part in."""
     chat, user = update.effective_chat, update.effective_user
     if chat is None:  # inline queries, polls ...: nothing to answer in a chat
@@ -128,7 +134,7 @@ def to_inbound(update: Update) -> Inbound | None:
             update_id=str(update.update_id),
             user_id=str(user.id) if user else None,
             display_name=user.full_name if user else None,
-            locale=locale_of(user),
+            locale=locale_of(user, locales),
             kind=kind,
         )
 
@@ -175,20 +181,17 @@ def messages(rendered: Rendered) -> list[tuple[str, InlineKeyboardMarkup | None]
 
 
 class TelegramChannel:
-    """Starts and stops PTB, hands each update to the dispatcher and sends what it answers."""
+    """Starts and stops PTB, hands each update to the dispatcher and delivers what it answers."""
 
-    def __init__(self, application: TelegramApp, settings: Settings, catalogue: Catalogue):
-        self.application = application
+    def __init__(self, settings: Settings, catalogue: Catalogue) -> None:
+        self.request = AiohttpRequest()
+        self.application = build_application(settings, self.request)
         self.webhook = bool(settings.public_url)
         self._public_url = settings.public_url or ""
         self._secret = settings.telegram_webhook_secret.reveal().encode()
         self._catalogue = catalogue
         self._dispatcher: Dispatcher | None = None
-        # One lock per chat, so that replies to two quick messages do not interleave;
-        # weak, so a chat's lock goes away once nobody waits on it.
-        self._chat_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
-            weakref.WeakValueDictionary()
-        )
+        self._replies = ChatReplies("telegram", self.deliver)
         self._starting: asyncio.Task[None] | None = None
         self.ready = asyncio.Event()
 
@@ -202,37 +205,26 @@ class TelegramChannel:
             return False
         return hmac.compare_digest(secret.encode(), self._secret)
 
-    async def start(self, dispatcher: Dispatcher) -> None:
+    async def start(self, dispatcher: Dispatcher, http: aiohttp.ClientSession) -> None:
         """Start in the background: the server must come up even when Telegram cannot be
         reached (it is blocked by Vietnamese carriers)."""
         self._dispatcher = dispatcher
+        self.request.share(http)
         self.application.add_handler(TypeHandler(Update, self._on_update))
-        self._starting = asyncio.create_task(self._start_with_retries(), name="telegram-start")
-
-    async def _start_with_retries(self) -> None:
-        delay = 1.0
-        while True:
-            try:
-                await self._start_once()
-            except InvalidToken:
-                log.error("telegram: the Bot API refused the token; the channel stays off")
-                return
-            except TelegramError as err:
-                log.warning(
-                    "telegram: cannot start (%s), retrying in %.0f s", type(err).__name__, delay
-                )
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, START_RETRY_MAX)
-            else:
-                self.ready.set()
-                log.info(
-                    "telegram: %s as @%s",
-                    "webhook" if self.webhook else "polling",
-                    self.bot_username,
-                )
-                return
+        self._starting = asyncio.create_task(
+            start_with_retries("telegram", self._start_once, self.ready), name="telegram-start")
 
     async def _start_once(self) -> None:
+        try:
+            await self._reach_the_bot_api()
+        except InvalidToken as err:
+            raise StartFailed(type(err).__name__, permanent=True) from err
+        except TelegramError as err:
+            raise StartFailed(type(err).__name__) from err
+        log.info("telegram: %s as @%s", "webhook" if self.webhook else "polling",
+                 self.bot_username)
+
+    async def _reach_the_bot_api(self) -> None:
         app = self.application
         await app.initialize()  # getMe; does nothing once it has succeeded
         if self.webhook:
@@ -281,30 +273,36 @@ class TelegramChannel:
         Raises what the dispatcher raises (the webhook then answers 500 and Telegram retries);
         a failure to send is only logged.
         """
-        inbound = to_inbound(update)
+        query = update.callback_query
+        inbound = to_inbound(update, self._catalogue.locales)
         if inbound is None or self._dispatcher is None:
-            if update.callback_query is not None:
-                await _answer(update.callback_query)
+            if query is not None:
+                await _answer(query)
             return
-        async with self._chat_lock(inbound.chat_id):
-            # Answered inside the lock: an await before it could let a chat's updates overtake.
-            if update.callback_query is not None:
-                await _answer(update.callback_query)
-            outcome = await self._dispatcher.handle(inbound)
-            await self._send_logged(inbound.chat_id, outcome)
 
-    async def _send_logged(self, chat_id: str, outcome: Outcome) -> None:
-        """Send, and log a failure instead of raising: the next update still matters."""
+        async def stop_spinner() -> None:
+            if query is not None:
+                await _answer(query)
+
+        await self._replies.answer(self._dispatcher, inbound, first=stop_spinner)
+
+    async def deliver(self, chat_id: str, outcome: Outcome) -> None:
+        """Every reply of an outcome, in order; DeliveryFailed at the first failure."""
         try:
-            await self.send(chat_id, outcome)
-        except TelegramError as err:  # blocked by the user, network down, flood limit ...
-            # Only the error's type: its message could quote what we tried to send.
-            log.warning("telegram: sending to chat %s failed (%s)", chat_id, type(err).__name__)
-        except Exception:  # our own bug (a bad option value ...): worth its traceback
-            log.exception("telegram: sending to chat %s failed", chat_id)
+            await self._send(chat_id, outcome)
+        except Forbidden as err:  # blocked by the user, kicked, deactivated: for good
+            raise DeliveryFailed(f"telegram Forbidden: {err.message}", permanent=True) from err
+        except BadRequest as err:  # chat not found, a message Telegram will never take
+            raise DeliveryFailed(f"telegram BadRequest: {err.message}", permanent=True) from err
+        except RetryAfter as err:  # the flood limit; PTB's limiter already waited a few times
+            seconds = err.retry_after
+            wait = seconds.total_seconds() if isinstance(seconds, timedelta) else float(seconds)
+            raise DeliveryFailed("telegram RetryAfter", retry_after=wait) from err
+        except TelegramError as err:  # the network, a server error ...: worth another try
+            # The Bot API's descriptions name the problem, not the message.
+            raise DeliveryFailed(f"{type(err).__name__}: {err.message}") from err
 
-    async def send(self, chat_id: str, outcome: Outcome) -> None:
-        """Every reply of an outcome, in order; raises on the first failure."""
+    async def _send(self, chat_id: str, outcome: Outcome) -> None:
         for reply in outcome.replies:
             rendered = render(self._catalogue, reply, outcome.locale)
             for text, markup in messages(rendered):
@@ -313,12 +311,6 @@ class TelegramChannel:
                 )
             if rendered.qr:  # the handover's QR, for the recipient's phone to scan
                 await self.application.bot.send_photo(chat_id=chat_id, photo=qr_png(rendered.qr))
-
-    def _chat_lock(self, chat_id: str) -> asyncio.Lock:
-        lock = self._chat_locks.get(chat_id)
-        if lock is None:
-            lock = self._chat_locks[chat_id] = asyncio.Lock()
-        return lock
 
 
 TELEGRAM = web.AppKey("telegram", TelegramChannel)
@@ -362,14 +354,6 @@ async def telegram_webhook(request: web.Request) -> web.Response:
     return web.Response()
 
 
-async def _telegram_ctx(app: web.Application) -> AsyncIterator[None]:
-    """The channel starts with the server and stops with it."""
-    channel = app[TELEGRAM]
-    await channel.start(app[DISPATCHER])
-    yield
-    await channel.stop()
-
-
 def setup_telegram(app: web.Application) -> None:
     """The webhook route always (403 unless a webhook is configured); the channel with a token."""
     app.router.add_post(WEBHOOK_PATH, telegram_webhook)
@@ -377,5 +361,5 @@ def setup_telegram(app: web.Application) -> None:
     settings = runtime.settings
     if not settings.telegram_token:
         return
-    app[TELEGRAM] = TelegramChannel(build_application(settings), settings, runtime.catalogue)
-    app.cleanup_ctx.append(_telegram_ctx)
+    app[TELEGRAM] = TelegramChannel(settings, runtime.catalogue)
+    serve_channel(app, TELEGRAM)

@@ -16,11 +16,8 @@ import pytest
 from aiohttp.test_utils import TestServer
 from sqlalchemy import func, select, update
 
-from bot.runtime import open_runtime
-from bot.server import make_app
-from bot.settings import load_settings
-from bot.zalo import Retry
-from bot.zalo_oa import (
+from bot.channels.zalo_bot import Retry
+from bot.channels.zalo_oa import (
     CHOICE_PREFIX,
     LIST_ELEMENTS,
     MESSAGE_PATH,
@@ -32,6 +29,9 @@ from bot.zalo_oa import (
     oa_messages,
     to_inbound,
 )
+from bot.runtime import open_runtime
+from bot.server import make_app
+from bot.settings import load_settings
 from core.i18n import load_catalogue
 from core.messages import Kind, Option, Reply
 from storage.db import make_engine

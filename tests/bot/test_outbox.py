@@ -16,12 +16,13 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
 from bot.appkeys import RUNTIME
-from bot.outbox import OUTBOX, OutboxSender, RetryPolicy, Undeliverable
+from bot.channels.base import DeliveryFailed
+from bot.channels.telegram import TELEGRAM
+from bot.channels.webchat import setup_webchat
+from bot.outbox import OUTBOX, OutboxSender, RetryPolicy
 from bot.runtime import Runtime, open_runtime
 from bot.server import make_app
 from bot.settings import Settings, load_settings
-from bot.telegram import TELEGRAM
-from bot.webchat import setup_webchat
 from core.i18n import load_catalogue
 from core.messages import Reply, reply_to_dict
 from core.model import ChatState, OutboxMessage
@@ -58,6 +59,10 @@ class FakeSender:
     fail: dict[str, list[Exception]] = field(default_factory=dict)
     delay: float = 0.0
     changed: asyncio.Event = field(default_factory=asyncio.Event)
+    ready: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def __post_init__(self) -> None:
+        self.ready.set()
 
     async def wait_for(self, n: int) -> None:
         """Until n messages were delivered."""
@@ -65,7 +70,7 @@ class FakeSender:
             self.changed.clear()
             await self.changed.wait()
 
-    async def send(self, chat_id: str, outcome: Outcome) -> None:
+    async def deliver(self, chat_id: str, outcome: Outcome) -> None:
         [reply] = outcome.replies
         label = str(reply.params["text"])
         if self.delay:
@@ -198,7 +203,8 @@ async def test_after_the_last_attempt_a_message_is_dead_with_its_reason_and_the_
 
 async def test_a_final_refusal_is_dead_at_once(uow):
     await queue(uow, message("a", "blocked"))
-    fake = FakeSender(fail={"blocked": [Undeliverable("telegram Forbidden: bot was blocked")]})
+    refused = DeliveryFailed("telegram Forbidden: bot was blocked", permanent=True)
+    fake = FakeSender(fail={"blocked": [refused]})
     sender = sender_for(uow, fake, Clock())
 
     await sender.run_once()

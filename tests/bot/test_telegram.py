@@ -12,10 +12,7 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestServer
 
-from bot.runtime import open_runtime
-from bot.server import make_app
-from bot.settings import SettingsError, load_settings
-from bot.telegram import (
+from bot.channels.telegram import (
     TELEGRAM,
     WEBHOOK_PATH,
     TelegramChannel,
@@ -24,6 +21,9 @@ from bot.telegram import (
     keyboard,
     locale_of,
 )
+from bot.runtime import open_runtime
+from bot.server import make_app
+from bot.settings import SettingsError, load_settings
 from core.i18n import load_catalogue
 from core.messages import Channel, Inbound, Kind, Option, Reply
 from handlers.engine import Outcome
@@ -205,7 +205,7 @@ async def test_replies_to_one_chat_keep_their_order(polling):
 async def test_a_failed_send_is_logged_without_the_text_and_polling_goes_on(polling, caplog):
     api, dispatcher = polling
     api.fail_next("sendMessage")  # 403: the user blocked the bot
-    with caplog.at_level(logging.INFO, logger="bot.telegram"):
+    with caplog.at_level(logging.INFO, logger="bot.channels.telegram"):
         api.push_text(CHAT, "private words 012345678901")
         await api.wait_until(lambda: bool(api.calls_to("sendMessage")), 5, "a send attempt")
         api.push_text(CHAT, "again")
@@ -384,14 +384,14 @@ def test_only_vietnamese_and_english_are_taken_from_the_client():
     def user(code: str | None) -> User:
         return User(1, "A", False, language_code=code)
 
-    assert [locale_of(user(c)) for c in ("vi", "en-GB", "EN", "fr", None)] == [
+    assert [locale_of(user(c), CATALOGUE.locales) for c in ("vi", "en-GB", "EN", "fr", None)] == [
         "vi",
         "en",
         "en",
         None,
         None,
     ]
-    assert locale_of(None) is None
+    assert locale_of(None, CATALOGUE.locales) is None
 
 
 def test_the_file_url_sits_beside_the_api_url():

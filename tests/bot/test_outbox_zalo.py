@@ -14,12 +14,12 @@ from core.messages import Channel, Reply
 from core.model import ChatState, OutboxMessage
 from core.services.outbox import enqueue
 from storage.uow import SqlUnitOfWorkFactory
+from tests.bot.test_outbox import rows
+from tests.bot.test_zalo_bot import environ as bot_environ
+from tests.bot.test_zalo_bot import serve as serve_bot
+from tests.bot.test_zalo_oa import serve as serve_oa
 from tests.fakes.zalo_bot_api import FakeZaloBotAPI
 from tests.fakes.zalo_oa_api import FakeZaloOA
-from tests.test_outbox import rows
-from tests.test_zalo import environ as bot_environ
-from tests.test_zalo import serve as serve_bot
-from tests.test_zalo_oa import serve as serve_oa
 
 CATALOGUE = load_catalogue()
 

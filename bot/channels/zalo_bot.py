@@ -11,18 +11,24 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import json
 import logging
-import weakref
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import Mapping
 from contextlib import suppress
-from dataclasses import dataclass
 from typing import Any, Final
 
 import aiohttp
 from aiohttp import web
 
-from bot.appkeys import DISPATCHER, RUNTIME
+from bot.appkeys import RUNTIME
+from bot.channels.base import (
+    ChatReplies,
+    DeliveryFailed,
+    StartFailed,
+    serve_channel,
+    start_with_retries,
+)
+from bot.channels.http import Answer, Retry, is_transient, post_once, post_with_retries
+from bot.channels.webhook_bodies import BodyTooLarge, as_object, parse_object, read_limited
 from bot.settings import Settings
 from core.i18n import Catalogue
 from core.messages import Channel, Inbound, Kind
@@ -34,91 +40,13 @@ log = logging.getLogger(__name__)
 WEBHOOK_PATH: Final = "/webhook/zalo"
 SECRET_HEADER: Final = "X-Bot-Api-Secret-Token"  # noqa: S105 -- a header name
 TEXT_LIMIT: Final = 2000  # sendMessage takes 1-2000 characters
-MAX_BODY: Final = 1024 * 1024
 SECRET_LENGTH: Final = (8, 256)  # what setWebhook accepts as secret_token
 POLL_TIMEOUT: Final = 30  # seconds getUpdates waits for an update
-CALL_TIMEOUT: Final = 15.0
-START_RETRY_MAX: Final = 60.0
+POLL_RETRY_MAX: Final = 60.0  # seconds between getUpdates after failures, at most
 EVENT_TEXT: Final = "message.text.received"
 EVENTS_UNSUPPORTED: Final = frozenset({
     "message.image.received", "message.sticker.received", "message.unsupported.received",
 })
-
-
-# ---- HTTP with retries (shared with the OA adapter) ----------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Retry:
-    """How often and how patiently a failed call is tried again (429 and 5xx only)."""
-
-    attempts: int = 4
-    base: float = 0.5
-    cap: float = 8.0
-    retry_after_cap: float = 60.0  # never sleep longer than this, whatever the server says
-
-    def delay(self, attempt: int, retry_after: float | None) -> float:
-        if retry_after is not None:
-            return min(max(retry_after, 0.0), self.retry_after_cap)
-        return min(self.base * 2.0**attempt, self.cap)
-
-
-@dataclass(frozen=True, slots=True)
-class Answer:
-    status: int  # HTTP status; 0 when the server could not be reached
-    body: Mapping[str, Any]
-    retry_after: float | None = None
-
-
-def retry_after_of(headers: Mapping[str, str], body: Mapping[str, Any]) -> float | None:
-    """Seconds to wait from a Retry-After header or a Telegram-style parameters.retry_after."""
-    raw: object = headers.get("Retry-After")
-    if raw is None and isinstance(body.get("parameters"), dict):
-        raw = body["parameters"].get("retry_after")
-    try:
-        return float(str(raw)) if raw is not None else None
-    except ValueError:  # an HTTP date: rare; the exponential delay will do
-        return None
-
-
-async def post_once(
-    session: aiohttp.ClientSession, url: str, seconds: float, **kwargs: Any
-) -> Answer:
-    try:
-        async with session.post(url, timeout=aiohttp.ClientTimeout(total=seconds),
-                                **kwargs) as response:
-            try:
-                body = await response.json(content_type=None)
-            except ValueError:
-                body = None
-            body = body if isinstance(body, dict) else {}
-            return Answer(response.status, body, retry_after_of(response.headers, body))
-    except (aiohttp.ClientError, TimeoutError) as err:
-        # Only the type: aiohttp's message holds the URL, and the URL holds the bot token.
-        return Answer(0, {"description": type(err).__name__})
-
-
-async def post_with_retries(
-    session: aiohttp.ClientSession,
-    url: str,
-    retry: Retry,
-    transient: Callable[[Answer], bool],
-    seconds: float = CALL_TIMEOUT,
-    **kwargs: Any,
-) -> Answer:
-    """POST, and again after a pause while the answer is transient; the last answer."""
-    answer = await post_once(session, url, seconds, **kwargs)
-    for attempt in range(retry.attempts - 1):
-        if not transient(answer):
-            break
-        await asyncio.sleep(retry.delay(attempt, answer.retry_after))
-        answer = await post_once(session, url, seconds, **kwargs)
-    return answer
-
-
-def is_transient(status: int) -> bool:
-    """Worth another try: unreachable, rate-limited or a server error. Other 4xx are final."""
-    return status == 0 or status == 429 or status >= 500
 
 
 # ---- the Bot API client ----------------------------------------------------------------------
@@ -186,11 +114,6 @@ def unwrap(payload: Mapping[str, Any]) -> Mapping[str, Any]:
     return payload
 
 
-def as_object(value: object) -> Mapping[str, Any]:
-    """A JSON object, or an empty one for anything else: bodies are not to be trusted."""
-    return value if isinstance(value, dict) else {}
-
-
 def to_inbound(update: Mapping[str, Any]) -> Inbound | None:
     """Our own message for an update; None for one we take no part in (logged by the caller)."""
     event = update.get("event_name")
@@ -249,7 +172,7 @@ def secret_problem(settings: Settings) -> str | None:
 
 
 class ZaloChannel:
-    """Polls or takes webhooks, hands each update to the dispatcher, sends what it answers."""
+    """Polls or takes webhooks, hands each update to the dispatcher, delivers what it says."""
 
     def __init__(self, settings: Settings, catalogue: Catalogue) -> None:
         self.webhook = bool(settings.public_url)
@@ -263,8 +186,7 @@ class ZaloChannel:
         self.api: ZaloBotAPI | None = None
         self._dispatcher: Dispatcher | None = None
         self._task: asyncio.Task[None] | None = None
-        self._chat_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
-            weakref.WeakValueDictionary())
+        self._replies = ChatReplies("zalo", self.deliver)
         self.ready = asyncio.Event()  # set once setWebhook succeeded or polling began
 
     def accepts(self, secret: str | None) -> bool:
@@ -273,11 +195,12 @@ class ZaloChannel:
             return False
         return hmac.compare_digest(secret.encode(), self._secret)
 
-    async def start(self, session: aiohttp.ClientSession, dispatcher: Dispatcher) -> None:
+    async def start(self, dispatcher: Dispatcher, http: aiohttp.ClientSession) -> None:
         """In the background: the server must come up even when Zalo cannot be reached."""
-        self.api = ZaloBotAPI(session, self._api_url, self._token, self.retry)
+        self.api = ZaloBotAPI(http, self._api_url, self._token, self.retry)
         self._dispatcher = dispatcher
-        work = self._set_webhook() if self.webhook else self._poll()
+        work = (start_with_retries("zalo", self._set_webhook, self.ready) if self.webhook
+                else self._poll())
         self._task = asyncio.create_task(work, name="zalo-" + ("webhook" if self.webhook
                                                                else "polling"))
 
@@ -291,22 +214,13 @@ class ZaloChannel:
 
     async def _set_webhook(self) -> None:
         assert self.api is not None
-        delay = 1.0
-        while True:
-            try:
-                await self.api.call("setWebhook", {"url": webhook_url(self._public_url),
-                                                   "secret_token": self._secret.decode()})
-            except ZaloApiError as err:
-                if err.status in (401, 403) or err.code in (401, 403):
-                    log.error("zalo: the Bot API refused the token; the channel stays off")
-                    return
-                log.warning("zalo: setWebhook failed (%s), retrying in %.0f s", err.status, delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, START_RETRY_MAX)
-            else:
-                log.info("zalo: webhook mode")
-                self.ready.set()
-                return
+        try:
+            await self.api.call("setWebhook", {"url": webhook_url(self._public_url),
+                                               "secret_token": self._secret.decode()})
+        except ZaloApiError as err:
+            refused = err.status in (401, 403) or err.code in (401, 403)
+            raise StartFailed(f"setWebhook: HTTP {err.status}", permanent=refused) from err
+        log.info("zalo: webhook mode")
 
     async def _poll(self) -> None:
         """getUpdates in a loop; a pause that doubles after each failure, up to a minute."""
@@ -323,7 +237,7 @@ class ZaloChannel:
                 log.warning("zalo: getUpdates failed (HTTP %s, error %s), again in %.1f s",
                             err.status, err.code, delay)
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, START_RETRY_MAX)
+                delay = min(delay * 2, POLL_RETRY_MAX)
                 continue
             delay = self.retry.base
             if update is not None:
@@ -344,63 +258,28 @@ class ZaloChannel:
         if inbound is None or self._dispatcher is None:
             log.info("zalo: ignored an update (%s)", str(update.get("event_name"))[:60])
             return
-        async with self._chat_lock(inbound.chat_id):
-            outcome = await self._dispatcher.handle(inbound)
-            await self.send(inbound.chat_id, outcome)
+        await self._replies.answer(self._dispatcher, inbound)
 
     async def deliver(self, chat_id: str, outcome: Outcome) -> None:
-        """Every text of the outcome in order; ZaloApiError at the first that fails."""
+        """Every text of the outcome in order; DeliveryFailed at the first that fails (a 4xx
+        other than 429, such as blocked or an unknown chat, for good)."""
         assert self.api is not None
         for text in messages(self._catalogue, outcome):
-            await self.api.call("sendMessage", {"chat_id": chat_id, "text": text})
-
-    async def send(self, chat_id: str, outcome: Outcome) -> bool:
-        """deliver(), for a reply to the chat: a failure is logged, not raised."""
-        try:
-            await self.deliver(chat_id, outcome)
-        except ZaloApiError as err:
-            log.warning("zalo: sending to chat %s failed (HTTP %s, error %s)",
-                        chat_id, err.status, err.code)
-            return False
-        return True
-
-    def _chat_lock(self, chat_id: str) -> asyncio.Lock:
-        lock = self._chat_locks.get(chat_id)
-        if lock is None:
-            lock = self._chat_locks[chat_id] = asyncio.Lock()
-        return lock
+            try:
+                await self.api.call("sendMessage", {"chat_id": chat_id, "text": text})
+            except ZaloApiError as err:
+                code = err.code if err.code is not None else err.status
+                if is_transient(err.status) or is_transient(code):
+                    raise DeliveryFailed(
+                        f"ZaloApiError: HTTP {err.status}, error {err.code}") from err
+                raise DeliveryFailed(f"zalo HTTP {err.status}, error {err.code}",
+                                     permanent=True) from err
 
 
 ZALO = web.AppKey("zalo", ZaloChannel)
 
 
 # ---- the aiohttp side -------------------------------------------------------------------------
-
-
-class BodyTooLarge(Exception):
-    pass
-
-
-async def read_limited(request: web.Request, limit: int = MAX_BODY) -> bytes:
-    """The body, refusing more than limit bytes even when no Content-Length was sent."""
-    if request.content_length is not None and request.content_length > limit:
-        raise BodyTooLarge
-    chunks: list[bytes] = []
-    size = 0
-    while chunk := await request.content.read(limit + 1 - size):
-        chunks.append(chunk)
-        size += len(chunk)
-        if size > limit:
-            raise BodyTooLarge
-    return b"".join(chunks)
-
-
-def parse_object(body: bytes) -> dict[str, Any] | None:
-    try:
-        payload = json.loads(body)
-    except (UnicodeDecodeError, ValueError):
-        return None
-    return payload if isinstance(payload, dict) else None
 
 
 async def zalo_webhook(request: web.Request) -> web.Response:
@@ -424,15 +303,6 @@ async def zalo_webhook(request: web.Request) -> web.Response:
     return web.json_response({"ok": True})
 
 
-async def _zalo_ctx(app: web.Application) -> AsyncIterator[None]:
-    """One HTTP session for the channel's lifetime; the channel starts and stops with the app."""
-    channel = app[ZALO]
-    async with aiohttp.ClientSession() as session:
-        await channel.start(session, app[DISPATCHER])
-        yield
-        await channel.stop()
-
-
 def setup_zalo(app: web.Application) -> None:
     """The webhook route always (403 unless configured); the channel only with a token."""
     app.router.add_post(WEBHOOK_PATH, zalo_webhook)
@@ -444,4 +314,4 @@ def setup_zalo(app: web.Application) -> None:
         log.error("zalo: %s; the channel stays off", problem)
         return
     app[ZALO] = ZaloChannel(settings, app[RUNTIME].catalogue)
-    app.cleanup_ctx.append(_zalo_ctx)
+    serve_channel(app, ZALO)

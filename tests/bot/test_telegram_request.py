@@ -1,4 +1,4 @@
-"""PTB's Bot API calls over aiohttp (bot/telegram_request.py), against the fake Bot API."""
+"""PTB's Bot API calls over aiohttp (bot/channels/telegram_request.py), against the fake Bot API."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from aiohttp.test_utils import TestServer
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import Forbidden, NetworkError, TimedOut
 
-from bot.telegram import qr_png
-from bot.telegram_request import AiohttpRequest
+from bot.channels.telegram import qr_png
+from bot.channels.telegram_request import AiohttpRequest
 from tests.fakes.telegram_api import TOKEN, FakeTelegramAPI
 
 

@@ -32,26 +32,34 @@ def _seconds(value: ODVInput[float], default: float | None) -> float | None:
 
 
 class AiohttpRequest(BaseRequest):
-    """One aiohttp ClientSession, opened by PTB's initialize() and closed by its shutdown()."""
+    """PTB's transport over aiohttp: the app's shared ClientSession once share() gave it one,
+    else a session of its own, opened by PTB's initialize() and closed by its shutdown()."""
 
     def __init__(self, pool_size: int = POOL_SIZE, read_timeout: float | None = READ) -> None:
         self._pool_size = pool_size
         self._read_timeout = read_timeout
         self._session: aiohttp.ClientSession | None = None
+        self._shared = False
 
     @property
     def read_timeout(self) -> float | None:
         return self._read_timeout
 
+    def share(self, session: aiohttp.ClientSession) -> None:
+        """Carry every call over this session, which belongs to the app: never closed here."""
+        self._session = session
+        self._shared = True
+
     async def initialize(self) -> None:
+        if self._shared:
+            return
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self._pool_size),
-                headers={"User-Agent": self.USER_AGENT},
+                connector=aiohttp.TCPConnector(limit=self._pool_size)
             )
 
     async def shutdown(self) -> None:
-        if self._session is not None and not self._session.closed:
+        if not self._shared and self._session is not None and not self._session.closed:
             await self._session.close()
 
     async def do_request(
@@ -77,7 +85,8 @@ class AiohttpRequest(BaseRequest):
         )
         try:
             async with self._session.request(
-                method, url, data=_body(request_data), timeout=timeout
+                method, url, data=_body(request_data), timeout=timeout,
+                headers={"User-Agent": self.USER_AGENT},
             ) as response:
                 return response.status, await response.read()
         except TimeoutError as err:

@@ -8,13 +8,13 @@ import json
 import logging
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
 
 from aiohttp import web
 
 from bot.appkeys import DISPATCHER, RUNTIME
+from core.clock import Clock, system_clock
 from core.i18n import Catalogue
 from core.messages import Channel, Inbound, Kind, reply_from_dict
 from handlers.engine import Outcome
@@ -71,11 +71,13 @@ class Assets:
 
 
 ASSETS = web.AppKey("webchat_assets", Assets)
+CLOCK = web.AppKey[Clock]("webchat_clock")
 
 
-def setup_webchat(app: web.Application) -> None:
+def setup_webchat(app: web.Application, clock: Clock = system_clock) -> None:
     """Add /chat, its static files and its message endpoint to the app."""
     app[ASSETS] = load_assets()
+    app[CLOCK] = clock
     app.router.add_get("/chat", chat_page)
     app.router.add_get("/chat/static/{name}", static_file)
     app.router.add_post(API_PATH, post_message)
@@ -83,8 +85,8 @@ def setup_webchat(app: web.Application) -> None:
 
 
 def load_assets() -> Assets:
-    folder = resources.files("bot") / "static"
-    files = {}
+    folder = resources.files("bot.channels") / "static"
+    files: dict[str, Asset] = {}
     for name, content_type in STATIC_TYPES.items():
         data = (folder / name).read_bytes()
         version = hashlib.sha256(data).hexdigest()[:12]
@@ -119,7 +121,8 @@ async def chat_page(request: web.Request) -> web.Response:
         "max-text": str(MAX_TEXT),
         "css": f"/chat/static/chat.css?v={assets.files['chat.css'].version}",
         "js": f"/chat/static/chat.js?v={assets.files['chat.js'].version}",
-        **{f"current-{code}": ("page" if code == locale else "false") for code in ("vi", "en")},
+        **{f"current-{code}": ("page" if code == locale else "false")
+           for code in runtime.catalogue.locales},
     }
     page = fill_template(assets.template, runtime.catalogue, locale, values)
     response = web.Response(text=page, content_type="text/html", headers=PAGE_HEADERS)
@@ -258,7 +261,7 @@ async def pull_updates(request: web.Request) -> web.Response:
     try:
         async with runtime.uow() as uow:
             queued = await uow.outbox.pull(
-                Channel.WEB.value, chat, int(after), datetime.now(UTC), PULL_LIMIT
+                Channel.WEB.value, chat, int(after), request.app[CLOCK](), PULL_LIMIT
             )
             await uow.commit()
     except Exception as err:  # the page asks again in 20 s

@@ -17,28 +17,20 @@ import asyncio
 import hashlib
 import hmac
 import logging
-import weakref
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import Mapping
 from contextlib import suppress
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Final
 
 import aiohttp
 from aiohttp import web
 
-from bot.appkeys import DISPATCHER, RUNTIME
+from bot.appkeys import RUNTIME
+from bot.channels.base import ChatReplies, DeliveryFailed, serve_channel
+from bot.channels.http import CALL_TIMEOUT, Answer, Retry, is_transient, post_with_retries
+from bot.channels.webhook_bodies import BodyTooLarge, as_object, parse_object, read_limited
 from bot.settings import Settings
-from bot.zalo import (
-    CALL_TIMEOUT,
-    Answer,
-    BodyTooLarge,
-    Retry,
-    as_object,
-    is_transient,
-    parse_object,
-    post_with_retries,
-    read_limited,
-)
+from core.clock import Clock, system_clock
 from core.i18n import Catalogue
 from core.messages import Channel, Inbound, Kind, Reply
 from handlers.engine import Dispatcher, Outcome
@@ -151,14 +143,12 @@ def oa_messages(catalogue: Catalogue, reply: Reply, locale: str) -> list[dict[st
 # ---- the token pair ------------------------------------------------------------------------------
 
 
-class ZaloOAError(Exception):
+def refusal(code: object, status: int, *, final: bool, why: str = "") -> DeliveryFailed:
     """A message the OA API did not take; `final` when trying again cannot help."""
-
-    def __init__(self, code: object, status: int, *, final: bool, why: str = "") -> None:
-        super().__init__(f"HTTP {status}, error {code}{': ' + why if why else ''}")
-        self.code = code
-        self.status = status
-        self.final = final
+    what = f"HTTP {status}, error {code}{': ' + why if why else ''}"
+    if final:
+        return DeliveryFailed(f"zalo-oa {what}", permanent=True)
+    return DeliveryFailed(f"ZaloOAError: {what}")
 
 
 class OAuthError(Exception):
@@ -196,7 +186,7 @@ class OATokens:
     says it is invalid. Stored before use; one process spends each refresh token."""
 
     def __init__(self, store: ZaloTokenStore, initial: TokenPair, oauth: OAuthClient,
-                 clock: Callable[[], datetime]) -> None:
+                 clock: Clock) -> None:
         self._store = store
         self._initial = initial
         self._oauth = oauth
@@ -253,19 +243,20 @@ class OATokens:
 class ZaloOAChannel:
     """Checks and funnels webhook events to the dispatcher; sends what it answers."""
 
-    def __init__(self, settings: Settings, catalogue: Catalogue) -> None:
+    def __init__(self, settings: Settings, catalogue: Catalogue, store: ZaloTokenStore,
+                 clock: Clock = system_clock) -> None:
         self._settings = settings
         self._app_id = settings.zalo_oa_app_id
         self._oa_secret = settings.zalo_oa_secret_key.reveal()
         self._catalogue = catalogue
         self.retry = Retry()
-        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+        self.clock = clock
+        self.store = store
         self.tokens: OATokens | None = None
-        self.store: ZaloTokenStore | None = None
         self._session: aiohttp.ClientSession | None = None
         self._dispatcher: Dispatcher | None = None
-        self._chat_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
-            weakref.WeakValueDictionary())
+        self._replies = ChatReplies("zalo-oa", self.deliver)
+        self.ready = asyncio.Event()  # set once the token pair is loaded
 
     def verify(self, header: str | None, body: bytes, payload: Mapping[str, Any]) -> bool:
         timestamp = payload.get("timestamp")
@@ -273,20 +264,24 @@ class ZaloOAChannel:
             return False
         return signature_ok(header, self._app_id, body, str(timestamp), self._oa_secret)
 
-    async def start(self, session: aiohttp.ClientSession, dispatcher: Dispatcher,
-                    store: ZaloTokenStore) -> None:
+    async def start(self, dispatcher: Dispatcher, http: aiohttp.ClientSession) -> None:
+        """Load the stored token pair (seeded from the settings the first time)."""
         s = self._settings
         # Zalo's OAuth wants the app's secret key, which is not the OA secret key that signs
         # webhooks; until a setting of its own exists, the OA secret key stands in for both.
         app_secret = s.zalo_oa_app_secret.reveal() or s.zalo_oa_secret_key.reveal()
-        oauth = OAuthClient(session, s.zalo_oa_oauth_url, s.zalo_oa_app_id, app_secret,
+        oauth = OAuthClient(http, s.zalo_oa_oauth_url, s.zalo_oa_app_id, app_secret,
                             self.retry)
         initial = TokenPair(s.zalo_oa_access_token.reveal(), s.zalo_oa_refresh_token.reveal())
-        self.store = store
-        self.tokens = OATokens(store, initial, oauth, lambda: self.clock())
-        self._session = session
+        self.tokens = OATokens(self.store, initial, oauth, lambda: self.clock())
+        self._session = http
         self._dispatcher = dispatcher
         await self.tokens.load()
+        self.ready.set()
+
+    async def stop(self) -> None:
+        """Nothing runs in the background: events come by webhook."""
+        self.ready.clear()
 
     async def process(self, event: Mapping[str, Any]) -> None:
         """One event: to the dispatcher, then its replies. Raises what the dispatcher raises."""
@@ -294,40 +289,28 @@ class ZaloOAChannel:
         if inbound is None or self._dispatcher is None:
             log.info("zalo-oa: ignored an event (%s)", str(event.get("event_name"))[:60])
             return
-        async with self._chat_lock(inbound.chat_id):
-            outcome = await self._dispatcher.handle(inbound)
-            await self.send(inbound.chat_id, outcome)
-
-    def ready(self) -> bool:
-        return self.tokens is not None
+        await self._replies.answer(self._dispatcher, inbound)
 
     async def deliver(self, user_id: str, outcome: Outcome) -> None:
-        """Every message of the outcome in order; ZaloOAError at the first that fails."""
+        """Every message of the outcome in order; DeliveryFailed at the first that fails
+        (outside the interaction window, -230, for good: the admin sees it among the refused
+        deliveries)."""
         for reply in outcome.replies:
             for message in oa_messages(self._catalogue, reply, outcome.locale):
                 await self._deliver(user_id, reply.key, message)
-
-    async def send(self, user_id: str, outcome: Outcome) -> bool:
-        """deliver(), for a reply to the chat: a failure is logged, not raised."""
-        try:
-            await self.deliver(user_id, outcome)
-        except ZaloOAError as err:
-            log.warning("zalo-oa: sending to user %s failed (%s)", user_id, err)
-            return False
-        return True
 
     async def _deliver(self, user_id: str, key: str, message: dict[str, Any]) -> None:
         try:
             answer = await self._post_message(user_id, message)
         except OAuthError as err:
-            raise ZaloOAError(None, 0, final=False, why="no valid access token") from err
+            raise refusal(None, 0, final=False, why="no valid access token") from err
         code = answer.body.get("error")
         if answer.status == 200 and code == 0:
             return
         if code == OUTSIDE_WINDOW:
             await self._record_refused(user_id, key)
-            raise ZaloOAError(code, answer.status, final=True, why="outside the window")
-        raise ZaloOAError(code, answer.status, final=not is_transient(answer.status))
+            raise refusal(code, answer.status, final=True, why="outside the window")
+        raise refusal(code, answer.status, final=not is_transient(answer.status))
 
     async def _post_message(self, user_id: str, message: dict[str, Any]) -> Answer:
         """One message; once more with a renewed token if Zalo calls ours invalid."""
@@ -351,17 +334,9 @@ class ZaloOAChannel:
         """Outside the interaction window: kept for the admin to see, and not retried."""
         log.warning("zalo-oa: user %s is outside the interaction window; reply %s kept as "
                     "refused", user_id, key)
-        assert self.store is not None
         with suppress(Exception):  # losing this record must not break the conversation
             await self.store.record_refused(RefusedDelivery(
                 Channel.ZALO_OA.value, user_id, OUTSIDE_WINDOW, key[:100], self.clock()))
-
-    def _chat_lock(self, chat_id: str) -> asyncio.Lock:
-        lock = self._chat_locks.get(chat_id)
-        if lock is None:
-            lock = self._chat_locks[chat_id] = asyncio.Lock()
-        return lock
-
 
 ZALO_OA = web.AppKey("zalo_oa", ZaloOAChannel)
 
@@ -397,20 +372,12 @@ def configured(settings: Settings) -> bool:
     return bool(settings.zalo_oa_app_id and settings.zalo_oa_secret_key and tokens)
 
 
-async def _zalo_oa_ctx(app: web.Application) -> AsyncIterator[None]:
-    """One HTTP session for the channel's lifetime; the stored token pair loaded at start."""
-    channel = app[ZALO_OA]
-    async with aiohttp.ClientSession() as session:
-        store = ZaloTokenStore(app[RUNTIME].engine)
-        await channel.start(session, app[DISPATCHER], store)
-        yield
-
-
 def setup_zalo_oa(app: web.Application) -> None:
     """The webhook route always (403 unless configured); the channel only when configured."""
     app.router.add_post(WEBHOOK_PATH, zalo_oa_webhook)
     settings = app[RUNTIME].settings
     if not configured(settings):
         return
-    app[ZALO_OA] = ZaloOAChannel(settings, app[RUNTIME].catalogue)
-    app.cleanup_ctx.append(_zalo_oa_ctx)
+    runtime = app[RUNTIME]
+    app[ZALO_OA] = ZaloOAChannel(settings, runtime.catalogue, ZaloTokenStore(runtime.engine))
+    serve_channel(app, ZALO_OA)

@@ -14,7 +14,7 @@ from playwright.async_api import Browser, Page, Route, async_playwright, expect
 
 from core.i18n import Catalogue, load_catalogue
 from core.messages import Kind
-from tests.test_webchat import START_PARAMS, FakeDispatcher, tiny_app
+from tests.bot.test_webchat import START_PARAMS, FakeDispatcher, tiny_app
 
 pytestmark = pytest.mark.browser
 
@@ -29,7 +29,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-OUTPUT = Path(__file__).resolve().parents[1] / "test-output"
+OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
 
 
 @pytest.fixture

@@ -13,11 +13,7 @@ import pytest
 from aiohttp.test_utils import TestServer
 from sqlalchemy import func, select
 
-from bot.runtime import open_runtime
-from bot.seed import read_unit_file
-from bot.server import make_app
-from bot.settings import load_settings
-from bot.zalo import (
+from bot.channels.zalo_bot import (
     TEXT_LIMIT,
     WEBHOOK_PATH,
     ZALO,
@@ -27,6 +23,10 @@ from bot.zalo import (
     to_inbound,
     unwrap,
 )
+from bot.runtime import open_runtime
+from bot.seed import read_unit_file
+from bot.server import make_app
+from bot.settings import load_settings
 from core.i18n import load_catalogue
 from core.messages import Kind, Reply
 from core.model import Role

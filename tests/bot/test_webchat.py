@@ -12,10 +12,10 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.appkeys import DISPATCHER, RUNTIME
+from bot.channels.webchat import MAX_TEXT, setup_webchat
 from bot.runtime import Runtime
 from bot.server import make_app
 from bot.settings import Settings
-from bot.webchat import MAX_TEXT, setup_webchat
 from core.i18n import Catalogue, load_catalogue
 from core.messages import Channel, Inbound, Kind, Option, Reply
 from handlers.engine import Dispatcher, Outcome
@@ -156,7 +156,8 @@ async def test_static_files_are_served_with_long_caching(
     assert response.status == 200
     assert response.content_type == content_type
     assert "max-age=31536000" in response.headers["Cache-Control"]
-    assert await response.read() == (resources.files("bot") / "static" / name).read_bytes()
+    static = resources.files("bot.channels") / "static"
+    assert await response.read() == (static / name).read_bytes()
 
 
 @pytest.mark.parametrize("name", ["chat.html", "missing.js", "..%2Fwebchat.py"])
@@ -166,7 +167,8 @@ async def test_other_static_names_are_not_found(chat: Chat, name: str) -> None:
 
 
 def test_every_page_placeholder_has_a_text_in_both_catalogues(catalogue: Catalogue) -> None:
-    template = (resources.files("bot") / "static" / "chat.html").read_text(encoding="utf-8")
+    static = resources.files("bot.channels") / "static"
+    template = (static / "chat.html").read_text(encoding="utf-8")
     keys = {k for k in re.findall(r"\{\{([a-z0-9-]+)\}\}", template) if k.startswith("webchat-")}
     used_by_code = {"webchat-error-bad-request", "webchat-error-text-too-long"}
     for locale in ("vi", "en"):

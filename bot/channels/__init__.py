@@ -1,0 +1,1 @@
+"""The chat channels: Telegram, the Zalo Bot Platform, Zalo OA and the web chat."""
