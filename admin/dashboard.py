@@ -1,6 +1,6 @@
 """The dashboard: the official's unit and each unit under it, towards 100 % coverage.
 
-The figures are the monthly report's, to date (storage.report_queries: SQL sums, the same
+The figures are the monthly report's, to date (core.services.reports: SQL sums, the same
 numbers the province files), so the page and the report never disagree.
 """
 
@@ -20,9 +20,8 @@ from admin.scoping import request_scope
 from core.figures import Figures
 from core.money import format_percent
 from core.report_runs import month_of
+from core.services.reports import monthly_report
 from storage import admin_queries as q
-from storage.coverage import coverage_by_month
-from storage.report_queries import monthly_report
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,10 +42,10 @@ async def home(request: web.Request) -> web.Response:
     async with rt.uow() as uow:
         scope = await request_scope(request, uow)
         month = month_of(now(request), rt.settings.tz)
-        report = await monthly_report(uow.session, scope.unit.dataset, month, scope.unit.id)
+        report = await monthly_report(uow, scope.unit.dataset, month, scope.unit.id)
         counts = await q.status_counts(uow.session, scope.place())
-        points = await coverage_by_month(uow.session, scope.unit.dataset, scope.unit.id,
-                                         now(request), rt.settings.tz)
+        points = await uow.views.coverage_by_month(scope.unit.dataset, scope.unit.id,
+                                                   now(request), rt.settings.tz)
     below = [report.figures[c] for c in report.children.get(scope.unit.id, ())]
     lines = [Line(report.total, True), *(Line(f, False) for f in below)]
     return render(request, "home.html", {

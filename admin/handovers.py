@@ -10,12 +10,12 @@ from __future__ import annotations
 from aiohttp import web
 
 from admin.context import NotFound, locale, now, render, runtime, text, who
-from admin.handover_record import render_record
 from admin.scoping import Scope, request_scope
 from core.errors import RuleError
 from core.model import Case, Handover
 from core.ports import UnitOfWork
 from core.services import handover as service
+from documents.handover_record import render_record
 from handlers.handover import qr_payload
 
 

@@ -11,11 +11,11 @@ from aiohttp_session import get_session
 
 from admin.context import IMPORT_DIR, NotFound, now, render, runtime, text, today, who
 from admin.scoping import Scope, request_scope
-from bot.spreadsheets import CSV_SUFFIXES, XLSX_SUFFIXES, Table, read_table, write_rejects
 from core.errors import RuleError
 from core.importing import ImportRow, RowError, parse_rows
 from core.model import Level, Unit
 from core.services.imports import ImportReport, import_residents
+from documents.spreadsheets import CSV_SUFFIXES, XLSX_SUFFIXES, Table, read_table, write_rejects
 
 SESSION_KEY = "import"
 

@@ -20,14 +20,14 @@ from admin.reports import coverage_chart
 from bot.appkeys import RUNTIME
 from core.dates import format_date
 from core.i18n import Catalogue
-from core.model import Handover, LedgerEntry, Level, Pledge, PledgeKind, Receipt, Support, Unit
+from core.model import Handover, LedgerEntry, Pledge, PledgeKind, Receipt, Support, Unit
 from core.money import format_amount, format_percent
 from core.ports import UnitOfWork
 from core.report_runs import month_of
 from core.services.handover import person
 from core.services.pledges import pledge_code
-from storage.coverage import coverage_by_month
-from storage.report_queries import monthly_report
+from core.services.reports import monthly_report
+from core.services.units import province_of
 
 LEDGER_PATH: Final = "/public/ledger.json"
 PLEDGE_PATH: Final = "/public/pledge/{code}"
@@ -209,16 +209,15 @@ async def overview_page(request: web.Request) -> web.Response:
                   runtime.settings.tz)
     now = datetime.now(runtime.settings.tz)
     async with runtime.uow() as uow:
-        units = await uow.units.all(runtime.settings.dataset)
-        province = next((u for u in units if u.level is Level.PROVINCE), None)
+        province = province_of(await uow.units.all(runtime.settings.dataset))
         if province is None:
             raise web.HTTPNotFound
-        report = await monthly_report(uow.session, runtime.settings.dataset,
+        report = await monthly_report(uow, runtime.settings.dataset,
                                       month_of(now, runtime.settings.tz), province.id)
         ledger = await uow.ledger.last()
         donors = await uow.receipts.by_donor()
-        points = await coverage_by_month(uow.session, runtime.settings.dataset, province.id,
-                                         now, runtime.settings.tz)
+        points = await uow.views.coverage_by_month(runtime.settings.dataset, province.id,
+                                                   now, runtime.settings.tz)
     rows = report.rows()
     chart = bar_chart([(f.unit.name, f.adult_coverage.end) for f in rows if not f.own],
                       texts("public-overview-chart"), texts("public-overview-no-estimate"),

@@ -13,10 +13,10 @@ from markupsafe import Markup
 from admin.charts import month_chart
 from admin.context import NotFound, locale, now, render, runtime, text
 from admin.scoping import request_scope
-from bot.report_delivery import report_from_json
-from bot.reports import report_xlsx
+from core.figures import MonthCoverage
 from core.report_runs import ReportRun
-from storage.coverage import MonthCoverage, coverage_by_month
+from documents.report_json import report_from_json
+from documents.report_xlsx import report_xlsx
 
 LISTED = 240  # twenty years of a province's, districts' and communes' reports is far more
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -28,8 +28,8 @@ async def reports_page(request: web.Request) -> web.Response:
     async with rt.uow() as uow:
         scope = await request_scope(request, uow)
         runs = await uow.reports.listing(scope.ids, LISTED)
-        points = await coverage_by_month(uow.session, rt.settings.dataset, scope.unit.id,
-                                         now(request), rt.settings.tz)
+        points = await uow.views.coverage_by_month(rt.settings.dataset, scope.unit.id,
+                                                   now(request), rt.settings.tz)
     return render(request, "reports.html", {
         "runs": runs, "units": scope.units, "day": rt.settings.report_day,
         "chart": coverage_chart(partial(text, request), scope.unit.name, points)

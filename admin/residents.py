@@ -11,13 +11,13 @@ from multidict import MultiDictProxy
 
 from admin.context import NotFound, Who, locale, now, render, runtime, text, today, who
 from admin.scoping import Scope, request_scope
-from bot.spreadsheets import rows_to_xlsx
 from core.dates import parse_date
 from core.errors import RuleError
 from core.model import Level, Policy, Poverty, Resident, Status, Unit
 from core.ports import UnitOfWork
 from core.services import registry
 from core.services.scope import within
+from documents.spreadsheets import rows_to_xlsx
 from storage import admin_queries as q
 from storage.uow import SqlUnitOfWork
 

@@ -30,8 +30,8 @@ from benchmarks.synthetic import (
 from bot.residents_cli import cmd_import_residents
 from bot.runtime import open_runtime
 from bot.settings import load_settings
-from bot.spreadsheets import read_table
 from core.model import Level
+from documents.spreadsheets import read_table
 from storage.db import make_sessionmaker
 from storage.uow import SqlUnitOfWorkFactory
 

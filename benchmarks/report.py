@@ -39,16 +39,16 @@ from benchmarks.synthetic import (
     timed,
     vacuum,
 )
-from bot.report_delivery import report_builder, report_from_json
-from bot.reports import report_xlsx
+from bot.report_delivery import report_builder
 from core.figures import compute, parse_month
 from core.i18n import load_catalogue
 from core.priority import VIETNAM
-from core.services.pledges import province
 from core.services.reports import send_due_reports
+from core.services.units import province
+from documents.report_json import report_from_json
+from documents.report_xlsx import report_xlsx
 from storage.db import make_sessionmaker
 from storage.models import OutboxRow, ReportRunRow, UnitRow
-from storage.report_queries import report_input
 from storage.uow import SqlUnitOfWorkFactory
 
 SIZES = {"tiny": 2_000, "default": 100_000, "full": 1_000_000}
@@ -96,7 +96,7 @@ async def bench(url: str, residents: int, limit: int | None) -> dict[str, Any]:
             """The province's report alone: SQL, then the roll-up of every unit."""
             async with uow() as u:
                 root = await province(u, DATASET)
-                sql_s, data = await timed(lambda: report_input(u.session, DATASET, month))
+                sql_s, data = await timed(lambda: u.views.report_input(DATASET, month))
             compute_s, _ = await timed(lambda: _async(compute, data, root.id))
             return sql_s, compute_s
 

@@ -152,7 +152,7 @@ def write_rows(
         writer.writerows(rows)
         _emit(("\ufeff" + buf.getvalue()).encode("utf-8"), target)
     else:
-        from bot.spreadsheets import rows_to_xlsx
+        from documents.spreadsheets import rows_to_xlsx
 
         _emit(rows_to_xlsx(rows, columns, text), target)
 

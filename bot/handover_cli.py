@@ -8,11 +8,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from admin.handover_record import render_record
 from bot.cli import write_rows
 from bot.runtime import Runtime
 from core.model import Actor, HandoverExport
 from core.services.handover import handover_record
+from documents.handover_record import render_record
 from handlers.handover import qr_payload
 
 CLI = Actor(label="cli", system=True)

@@ -10,16 +10,16 @@ from typing import Any
 
 from bot.cli import CLI, now, out
 from bot.runtime import Runtime
-from bot.spreadsheets import read_table
 from core.dates import format_date
 from core.importing import RowError
 from core.model import Level, Receipt
 from core.money import format_amount, parse_amount
 from core.ports import UnitOfWork
 from core.services.gifts import import_other_programme
-from core.services.pledges import find_pledge, province
+from core.services.pledges import find_pledge
 from core.services.receiving import ReceiptForm, StockLine, earmarked_for, record_receipt, stock
-from core.services.units import find_unit
+from core.services.units import find_unit, province
+from documents.spreadsheets import read_table
 
 
 def add_receiving_commands(sub: Any, imp: Any) -> None:

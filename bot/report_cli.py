@@ -10,13 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from bot.report_delivery import report_builder
-from bot.reports import report_json, report_text, report_xlsx
 from bot.runtime import Runtime
 from core.figures import Month, parse_month
-from core.services.pledges import province
-from core.services.reports import build_and_send
-from core.services.units import find_unit
-from storage.report_queries import monthly_report
+from core.services.reports import build_and_send, monthly_report
+from core.services.units import find_unit, province
+from documents.report_json import report_json
+from documents.report_text import report_text
+from documents.report_xlsx import report_xlsx
 
 
 def add_report_commands(sub: Any) -> None:
@@ -43,7 +43,7 @@ async def cmd_report(rt: Runtime, args: argparse.Namespace) -> int:
             unit = await find_unit(uow, dataset, args.unit)
         else:
             unit = await province(uow, dataset)
-        report = await monthly_report(uow.session, dataset, month, unit.id)
+        report = await monthly_report(uow, dataset, month, unit.id)
     if args.format == "xlsx":
         _emit(report_xlsx(report, rt.text), args.out)
     elif args.format == "json":

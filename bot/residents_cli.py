@@ -10,11 +10,11 @@ from typing import Any
 from bot.cli import CLI, now, out, write_rows
 from bot.progress import Progress
 from bot.runtime import Runtime
-from bot.spreadsheets import Table, read_table, rejects_path, write_rejects
 from core.importing import ResidentExport, RowError, parse_rows
 from core.model import Level
 from core.services.imports import ImportReport, import_residents
 from core.services.units import descendants, find_unit
+from documents.spreadsheets import Table, read_table, rejects_path, write_rejects
 
 RESIDENT_FIELDS = (
     "id", "commune", "commune_code", "village", "village_code", "household", "household_head",

@@ -243,6 +243,13 @@ class Report:
             stack.extend(reversed(self.children.get(current, ())))
         return out
 
+    def shown(self) -> list[Figures]:
+        """What the report's text and JSON show: the root and the units below it down to
+        communes (a commune's report: its villages)."""
+        if self.root.level in (Level.COMMUNE, Level.VILLAGE):
+            return self.subtree()
+        return [f for f in self.subtree() if f.unit.level is not Level.VILLAGE]
+
     def rows(self) -> list[Figures]:
         """A table's lines under the root: the root's and each level's own figures (what was
         received or pledged there, not below), then each subordinate unit of the lowest level
@@ -276,6 +283,17 @@ def _leaf_level(root: Level) -> Level:
 
 def _above(level: Level, other: Level) -> bool:
     return _ORDER.index(level) < _ORDER.index(other)
+
+
+@dataclass(frozen=True, slots=True)
+class MonthCoverage:
+    """Where a unit stood at the end of a month (the current month: so far)."""
+
+    month: Month
+    uncovered_adults: int
+    uncovered_households: int
+    adults: float | None  # coverage share; None without a population estimate
+    households: float | None
 
 
 # ---- the computation --------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Residents' lists from spreadsheets: which column is which, and one row into checked values.
 
-Pure: the reader (bot/spreadsheets.py) hands over the cells of each row by field name, this
+Pure: the reader (documents/spreadsheets.py) hands over the cells of each row by field name, this
 module turns them into an ImportRow or says which field is wrong and why (a catalogue key).
 Header names and values are compared folded (core.names.fold: no diacritics, lower case), so
 "Ho va ten", the same in capitals with its diacritics, and "full_name" all name the same column.

@@ -81,3 +81,20 @@ def reply_from_dict(data: Mapping[str, object]) -> Reply:
         ),
         qr=str(qr) if qr else None,
     )
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Pieces of at most limit characters, cut at a line break or a space, never in a word."""
+    pieces: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        cut = rest.rfind("\n", 0, limit + 1)
+        if cut <= 0:
+            cut = rest.rfind(" ", 0, limit + 1)
+        if cut <= 0:  # one word longer than the limit: no choice but to cut it
+            cut = limit
+        pieces.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest or not pieces:
+        pieces.append(rest)
+    return pieces

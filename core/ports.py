@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from types import TracebackType
 from typing import Protocol, Self
 
+from core.figures import Month, MonthCoverage, ReportInput
 from core.importing import ResidentExport
 from core.model import (
     AuditEntry,
@@ -309,6 +310,14 @@ class ReminderRepository(Protocol):
 class ReportViews(Protocol):
     """The monthly report's reads: sums over many tables, shaped for core.figures
     (storage/report_views.py)."""
+
+    async def report_input(self, dataset: str, month: Month) -> ReportInput:
+        """Every sum the month's report needs, for every unit of the dataset."""
+        ...
+    async def coverage_by_month(self, dataset: str, unit_id: int, now: datetime,
+                                tz: tzinfo) -> list[MonthCoverage]:
+        """The unit's coverage at the end of each month from the programme's first to now's."""
+        ...
 
 
 class PageViews(Protocol):

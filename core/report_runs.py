@@ -29,7 +29,7 @@ class ReportRun:
     trigger: str  # "scheduler", "cli", "web:<login>" ...
     sent_at: datetime | None = None  # when its messages were queued (None: nobody to send to)
     recipients: list[dict[str, object]] = field(default_factory=list)  # official id, name
-    figures: dict[str, object] = field(default_factory=dict)  # bot.reports.report_json
+    figures: dict[str, object] = field(default_factory=dict)  # documents.report_json.report_json
 
 
 def month_of(moment: datetime, tz: tzinfo) -> Month:

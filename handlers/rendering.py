@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from core.i18n import Catalogue
 from core.messages import Option, Reply
+from core.messages import split_text as split_text  # its home is core; channels import it here
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,19 +51,3 @@ def numbered_menu(catalogue: Catalogue, rendered: Rendered, locale: str) -> str:
     )
     return "\n".join([*lines, "", hint])
 
-
-def split_text(text: str, limit: int) -> list[str]:
-    """Pieces of at most limit characters, cut at a line break or a space, never in a word."""
-    pieces: list[str] = []
-    rest = text
-    while len(rest) > limit:
-        cut = rest.rfind("\n", 0, limit + 1)
-        if cut <= 0:
-            cut = rest.rfind(" ", 0, limit + 1)
-        if cut <= 0:  # one word longer than the limit: no choice but to cut it
-            cut = limit
-        pieces.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip()
-    if rest or not pieces:
-        pieces.append(rest)
-    return pieces

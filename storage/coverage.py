@@ -1,5 +1,6 @@
-"""Coverage month by month: adults and households not yet covered at the end of each month
-since the programme began, in two GROUP BY queries whatever the number of months or people.
+"""Coverage month by month (SqlReportViews.coverage_by_month): adults and households not yet
+covered at the end of each month since the programme began, in two GROUP BY queries whatever
+the number of months or people.
 
 A person (or household) is uncovered from the moment they registered without a smartphone
 (DESIGN 'Coverage') until their first support not cancelled. Each one's start and end fall in
@@ -11,30 +12,18 @@ as if it had always been so.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.figures import Month, coverage, estimates
+from core.figures import Month, MonthCoverage, coverage, estimates
 from core.model import Status, SupportStatus, Unit
 from core.report_runs import month_of
 from storage.models import HouseholdRow, ReceiptRow, ResidentRow, SupportRow, UnitRow
 from storage.sql import utc as _utc
 from storage.units import unit_from_row
-
-
-@dataclass(frozen=True, slots=True)
-class MonthCoverage:
-    """Where a unit stood at the end of a month (the current month: so far)."""
-
-    month: Month
-    uncovered_adults: int
-    uncovered_households: int
-    adults: float | None  # coverage share; None without a population estimate
-    households: float | None
 
 
 async def programme_start(session: AsyncSession) -> datetime | None:

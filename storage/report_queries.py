@@ -1,4 +1,5 @@
-"""The monthly report's sums: GROUP BY queries that hand core.figures a few hundred numbers.
+"""The monthly report's sums (SqlReportViews.report_input): GROUP BY queries that hand
+core.figures a few hundred numbers.
 
 No row of a person is loaded into Python: every query groups in the database (by village,
 unit, kind or pair of units), so the report costs the same few queries for a hundred
@@ -13,7 +14,7 @@ What the figures can and cannot know (the tables keep no history of these):
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -22,10 +23,9 @@ from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.ages import latest_adult_birth
-from core.figures import Month, Movement, Report, ReportInput, Standing, Tally, Window, compute
+from core.figures import Month, Movement, ReportInput, Standing, Tally, Window
 from core.model import (
     Confirmation,
-    Level,
     PledgeKind,
     PledgeStatus,
     Policy,
@@ -35,6 +35,7 @@ from core.model import (
     SupportStatus,
 )
 from core.priority import TIERS
+from core.services.units import province_of
 from storage.models import (
     HandoverRow,
     HouseholdRow,
@@ -61,21 +62,13 @@ SERVED_FIELD = {
 Counts = dict[int, dict[str, int]]
 
 
-async def monthly_report(
-    session: AsyncSession, dataset: str, month: Month, unit_id: int
-) -> Report:
-    """The month's figures for a unit and every unit below it: what the CLI, the admin and
-    the scheduler all call."""
-    return compute(await report_input(session, dataset, month), unit_id)
-
-
 async def report_input(session: AsyncSession, dataset: str, month: Month) -> ReportInput:
     """Every sum the month's report needs, for every unit of the dataset."""
     units = await units_of(session, dataset)
-    province = next((u.id for u in units if u.level is Level.PROVINCE), None)
+    province = province_of(units)  # where a pledge earmarked for no commune counts
     at_start, at_end = await standings_at(session, [
         (month.start, month.first_day - timedelta(days=1)), (month.end, month.last_day)])
-    in_month, to_date = await windows(session, month, province)
+    in_month, to_date = await windows(session, month, province.id if province else None)
     return ReportInput(
         month=month,
         units=units,
@@ -395,7 +388,7 @@ async def _people(session: AsyncSession, served: Any, whole_homes: Any,
     return out
 
 
-async def _homes(session: AsyncSession, home: Any, moments: int) -> list[Mapping[int, int]]:
+async def _homes(session: AsyncSession, home: Any, moments: int) -> list[dict[int, int]]:
     """Per moment and village: households with someone registered and waiting, nobody in
     them with a smartphone and nobody served."""
     counted = [func.sum(case((and_(home.c[f"served_{i}"] == 0, home.c[f"waiting_{i}"] == 1), 1),

@@ -15,7 +15,8 @@ from storage.db import make_engine, make_sessionmaker
 from storage.models import OutboxRow, ReportRunRow
 from storage.uow import SqlUnitOfWorkFactory
 from tests.conftest import SYSTEM
-from tests.test_reports import at, phocap, shipped_database
+from tests.documents.test_report_documents import phocap, shipped_database
+from tests.storage.test_report_views import at
 
 TEXTS = load_catalogue()
 PROVINCE = "T\u1ec9nh B\u1eafc K\u1ea1n"

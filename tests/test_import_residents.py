@@ -13,11 +13,11 @@ import pytest
 from openpyxl import Workbook
 
 from bot import seed
-from bot.spreadsheets import read_table
 from core.importing import RowError, parse_rows
 from core.model import ClassSource, Gender, Level, Policy, Poverty, Status, Unit
 from core.services import registry
 from core.services.imports import ImportReport, import_residents
+from documents.spreadsheets import read_table
 from storage.uow import SqlUnitOfWorkFactory
 from tests.conftest import SYSTEM
 

@@ -50,6 +50,7 @@ from core.priority import Support as Queue
 from core.services.audit import entry
 from core.services.handover import person
 from core.services.ledger import append_all
+from core.services.units import province_of
 
 LOCK = "allocation"
 DEFAULT_PER_PERSON = 500_000  # dong: the support level of Thong tu 14/2022/TT-BTTTT
@@ -248,7 +249,7 @@ async def preview(
     if per_person <= 0:
         raise RuleError("allocation-per-person-invalid")
     units = await uow.units.all(dataset)
-    province = next((u for u in units if u.level is Level.PROVINCE), None)
+    province = province_of(units)
     if province is None:
         raise RuleError("allocation-no-province", dataset=dataset)
     communes = sorted((u for u in units if u.level is Level.COMMUNE), key=lambda u: u.id)

@@ -20,6 +20,7 @@ from core.names import fold
 from core.phones import normalise_phone
 from core.ports import UnitOfWork
 from core.services.audit import record
+from core.services.units import province
 
 CODE_PREFIX = "UH"  # "ung ho": a donation
 # Seven characters, not six: "UH" + 6 would clean to 8 letters of ALPHABET, which the chat
@@ -229,13 +230,6 @@ async def where_to_give(uow: UnitOfWork, pledge: Pledge, dataset: str) -> Unit:
         if commune is not None:
             return commune
     return await province(uow, dataset)
-
-
-async def province(uow: UnitOfWork, dataset: str) -> Unit:
-    for unit in await uow.units.all(dataset):
-        if unit.level is Level.PROVINCE:
-            return unit
-    raise RuleError("pledge-no-province", dataset=dataset)
 
 
 async def pilot_communes(uow: UnitOfWork, dataset: str) -> list[Unit]:

@@ -4,8 +4,8 @@ The (unit, month) row, figures and all, is written in the transaction that queue
 per linked official, and only if it was not there: whoever commits first (a process, the
 CLI, a restart catching up) has built and sent it; everyone after is told when that
 happened. The monthly run takes a batch of units per transaction, with a few statements for
-the whole batch. The figures and the chat text come from a Builder that bot/ wires (SQL
-sums and formats live there).
+the whole batch. The sums come from uow.views (storage), the figures from core.figures, and
+the stored JSON and chat text from a Builder that bot/ wires (the formats live in documents/).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from datetime import datetime, tzinfo
 
 from core.dates import format_date
 from core.errors import RuleError
-from core.figures import Month
+from core.figures import Month, Report, compute
 from core.messages import Reply
 from core.model import ChatState, Level, Official, Unit
 from core.ports import UnitOfWork, UnitOfWorkFactory
@@ -29,6 +29,12 @@ REPORTED_LEVELS = (Level.PROVINCE, Level.DISTRICT, Level.COMMUNE)
 # writes one transaction at a time), enough that ten thousand communes do not pay a
 # commit and a round of queries each.
 BATCH = 100
+
+
+async def monthly_report(uow: UnitOfWork, dataset: str, month: Month, unit_id: int) -> Report:
+    """The month's figures for a unit and every unit below it: what the CLI, the admin and
+    the scheduler all call."""
+    return compute(await uow.views.report_input(dataset, month), unit_id)
 
 
 @dataclass(frozen=True, slots=True)

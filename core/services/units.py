@@ -39,6 +39,20 @@ class UnitImport:
     unchanged: int
 
 
+def province_of(units: Iterable[Unit]) -> Unit | None:
+    """The province among a dataset's units (None: not imported yet)."""
+    return next((u for u in units if u.level is Level.PROVINCE), None)
+
+
+async def province(uow: UnitOfWork, dataset: str, missing: str = "pledge-no-province") -> Unit:
+    """The dataset's province; RuleError(missing) when it has none (the default is what a
+    donor and the receiving desk are told)."""
+    found = province_of(await uow.units.all(dataset))
+    if found is None:
+        raise RuleError(missing, dataset=dataset)
+    return found
+
+
 async def find_unit(
     uow: UnitOfWork, dataset: str, text: str, level: Level | None = None
 ) -> Unit:

@@ -12,7 +12,6 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from admin.handover_record import render_record
 from bot.cli import main
 from bot.runtime import Runtime, open_runtime
 from bot.settings import load_settings
@@ -20,6 +19,7 @@ from core.i18n import load_catalogue
 from core.model import Handover
 from core.services import handover as service
 from core.services.handover import HandoverRecord
+from documents.handover_record import render_record
 from tests.handover_setup import ALL_DONE, IMEI, THAO, Scene, scene, waiting_resident
 
 NATION = "C\u1ed8NG H\u00d2A X\u00c3 H\u1ed8I CH\u1ee6 NGH\u0128A VI\u1ec6T NAM"

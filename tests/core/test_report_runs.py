@@ -1,9 +1,9 @@
 """Monthly reports built and sent exactly once, and the scheduler's tick under a test clock.
 
-The data set is tests/test_reports.py's story (August to October 2023) with officials whose
-chats are linked, and donors whose pledges wait for their gift. The scheduler is driven by
-Jobs.tick(now) with the clock the test chooses: twice a day from August to December, with a
-restart and three days down over the report day.
+The data set is tests/storage/test_report_views.py's story (August to October 2023) with
+officials whose chats are linked, and donors whose pledges wait for their gift. The scheduler
+is driven by Jobs.tick(now) with the clock the test chooses: twice a day from August to
+December, with a restart and three days down over the report day.
 """
 
 from __future__ import annotations
@@ -16,8 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.report_delivery import report_builder, report_from_json
-from bot.reports import report_json, report_text
+from bot.report_delivery import report_builder
 from bot.runtime import Runtime
 from bot.scheduler import Jobs, make_scheduler
 from bot.settings import Settings
@@ -30,17 +29,17 @@ from core.priority import VIETNAM
 from core.report_runs import due_month, reminder_due, run_time
 from core.services.officials import add_official
 from core.services.outbox import enqueue_all
-from core.services.reports import build_and_send, send_due_reports
+from core.services.reports import build_and_send, monthly_report, send_due_reports
+from documents.report_json import report_from_json, report_json
+from documents.report_text import report_text
 from handlers.setup import build_dispatcher
-from storage.coverage import coverage_by_month
 from storage.db import make_engine, make_sessionmaker
 from storage.models import OutboxRow, ReportRunRow
 from storage.outbox import message_from_row
-from storage.report_queries import monthly_report
 from storage.uow import SqlUnitOfWorkFactory
 from tests.conftest import SYSTEM
 from tests.core.test_figures import A, B, D, P
-from tests.test_reports import Story, build_units, tell
+from tests.storage.test_report_views import Story, build_units, tell
 
 TEXTS = load_catalogue()
 BUILD = report_builder(TEXTS, "test")
@@ -147,7 +146,7 @@ async def test_a_report_is_stored_and_sent_once_then_says_when(
         await u.commit()
     assert [r["official_id"] for r in run.recipients] == [world.officials["p"]]
     async with uow() as u:
-        report = await monthly_report(u.session, "test", september, province.id)
+        report = await monthly_report(u, "test", september, province.id)
         stored = await u.reports.for_unit(province.id, "2023-09")
     assert stored is not None and stored.sent_at == sent and stored.trigger == "cli"
     assert stored.figures == report_json(report)
@@ -203,7 +202,7 @@ async def test_a_commune_report_goes_to_its_linked_officials_in_their_language(
                                      now=local(15, 11), trigger="scheduler")
         run_b = await build_and_send(u, world.units[B], Month(2023, 10), build=BUILD,
                                      now=local(15, 11), trigger="scheduler")
-        report = await monthly_report(u.session, "test", Month(2023, 10), world.units[A].id)
+        report = await monthly_report(u, "test", Month(2023, 10), world.units[A].id)
         await u.commit()
     assert [r["official_id"] for r in run_b.recipients] == [world.officials["b"]]
     [to_a, to_b] = await messages(uow, "report:")
@@ -220,7 +219,7 @@ async def test_a_stored_report_lays_out_again_as_it_was_sent(
     async with uow() as u:
         run = await build_and_send(u, world.units[P], Month(2023, 9), build=BUILD,
                                    now=local(15, 10), trigger="cli")
-        report = await monthly_report(u.session, "test", Month(2023, 9), world.units[P].id)
+        report = await monthly_report(u, "test", Month(2023, 9), world.units[P].id)
         await u.commit()
     again = report_from_json(run.figures, VIETNAM)
     assert report_json(again) == report_json(report)
@@ -294,8 +293,8 @@ async def test_a_run_in_batches_skips_what_was_built_and_builds_the_rest_once(
                                   for c, k in ((P, "p"), (A, "a"), (B, "b")))
     async with uow() as u:
         stored = await u.reports.for_unit(world.units[B].id, "2023-10")
-        report = await monthly_report(u.session, "test", Month(2023, 10), world.units[B].id)
-        whole = await monthly_report(u.session, "test", Month(2023, 10), world.units[P].id)
+        report = await monthly_report(u, "test", Month(2023, 10), world.units[B].id)
+        whole = await monthly_report(u, "test", Month(2023, 10), world.units[P].id)
     # Entries kept from one report for the next (B's, in the province's, then in its own)
     # give each stored copy exactly what a report built alone gives.
     assert done[0].figures == report_json(whole)
@@ -410,19 +409,19 @@ async def test_coverage_month_by_month_agrees_with_the_monthly_reports(
     uow: SqlUnitOfWorkFactory, world: World
 ) -> None:
     async with uow() as u:
-        points = await coverage_by_month(u.session, "test", world.units[P].id,
-                                         local(20, 12), VIETNAM)
+        points = await u.views.coverage_by_month("test", world.units[P].id,
+                                                 local(20, 12), VIETNAM)
         assert [p.month.label for p in points] == [
             "2023-08", "2023-09", "2023-10", "2023-11", "2023-12"]
         for p in points:
-            report = await monthly_report(u.session, "test", p.month, world.units[P].id)
+            report = await monthly_report(u, "test", p.month, world.units[P].id)
             total = report.total
             assert (p.uncovered_adults, p.uncovered_households) == (
                 total.end.uncovered_adults, total.end.uncovered_households), p.month
             assert p.adults == total.adult_coverage.end
             assert p.households == total.household_coverage.end
-        commune = await coverage_by_month(u.session, "test", world.units[D].id,
-                                          local(20, 12), VIETNAM)
+        commune = await u.views.coverage_by_month("test", world.units[D].id,
+                                                  local(20, 12), VIETNAM)
     assert commune[-1].uncovered_adults == points[-1].uncovered_adults
 
 

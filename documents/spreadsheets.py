@@ -18,6 +18,7 @@ from pathlib import Path
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from core.errors import RuleError
 from core.importing import cell_text, header_fields, missing_columns
@@ -76,8 +77,11 @@ def _read_xlsx(path: Path) -> Table:
         book = load_workbook(path, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError):
         raise RuleError("import-unreadable", path=str(path)) from None
-    sheets = [book.active, *(s for s in book.worksheets if s is not book.active)]
+    active = book.active
+    sheets = [active, *(s for s in book.worksheets if s is not active)]
     for sheet in sheets:
+        if sheet is None:  # a workbook without an active sheet: the others are read
+            continue
         rows = [list(r) for r in sheet.iter_rows(min_row=1, values_only=True)]
         table = _table(rows, "xlsx")
         if table is not None:
@@ -214,6 +218,7 @@ def _display(text: Text, column: str, value: object) -> object:
 def _workbook_bytes(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> bytes:
     book = Workbook()
     sheet = book.active
+    assert isinstance(sheet, Worksheet)  # a new workbook's one sheet
     sheet.append(list(headers))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
