@@ -12,8 +12,7 @@ from admin.handover_record import render_record
 from bot.cli import write_rows
 from bot.runtime import Runtime
 from core.model import Actor, HandoverExport
-from core.services.handover import handover_record
-from handlers.handover import qr_payload
+from core.services.handover import handover_record, qr_payload
 
 CLI = Actor(label="cli", system=True)
 HANDOVER_FIELDS = (
