@@ -8,6 +8,7 @@ from typing import Self
 from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction, async_sessionmaker
 
 from core.names import name_key
+from storage.accounts import SqlAccounts
 from storage.chat_repositories import SqlChats, SqlInvites, SqlPledges
 from storage.ledger import SqlLedger, SqlLocks, SqlPlans
 from storage.outbox import SqlOutbox
@@ -50,6 +51,7 @@ class SqlUnitOfWork:
         self.plans = SqlPlans(s)
         self.reports = SqlReportRuns(s)
         self.reminders = SqlReminderStops(s)
+        self.accounts = SqlAccounts(s)
         self.views = SqlViews(s)
         return self
 
