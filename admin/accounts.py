@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import secrets
-
 from aiohttp import web
 
-from admin.context import NotFound, now, render, runtime, who
+from admin.context import NotFound, now, render, unit_of_work, who
 from admin.passwords import hash_password, verify_password
-from admin.security import MIN_PASSWORD, LoginRefused, restamp, sign_in, sign_out, token_hash
+from admin.security import MIN_PASSWORD, LoginRefused, restamp, sign_in, sign_out
+from core.services import accounts
 from core.services.officials import set_password
-from storage import admin_queries as q
 
 
 def _next(raw: str | None) -> str:
@@ -64,7 +62,7 @@ async def change_password(request: web.Request) -> web.Response:
     if error:
         return render(request, "password.html", {"error": error, "min": MIN_PASSWORD}, 400)
     hashed = hash_password(new)
-    async with runtime(request).uow() as uow:
+    async with unit_of_work(request) as uow:
         await set_password(uow, who(request).actor, official, hashed, now(request))
         await uow.commit()
     await restamp(request, hashed)
@@ -74,9 +72,9 @@ async def change_password(request: web.Request) -> web.Response:
 async def account_page(request: web.Request, new_token: str | None = None) -> web.Response:
     """One's own page: unit, role, API tokens."""
     me = who(request).official
-    async with runtime(request).uow() as uow:
+    async with unit_of_work(request) as uow:
         unit = await uow.units.get(me.unit_id)
-        tokens = await q.tokens_of(uow.session, me.id)
+        tokens = await uow.views.tokens_of(me.id)
     return render(request, "account.html",
                   {"unit": unit, "tokens": tokens, "new_token": new_token})
 
@@ -85,10 +83,9 @@ async def create_token(request: web.Request) -> web.Response:
     """A new API token, shown once; only its hash is kept."""
     form = await request.post()
     label = str(form.get("label", "")).strip() or "api"
-    token = secrets.token_urlsafe(32)
-    async with runtime(request).uow() as uow:
-        await q.add_token(uow.session, who(request).official.id, token_hash(token), label,
-                          now(request))
+    me = who(request)
+    async with unit_of_work(request) as uow:
+        token = await accounts.add_token(uow, me.actor, me.official, label, now(request))
         await uow.commit()
     return await account_page(request, new_token=token)
 
@@ -96,9 +93,9 @@ async def create_token(request: web.Request) -> web.Response:
 async def revoke_token(request: web.Request) -> web.Response:
     """Revoke one of one's own tokens (another official's id is simply not found)."""
     token_id = int(request.match_info["token_id"])
-    async with runtime(request).uow() as uow:
-        done = await q.revoke_token(uow.session, who(request).official.id, token_id,
-                                    now(request))
+    me = who(request)
+    async with unit_of_work(request) as uow:
+        done = await accounts.revoke_token(uow, me.actor, me.official, token_id, now(request))
         await uow.commit()
     if not done:
         raise NotFound

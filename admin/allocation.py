@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from admin.context import Forbidden, now, render, runtime, text, today, who
+from admin.context import Forbidden, config, now, render, text, today, unit_of_work, who
 from admin.scoping import request_scope
 from core.errors import RuleError
 from core.model import Role
@@ -19,12 +19,11 @@ from core.services import allocation
 
 async def allocation_page(request: web.Request, notice: str | None = None,
                           error: str | None = None, status: int = 200) -> web.Response:
-    rt = runtime(request)
     me = who(request).official
-    async with rt.uow() as uow:
+    async with unit_of_work(request) as uow:
         scope = await request_scope(request, uow)
         view = await allocation.preview(uow, scope.unit.dataset, today(request),
-                                        rt.settings.support_per_person)
+                                        config(request).support_per_person)
         shown = [c for c in view.communes if scope.has(c.commune.id)]
         people = {r.id: r for r in await uow.residents.in_units([c.commune.id for c in shown])}
     communes = [{
@@ -43,7 +42,7 @@ async def allocation_page(request: web.Request, notice: str | None = None,
 
 
 def _explained(request: web.Request, ranked: Ranked, commune: str) -> str:
-    key, params = explain(ranked, commune, runtime(request).settings.tz)
+    key, params = explain(ranked, commune, config(request).tz)
     return text(request, key, **params)
 
 
@@ -53,13 +52,12 @@ async def commit(request: web.Request) -> web.Response:
     if me.official.role is not Role.PROVINCE:
         raise Forbidden()
     form = await request.post()
-    rt = runtime(request)
     try:
-        async with rt.uow() as uow:
+        async with unit_of_work(request) as uow:
             scope = await request_scope(request, uow)
             done = await allocation.commit(
                 uow, me.actor, scope.unit.dataset, today(request), now(request),
-                rt.settings.support_per_person, expected=str(form.get("fingerprint", "")))
+                config(request).support_per_person, expected=str(form.get("fingerprint", "")))
             await uow.commit()
     except RuleError as err:
         return await allocation_page(request, error=text(request, err.key, **err.params),

@@ -6,12 +6,11 @@ from datetime import datetime
 
 from aiohttp import web
 
-from admin.context import NotFound, now, runtime, who
+from admin.context import NotFound, now, unit_of_work, who
 from admin.residents import page_of, parse_id, resident_in_scope, resident_query
 from admin.scoping import request_scope
 from core.model import Household, Level, Resident
 from core.services import registry
-from storage import admin_queries as q
 
 MAX_LIMIT = 500
 
@@ -54,7 +53,7 @@ def household_json(h: Household, members: int | None = None) -> dict[str, object
 async def residents(request: web.Request) -> web.Response:
     """GET /api/v1/residents?unit=&status=&poverty=&policy=&q=&after=&limit="""
     size = min(max(parse_id(request.query.get("limit")) or 100, 1), MAX_LIMIT)
-    async with runtime(request).uow() as uow:
+    async with unit_of_work(request) as uow:
         scope = await request_scope(request, uow)
         query = resident_query(scope, request.query, parse_id(request.query.get("after")) or 0)
         lines, cursor = await page_of(uow, query, size)
@@ -66,7 +65,7 @@ async def residents(request: web.Request) -> web.Response:
 
 async def resident(request: web.Request) -> web.Response:
     """GET /api/v1/residents/{id}"""
-    async with runtime(request).uow() as uow:
+    async with unit_of_work(request) as uow:
         r = await resident_in_scope(uow, who(request), int(request.match_info["resident_id"]))
         h = await uow.households.get(r.household_id)
     return web.json_response(resident_json(r, h))
@@ -75,7 +74,7 @@ async def resident(request: web.Request) -> web.Response:
 async def approve(request: web.Request) -> web.Response:
     """POST /api/v1/residents/{id}/approve"""
     resident_id = int(request.match_info["resident_id"])
-    async with runtime(request).uow() as uow:
+    async with unit_of_work(request) as uow:
         await resident_in_scope(uow, who(request), resident_id)
         r = await registry.approve(uow, who(request).actor, resident_id, now(request))
         await uow.commit()
@@ -84,22 +83,22 @@ async def approve(request: web.Request) -> web.Response:
 
 async def households(request: web.Request) -> web.Response:
     """GET /api/v1/households?village="""
-    async with runtime(request).uow() as uow:
+    async with unit_of_work(request) as uow:
         scope = await request_scope(request, uow)
         village = scope.get(parse_id(request.query.get("village")) or (
             scope.unit.id if scope.unit.level is Level.VILLAGE else None))
         if village.level is not Level.VILLAGE:
             raise NotFound
-        rows = await q.households_in_village(uow.session, village.id)
+        rows = await uow.views.households_in_village(village.id)
     return web.json_response({"items": [household_json(h, n) for h, n in rows]})
 
 
 async def stats(request: web.Request) -> web.Response:
     """GET /api/v1/stats?unit= : residents by status."""
-    async with runtime(request).uow() as uow:
+    async with unit_of_work(request) as uow:
         scope = await request_scope(request, uow)
         unit_id = parse_id(request.query.get("unit"))
         unit = scope.get(unit_id) if unit_id is not None else scope.unit
-        counts = await q.status_counts(uow.session, scope.place(unit.id))
+        counts = await uow.views.status_counts(scope.place(unit.id))
     return web.json_response({"unit_id": unit.id, "unit": unit.name,
                               "total": sum(counts.values()), "by_status": counts})

@@ -5,15 +5,13 @@ from __future__ import annotations
 import tempfile
 import time
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
 
-import aiohttp_jinja2
-import jinja2
 from aiohttp import web
 
+from admin.appkeys import IMPORT_DIR
 from admin.audit import changes
-from admin.context import CLOCK, IMPORT_DIR, JINJA
+from admin.context import setup_templates
 from admin.routes import add_routes
 from admin.scoping import TREES, UnitTrees
 from admin.security import ACCESS, access, errors, session_layer
@@ -21,19 +19,13 @@ from admin.security import ACCESS, access, errors, session_layer
 IMPORT_MAX_AGE = 24 * 3600  # seconds an uploaded list waits for its "save"
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 def setup_admin(app: web.Application) -> None:
-    """Add /admin and /api/v1 to the app; other routes pass through the middlewares untouched."""
-    env = aiohttp_jinja2.setup(
-        app, app_key=JINJA, loader=jinja2.PackageLoader("admin", "templates"),
-        autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
-        trim_blocks=True, lstrip_blocks=True,
-    )
+    """Add /admin and /api/v1 to the app; other routes pass through the middlewares untouched.
+
+    The app carries the keys of admin/appkeys.py that the wiring fills (UOW, CATALOGUE,
+    CLOCK, CONFIG)."""
+    env = setup_templates(app)
     env.globals["changes"] = changes
-    app[CLOCK] = utc_now
     app[TREES] = UnitTrees()
     app[IMPORT_DIR] = Path(tempfile.gettempdir()) / "phocap-admin-imports"
     app[ACCESS] = add_routes(app.router)

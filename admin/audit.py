@@ -7,16 +7,16 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from admin.context import NotFound, render, runtime, today
+from admin.context import NotFound, config, render, today, unit_of_work
 from admin.scoping import request_scope
 from core.dates import parse_date
 from core.errors import RuleError
-from storage import admin_queries as q
+from core.page_views import AuditQuery
 
 PAGE = 100
 ENTITIES = ("resident", "household", "official", "chat", "unit")
 ACTIONS = ("register", "approve", "reject", "update", "create", "invite", "link", "unlink",
-           "password", "export", "erase")
+           "password", "add-token", "revoke-token", "export", "erase")
 
 
 def _day(request: web.Request, raw: str | None, end: bool = False) -> datetime | None:
@@ -27,7 +27,7 @@ def _day(request: web.Request, raw: str | None, end: bool = False) -> datetime |
         day = parse_date(raw, today(request))
     except RuleError:
         return None
-    tz = runtime(request).settings.tz
+    tz = config(request).tz
     start = datetime.combine(day + timedelta(days=1) if end else day, time(), tz)
     return start
 
@@ -39,15 +39,15 @@ async def audit_page(request: web.Request) -> web.Response:
         before = int(args["before"]) if args.get("before") else None
     except ValueError:
         raise NotFound from None
-    async with runtime(request).uow() as uow:
+    async with unit_of_work(request) as uow:
         scope = await request_scope(request, uow)
-        query = q.AuditQuery(
+        query = AuditQuery(
             unit_ids=scope.ids,
             entity=args.get("entity") if args.get("entity") in ENTITIES else None,
             action=args.get("action") if args.get("action") in ACTIONS else None,
             since=_day(request, args.get("since")), until=_day(request, args.get("until"), True),
             before_id=before)
-        lines = await q.audit_page(uow.session, query, PAGE + 1)
+        lines = await uow.views.audit_page(query, PAGE + 1)
     kept = {k: args[k] for k in ("entity", "action", "since", "until") if args.get(k)}
     more = len(lines) > PAGE
     lines = lines[:PAGE]

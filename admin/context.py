@@ -6,26 +6,19 @@ import enum
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from bot.appkeys import RUNTIME
-from bot.runtime import Runtime
+from admin.appkeys import CATALOGUE, CLOCK, CONFIG, JINJA, UOW, AdminConfig
 from core.dates import format_date
+from core.i18n import Catalogue
 from core.model import Actor, Official, Role
 from core.money import format_amount
+from core.ports import UnitOfWork
 
-Clock = Callable[[], datetime]
-
-JINJA = web.AppKey("admin_jinja", jinja2.Environment)
-CLOCK = web.AppKey("admin_clock", Clock)
-IMPORT_DIR = web.AppKey("admin_import_dir", Path)
-
-LOCALES = ("vi", "en")
 PREFIXES = ("/admin", "/api/v1")
 API_PREFIX = "/api/v1"
 
@@ -80,8 +73,17 @@ def is_api(request: web.Request) -> bool:
     return request.path.startswith(API_PREFIX + "/")
 
 
-def runtime(request: web.Request) -> Runtime:
-    return request.app[RUNTIME]
+def unit_of_work(request: web.Request) -> UnitOfWork:
+    """A new unit of work, for 'async with'."""
+    return request.app[UOW]()
+
+
+def config(request: web.Request) -> AdminConfig:
+    return request.app[CONFIG]
+
+
+def catalogue(request: web.Request) -> Catalogue:
+    return request.app[CATALOGUE]
 
 
 def now(request: web.Request) -> datetime:
@@ -97,15 +99,15 @@ def who(request: web.Request) -> Who:
 
 def locale(request: web.Request) -> str:
     value = request.get("admin_locale")
-    return value if isinstance(value, str) else runtime(request).settings.locale
+    return value if isinstance(value, str) else config(request).locale
 
 
 def text(request: web.Request, key: str, /, **params: object) -> str:
-    return runtime(request).catalogue.text(key, locale(request), **params)
+    return catalogue(request).text(key, locale(request), **params)
 
 
 def today(request: web.Request) -> date:
-    return now(request).astimezone(runtime(request).settings.tz).date()
+    return now(request).astimezone(config(request).tz).date()
 
 
 def show_date(value: date | datetime | None) -> str:
@@ -113,7 +115,7 @@ def show_date(value: date | datetime | None) -> str:
 
 
 def show_time(request: web.Request) -> Callable[[datetime | None], str]:
-    tz = runtime(request).settings.tz
+    tz = config(request).tz
 
     def shown(value: datetime | None) -> str:
         if value is None:
@@ -122,6 +124,17 @@ def show_time(request: web.Request) -> Callable[[datetime | None], str]:
         return f"{format_date(local)} {local:%H:%M}"
 
     return shown
+
+
+def setup_templates(app: web.Application) -> jinja2.Environment:
+    """The one Jinja environment, for the admin's pages and the public ones (public/...)."""
+    if JINJA in app:
+        return app[JINJA]
+    return aiohttp_jinja2.setup(
+        app, app_key=JINJA, loader=jinja2.PackageLoader("admin", "templates"),
+        autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True, lstrip_blocks=True,
+    )
 
 
 def render(

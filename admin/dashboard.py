@@ -14,14 +14,13 @@ from aiohttp import web
 from markupsafe import Markup
 
 from admin.charts import bar_chart
-from admin.context import locale, now, render, runtime, text
+from admin.context import config, locale, now, render, text, unit_of_work
 from admin.reports import coverage_chart
 from admin.scoping import request_scope
 from core.figures import Figures
 from core.money import format_percent
 from core.report_runs import month_of
 from core.services.reports import monthly_report
-from storage import admin_queries as q
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,14 +37,14 @@ class Line:
 
 
 async def home(request: web.Request) -> web.Response:
-    rt = runtime(request)
-    async with rt.uow() as uow:
+    tz = config(request).tz
+    async with unit_of_work(request) as uow:
         scope = await request_scope(request, uow)
-        month = month_of(now(request), rt.settings.tz)
+        month = month_of(now(request), tz)
         report = await monthly_report(uow, scope.unit.dataset, month, scope.unit.id)
-        counts = await q.status_counts(uow.session, scope.place())
+        counts = await uow.views.status_counts(scope.place())
         points = await uow.views.coverage_by_month(scope.unit.dataset, scope.unit.id,
-                                                   now(request), rt.settings.tz)
+                                                   now(request), tz)
     below = [report.figures[c] for c in report.children.get(scope.unit.id, ())]
     lines = [Line(report.total, True), *(Line(f, False) for f in below)]
     return render(request, "home.html", {

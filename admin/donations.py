@@ -11,7 +11,7 @@ import secrets
 
 from aiohttp import web
 
-from admin.context import NotFound, now, render, runtime, text, who
+from admin.context import NotFound, now, render, text, unit_of_work, who
 from admin.scoping import Scope, request_scope
 from core.errors import RuleError
 from core.model import Level, Pledge, PledgeStatus, Role
@@ -35,7 +35,7 @@ async def pledges_page(request: web.Request, error: str | None = None,
                        status: int = 200) -> web.Response:
     wanted = request.query.get("status", "")
     rows = await visible_pledges(request)
-    async with runtime(request).uow() as uow:
+    async with unit_of_work(request) as uow:
         scope = await request_scope(request, uow)
     if wanted in {s.value for s in PledgeStatus}:
         rows = [r for r in rows if r.pledge.status.value == wanted]
@@ -51,7 +51,7 @@ async def pledges_page(request: web.Request, error: str | None = None,
 async def visible_pledges(request: web.Request) -> list[PledgeExport]:
     """The pledges this official may see, oldest first (the page and the API)."""
     me = who(request).official
-    async with runtime(request).uow() as uow:
+    async with unit_of_work(request) as uow:
         scope = await request_scope(request, uow)
         return [r for r in await export_pledges(uow) if _visible(scope, me.role, r.pledge)]
 
@@ -76,7 +76,7 @@ def pledge_json(row: PledgeExport) -> dict[str, object]:
 
 async def pledge_page(request: web.Request) -> web.Response:
     me = who(request).official
-    async with runtime(request).uow() as uow:
+    async with unit_of_work(request) as uow:
         scope = await request_scope(request, uow)
         pledge = await find_pledge(uow, request.match_info["code"])
         if pledge is None or not _visible(scope, me.role, pledge):
@@ -107,7 +107,7 @@ async def receive(request: web.Request) -> web.Response:
             number=typed["number"] or None,
             note=typed["note"] or None,
         )
-        async with runtime(request).uow() as uow:
+        async with unit_of_work(request) as uow:
             scope = await request_scope(request, uow)
             scope.get(receipt_form.unit_id)  # another unit's id: 404
             once = typed["once"][:80]
@@ -140,7 +140,7 @@ def _number(raw: str) -> int:
 
 async def stock_page(request: web.Request) -> web.Response:
     me = who(request)
-    async with runtime(request).uow() as uow:
+    async with unit_of_work(request) as uow:
         scope = await request_scope(request, uow)
         lines = await receiving.stock(uow, me.actor, scope.unit)
     return render(request, "stock.html", {"lines": lines})

@@ -9,20 +9,29 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from admin.context import NotFound, locale, now, render, runtime, text, who
+from admin.context import (
+    NotFound,
+    catalogue,
+    config,
+    locale,
+    now,
+    render,
+    text,
+    unit_of_work,
+    who,
+)
 from admin.scoping import Scope, request_scope
 from core.errors import RuleError
 from core.model import Case, Handover
 from core.ports import UnitOfWork
 from core.services import handover as service
 from documents.handover_record import render_record
-from handlers.handover import qr_payload
 
 
 async def handovers_page(request: web.Request, error: str | None = None,
                          status: int = 200) -> web.Response:
     me = who(request)
-    async with runtime(request).uow() as uow:
+    async with unit_of_work(request) as uow:
         scope = await request_scope(request, uow)
         communes = await service.commune_ids(uow, scope.unit)
         waiting = await service.waiting(uow, me.actor)
@@ -43,7 +52,7 @@ async def record(request: web.Request) -> web.Response:
         raise NotFound from None
     checklist = {item: form.get(f"item-{item}") == "yes" for item in service.CHECKLIST}
     try:
-        async with runtime(request).uow() as uow:
+        async with unit_of_work(request) as uow:
             support = await uow.supports.get(support_id)
             scope = await request_scope(request, uow)
             if support is None or not scope.has(support.commune_id):
@@ -59,13 +68,12 @@ async def record(request: web.Request) -> web.Response:
 
 async def record_page(request: web.Request) -> web.Response:
     """The printable handover record (bien ban ban giao), with its QR."""
-    rt = runtime(request)
-    async with rt.uow() as uow:
+    async with unit_of_work(request) as uow:
         handover = await _handover_in_scope(uow, await request_scope(request, uow),
                                             int(request.match_info["handover_id"]))
         data = await service.handover_record(uow, who(request).actor, handover.id)
-    qr = qr_payload(data.handover.code, rt.settings.telegram_bot_username or None)
-    page = render_record(rt.catalogue, locale(request), data, qr)
+    qr = service.qr_payload(data.handover.code, config(request).telegram_bot_username or None)
+    page = render_record(catalogue(request), locale(request), data, qr)
     return web.Response(text=page, content_type="text/html",
                         headers={"Cache-Control": "no-store"})  # personal data: keep no copy
 
@@ -74,7 +82,7 @@ async def on_paper(request: web.Request) -> web.Response:
     """POST: the recipient confirmed in person and signed the paper record."""
     handover_id = int(request.match_info["handover_id"])
     try:
-        async with runtime(request).uow() as uow:
+        async with unit_of_work(request) as uow:
             await _handover_in_scope(uow, await request_scope(request, uow),
                                      handover_id)
             await service.confirm_on_paper(uow, who(request).actor, handover_id, now(request))
@@ -89,7 +97,7 @@ async def close_case(request: web.Request) -> web.Response:
     case_id = int(request.match_info["case_id"])
     form = await request.post()
     try:
-        async with runtime(request).uow() as uow:
+        async with unit_of_work(request) as uow:
             await _case_in_scope(uow, await request_scope(request, uow), case_id)
             await service.close_case(uow, who(request).actor, case_id,
                                      str(form.get("resolution", "")), now(request))

@@ -9,7 +9,8 @@ from pathlib import Path
 from aiohttp import web
 from aiohttp_session import get_session
 
-from admin.context import IMPORT_DIR, NotFound, now, render, runtime, text, today, who
+from admin.appkeys import IMPORT_DIR
+from admin.context import NotFound, now, render, text, today, unit_of_work, who
 from admin.scoping import Scope, request_scope
 from core.errors import RuleError
 from core.importing import ImportRow, RowError, parse_rows
@@ -42,7 +43,7 @@ def _communes(scope: Scope) -> list[Unit]:
 
 async def import_page(request: web.Request) -> web.Response:
     """The upload form: a commune of the official's unit and a file."""
-    async with runtime(request).uow() as uow:
+    async with unit_of_work(request) as uow:
         scope = await request_scope(request, uow)
     return render(request, "import.html", {"communes": _communes(scope)})
 
@@ -51,7 +52,7 @@ async def upload(request: web.Request) -> web.Response:
     """Keep the file, run the import and roll it back: the preview."""
     form = await request.post()
     upload_field = form.get("file")
-    async with runtime(request).uow() as uow:
+    async with unit_of_work(request) as uow:
         scope = await request_scope(request, uow)
         commune = _commune(scope, form.get("commune"))
     filename = str(getattr(upload_field, "filename", "") or "")
@@ -85,7 +86,7 @@ async def save(request: web.Request) -> web.Response:
     folder = request.app[IMPORT_DIR]
     if pending is None or not pending.path(folder).is_file():
         raise NotFound
-    async with runtime(request).uow() as uow:
+    async with unit_of_work(request) as uow:
         commune = _commune(await request_scope(request, uow), pending.commune_id)
     approve = form.get("approve") == "1"
     table, _, report = await _run(request, commune, pending.path(folder), approve=approve)
@@ -142,7 +143,7 @@ async def _run(
     table = read_table(path)
     day, moment = today(request), now(request)
     rows = parse_rows(((r.line, table.values(r)) for r in table.rows), day)
-    async with runtime(request).uow() as uow:
+    async with unit_of_work(request) as uow:
         report = await import_residents(uow, who(request).actor, commune, rows, day, moment,
                                         approve=approve)
         if dry_run:

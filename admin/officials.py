@@ -4,24 +4,23 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from admin.context import NotFound, now, render, runtime, text, who
+from admin.context import NotFound, now, render, text, unit_of_work, who
 from admin.passwords import hash_password, new_password
 from admin.scoping import Scope, request_scope
 from core.errors import RuleError
 from core.model import Level, Role
+from core.ports import UnitOfWork
 from core.services.linking import create_invite, unlink
 from core.services.officials import ROLE_LEVEL, add_official
 from core.services.scope import within
-from storage import admin_queries as q
-from storage.uow import SqlUnitOfWork
 
 INVITE_ROLES = (Role.VILLAGE_HEAD, Role.COMMUNE)
 LOGIN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._-")
 
 
-async def _listing(uow: SqlUnitOfWork, scope: Scope) -> dict[str, object]:
-    officials = await q.officials_in(uow.session, scope.ids)
-    chats = await q.chats_of(uow.session, [o.id for o in officials])
+async def _listing(uow: UnitOfWork, scope: Scope) -> dict[str, object]:
+    officials = await uow.views.officials_in(scope.ids)
+    chats = await uow.views.chats_of([o.id for o in officials])
     return {
         "officials": officials, "chats": chats,
         "unit_names": {u.id: scope.label(u) for u in scope.units.values()},
@@ -33,7 +32,7 @@ async def _listing(uow: SqlUnitOfWork, scope: Scope) -> dict[str, object]:
 def _units_for(scope: Scope, roles: tuple[Role, ...], strictly_below: bool
                ) -> list[tuple[str, int, str]]:
     """(role, unit id, label) choices: the unit's level must suit the role."""
-    out = []
+    out: list[tuple[str, int, str]] = []
     for unit in sorted(scope.units.values(), key=lambda u: (u.level != Level.COMMUNE,
                                                             scope.label(u))):
         if strictly_below and unit.id == scope.unit.id:
@@ -46,7 +45,7 @@ def _units_for(scope: Scope, roles: tuple[Role, ...], strictly_below: bool
 async def officials_page(request: web.Request, extra: dict[str, object] | None = None,
                          status: int = 200) -> web.Response:
     """Officials with their linked chats; forms for an invitation and a web account."""
-    async with runtime(request).uow() as uow:
+    async with unit_of_work(request) as uow:
         scope = await request_scope(request, uow)
         listing = await _listing(uow, scope)
     return render(request, "officials.html", {**listing, **(extra or {})}, status=status)
@@ -72,7 +71,7 @@ async def invite(request: web.Request) -> web.Response:
     """A new official and their chat invitation code, shown once."""
     form = await request.post()
     try:
-        async with runtime(request).uow() as uow:
+        async with unit_of_work(request) as uow:
             scope = await request_scope(request, uow)
             role, unit_id = _choice(scope, form.get("where"), INVITE_ROLES, strictly_below=False)
             official, code = await create_invite(uow, who(request).actor, role, unit_id,
@@ -96,7 +95,7 @@ async def add_account(request: web.Request) -> web.Response:
     password = new_password()
     hashed = hash_password(password)
     try:
-        async with runtime(request).uow() as uow:
+        async with unit_of_work(request) as uow:
             scope = await request_scope(request, uow)
             role, unit_id = _choice(scope, form.get("where"), tuple(Role), strictly_below=True)
             official = await add_official(uow, who(request).actor, str(form.get("name", "")),
@@ -111,7 +110,7 @@ async def add_account(request: web.Request) -> web.Response:
 async def unlink_chat(request: web.Request) -> web.Response:
     """Forget a chat's official (a lost phone, a person who left)."""
     me = who(request)
-    async with runtime(request).uow() as uow:
+    async with unit_of_work(request) as uow:
         chat = await uow.chats.get(int(request.match_info["chat_id"]))
         official = await uow.officials.get(chat.official_id) if chat and chat.official_id else None
         if chat is None or official is None or not await within(uow, me.actor, official.unit_id):

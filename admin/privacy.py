@@ -7,7 +7,7 @@ import json
 
 from aiohttp import web
 
-from admin.context import now, runtime, text, who
+from admin.context import now, text, unit_of_work, who
 from admin.residents import resident_in_scope, resident_page
 from core.services import privacy
 
@@ -15,7 +15,7 @@ from core.services import privacy
 async def personal_data(request: web.Request) -> web.Response:
     """GET: the person's data as a JSON download; the request is audited."""
     resident_id = int(request.match_info["resident_id"])
-    async with runtime(request).uow() as uow:
+    async with unit_of_work(request) as uow:
         await resident_in_scope(uow, who(request), resident_id)
         data = await privacy.personal_data(uow, who(request).actor, resident_id, now(request))
         await uow.commit()
@@ -33,7 +33,7 @@ async def erase(request: web.Request) -> web.Response:
     if form.get("confirm") != "yes":
         return await resident_page(request, error=text(request, "admin-privacy-confirm-needed"),
                                    status=400)
-    async with runtime(request).uow() as uow:
+    async with unit_of_work(request) as uow:
         await resident_in_scope(uow, who(request), resident_id)
         await privacy.erase(uow, who(request).actor, resident_id, now(request))
         await uow.commit()

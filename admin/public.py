@@ -7,17 +7,17 @@ support's number ("S-12"), places as units, donors by their pledge code.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any, Final
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
-import jinja2
+import aiohttp_jinja2
 from aiohttp import web
 
+from admin.appkeys import CATALOGUE, CLOCK, CONFIG, JINJA, UOW
 from admin.charts import bar_chart
+from admin.context import setup_templates
 from admin.reports import coverage_chart
-from bot.appkeys import RUNTIME
 from core.dates import format_date
 from core.i18n import Catalogue
 from core.model import Handover, LedgerEntry, Pledge, PledgeKind, Receipt, Support, Unit
@@ -41,7 +41,6 @@ PAGE_HEADERS: Final = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
-TEMPLATES = web.AppKey("public_templates", jinja2.Environment)
 
 
 # ---- what the donor's page shows ---------------------------------------------------------
@@ -124,14 +123,15 @@ def _whole(raw: str | None, default: int) -> int | None:
 
 async def ledger_json(request: web.Request) -> web.Response:
     """GET /public/ledger.json?after=<id>&limit=<n>: entries after that id, oldest first."""
-    runtime = request.app[RUNTIME]
     after = _whole(request.query.get("after"), 0)
     limit = _whole(request.query.get("limit"), PAGE_DEFAULT)
     if after is None or limit is None or not 1 <= limit <= PAGE_MAX:
-        message = runtime.text("public-ledger-bad-query", max=PAGE_MAX)
+        config = request.app[CONFIG]
+        message = request.app[CATALOGUE].text("public-ledger-bad-query", config.locale,
+                                              max=PAGE_MAX)
         return web.json_response({"error": "public-ledger-bad-query", "message": message},
                                  status=400)
-    async with runtime.uow() as uow:
+    async with request.app[UOW]() as uow:
         entries = await uow.ledger.page(after, limit)
     body = {
         "entries": [entry_json(e) for e in entries],
@@ -150,7 +150,7 @@ async def ledger_json(request: web.Request) -> web.Response:
 class Texts:
     """The catalogue in one locale, with the formats the page needs."""
 
-    def __init__(self, catalogue: Catalogue, locale: str, tz: ZoneInfo) -> None:
+    def __init__(self, catalogue: Catalogue, locale: str, tz: tzinfo) -> None:
         self._catalogue = catalogue
         self.locale = locale
         self._tz = tz
@@ -186,47 +186,53 @@ def page_locale(request: web.Request, catalogue: Catalogue, default: str) -> str
     return asked if asked in catalogue.locales else default
 
 
+def texts_of(request: web.Request) -> Texts:
+    """The page's texts, in the language asked for (the default one otherwise)."""
+    catalogue, config = request.app[CATALOGUE], request.app[CONFIG]
+    return Texts(catalogue, page_locale(request, catalogue, config.locale), config.tz)
+
+
+def render(request: web.Request, template: str, context: dict[str, Any],
+           status: int = 200) -> web.Response:
+    """A public page (admin/templates/public/), through the app's one Jinja environment."""
+    response = aiohttp_jinja2.render_template(f"public/{template}", request, context,
+                                              status=status, app_key=JINJA)
+    response.headers.update(PAGE_HEADERS)
+    return response
+
+
 async def pledge_page(request: web.Request) -> web.Response:
     """GET /public/pledge/{code}: the pledge, what was received, where the phones went."""
-    runtime = request.app[RUNTIME]
-    texts = Texts(runtime.catalogue, page_locale(request, runtime.catalogue, runtime.locale),
-                  runtime.settings.tz)
-    async with runtime.uow() as uow:
+    texts = texts_of(request)
+    async with request.app[UOW]() as uow:
         view = await pledge_view(uow, request.match_info["code"][:40])
-    env = request.app[TEMPLATES]
     if view is None:
-        page = env.get_template("not_found.html").render(t=texts)
-        return web.Response(text=page, status=404, content_type="text/html",
-                            headers=PAGE_HEADERS)
-    page = env.get_template("pledge.html").render(t=texts, view=view, ledger_path=LEDGER_PATH)
-    return web.Response(text=page, content_type="text/html", headers=PAGE_HEADERS)
+        return render(request, "not_found.html", {"t": texts}, status=404)
+    return render(request, "pledge.html", {"t": texts, "view": view, "ledger_path": LEDGER_PATH})
 
 
 async def overview_page(request: web.Request) -> web.Response:
     """GET /public: the programme's figures per commune, to date; no person anywhere."""
-    runtime = request.app[RUNTIME]
-    texts = Texts(runtime.catalogue, page_locale(request, runtime.catalogue, runtime.locale),
-                  runtime.settings.tz)
-    now = datetime.now(runtime.settings.tz)
-    async with runtime.uow() as uow:
-        province = province_of(await uow.units.all(runtime.settings.dataset))
+    config = request.app[CONFIG]
+    texts = texts_of(request)
+    now = request.app[CLOCK]()
+    async with request.app[UOW]() as uow:
+        province = province_of(await uow.units.all(config.dataset))
         if province is None:
             raise web.HTTPNotFound
-        report = await monthly_report(uow, runtime.settings.dataset,
-                                      month_of(now, runtime.settings.tz), province.id)
+        report = await monthly_report(uow, config.dataset, month_of(now, config.tz), province.id)
         ledger = await uow.ledger.last()
         donors = await uow.receipts.by_donor()
-        points = await uow.views.coverage_by_month(runtime.settings.dataset, province.id,
-                                                   now, runtime.settings.tz)
+        points = await uow.views.coverage_by_month(config.dataset, province.id, now, config.tz)
     rows = report.rows()
     chart = bar_chart([(f.unit.name, f.adult_coverage.end) for f in rows if not f.own],
                       texts("public-overview-chart"), texts("public-overview-no-estimate"),
                       texts.percent)
-    page = request.app[TEMPLATES].get_template("overview.html").render(
-        t=texts, report=report, rows=rows, chart=chart, ledger_path=LEDGER_PATH,
-        months=coverage_chart(texts, province.name, points) if points else None,
-        entries=ledger.id if ledger else 0, head=ledger.hash if ledger else "", donors=donors)
-    return web.Response(text=page, content_type="text/html", headers=PAGE_HEADERS)
+    return render(request, "overview.html", {
+        "t": texts, "report": report, "rows": rows, "chart": chart, "ledger_path": LEDGER_PATH,
+        "months": coverage_chart(texts, province.name, points) if points else None,
+        "entries": ledger.id if ledger else 0, "head": ledger.hash if ledger else "",
+        "donors": donors})
 
 
 async def find_pledge(request: web.Request) -> web.Response:
@@ -238,12 +244,9 @@ async def find_pledge(request: web.Request) -> web.Response:
 
 
 def setup_public(app: web.Application) -> None:
-    """Add /public, /public/ledger.json and /public/pledge/{code} to the app."""
-    app[TEMPLATES] = jinja2.Environment(
-        loader=jinja2.PackageLoader("admin", "templates_public"),
-        autoescape=True, trim_blocks=True, lstrip_blocks=True,
-        undefined=jinja2.StrictUndefined,
-    )
+    """Add /public, /public/ledger.json and /public/pledge/{code} to the app (which carries
+    the keys of admin/appkeys.py that the wiring fills: UOW, CATALOGUE, CLOCK, CONFIG)."""
+    setup_templates(app)
     app.router.add_get("/public", overview_page)
     app.router.add_get("/public/pledge", find_pledge)
     app.router.add_get(LEDGER_PATH, ledger_json)

@@ -11,7 +11,7 @@ from aiohttp import web
 from markupsafe import Markup
 
 from admin.charts import month_chart
-from admin.context import NotFound, locale, now, render, runtime, text
+from admin.context import NotFound, catalogue, config, locale, now, render, text, unit_of_work
 from admin.scoping import request_scope
 from core.figures import MonthCoverage
 from core.report_runs import ReportRun
@@ -24,14 +24,14 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 async def reports_page(request: web.Request) -> web.Response:
     """The list, newest month first, and the coverage chart of the official's unit."""
-    rt = runtime(request)
-    async with rt.uow() as uow:
+    cfg = config(request)
+    async with unit_of_work(request) as uow:
         scope = await request_scope(request, uow)
         runs = await uow.reports.listing(scope.ids, LISTED)
-        points = await uow.views.coverage_by_month(rt.settings.dataset, scope.unit.id,
-                                                   now(request), rt.settings.tz)
+        points = await uow.views.coverage_by_month(cfg.dataset, scope.unit.id,
+                                                   now(request), cfg.tz)
     return render(request, "reports.html", {
-        "runs": runs, "units": scope.units, "day": rt.settings.report_day,
+        "runs": runs, "units": scope.units, "day": cfg.report_day,
         "chart": coverage_chart(partial(text, request), scope.unit.name, points)
         if points else None,
     })
@@ -53,7 +53,7 @@ async def _run(request: web.Request) -> ReportRun:
         run_id = int(request.match_info["run_id"])
     except ValueError:
         raise NotFound from None
-    async with runtime(request).uow() as uow:
+    async with unit_of_work(request) as uow:
         scope = await request_scope(request, uow)
         run = await uow.reports.get(run_id)
     if run is None or not scope.has(run.unit_id):
@@ -69,9 +69,9 @@ def _name(run: ReportRun, ext: str) -> str:
 async def download_xlsx(request: web.Request) -> web.Response:
     """The stored figures laid out as the official table, in the reader's language."""
     run = await _run(request)
-    rt, lang = runtime(request), locale(request)
-    report = report_from_json(run.figures, rt.settings.tz)
-    data = report_xlsx(report, lambda key, **p: rt.catalogue.text(key, lang, **p))
+    texts, lang = catalogue(request), locale(request)
+    report = report_from_json(run.figures, config(request).tz)
+    data = report_xlsx(report, lambda key, **p: texts.text(key, lang, **p))
     return web.Response(body=data, headers={"Content-Type": XLSX,
                                             "Content-Disposition": _name(run, "xlsx")})
 

@@ -7,19 +7,30 @@ from datetime import datetime, tzinfo
 from urllib.parse import urlencode
 
 from aiohttp import web
-from multidict import MultiDictProxy
+from multidict import MultiMapping
 
-from admin.context import NotFound, Who, locale, now, render, runtime, text, today, who
+from admin.context import (
+    NotFound,
+    Who,
+    catalogue,
+    config,
+    locale,
+    now,
+    render,
+    text,
+    today,
+    unit_of_work,
+    who,
+)
 from admin.scoping import Scope, request_scope
 from core.dates import parse_date
 from core.errors import RuleError
 from core.model import Level, Policy, Poverty, Resident, Status, Unit
+from core.page_views import AuditQuery, ResidentLine, ResidentQuery
 from core.ports import UnitOfWork
 from core.services import registry
 from core.services.scope import within
 from documents.spreadsheets import rows_to_xlsx
-from storage import admin_queries as q
-from storage.uow import SqlUnitOfWork
 
 PAGE = 50
 EXPORT_BATCH = 1000
@@ -42,9 +53,9 @@ def _choice(raw: str | None, allowed: type[Status] | type[Poverty] | type[Policy
     return raw if raw in {m.value for m in allowed} else None
 
 
-def resident_query(scope: Scope, args: MultiDictProxy[str], after: int = 0) -> q.ResidentQuery:
+def resident_query(scope: Scope, args: MultiMapping[str], after: int = 0) -> ResidentQuery:
     """The list's filters from the query string; a unit outside the scope is not found."""
-    return q.ResidentQuery(
+    return ResidentQuery(
         place=scope.place(parse_id(args.get("unit"))),
         status=_choice(args.get("status"), Status),
         poverty=_choice(args.get("poverty"), Poverty),
@@ -54,10 +65,10 @@ def resident_query(scope: Scope, args: MultiDictProxy[str], after: int = 0) -> q
     )
 
 
-async def page_of(uow: SqlUnitOfWork, query: q.ResidentQuery, size: int = PAGE
-                  ) -> tuple[list[q.ResidentLine], int | None]:
+async def page_of(uow: UnitOfWork, query: ResidentQuery, size: int = PAGE
+                  ) -> tuple[list[ResidentLine], int | None]:
     """One page and the cursor of the next (None on the last page)."""
-    lines = await q.resident_page(uow.session, query, size + 1)
+    lines = await uow.views.resident_page(query, size + 1)
     more = len(lines) > size
     lines = lines[:size]
     return lines, (lines[-1].resident.id if more and lines else None)
@@ -65,7 +76,7 @@ async def page_of(uow: SqlUnitOfWork, query: q.ResidentQuery, size: int = PAGE
 
 async def residents(request: web.Request) -> web.Response:
     """The list, filtered and paged by id (keyset)."""
-    async with runtime(request).uow() as uow:
+    async with unit_of_work(request) as uow:
         scope = await request_scope(request, uow)
         query = resident_query(scope, request.query, parse_id(request.query.get("after")) or 0)
         lines, cursor = await page_of(uow, query)
@@ -105,13 +116,13 @@ async def resident_page(request: web.Request, error: str | None = None,
                         status: int = 200) -> web.Response:
     """A resident: household (class and its source), status, history."""
     me = who(request)
-    async with runtime(request).uow() as uow:
+    async with unit_of_work(request) as uow:
         resident = await resident_in_scope(uow, me, int(request.match_info["resident_id"]))
         household = await uow.households.get(resident.household_id)
         village = await uow.units.get(resident.village_id)
         commune = await uow.units.get(resident.commune_id)
         members = await uow.residents.in_household(resident.household_id)
-        history = await q.audit_page(uow.session, q.AuditQuery(
+        history = await uow.views.audit_page(AuditQuery(
             unit_ids=(resident.commune_id,), entity="resident", entity_id=resident.id), 200)
     return render(request, "resident.html", {
         "r": resident, "household": household, "village": village, "commune": commune,
@@ -122,7 +133,7 @@ async def resident_page(request: web.Request, error: str | None = None,
 async def approve(request: web.Request) -> web.Response:
     """Approve one registration."""
     resident_id = int(request.match_info["resident_id"])
-    async with runtime(request).uow() as uow:
+    async with unit_of_work(request) as uow:
         await resident_in_scope(uow, who(request), resident_id)
         await registry.approve(uow, who(request).actor, resident_id, now(request))
         await uow.commit()
@@ -133,7 +144,7 @@ async def approve_many(request: web.Request) -> web.Response:
     """Approve the ticked registrations, all or none."""
     form = await request.post()
     ids = sorted({parse_id(v) or 0 for v in form.getall("ids", [])} - {0})
-    async with runtime(request).uow() as uow:
+    async with unit_of_work(request) as uow:
         for resident_id in ids:
             await resident_in_scope(uow, who(request), resident_id)
             await registry.approve(uow, who(request).actor, resident_id, now(request))
@@ -147,7 +158,7 @@ async def reject(request: web.Request) -> web.Response:
     resident_id = int(request.match_info["resident_id"])
     form = await request.post()
     try:
-        async with runtime(request).uow() as uow:
+        async with unit_of_work(request) as uow:
             await resident_in_scope(uow, who(request), resident_id)
             await registry.reject(uow, who(request).actor, resident_id,
                                   str(form.get("reason", "")), now(request))
@@ -175,7 +186,7 @@ def _values(resident: Resident) -> EditValues:
 
 async def edit_page(request: web.Request) -> web.Response:
     """The correction form."""
-    async with runtime(request).uow() as uow:
+    async with unit_of_work(request) as uow:
         resident_id = int(request.match_info["resident_id"])
         resident = await resident_in_scope(uow, who(request), resident_id)
     return render(request, "resident_edit.html", {"r": resident, "v": _values(resident)})
@@ -185,9 +196,11 @@ async def edit(request: web.Request) -> web.Response:
     """Save a correction through the registry (checked, audited before and after)."""
     resident_id = int(request.match_info["resident_id"])
     form = await request.post()
-    values = EditValues(*(str(form.get(k, "")).strip() for k in (
-        "full_name", "date_of_birth", "citizen_id", "phone")), form.get("has_smartphone") == "1")
-    async with runtime(request).uow() as uow:
+    full_name, born_text, citizen_id, phone = (str(form.get(k, "")).strip() for k in (
+        "full_name", "date_of_birth", "citizen_id", "phone"))
+    values = EditValues(full_name, born_text, citizen_id, phone,
+                        form.get("has_smartphone") == "1")
+    async with unit_of_work(request) as uow:
         resident = await resident_in_scope(uow, who(request), resident_id)
         try:
             born = parse_date(values.date_of_birth, today(request))
@@ -209,7 +222,7 @@ async def edit(request: web.Request) -> web.Response:
 
 async def households(request: web.Request) -> web.Response:
     """A village's households with their class and where the class comes from."""
-    async with runtime(request).uow() as uow:
+    async with unit_of_work(request) as uow:
         scope = await request_scope(request, uow)
         villages = sorted(scope.of_level(Level.VILLAGE), key=scope.label)
         chosen = parse_id(request.query.get("village"))
@@ -218,7 +231,7 @@ async def households(request: web.Request) -> web.Response:
         village = scope.get(chosen) if chosen is not None else None
         if village is not None and village.level is not Level.VILLAGE:
             raise NotFound
-        rows = await q.households_in_village(uow.session, village.id) if village else []
+        rows = await uow.views.households_in_village(village.id) if village else []
     return render(request, "households.html", {
         "village": village, "rows": rows,
         "villages": [(v.id, scope.label(v)) for v in villages]})
@@ -227,8 +240,8 @@ async def households(request: web.Request) -> web.Response:
 async def export(request: web.Request) -> web.Response:
     """The filtered list as an Excel workbook with the catalogue's column titles."""
     rows: list[dict[str, object]] = []
-    tz = runtime(request).settings.tz
-    async with runtime(request).uow() as uow:
+    tz = config(request).tz
+    async with unit_of_work(request) as uow:
         scope = await request_scope(request, uow)
         query = resident_query(scope, request.query)
         while True:
@@ -237,16 +250,16 @@ async def export(request: web.Request) -> web.Response:
             if cursor is None:
                 break
             query = resident_query(scope, request.query, cursor)
-    catalogue, lang = runtime(request).catalogue, locale(request)
-    data = rows_to_xlsx(rows, EXPORT_COLUMNS, lambda key, **p: catalogue.text(key, lang, **p))
-    stamp = now(request).astimezone(runtime(request).settings.tz).strftime("%Y%m%d-%H%M")
+    texts, lang = catalogue(request), locale(request)
+    data = rows_to_xlsx(rows, EXPORT_COLUMNS, lambda key, **p: texts.text(key, lang, **p))
+    stamp = now(request).astimezone(config(request).tz).strftime("%Y%m%d-%H%M")
     return web.Response(body=data, headers={
         "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "Content-Disposition": f'attachment; filename="danh-sach-{stamp}.xlsx"',
     })
 
 
-def _export_row(line: q.ResidentLine, tz: tzinfo) -> dict[str, object]:
+def _export_row(line: ResidentLine, tz: tzinfo) -> dict[str, object]:
     r, h = line.resident, line.household
     return {
         "id": r.id, "commune": line.commune, "village": line.village, "household": h.code,

@@ -18,9 +18,8 @@ from aiohttp import web
 
 from admin.context import NotFound, who
 from core.model import Level, Official, Unit
-from storage.admin_queries import Place
-from storage.unit_tree import unit_revision
-from storage.uow import SqlUnitOfWork
+from core.page_views import Place
+from core.ports import UnitOfWork
 
 # Up to this many communes a place is a list (their index finds their residents); past it,
 # the communes of the unit are found in SQL and residents read in id order.
@@ -101,9 +100,9 @@ class UnitTrees:
         self._trees: dict[str, _Tree] = {}
         self._scopes: OrderedDict[int, Scope] = OrderedDict()
 
-    async def scope(self, uow: SqlUnitOfWork, official: Official) -> Scope:
+    async def scope(self, uow: UnitOfWork, official: Official) -> Scope:
         # the revision first: a tree read after it is at least as new as it says
-        revision = await unit_revision(uow.session)
+        revision = await uow.views.unit_revision()
         if revision != self._revision:
             self._revision, self._trees, self._scopes = revision, {}, OrderedDict()
         found = self._scopes.get(official.unit_id)
@@ -117,7 +116,7 @@ class UnitTrees:
                 self._scopes.popitem(last=False)
         return scope
 
-    async def _build(self, uow: SqlUnitOfWork, unit_id: int, revision: int) -> Scope:
+    async def _build(self, uow: UnitOfWork, unit_id: int, revision: int) -> Scope:
         tree = next((t for t in self._trees.values() if unit_id in t.units), None)
         if tree is None:
             unit = await uow.units.get(unit_id)
@@ -144,7 +143,7 @@ def _below(unit: Unit, children: Mapping[int, list[Unit]]) -> list[Unit]:
     return out
 
 
-async def _read_tree(uow: SqlUnitOfWork, dataset: str) -> _Tree:
+async def _read_tree(uow: UnitOfWork, dataset: str) -> _Tree:
     units = await uow.units.all(dataset)
     children: dict[int, list[Unit]] = {}
     for u in units:
@@ -158,6 +157,6 @@ async def _read_tree(uow: SqlUnitOfWork, dataset: str) -> _Tree:
 TREES = web.AppKey("admin_unit_trees", UnitTrees)
 
 
-async def request_scope(request: web.Request, uow: SqlUnitOfWork) -> Scope:
+async def request_scope(request: web.Request, uow: UnitOfWork) -> Scope:
     """The signed-in official's scope, from the app's kept trees."""
     return await request.app[TREES].scope(uow, who(request).official)

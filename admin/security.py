@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 from aiohttp_session import (
     AbstractStorage,
     Session,
@@ -22,25 +23,24 @@ from aiohttp_session import (
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 from cryptography import fernet
 
+from admin.appkeys import CLOCK, CONFIG, UOW
 from admin.context import (
-    CLOCK,
-    LOCALES,
     Access,
     Forbidden,
     NotFound,
     Who,
     allowed,
+    catalogue,
     is_api,
     now,
     ours,
     render,
-    runtime,
     text,
+    unit_of_work,
 )
 from admin.passwords import hash_password, verify_password
-from bot.appkeys import RUNTIME
 from core.errors import RuleError
-from storage import admin_queries as q
+from core.services import accounts
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,8 @@ SECRET_NAME = "session-key"  # noqa: S105 - the name of a row, not a secret
 SEEN_EVERY = 60  # seconds: the idle clock is written at most once a minute
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
-ACCESS = web.AppKey("admin_access", dict)  # handler -> Access, from the route table
+# handler -> Access, from the route table
+ACCESS = web.AppKey[dict[Handler, Access]]("admin_access")
 
 
 # -- the session cookie ------------------------------------------------------------------------
@@ -83,20 +84,20 @@ class LateStorage(AbstractStorage):
     async def _ready(self) -> EncryptedCookieStorage:
         async with self._lock:
             if self._inner is None:
-                rt = self._app[RUNTIME]
-                secure = (rt.settings.public_url or "").startswith("https://")
+                secure = (self._app[CONFIG].public_url or "").startswith("https://")
                 self._inner = EncryptedCookieStorage(
                     fernet.Fernet(await self._key()), cookie_name=COOKIE, max_age=self.max_age,
                     httponly=True, samesite="Lax", path="/", secure=secure)
             return self._inner
 
     async def _key(self) -> bytes:
-        rt = self._app[RUNTIME]
-        if rt.settings.secret_key:
-            return key_from_secret(rt.settings.secret_key.reveal())
-        async with rt.uow() as uow:
-            value = await q.shared_secret(uow.session, SECRET_NAME,
-                                          fernet.Fernet.generate_key().decode(), self._app[CLOCK]())
+        secret = self._app[CONFIG].secret_key
+        if secret:
+            return key_from_secret(secret)
+        async with self._app[UOW]() as uow:
+            value = await accounts.shared_secret(uow, SECRET_NAME,
+                                                 fernet.Fernet.generate_key().decode(),
+                                                 self._app[CLOCK]())
             await uow.commit()
         return value.encode()
 
@@ -108,8 +109,7 @@ class LateStorage(AbstractStorage):
         await (await self._ready()).save_session(request, response, session)
 
 
-def session_layer(app: web.Application) -> Callable[[web.Request, Handler],
-                                                    Awaitable[web.StreamResponse]]:
+def session_layer(app: web.Application) -> Middleware:
     inner = session_middleware(LateStorage(app))
 
     @web.middleware
@@ -180,11 +180,12 @@ async def access(request: web.Request, handler: Handler) -> web.StreamResponse:
 
 
 def _choose_locale(request: web.Request, session: Session) -> None:
+    known = catalogue(request).locales
     wanted = request.query.get("lang")
-    if wanted in LOCALES:
+    if wanted in known:
         session["lang"] = wanted
     stored = session.get("lang")
-    if stored in LOCALES:
+    if stored in known:
         request["admin_locale"] = stored
 
 
@@ -198,7 +199,7 @@ async def _from_session(request: web.Request, session: Session) -> Who | None:
         _forget(session)
         request["admin_expired"] = True
         return None
-    async with runtime(request).uow() as uow:
+    async with unit_of_work(request) as uow:
         official = await uow.officials.get(uid)
     if official is None or not official.active or session.get("pw") != _stamp(official):
         _forget(session)
@@ -219,10 +220,8 @@ async def _bearer(request: web.Request) -> Who | None:
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         return None
-    async with runtime(request).uow() as uow:
-        official_id = await q.official_for_token(uow.session, token_hash(header[7:].strip()),
-                                                 now(request))
-        official = await uow.officials.get(official_id) if official_id else None
+    async with unit_of_work(request) as uow:
+        official = await accounts.official_for_token(uow, header[7:].strip(), now(request))
         await uow.commit()
     if official is None or not official.active:
         raise web.HTTPUnauthorized(text='{"error": "admin-error-token"}',
@@ -268,10 +267,6 @@ async def _check_csrf(request: web.Request, session: Session) -> None:
 # -- signing in --------------------------------------------------------------------------------
 
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
 def _stamp(official: object) -> str:
     """Changes when the password does: a password change ends the other sessions."""
     password_hash = getattr(official, "password_hash", None) or ""
@@ -300,19 +295,19 @@ async def sign_in(request: web.Request, login: str, password: str) -> None:
     """Start a fresh session for the official, or LoginRefused (wrong, or too many tries)."""
     moment = now(request)
     address = request.remote or "-"
-    async with runtime(request).uow() as uow:
-        by_login, by_address = await q.recent_failures(
-            uow.session, login, address, moment - FAILURE_WINDOW)
+    async with unit_of_work(request) as uow:
+        by_login, by_address = await accounts.recent_failures(
+            uow, login, address, moment - FAILURE_WINDOW)
         if max(by_login, by_address) >= MAX_FAILURES:
             raise LoginRefused("admin-login-locked", 429,
                                minutes=int(FAILURE_WINDOW.total_seconds() // 60))
         official = await uow.officials.by_login(login) if login else None
         good = verify_password(official.password_hash if official else _dummy_hash(), password)
         if official is None or not official.active or not good:
-            await q.add_failure(uow.session, login, address, moment)
+            await accounts.record_failure(uow, login, address, moment)
             await uow.commit()
             raise LoginRefused("admin-login-wrong", 401)
-        await q.forget_failures(uow.session, login, moment - FAILURE_WINDOW)
+        await accounts.forget_failures(uow, login, moment - FAILURE_WINDOW)
         await uow.commit()
     await _start_session(request, official.id, _stamp(official), moment)
 

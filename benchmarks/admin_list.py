@@ -46,8 +46,8 @@ from bot.server import make_app
 from bot.settings import load_settings
 from core.model import Official, Role
 from core.names import fold
+from core.page_views import ResidentQuery
 from core.services.officials import add_official
-from storage import admin_queries as q
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade
 from storage.models import ResidentRow, UnitRow
@@ -112,7 +112,8 @@ async def measure(base: str, kinds: dict[str, list[Case]], repeats: int) -> dict
 
 async def measure_query(uow: SqlUnitOfWorkFactory, official: Official,
                         kinds: dict[str, list[Case]], repeats: int) -> dict[str, Any]:
-    """The same pages from storage/admin_queries.py alone: what the SQL costs of the whole."""
+    """The same pages from uow.views.resident_page alone (storage/page_views.py): what the SQL
+    costs of the whole."""
     async with uow() as u:
         place = (await UnitTrees().scope(u, official)).place()
     figures: dict[str, Any] = {}
@@ -120,10 +121,10 @@ async def measure_query(uow: SqlUnitOfWorkFactory, official: Official,
         times = []
         for i in range(repeats + 1):
             after, name = asked[i % len(asked)]
-            query = q.ResidentQuery(place=place, name=name, after_id=after)
+            query = ResidentQuery(place=place, name=name, after_id=after)
             async with uow() as u:
                 started = time.perf_counter()
-                await q.resident_page(u.session, query, PAGE + 1)
+                await u.views.resident_page(query, PAGE + 1)
                 if i:
                     times.append(time.perf_counter() - started)
         figures[kind] = {"sql_p50_ms": 1000 * median(times),

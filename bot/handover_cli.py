@@ -11,9 +11,8 @@ from typing import Any
 from bot.cli import write_rows
 from bot.runtime import Runtime
 from core.model import Actor, HandoverExport
-from core.services.handover import handover_record
+from core.services.handover import handover_record, qr_payload
 from documents.handover_record import render_record
-from handlers.handover import qr_payload
 
 CLI = Actor(label="cli", system=True)
 HANDOVER_FIELDS = (

@@ -263,8 +263,6 @@ def setup_outbox(app: web.Application) -> None:
     """Call last in make_app: the senders are the channels set up before."""
     runtime = app[RUNTIME]
     lease = timedelta(seconds=runtime.settings.outbox_lease)
-    # Storage's factory meets core's Protocol once storage's modules are clean (issue 20).
-    uow: UnitOfWorkFactory = runtime.uow  # type: ignore[assignment]
-    app[OUTBOX] = OutboxSender(uow, build_senders(app), lease=lease,
+    app[OUTBOX] = OutboxSender(runtime.uow, build_senders(app), lease=lease,
                                send_timeout=min(SEND_TIMEOUT, lease.total_seconds() / 2))
     app.cleanup_ctx.append(_outbox_ctx)

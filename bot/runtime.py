@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.settings import Settings
 from core.i18n import Catalogue, load_catalogue
+from core.ports import UnitOfWorkFactory
 from storage.db import make_engine, make_sessionmaker
 from storage.uow import SqlUnitOfWorkFactory
 
@@ -18,7 +19,7 @@ from storage.uow import SqlUnitOfWorkFactory
 class Runtime:
     settings: Settings
     engine: AsyncEngine
-    uow: SqlUnitOfWorkFactory
+    uow: UnitOfWorkFactory
     catalogue: Catalogue
 
     @property

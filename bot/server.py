@@ -8,6 +8,7 @@ from aiohttp import web
 from sqlalchemy import text
 
 from admin.app import setup_admin
+from admin.appkeys import CATALOGUE, CLOCK, CONFIG, UOW, AdminConfig
 from admin.public import setup_public
 from bot.appkeys import DISPATCHER, RUNTIME
 from bot.channels.http import setup_http
@@ -17,12 +18,13 @@ from bot.channels.zalo_bot import setup_zalo
 from bot.channels.zalo_oa import setup_zalo_oa
 from bot.outbox import setup_outbox
 from bot.runtime import Runtime
+from core.clock import Clock, system_clock
 from handlers.engine import Dispatcher
 from handlers.setup import build_dispatcher
 
 log = logging.getLogger(__name__)
 
-__all__ = ["DISPATCHER", "RUNTIME", "make_app"]
+__all__ = ["DISPATCHER", "RUNTIME", "fill_admin_keys", "make_app"]
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -45,9 +47,23 @@ def make_dispatcher(runtime: Runtime) -> Dispatcher:
     )
 
 
+def fill_admin_keys(app: web.Application, runtime: Runtime, clock: Clock = system_clock
+                    ) -> None:
+    """What the admin and the public pages declare they need (admin/appkeys.py)."""
+    s = runtime.settings
+    app[UOW] = runtime.uow
+    app[CATALOGUE] = runtime.catalogue
+    app[CLOCK] = clock
+    app[CONFIG] = AdminConfig(
+        dataset=s.dataset, tz=s.tz, locale=s.locale, public_url=s.public_url,
+        secret_key=s.secret_key.reveal(), telegram_bot_username=s.telegram_bot_username,
+        report_day=s.report_day, support_per_person=s.support_per_person)
+
+
 def make_app(runtime: Runtime, dispatcher: Dispatcher | None = None) -> web.Application:
     app = web.Application(client_max_size=2 * 1024 * 1024)
     app[RUNTIME] = runtime
+    fill_admin_keys(app, runtime)
     app[DISPATCHER] = dispatcher or make_dispatcher(runtime)
     app.router.add_get("/healthz", healthz)
     setup_http(app)  # first: the channels start on its session and stop before it closes

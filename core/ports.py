@@ -30,6 +30,7 @@ from core.model import (
     Transfer,
     Unit,
 )
+from core.page_views import AuditLine, AuditQuery, Place, ResidentLine, ResidentQuery, TokenInfo
 from core.priority import Candidate
 from core.report_runs import ReportRun
 
@@ -262,6 +263,31 @@ class PlanRepository(Protocol):
         ...
 
 
+class AccountRepository(Protocol):
+    """The admin web's own records: API tokens, shared secrets, refused logins."""
+
+    async def add_token(
+        self, official_id: int, token_hash: str, label: str, now: datetime
+    ) -> TokenInfo: ...
+    async def revoke_token(self, official_id: int, token_id: int, now: datetime) -> bool:
+        """Revoke one of the official's live tokens; False if there is none of that id."""
+        ...
+    async def official_for_token(self, token_hash: str, now: datetime) -> int | None:
+        """The official a live token belongs to (and mark it used), or None."""
+        ...
+    async def shared_secret(self, name: str, fresh: str, now: datetime) -> str:
+        """The stored secret called name; the first caller stores fresh, later ones read it."""
+        ...
+    async def recent_failures(self, login: str, address: str, since: datetime
+                              ) -> tuple[int, int]:
+        """Failures since a moment: (for this login, from this address)."""
+        ...
+    async def add_failure(self, login: str, address: str, at: datetime) -> None: ...
+    async def forget_failures(self, login: str, before: datetime) -> None:
+        """Drop the login's failures, and anyone's older than before."""
+        ...
+
+
 class LockRepository(Protocol):
     async def take(self, name: str) -> int:
         """Take the named programme lock for this transaction; returns its version."""
@@ -324,6 +350,32 @@ class PageViews(Protocol):
     """What the officials' pages read: lists and counts shaped for a page
     (storage/page_views.py)."""
 
+    async def resident_page(self, q: ResidentQuery, limit: int) -> list[ResidentLine]:
+        """Up to limit residents after q.after_id, in id order (keyset: no OFFSET)."""
+        ...
+    async def status_counts(self, place: Place) -> dict[str, int]:
+        """How many residents of the place have each status."""
+        ...
+    async def households_in_village(self, village_id: int) -> list[tuple[Household, int]]:
+        """The village's households with how many of their people are registered."""
+        ...
+    async def audit_page(self, q: AuditQuery, limit: int) -> list[AuditLine]:
+        """Newest first, before q.before_id (keyset)."""
+        ...
+    async def officials_in(self, unit_ids: Sequence[int]) -> list[Official]:
+        """Every official of these units, active or not, by unit then id."""
+        ...
+    async def chats_of(self, official_ids: Sequence[int]) -> dict[int, list[ChatState]]:
+        """official id -> the chats linked to them, in id order."""
+        ...
+    async def tokens_of(self, official_id: int) -> list[TokenInfo]:
+        """The official's API tokens not revoked, in id order."""
+        ...
+    async def unit_revision(self) -> int:
+        """A number that moves with every change to a unit: a kept units tree is stale
+        once it moved."""
+        ...
+
 
 class Views(PageViews, ReportViews, Protocol):
     """The read side, as cosmicpython's views.py: queries shaped for a page or a report,
@@ -350,6 +402,7 @@ class UnitOfWork(Protocol):
     plans: PlanRepository
     reports: ReportRunRepository
     reminders: ReminderRepository
+    accounts: AccountRepository
     views: Views
 
     async def __aenter__(self) -> Self: ...

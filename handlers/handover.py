@@ -29,14 +29,6 @@ TICK, CROSS = "\u2611", "\u2610"  # ballot box with check / empty ballot box
 _NUMBER = re.compile(r"s?-?\s*(\d{1,9})", re.ASCII)
 
 
-def qr_payload(code: str, bot_username: str | None) -> str:
-    """The Telegram deep link that opens the bot with '/start <code>', or the plain code
-    (Zalo and the web chat have no deep links: the person types it)."""
-    if bot_username:
-        return f"https://t.me/{bot_username.lstrip('@')}?start={code}"
-    return service.display_code(code)
-
-
 # ---- which resident ------------------------------------------------------------------------
 
 
@@ -176,7 +168,7 @@ def finish(
         replies = [Reply("handover-done", {
             "name": resident.full_name, "code": service.display_code(handover.code),
             "support": service.person(support.id),
-        }, qr=qr_payload(handover.code, bot_username))]
+        }, qr=service.qr_payload(handover.code, bot_username))]
         missing = service.missing_items(handover)
         if missing:
             names = ", ".join(catalogue.text(f"handover-item-{m}", turn.locale) for m in missing)

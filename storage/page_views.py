@@ -2,9 +2,180 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+
+from sqlalchemy import ColumnElement, and_, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from core.model import Actor, AuditEntry, ChatState, Household, Official
+from core.names import fold
+from core.page_views import AuditLine, AuditQuery, Place, ResidentLine, ResidentQuery, TokenInfo
+from storage.chats import chat_from_row
+from storage.households import household_from_row
+from storage.models import (
+    ApiTokenRow,
+    AuditRow,
+    ChatRow,
+    HouseholdRow,
+    OfficialRow,
+    ResidentRow,
+    UnitRow,
+)
+from storage.name_search import is_common, name_match
+from storage.officials import official_from_row
+from storage.residents import resident_from_row
+from storage.sql import utc
+from storage.unit_tree import unit_revision
 
 
 class SqlPageViews:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+
+    # -- residents -----------------------------------------------------------------------------
+
+    async def resident_page(self, q: ResidentQuery, limit: int) -> list[ResidentLine]:
+        """Up to limit residents after q.after_id, in id order (keyset: no OFFSET)."""
+        session = self._session
+        has_name = bool(q.name and fold(q.name))
+        common = has_name and await is_common(session, q.name or "")
+        village, commune = aliased(UnitRow), aliased(UnitRow)
+        query = (
+            select(ResidentRow, HouseholdRow, village.name, commune.name)
+            .join(HouseholdRow, HouseholdRow.id == ResidentRow.household_id)
+            .join(village, village.id == ResidentRow.village_id)
+            .join(commune, commune.id == ResidentRow.commune_id)
+            .where(and_(*_resident_filters(q, common)))
+            .order_by(ResidentRow.id)
+            .limit(limit)
+        )
+        in_id_order = q.place.under is not None and (common or not has_name)
+        async with _without_sort(session, in_id_order):
+            rows = (await session.execute(query)).all()
+        return [ResidentLine(resident_from_row(r), household_from_row(h), v, c)
+                for r, h, v, c in rows]
+
+    async def status_counts(self, place: Place) -> dict[str, int]:
+        query = (select(ResidentRow.status, func.count()).where(_in_place(place))
+                 .group_by(ResidentRow.status))
+        return {status: int(n) for status, n in (await self._session.execute(query)).all()}
+
+    async def households_in_village(self, village_id: int) -> list[tuple[Household, int]]:
+        """The village's households with how many of their people are registered."""
+        members = (select(ResidentRow.household_id, func.count().label("n"))
+                   .group_by(ResidentRow.household_id).subquery())
+        query = (select(HouseholdRow, func.coalesce(members.c.n, 0))
+                 .outerjoin(members, members.c.household_id == HouseholdRow.id)
+                 .where(HouseholdRow.village_id == village_id).order_by(HouseholdRow.code))
+        return [(household_from_row(h), int(n))
+                for h, n in (await self._session.execute(query)).all()]
+
+    # -- audit trail ---------------------------------------------------------------------------
+
+    async def audit_page(self, q: AuditQuery, limit: int) -> list[AuditLine]:
+        """Newest first, before q.before_id (keyset)."""
+        where: list[ColumnElement[bool]] = [AuditRow.unit_id.in_(q.unit_ids)]
+        if q.entity:
+            where.append(AuditRow.entity == q.entity)
+        if q.entity_id is not None:
+            where.append(AuditRow.entity_id == q.entity_id)
+        if q.action:
+            where.append(AuditRow.action == q.action)
+        if q.since:
+            where.append(AuditRow.at >= q.since)
+        if q.until:
+            where.append(AuditRow.at < q.until)
+        if q.before_id:
+            where.append(AuditRow.id < q.before_id)
+        query = (select(AuditRow, OfficialRow.name)
+                 .outerjoin(OfficialRow, OfficialRow.id == AuditRow.actor_id)
+                 .where(and_(*where)).order_by(AuditRow.id.desc()).limit(limit))
+        return [_audit_line(r, name) for r, name in (await self._session.execute(query)).all()]
+
+    # -- officials -----------------------------------------------------------------------------
+
+    async def officials_in(self, unit_ids: Sequence[int]) -> list[Official]:
+        rows = await self._session.scalars(select(OfficialRow).where(
+            OfficialRow.unit_id.in_(list(unit_ids))).order_by(OfficialRow.unit_id, OfficialRow.id))
+        return [official_from_row(r) for r in rows]
+
+    async def chats_of(self, official_ids: Sequence[int]) -> dict[int, list[ChatState]]:
+        rows = await self._session.scalars(select(ChatRow).where(
+            ChatRow.official_id.in_(list(official_ids))).order_by(ChatRow.id))
+        out: dict[int, list[ChatState]] = {}
+        for row in rows:
+            out.setdefault(row.official_id or 0, []).append(chat_from_row(row))
+        return out
+
+    async def tokens_of(self, official_id: int) -> list[TokenInfo]:
+        rows = await self._session.scalars(select(ApiTokenRow).where(
+            ApiTokenRow.official_id == official_id, ApiTokenRow.revoked_at.is_(None)
+        ).order_by(ApiTokenRow.id))
+        return [token_info(r) for r in rows]
+
+    # -- units ---------------------------------------------------------------------------------
+
+    async def unit_revision(self) -> int:
+        return await unit_revision(self._session)
+
+
+def token_info(r: ApiTokenRow) -> TokenInfo:
+    return TokenInfo(r.id, r.label, utc(r.created_at) or r.created_at, utc(r.last_used_at))
+
+
+def _in_place(place: Place) -> ColumnElement[bool]:
+    if place.village_id is not None:
+        return ResidentRow.village_id == place.village_id
+    if place.under is None:
+        return ResidentRow.commune_id.in_(place.commune_ids)
+    # a commune hangs under a district or straight under its province (since 2025); asked
+    # of each resident read, in id order, so that a page stops early (a list of thousands of
+    # communes would be built and sent on every request)
+    commune, parent = aliased(UnitRow), aliased(UnitRow)
+    return (select(commune.id).outerjoin(parent, parent.id == commune.parent_id)
+            .where(commune.id == ResidentRow.commune_id,
+                   or_(commune.parent_id == place.under, parent.parent_id == place.under))
+            .exists())
+
+
+def _resident_filters(q: ResidentQuery, common: bool) -> list[ColumnElement[bool]]:
+    where = [_in_place(q.place), ResidentRow.id > q.after_id]
+    if q.status:
+        where.append(ResidentRow.status == q.status)
+    if q.poverty:
+        where.append(HouseholdRow.poverty == q.poverty)
+    if q.policy:
+        where.append(HouseholdRow.policy == q.policy)
+    if q.name and fold(q.name):
+        where.append(name_match(q.name, common))
+    return where
+
+
+@asynccontextmanager
+async def _without_sort(session: AsyncSession, wanted: bool) -> AsyncIterator[None]:
+    """Read a wide place in id order and stop at the page's end, on PostgreSQL too.
+
+    Its planner cannot estimate how many residents a wide place (a test on each one's
+    commune) and a common name (LIKE '% x%') keep: it guesses a handful, then fetches every
+    match and sorts them (seconds for a surname at 1,000,000). SQLite reads in id order by
+    itself: no index serves the test on the commune.
+    """
+    postgres = wanted and (await session.connection()).dialect.name == "postgresql"
+    if postgres:
+        await session.execute(text("SET LOCAL enable_sort = off"))
+    yield
+    # Back on for the request's other queries. After an error there is nothing to reset:
+    # the transaction is aborted, and SET LOCAL ends with it.
+    if postgres:
+        await session.execute(text("RESET enable_sort"))
+
+
+def _audit_line(r: AuditRow, name: str | None) -> AuditLine:
+    entry = AuditEntry(
+        at=utc(r.at) or r.at, actor=Actor(label=r.actor_label, official_id=r.actor_id),
+        action=r.action, entity=r.entity, entity_id=r.entity_id, unit_id=r.unit_id,
+        before=r.before, after=r.after,
+    )
+    return AuditLine(r.id, entry, name)

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction, async_
 
 from core.clock import Clock, system_clock
 from core.names import name_key
+from storage.accounts import SqlAccounts
 from storage.audit import SqlAudit
 from storage.chats import SqlChats
 from storage.handovers import SqlHandovers
@@ -63,6 +64,7 @@ class SqlUnitOfWork:
         self.plans = SqlPlans(s)
         self.reports = SqlReportRuns(s)
         self.reminders = SqlReminderStops(s)
+        self.accounts = SqlAccounts(s)
         self.views = SqlViews(s)
         return self
 

@@ -8,12 +8,13 @@ refresh token (a lease, taken by compare-and-swap, decides which).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.models import RefusedDeliveryRow, ZaloOATokenRow
+from storage.sql import utc
 
 ROW_ID = 1  # one OA per installation: one row
 
@@ -37,13 +38,6 @@ class RefusedDelivery:
     at: datetime
 
 
-def _utc(value: datetime | None) -> datetime | None:
-    """SQLite hands datetimes back without their zone; everything here is UTC."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
-
-
 class ZaloTokenStore:
     """Short transactions on the engine: this is infrastructure state, not programme state."""
 
@@ -55,7 +49,7 @@ class ZaloTokenStore:
             row = (await conn.execute(select(ZaloOATokenRow.__table__))).first()
         if row is None:
             return None
-        return TokenPair(row.access_token, row.refresh_token, _utc(row.expires_at))
+        return TokenPair(row.access_token, row.refresh_token, utc(row.expires_at))
 
     async def load_or_seed(self, initial: TokenPair, now: datetime) -> TokenPair:
         """The stored pair; the initial one (from the settings) only while none is stored.
@@ -121,7 +115,7 @@ class ZaloTokenStore:
                 select(table.__table__).order_by(table.at.desc(), table.id.desc()).limit(limit)
             )).all()
         return [RefusedDelivery(r.channel, r.chat_id, r.error_code, r.reply_key,
-                                _utc(r.at) or r.at) for r in rows]
+                                utc(r.at) or r.at) for r in rows]
 
     async def forget_refused_before(self, when: datetime) -> int:
         """Drop old entries; they only matter while someone can still act on them."""

@@ -18,8 +18,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from admin.public import setup_public
-from bot.appkeys import RUNTIME
 from bot.runtime import Runtime
+from bot.server import fill_admin_keys
 from bot.settings import Settings
 from core.i18n import load_catalogue
 from core.ledger import GENESIS, chain_hash
@@ -75,7 +75,7 @@ async def public_client(database_url: str) -> AsyncIterator[TestClient]:
     runtime = Runtime(Settings(), engine, SqlUnitOfWorkFactory(make_sessionmaker(engine)),
                       CATALOGUE)
     app = web.Application()
-    app[RUNTIME] = runtime
+    fill_admin_keys(app, runtime)
     setup_public(app)
     try:
         async with TestClient(TestServer(app)) as client:

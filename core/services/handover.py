@@ -96,6 +96,14 @@ def display_code(code: str) -> str:
     return "-".join(raw[i : i + step] for i in range(0, len(raw), step))
 
 
+def qr_payload(code: str, bot_username: str | None) -> str:
+    """The Telegram deep link that opens the bot with '/start <code>', or the plain code
+    (Zalo and the web chat have no deep links: the person types it)."""
+    if bot_username:
+        return f"https://t.me/{bot_username.lstrip('@')}?start={code}"
+    return display_code(code)
+
+
 def is_confirmation_code(typed: str) -> bool:
     return looks_like_code(typed, HANDOVER_CODE_LENGTH)
 

@@ -12,7 +12,7 @@ import pytest
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient, TestServer
 
-from admin.context import CLOCK, IMPORT_DIR
+from admin.appkeys import CLOCK, IMPORT_DIR
 from admin.passwords import hash_password
 from bot import seed
 from bot.runtime import Runtime, open_runtime

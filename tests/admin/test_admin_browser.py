@@ -11,7 +11,7 @@ import pytest
 from aiohttp import web
 from openpyxl import load_workbook
 
-from admin.context import CLOCK, IMPORT_DIR
+from admin.appkeys import CLOCK, IMPORT_DIR
 from bot.runtime import Runtime, open_runtime
 from bot.server import make_app
 from bot.settings import load_settings

@@ -60,3 +60,20 @@ async def test_a_village_heads_token_reads_but_cannot_approve(admin: Admin) -> N
                                     headers=auth)).status == 403
     households = await (await admin.client.get("/api/v1/households", headers=auth)).json()
     assert {h["code"] for h in households["items"]} == {"HX-001", "HX-002"}
+
+
+async def test_adding_and_revoking_a_token_are_in_the_audit_trail(admin: Admin) -> None:
+    await admin.login("commune")
+    await admin.post("/admin/account/tokens", {"label": "bao cao"})
+    async with admin.runtime.uow() as uow:
+        me = await uow.officials.by_login("xa")
+        assert me is not None
+        [token] = await uow.views.tokens_of(me.id)
+    assert (await admin.post(f"/admin/account/tokens/{token.id}/revoke")).status == 302
+    async with admin.runtime.uow() as uow:
+        trail = await uow.audit.for_entity("official", me.id)
+    done = [(e.action, (e.after or e.before or {}).get("label")) for e in trail
+            if e.action.endswith("-token")]
+    assert done == [("add-token", "bao cao"), ("revoke-token", "bao cao")]
+    page = await (await admin.client.get("/admin/audit?action=revoke-token")).text()
+    assert admin.runtime.text("admin-action-revoke-token") in page

@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from admin.scoping import UnitTrees
 from core.model import Level, Official, Role, Unit
+from core.page_views import Place, ResidentQuery
 from core.services import privacy
 from core.services.units import UnitRecord, import_units
-from storage import admin_queries as q
 from storage.models import ResidentNameTailRow, ResidentRow
 from storage.name_search import name_match, rebuild_tails, tails
 from tests.admin.conftest import START, Admin
@@ -31,8 +31,8 @@ async def found(admin: Admin, name: str, *, common: bool | None = None) -> list[
         if common is None:
             province = official_of(admin.world.units["province"])
             place = (await UnitTrees().scope(uow, province)).place()
-            return [x.resident.id for x in await q.resident_page(
-                uow.session, q.ResidentQuery(place=place, name=name), 100)]
+            return [x.resident.id for x in await uow.views.resident_page(
+                ResidentQuery(place=place, name=name), 100)]
         rows = await uow.session.scalars(select(ResidentRow.id).where(
             name_match(name, common)).order_by(ResidentRow.id))
         return list(rows)
@@ -86,12 +86,12 @@ async def test_a_wide_place_holds_the_same_residents_as_the_list_of_its_communes
                 unit.parent_id or 0)
             assert top is not None  # the 2025 commune hangs straight under its province
             scope = await UnitTrees().scope(uow, official_of(top))
-            listed = q.Place(commune_ids=tuple(
+            listed = Place(commune_ids=tuple(
                 u.id for u in scope.units.values() if u.level is Level.COMMUNE))
             for name in ("van", "thi", None):
-                pages = [[x.resident.id for x in await q.resident_page(
-                    uow.session, q.ResidentQuery(place=p, name=name), 100)]
-                    for p in (listed, q.Place(under=top.id))]
+                pages = [[x.resident.id for x in await uow.views.resident_page(
+                    ResidentQuery(place=p, name=name), 100)]
+                    for p in (listed, Place(under=top.id))]
                 assert pages[0] == pages[1], name
             assert pages[0] == sorted(w.residents[k] for k in expected)
 

@@ -8,9 +8,9 @@ import pytest
 
 from core.i18n import load_catalogue
 from core.model import Role, SupportKind, SupportStatus
+from core.services.handover import qr_payload
 from core.services.linking import create_invite
 from handlers.engine import Dispatcher
-from handlers.handover import qr_payload
 from handlers.setup import build_dispatcher
 from storage.uow import SqlUnitOfWorkFactory
 from tests.conftest import SYSTEM

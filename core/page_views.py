@@ -1,0 +1,65 @@
+"""What the officials' pages ask the read side (core.ports.PageViews) and what it answers:
+queries and lines shaped for a page, plain values only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from core.model import AuditEntry, Household, Resident
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where to look: one village, some communes (a commune, a district), or every commune
+    under a wide unit (a province: thousands of communes are not sent as a list)."""
+
+    village_id: int | None = None
+    commune_ids: tuple[int, ...] = ()
+    under: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ResidentQuery:
+    place: Place
+    status: str | None = None
+    poverty: str | None = None
+    policy: str | None = None
+    name: str | None = None
+    after_id: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ResidentLine:
+    resident: Resident
+    household: Household
+    village: str
+    commune: str
+
+
+@dataclass(frozen=True, slots=True)
+class AuditQuery:
+    unit_ids: tuple[int, ...]
+    entity: str | None = None
+    entity_id: int | None = None
+    action: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    before_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditLine:
+    id: int
+    entry: AuditEntry
+    actor_name: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class TokenInfo:
+    """An official's live API token as its page lists it (the token itself is never kept)."""
+
+    id: int
+    label: str
+    created_at: datetime
+    last_used_at: datetime | None
