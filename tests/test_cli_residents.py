@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from tests.test_import_residents import (
+from tests.core.services.test_imports import (
     AN,
     EXPECTED_ERRORS,
     HANG,

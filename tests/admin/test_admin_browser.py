@@ -19,7 +19,7 @@ from core.services import registry
 from tests.admin.conftest import PASSWORD, START, Clock, World, build_world
 from tests.bot.test_webchat_browser import OUTPUT, chromium, phone_page
 from tests.conftest import SYSTEM
-from tests.test_import_residents import EXPECTED_ERRORS, write_bad_file
+from tests.core.services.test_imports import EXPECTED_ERRORS, write_bad_file
 
 pytestmark = pytest.mark.browser
 

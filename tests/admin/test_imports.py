@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from core.model import Status
 from tests.admin.conftest import Admin
-from tests.test_import_residents import EXPECTED_ERRORS, GOOD_LINES, write_bad_file
+from tests.core.services.test_imports import EXPECTED_ERRORS, GOOD_LINES, write_bad_file
 
 SAMPLE = Path("/work/shared/samples/danh-sach-xa-mau.xlsx")
 if not SAMPLE.is_file():  # a clean clone carries its own copy

@@ -1,7 +1,7 @@
 """The monthly report's figures: roll-up, transfers across borders, coverage and its change.
 
-The data set below is the one tests/test_reports.py writes into a database: two communes of
-one district, September and October 2023, with every kind of event. The tallies and
+The data set below is the one tests/storage/test_report_views.py writes into a database:
+two communes of one district, September and October 2023, with every kind of event. The tallies and
 standings here are what storage must produce for it, worked out by hand from the story:
 
 Commune A (village A1; 10 adults, 6 households):

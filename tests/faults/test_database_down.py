@@ -17,7 +17,7 @@ from tests.fakes.telegram_api import FakeTelegramAPI, post_update
 from tests.fakes.zalo_bot_api import FakeZaloBotAPI, post_webhook
 from tests.faults.proxy import Proxy
 from tests.journeys.common import seed
-from tests.test_journey_telegram import PUBLIC_URL, SECRET, Phocap
+from tests.journeys.test_telegram import PUBLIC_URL, SECRET, Phocap
 
 CHAT = 7007
 ZALO_CHAT = "z-7007"

@@ -26,9 +26,9 @@ from storage.models import PledgeRow
 from storage.uow import SqlUnitOfWorkFactory
 from tests.fakes.telegram_api import FakeTelegramAPI, Params, post_update
 from tests.journeys.common import CATALOGUE, ROOT, seed
+from tests.journeys.test_gift import pledge_one_phone
+from tests.journeys.test_telegram import PUBLIC_URL, SECRET, TelegramUser
 from tests.test_cli import free_port
-from tests.test_journey_gift import pledge_one_phone
-from tests.test_journey_telegram import PUBLIC_URL, SECRET, TelegramUser
 
 DONORS = 8
 

@@ -1,4 +1,5 @@
-"""Service tests without a database: `uow` here is an in-memory unit of work."""
+"""Service tests. Those that need no SQL take `fake_uow`, an in-memory unit of work (see
+tests/fakes/uow.py); the others run on SQLite and PostgreSQL through the root `uow`."""
 
 from __future__ import annotations
 
@@ -10,5 +11,5 @@ from tests.fakes.uow import FakeUnitOfWorkFactory
 
 
 @pytest.fixture
-def uow(now: datetime) -> FakeUnitOfWorkFactory:
+def fake_uow(now: datetime) -> FakeUnitOfWorkFactory:
     return FakeUnitOfWorkFactory(now)

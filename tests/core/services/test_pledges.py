@@ -17,6 +17,13 @@ from core.services import pledges as service
 from core.services.pledges import PledgeForm, make_pledge, where_to_give
 from core.services.units import import_units
 from tests.conftest import SYSTEM
+from tests.fakes.uow import FakeUnitOfWorkFactory
+
+
+@pytest.fixture
+def uow(fake_uow: FakeUnitOfWorkFactory) -> FakeUnitOfWorkFactory:
+    """These rules need no SQL: they run on the in-memory unit of work."""
+    return fake_uow
 
 PHONES = PledgeForm(PledgeKind.PHONES, quantity=3, condition="new")
 MONEY = PledgeForm(PledgeKind.MONEY, amount=2_000_000)

@@ -15,6 +15,13 @@ from core.ports import UnitOfWorkFactory
 from core.services import registry
 from core.services.units import find_unit, import_units
 from tests.conftest import SYSTEM
+from tests.fakes.uow import FakeUnitOfWorkFactory
+
+
+@pytest.fixture
+def uow(fake_uow: FakeUnitOfWorkFactory) -> FakeUnitOfWorkFactory:
+    """These rules need no SQL: they run on the in-memory unit of work."""
+    return fake_uow
 
 TODAY = date(2023, 9, 12)
 

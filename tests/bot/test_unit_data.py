@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-DATA = Path(__file__).resolve().parent.parent / "bot" / "data"
+DATA = Path(__file__).resolve().parents[2] / "bot" / "data"
 LEVELS = ("province", "district", "commune", "village")
 KEYS = {"code", "name", "level", "parent", "adults", "households", "address", "sample"}
 

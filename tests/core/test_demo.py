@@ -24,7 +24,7 @@ from core.demo import (
     villages_from_units,
 )
 
-DATA = Path(__file__).resolve().parent.parent / "bot" / "data"
+DATA = Path(__file__).resolve().parents[2] / "bot" / "data"
 TODAY = date(2023, 9, 1)
 BIRTH_PROVINCES = {"006", "001", "019", "020", "004", "008", "079"}
 PHONE = re.compile(r"\+84[39]\d{8}")

@@ -32,7 +32,7 @@ from storage.uow import SqlUnitOfWorkFactory
 from tests.conftest import SYSTEM
 from tests.handover_setup import ALL_DONE, IMEI, MAI, NGHIA_TA, THAO, scene, waiting_resident
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 CATALOGUE = load_catalogue()
 DONOR = "C\u1eeda h\u00e0ng Minh Anh"  # the scene's donor name, never shown
 

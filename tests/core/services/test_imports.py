@@ -22,7 +22,7 @@ from storage.uow import SqlUnitOfWorkFactory
 from tests.conftest import SYSTEM
 
 # A copy of shared/samples/danh-sach-xa-mau.xlsx, the commune list as communes keep it.
-SAMPLE = Path(__file__).resolve().parent / "data" / "danh-sach-xa-mau.xlsx"
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "danh-sach-xa-mau.xlsx"
 TODAY = date(2023, 9, 12)
 CON_MINH = "02173"
 
