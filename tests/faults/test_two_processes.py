@@ -24,9 +24,9 @@ from core.services.outbox import enqueue
 from storage.db import make_engine, make_sessionmaker
 from storage.models import PledgeRow
 from storage.uow import SqlUnitOfWorkFactory
+from tests.bot.test_cli import free_port
 from tests.fakes.telegram_api import FakeTelegramAPI, Params, post_update
 from tests.journeys.common import CATALOGUE, ROOT, seed
-from tests.test_cli import free_port
 from tests.test_journey_gift import pledge_one_phone
 from tests.test_journey_telegram import PUBLIC_URL, SECRET, TelegramUser
 
