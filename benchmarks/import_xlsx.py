@@ -1,5 +1,5 @@
 """Importing a commune's list from a generated .xlsx through `phocap import residents`' own
-code (bot/residents_cli.py: read the file, parse every row, save each in its savepoint,
+code (bot/cli/residents.py: read the file, parse every row, save each in its savepoint,
 commit): rows per second, and the reading of the file alone beside it.
 
     python -m benchmarks.import_xlsx [--size tiny|default|full] [--database URL]
@@ -27,9 +27,10 @@ from benchmarks.synthetic import (
     report,
     run,
 )
-from bot.residents_cli import cmd_import_residents
+from bot.cli.residents import cmd_import_residents
 from bot.runtime import open_runtime
 from bot.settings import load_settings
+from core.clock import system_clock
 from core.model import Level
 from documents.spreadsheets import read_table
 from storage.db import make_sessionmaker
@@ -95,7 +96,7 @@ async def bench(url: str, rows: int, folder: Path) -> dict[str, Any]:
     async with open_runtime(settings) as rt:
         started = time.perf_counter()
         with contextlib.redirect_stdout(printed):
-            code = await cmd_import_residents(rt, args)
+            code = await cmd_import_residents(rt, args, system_clock)
         total_s = time.perf_counter() - started
     assert code == 0, printed.getvalue()
     return {"rows": rows, "read_s": read_s, "total_s": total_s, "rows_per_s": rows / total_s,

@@ -131,8 +131,8 @@ def now() -> datetime:
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """`phocap init --demo` once for the whole run (it takes half a minute): tests copy it
-    (tests.test_cli.demo_copy), never write it."""
-    from tests.test_cli import phocap
+    (tests.bot.test_cli.demo_copy), never write it."""
+    from tests.bot.test_cli import phocap
 
     path = tmp_path_factory.mktemp("demo-template")
     result = phocap(path, "init", "--demo")

@@ -19,10 +19,10 @@ from core.services.receiving import ReceiptForm, record_receipt
 from storage.db import make_engine, make_sessionmaker
 from storage.models import Base
 from storage.uow import SqlUnitOfWorkFactory
+from tests.bot.test_cli import phocap
+from tests.bot.test_cli_receiving import seed as pledge_and_resident
 from tests.conftest import SYSTEM
 from tests.journeys.common import seed
-from tests.test_cli import phocap
-from tests.test_cli_receiving import seed as pledge_and_resident
 
 Snapshot = dict[str, list[tuple[object, ...]]]
 

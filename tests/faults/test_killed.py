@@ -20,8 +20,8 @@ import pytest
 from sqlalchemy import text
 
 from storage.db import make_engine
+from tests.bot.test_cli import free_port
 from tests.journeys.common import CATALOGUE, ROOT, seed
-from tests.test_cli import free_port
 
 TOKEN = "0123456789abcdef0123456789abcdef"  # the web chat's per-browser token
 NAME, BORN, CCCD = "Ho\u00e0ng V\u0103n Th\u00e0o", "14/02/1975", "006075000123"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_cli import demo_copy, phocap
+from tests.bot.test_cli import demo_copy, phocap
 
 ROOT = Path(__file__).resolve().parents[2]
 

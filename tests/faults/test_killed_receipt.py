@@ -1,7 +1,7 @@
 """`phocap receive` killed (SIGKILL) in the middle of recording a receipt: nothing of it is
 kept; done again, it is recorded once (receipt, audit, ledger entry, pledge status, the donor's
 notice). Done once more by an official who does not know it went through, the paper receipt's
-number refuses it (tests/test_cli_receiving.py). Both databases.
+number refuses it (tests/bot/test_cli_receiving.py). Both databases.
 
 On PostgreSQL the kill lands after the receipt and its audit row were written, while the
 transaction waits for the ledger's lock (the test holds it). On SQLite, where a writer takes
@@ -23,8 +23,8 @@ from sqlalchemy import text
 
 from storage.db import make_engine, make_sessionmaker
 from storage.uow import SqlUnitOfWorkFactory
+from tests.bot.test_cli_receiving import seed as pledge_three_phones
 from tests.journeys.common import ROOT, seed
-from tests.test_cli_receiving import seed as pledge_three_phones
 
 NUMBER = "BN-KILL-1"
 

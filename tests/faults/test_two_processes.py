@@ -24,11 +24,11 @@ from core.services.outbox import enqueue
 from storage.db import make_engine, make_sessionmaker
 from storage.models import PledgeRow
 from storage.uow import SqlUnitOfWorkFactory
+from tests.bot.test_cli import free_port
 from tests.fakes.telegram_api import FakeTelegramAPI, Params, post_update
 from tests.journeys.common import CATALOGUE, ROOT, seed
 from tests.journeys.test_gift import pledge_one_phone
 from tests.journeys.test_telegram import PUBLIC_URL, SECRET, TelegramUser
-from tests.test_cli import free_port
 
 DONORS = 8
 

@@ -25,11 +25,11 @@ from core.services.linking import create_invite
 from core.services.receiving import ReceiptForm, record_receipt
 from storage.db import make_engine, make_sessionmaker
 from storage.uow import SqlUnitOfWorkFactory
+from tests.bot.test_cli import phocap as run_cli
 from tests.conftest import SYSTEM
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.journeys.common import CON_MINH, match, seed
 from tests.journeys.test_telegram import PUBLIC_URL, SECRET, Phocap, TelegramUser
-from tests.test_cli import phocap as run_cli
 
 DONOR_CHAT, OFFICER_CHAT, PHONE_CHAT = 3003, 4004, 5005
 BOT = "phocap_test_bot"

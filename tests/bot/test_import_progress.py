@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from core.i18n import load_catalogue
-from tests.test_cli_residents import SAMPLE, env, import_sample
+from tests.bot.test_cli_residents import SAMPLE, env, import_sample
 
 __all__ = ["env"]  # the fixture, used by name
 

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
 
+from bot.cli.common import Parsers
 from bot.runtime import Runtime
+from core.clock import Clock
 from core.dates import format_date
 from core.ledger import first_bad
 
 
-def add_ledger_commands(sub: Any) -> None:
-    """Register 'ledger verify' on build_parser's top-level subparsers."""
-    ledger = sub.add_parser("ledger").add_subparsers(dest="action", required=True)
+def add_parsers(parsers: Parsers) -> None:
+    ledger = parsers.top.add_parser("ledger").add_subparsers(dest="action", required=True)
     ledger.add_parser("verify").set_defaults(run=cmd_ledger_verify)
 
 
-async def cmd_ledger_verify(rt: Runtime, _args: argparse.Namespace) -> int:
+async def cmd_ledger_verify(rt: Runtime, _args: argparse.Namespace, _clock: Clock) -> int:
     """0 and the head hash when every entry holds; 1 naming the first one that does not."""
     async with rt.uow() as uow:
         entries = await uow.ledger.all()

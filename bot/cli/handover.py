@@ -6,15 +6,14 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
 
-from bot.cli import write_rows
+from bot.cli.common import CLI, Parsers, export_options, write_rows
 from bot.runtime import Runtime
-from core.model import Actor, HandoverExport
+from core.clock import Clock
+from core.model import HandoverExport
 from core.services.handover import handover_record, qr_payload
 from documents.handover_record import render_record
 
-CLI = Actor(label="cli", system=True)
 HANDOVER_FIELDS = (
     "handover_code", "handed_at", "commune", "commune_code", "village", "resident_id",
     "full_name", "support", "amount", "serial", "checklist_missing", "confirmation",
@@ -22,17 +21,20 @@ HANDOVER_FIELDS = (
 )
 
 
-def add_handover_commands(sub: Any) -> None:
-    """Register 'handover record' on build_parser's top-level subparsers."""
-    handover = sub.add_parser("handover").add_subparsers(dest="action", required=True)
+def add_parsers(parsers: Parsers) -> None:
+    handover = parsers.top.add_parser("handover").add_subparsers(dest="action", required=True)
     rec = handover.add_parser("record")
     rec.add_argument("id", type=int)
     rec.add_argument("--out", type=Path)
     rec.add_argument("--bot", help="the Telegram bot's username, for the QR's deep link")
     rec.set_defaults(run=cmd_handover_record)
 
+    handovers = parsers.exports.add_parser("handovers")
+    export_options(handovers)
+    handovers.set_defaults(run=cmd_export_handovers)
 
-async def cmd_handover_record(rt: Runtime, args: argparse.Namespace) -> int:
+
+async def cmd_handover_record(rt: Runtime, args: argparse.Namespace, _clock: Clock) -> int:
     async with rt.uow() as uow:
         data = await handover_record(uow, CLI, args.id)
     page = render_record(rt.catalogue, rt.locale, data, qr_payload(data.handover.code, args.bot))
@@ -44,15 +46,7 @@ async def cmd_handover_record(rt: Runtime, args: argparse.Namespace) -> int:
     return 0
 
 
-def add_handover_exports(exp: Any) -> None:
-    """Register 'export handovers' on build_parser's 'export' subparsers."""
-    handovers = exp.add_parser("handovers")
-    handovers.add_argument("--format", choices=("json", "csv", "xlsx"), default="json")
-    handovers.add_argument("--out", type=Path)
-    handovers.set_defaults(run=cmd_export_handovers)
-
-
-async def cmd_export_handovers(rt: Runtime, args: argparse.Namespace) -> int:
+async def cmd_export_handovers(rt: Runtime, args: argparse.Namespace, _clock: Clock) -> int:
     async with rt.uow() as uow:
         rows = [handover_row(r) for r in await uow.handovers.export_rows(None)]
     write_rows(rows, HANDOVER_FIELDS, args.format, args.out, rt.text)

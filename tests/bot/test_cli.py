@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def phocap(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from tests.test_cli import demo_copy, phocap
+from tests.bot.test_cli import demo_copy, phocap
 
 
 def test_a_sqlite_backup_holds_every_resident_and_is_never_overwritten(

@@ -21,7 +21,7 @@ from storage.db import make_engine, make_sessionmaker
 from storage.uow import SqlUnitOfWorkFactory
 from tests.handlers.harness import ChatUser, Clock
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 120
 CON_MINH = "X\u00e3 C\u00f4n Minh"
 FIELDS = {

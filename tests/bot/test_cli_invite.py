@@ -17,7 +17,7 @@ from storage.db import make_engine, make_sessionmaker
 from storage.uow import SqlUnitOfWorkFactory
 from tests.handlers.harness import ChatUser
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def phocap(folder: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
-from typing import Any
 
-from bot.cli import write_rows
+from bot.cli.common import Parsers, export_options, write_rows
 from bot.runtime import Runtime
+from core.clock import Clock
 from core.services.pledges import PledgeExport, export_pledges
 
 PLEDGE_FIELDS = (
@@ -26,15 +25,13 @@ PLEDGE_FIELDS = (
 )
 
 
-def add_pledge_commands(exp: Any) -> None:
-    """Register the command on build_parser's 'export' subparsers."""
-    pledges = exp.add_parser("pledges")
-    pledges.add_argument("--format", choices=("json", "csv", "xlsx"), default="json")
-    pledges.add_argument("--out", type=Path)
+def add_parsers(parsers: Parsers) -> None:
+    pledges = parsers.exports.add_parser("pledges")
+    export_options(pledges)
     pledges.set_defaults(run=cmd_export_pledges)
 
 
-async def cmd_export_pledges(rt: Runtime, args: argparse.Namespace) -> int:
+async def cmd_export_pledges(rt: Runtime, args: argparse.Namespace, _clock: Clock) -> int:
     async with rt.uow() as uow:
         rows = [pledge_row(r) for r in await export_pledges(uow)]
     write_rows(rows, PLEDGE_FIELDS, args.format, args.out, rt.text)

@@ -23,7 +23,7 @@ from tests.core.services.test_imports import (
     write_bad_file,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 120
 REASON_VI = "L\u00fd do"
 LINE_VI = "D\u00f2ng"

@@ -6,10 +6,10 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import Any
 
-from bot.cli import CLI, now, out
+from bot.cli.common import CLI, Parsers, out, unit_or_province
 from bot.runtime import Runtime
+from core.clock import Clock
 from core.dates import format_date
 from core.importing import RowError
 from core.model import Level, Receipt
@@ -18,13 +18,12 @@ from core.ports import UnitOfWork
 from core.services.gifts import import_other_programme
 from core.services.pledges import find_pledge
 from core.services.receiving import ReceiptForm, StockLine, earmarked_for, record_receipt, stock
-from core.services.units import find_unit, province
+from core.services.units import find_unit
 from documents.spreadsheets import read_table
 
 
-def add_receiving_commands(sub: Any, imp: Any) -> None:
-    """Register the commands on build_parser's top-level and 'import' subparsers."""
-    receive = sub.add_parser("receive")
+def add_parsers(parsers: Parsers) -> None:
+    receive = parsers.top.add_parser("receive")
     receive.add_argument("--unit", required=True)
     receive.add_argument("--pledge")
     receive.add_argument("--donor")
@@ -37,19 +36,19 @@ def add_receiving_commands(sub: Any, imp: Any) -> None:
     receive.add_argument("--note")
     receive.set_defaults(run=cmd_receive)
 
-    holdings = sub.add_parser("stock")
+    holdings = parsers.top.add_parser("stock")
     holdings.add_argument("--unit")
     holdings.add_argument("--json", action="store_true")
     holdings.set_defaults(run=cmd_stock)
 
-    served = imp.add_parser("served")
+    served = parsers.imports.add_parser("served")
     served.add_argument("file", type=Path)
     served.add_argument("--commune", required=True)
     served.add_argument("--programme", required=True)
     served.set_defaults(run=cmd_import_served)
 
 
-async def cmd_receive(rt: Runtime, args: argparse.Namespace) -> int:
+async def cmd_receive(rt: Runtime, args: argparse.Namespace, clock: Clock) -> int:
     """Record a receipt and print it: number, what arrived, where, and the pledge's state."""
     money = parse_amount(args.money) if args.money else 0  # a RuleError ends with exit code 1
     async with rt.uow() as uow:
@@ -59,7 +58,7 @@ async def cmd_receive(rt: Runtime, args: argparse.Namespace) -> int:
             condition="used" if args.used else None, serials=tuple(args.serial),
             pledge_code=args.pledge, donor_name=args.donor, number=args.number, note=args.note,
         )
-        receipt = await record_receipt(uow, CLI, form, now())
+        receipt = await record_receipt(uow, CLI, form, clock())
         lines = await _receipt_lines(rt, uow, receipt, unit.name)
         if args.pledge:
             lines.extend(await _pledge_lines(rt, uow, receipt, args.pledge))
@@ -104,13 +103,10 @@ async def _pledge_lines(rt: Runtime, uow: UnitOfWork, receipt: Receipt, typed: s
     return lines
 
 
-async def cmd_stock(rt: Runtime, args: argparse.Namespace) -> int:
+async def cmd_stock(rt: Runtime, args: argparse.Namespace, _clock: Clock) -> int:
     """Phones and money on hand at a unit (default: the province) and at each unit below."""
     async with rt.uow() as uow:
-        if args.unit:
-            unit = await find_unit(uow, rt.settings.dataset, args.unit)
-        else:
-            unit = await province(uow, rt.settings.dataset)
+        unit = await unit_or_province(uow, rt, args.unit)
         lines = await stock(uow, CLI, unit)
     if args.json:
         out(json.dumps([_stock_row(line) for line in lines], ensure_ascii=False, indent=2))
@@ -137,13 +133,13 @@ def _stock_row(line: StockLine) -> dict[str, object]:
     }
 
 
-async def cmd_import_served(rt: Runtime, args: argparse.Namespace) -> int:
+async def cmd_import_served(rt: Runtime, args: argparse.Namespace, clock: Clock) -> int:
     """Another programme's list of people given a device: matched, recorded, the rest listed."""
     table = read_table(args.file)  # a RuleError here ends the command with exit code 1
     rows = [(row.line, table.values(row)) for row in table.rows]
     async with rt.uow() as uow:
         commune = await find_unit(uow, rt.settings.dataset, args.commune, Level.COMMUNE)
-        report = await import_other_programme(uow, CLI, commune, rows, args.programme, now())
+        report = await import_other_programme(uow, CLI, commune, rows, args.programme, clock())
         await uow.commit()
     out(rt.text("receiving-served-summary", commune=commune.name, programme=report.programme,
                 recorded=report.recorded, already=report.already,

@@ -8,24 +8,22 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
+from bot.cli.common import CLI, Parsers
 from bot.runtime import Runtime
 from core.allocation import Entry
+from core.clock import Clock
 from core.dates import format_date
-from core.model import Actor
 from core.money import format_amount
 from core.priority import explain
 from core.services import allocation
 from core.services.allocation import AllocationView, Committed, CommunePlan
 
-CLI = Actor(label="cli", system=True)
 
-
-def add_allocate_commands(sub: Any) -> None:
-    """Register 'allocate' on build_parser's top-level subparsers."""
-    cmd = sub.add_parser("allocate")
+def add_parsers(parsers: Parsers) -> None:
+    cmd = parsers.top.add_parser("allocate")
     cmd.add_argument("--json", action="store_true")
     cmd.add_argument("--commit", action="store_true")
     cmd.add_argument("--fingerprint", help="commit only if the plan is still this one")
@@ -33,8 +31,8 @@ def add_allocate_commands(sub: Any) -> None:
     cmd.set_defaults(run=cmd_allocate)
 
 
-async def cmd_allocate(rt: Runtime, args: argparse.Namespace) -> int:
-    now = datetime.now(rt.settings.tz)
+async def cmd_allocate(rt: Runtime, args: argparse.Namespace, clock: Clock) -> int:
+    now = clock().astimezone(rt.settings.tz)
     on: date = args.on or now.date()
     per_person = rt.settings.support_per_person
     async with rt.uow() as uow:

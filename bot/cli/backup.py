@@ -13,22 +13,22 @@ import os
 import shutil
 import sqlite3
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy.engine import URL, make_url
 
+from bot.cli.common import Parsers
 from bot.runtime import Runtime
+from core.clock import Clock
 from core.errors import RuleError
 
 
-def add_backup_commands(sub: Any) -> None:
-    """Register 'backup FILE' on build_parser's top-level subparsers."""
-    backup = sub.add_parser("backup")
+def add_parsers(parsers: Parsers) -> None:
+    backup = parsers.top.add_parser("backup")
     backup.add_argument("file", type=Path)
     backup.set_defaults(run=cmd_backup)
 
 
-async def cmd_backup(rt: Runtime, args: argparse.Namespace) -> int:
+async def cmd_backup(rt: Runtime, args: argparse.Namespace, _clock: Clock) -> int:
     target: Path = args.file
     await asyncio.to_thread(refuse_existing, target)
     url = make_url(rt.settings.database_url)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_cli import demo_copy, phocap
+from tests.bot.test_cli import demo_copy, phocap
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ from storage.db import make_engine, make_sessionmaker
 from storage.uow import SqlUnitOfWorkFactory
 from tests.conftest import SYSTEM
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 120
 IMEI = "490154203237518"
 NOW = datetime(2023, 9, 12, 2, 30, tzinfo=UTC)

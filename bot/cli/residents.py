@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
-from bot.cli import CLI, now, out, write_rows
-from bot.progress import Progress
+from bot.cli.common import CLI, Parsers, export_options, out, write_rows
+from bot.cli.progress import Progress
 from bot.runtime import Runtime
+from core.clock import Clock
 from core.importing import ResidentExport, RowError, parse_rows
 from core.model import Level
 from core.services.imports import ImportReport, import_residents
@@ -23,9 +23,8 @@ RESIDENT_FIELDS = (
 )
 
 
-def add_resident_commands(imp: Any, exp: Any) -> None:
-    """Register the two commands on build_parser's 'import' and 'export' subparsers."""
-    residents = imp.add_parser("residents")
+def add_parsers(parsers: Parsers) -> None:
+    residents = parsers.imports.add_parser("residents")
     residents.add_argument("file", type=Path)
     residents.add_argument("--commune", required=True)
     residents.add_argument("--dry-run", action="store_true")
@@ -35,19 +34,18 @@ def add_resident_commands(imp: Any, exp: Any) -> None:
                            help="a progress bar on stderr even when it is not a terminal")
     residents.set_defaults(run=cmd_import_residents)
 
-    listing = exp.add_parser("residents")
-    listing.add_argument("--format", choices=("json", "csv", "xlsx"), default="json")
-    listing.add_argument("--out", type=Path)
+    listing = parsers.exports.add_parser("residents")
+    export_options(listing)
     listing.add_argument("--unit")
     listing.set_defaults(run=cmd_export_residents)
 
 
-async def cmd_import_residents(rt: Runtime, args: argparse.Namespace) -> int:
+async def cmd_import_residents(rt: Runtime, args: argparse.Namespace, clock: Clock) -> int:
     """Read, check and save a commune's list; report each refused row; 1 if unreadable."""
     bar = Progress(rt, args.progress)
     bar.note("import-progress-reading", path=str(args.file))
     table = read_table(args.file)  # a RuleError here ends the command with exit code 1
-    started = now()
+    started = clock()
     today = started.astimezone(rt.settings.tz).date()
     parsed = parse_rows(((row.line, table.values(row)) for row in table.rows), today)
     bar.start(len(parsed))
@@ -108,7 +106,7 @@ def _reason(rt: Runtime, err: RowError) -> str:
     return rt.text(err.key, **err.params)
 
 
-async def cmd_export_residents(rt: Runtime, args: argparse.Namespace) -> int:
+async def cmd_export_residents(rt: Runtime, args: argparse.Namespace, _clock: Clock) -> int:
     """Residents as JSON, CSV or xlsx; the whole programme, or one unit and what lies below."""
     async with rt.uow() as uow:
         unit_ids = None
