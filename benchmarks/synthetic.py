@@ -163,7 +163,7 @@ class Names:
 
     @classmethod
     def load(cls) -> Names:
-        groups = load_demo_names(str(DATA / "demo-names.json"))["groups"]
+        groups = load_demo_names(DATA / "demo-names.json")["groups"]
         assert isinstance(groups, dict)
         surnames: dict[str, float] = {}
         middle: dict[str, set[str]] = {"male": set(), "female": set()}

@@ -14,7 +14,7 @@ import random
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from pathlib import Path
+from importlib.resources.abc import Traversable
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -112,10 +112,9 @@ class _Sketch:
     surname: str
 
 
-def load_demo_names(path: str | Path) -> dict[str, object]:
-    """Read the demo name lists (``bot/data/demo-names.json``)."""
-    with open(path, encoding="utf-8") as f:
-        data = json.load(f)
+def load_demo_names(path: Traversable) -> dict[str, object]:
+    """Read the demo name lists (``bot/data/demo-names.json``: a Path, or a package resource)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
     if not isinstance(data, dict):
         raise ValueError("demo names: a JSON object expected")
     return data

@@ -9,6 +9,27 @@ from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction, async_
 
 from core.clock import Clock, system_clock
 from core.names import name_key
+from core.ports import (
+    AccountRepository,
+    AuditRepository,
+    ChatRepository,
+    HandoverRepository,
+    HouseholdRepository,
+    InviteRepository,
+    LedgerRepository,
+    LockRepository,
+    OfficialRepository,
+    OutboxRepository,
+    PlanRepository,
+    PledgeRepository,
+    ReceiptRepository,
+    ReminderRepository,
+    ReportRunRepository,
+    ResidentRepository,
+    SupportRepository,
+    UnitRepository,
+    Views,
+)
 from storage.accounts import SqlAccounts
 from storage.audit import SqlAudit
 from storage.chats import SqlChats
@@ -31,6 +52,29 @@ from storage.views import SqlViews
 
 
 class SqlUnitOfWork:
+    """core.ports.UnitOfWork over one AsyncSession. The repositories are declared as core's
+    Protocols, so that mypy holds each Sql* class to the port it implements."""
+
+    units: UnitRepository
+    households: HouseholdRepository
+    residents: ResidentRepository
+    officials: OfficialRepository
+    audit: AuditRepository
+    chats: ChatRepository
+    invites: InviteRepository
+    pledges: PledgeRepository
+    receipts: ReceiptRepository
+    supports: SupportRepository
+    handovers: HandoverRepository
+    outbox: OutboxRepository
+    ledger: LedgerRepository
+    locks: LockRepository
+    plans: PlanRepository
+    reports: ReportRunRepository
+    reminders: ReminderRepository
+    accounts: AccountRepository
+    views: Views
+
     def __init__(self, sessions: async_sessionmaker[AsyncSession],
                  clock: Clock = system_clock) -> None:
         self._sessions = sessions
