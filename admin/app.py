@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import tempfile
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 from aiohttp import web
 
-from admin.appkeys import IMPORT_DIR
+from admin.appkeys import CLOCK, IMPORT_DIR
 from admin.audit import changes
 from admin.context import setup_templates
 from admin.routes import add_routes
@@ -36,7 +35,7 @@ def setup_admin(app: web.Application) -> None:
 async def _import_folder(app: web.Application) -> AsyncIterator[None]:
     """A folder shared by the processes of this machine for uploaded lists; old files go."""
     app[IMPORT_DIR].mkdir(mode=0o700, parents=True, exist_ok=True)
-    cutoff = time.time() - IMPORT_MAX_AGE
+    cutoff = app[CLOCK]().timestamp() - IMPORT_MAX_AGE
     for old in app[IMPORT_DIR].glob("*"):
         if old.is_file() and old.stat().st_mtime < cutoff:
             old.unlink(missing_ok=True)

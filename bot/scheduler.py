@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -22,6 +22,7 @@ from apscheduler.triggers.cron import CronTrigger
 from bot.appkeys import RUNTIME
 from bot.report_delivery import report_builder
 from bot.runtime import Runtime
+from core.clock import system_clock
 from core.services.reminders import remind_communes, remind_donors
 from core.services.reports import send_due_reports
 from storage import migrate
@@ -58,17 +59,13 @@ class Jobs:
     async def run(self, clock: Callable[[], datetime] | None = None) -> None:
         """The scheduler's job: a tick now, its failure logged (the next hour tries again)."""
         try:
-            done = await self.tick((clock or _utc_now)())
+            done = await self.tick((clock or system_clock)())
         except Exception:  # the database was away: the next tick catches up
             log.exception("scheduler: the tick failed")
             return
         if done.reports or done.officer_reminders or done.donor_reminders:
             log.info("scheduler: %d report(s), %d officer and %d donor reminder(s) queued",
                      len(done.reports), done.officer_reminders, done.donor_reminders)
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def make_scheduler(jobs: Jobs, runtime: Runtime) -> AsyncIOScheduler:

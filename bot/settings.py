@@ -12,6 +12,8 @@ from typing import Any
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from core.i18n import shipped_locales
+
 PREFIX = "PHOCAP_"
 
 
@@ -73,7 +75,6 @@ class Settings:
 _INT_RANGES = {"port": (1, 65535), "report_day": (1, 28),
                "support_per_person": (1_000, 100_000_000), "outbox_lease": (2, 3600)}
 _URLS = ("public_url", "telegram_api_url", "zalo_api_url", "zalo_oa_api_url", "zalo_oa_oauth_url")
-_LOCALES = ("vi", "en")
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 _WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram accepts as secret_token
 
@@ -107,9 +108,9 @@ def _validate(s: Settings) -> None:
         ZoneInfo(s.timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise SettingsError("TIMEZONE", "settings-timezone", value=s.timezone) from None
-    if s.locale not in _LOCALES:
+    if s.locale not in shipped_locales():
         raise SettingsError(
-            "LOCALE", "settings-locale", value=s.locale, allowed=", ".join(_LOCALES)
+            "LOCALE", "settings-locale", value=s.locale, allowed=", ".join(shipped_locales())
         )
     if s.log_level.upper() not in _LOG_LEVELS:
         raise SettingsError("LOG_LEVEL", "settings-log-level", value=s.log_level)

@@ -74,12 +74,18 @@ def _read_locale(folder: Traversable) -> dict[str, str]:
     return texts
 
 
+def _locale_folders(root: Traversable | None) -> list[Traversable]:
+    base = root or resources.files("locales")
+    return sorted((f for f in base.iterdir() if f.is_dir() and not f.name.startswith("_")),
+                  key=lambda f: f.name)
+
+
+def shipped_locales(root: Traversable | None = None) -> tuple[str, ...]:
+    """The languages locales/ has a folder for, without reading their texts."""
+    return tuple(folder.name for folder in _locale_folders(root))
+
+
 def load_catalogue(default: str = DEFAULT_LOCALE, root: Traversable | None = None) -> Catalogue:
     """Read every locales/<lang>/*.toml shipped with the package."""
-    base = root or resources.files("locales")
-    texts = {
-        folder.name: _read_locale(folder)
-        for folder in base.iterdir()
-        if folder.is_dir() and not folder.name.startswith("_")
-    }
+    texts = {folder.name: _read_locale(folder) for folder in _locale_folders(root)}
     return Catalogue(texts, default)
