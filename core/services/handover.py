@@ -241,6 +241,21 @@ async def lot_of(uow: UnitOfWork, support: Support) -> Lot | None:
     )
 
 
+async def lots_of(uow: UnitOfWork, supports: Sequence[Support]) -> dict[int, Lot]:
+    """support id -> its lot, for a page listing many supports: each receipt read once."""
+    by_receipt: dict[int, Lot | None] = {}
+    found: dict[int, Lot] = {}
+    for support in supports:
+        if support.kind is not SupportKind.WHOLE or support.receipt_id is None:
+            continue
+        if support.receipt_id not in by_receipt:
+            by_receipt[support.receipt_id] = await lot_of(uow, support)
+        lot = by_receipt[support.receipt_id]
+        if lot is not None:
+            found[support.id] = lot
+    return found
+
+
 async def check_phone(uow: UnitOfWork, support: Support, typed: str | None) -> str | None:
     """The serial or IMEI typed for this support's phone, normalised, once it is known to be
     that phone: one of its lot's recorded serials, or (where the lot recorded fewer serials
