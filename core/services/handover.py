@@ -42,8 +42,8 @@ from core.model import (
     SupportStatus,
     Unit,
 )
-from core.ports import UnitOfWork
 from core.names import in_running_text
+from core.ports import UnitOfWork
 from core.priority import VIETNAM
 from core.serials import MAX_SERIAL, is_bad_imei, mask_serial, normalise_serial
 from core.services.audit import record
