@@ -269,10 +269,13 @@ async def check_phone(uow: UnitOfWork, support: Support, typed: str | None) -> s
         raise RuleError("handover-serial-taken", serial=serial,
                         support=person(earlier.support_id),
                         date=format_date(local_date(earlier.handed_at)))
-    if support.kind is not SupportKind.WHOLE:
-        return serial  # bought with the money: not a phone of the programme's stock
-    lot = await lot_of(uow, support)
     found = (await uow.receipts.with_serials([serial])).get(serial)
+    if support.kind is not SupportKind.WHOLE:
+        # bought with the money: never a donated phone, which goes to a whole-phone support
+        if found is not None:
+            raise RuleError("handover-serial-donated", serial=serial, number=found.number)
+        return serial
+    lot = await lot_of(uow, support)
     if found is not None and lot is not None and found.id == lot.receipt.id:
         return serial
     if found is not None:

@@ -23,6 +23,8 @@ receipt, which reached Con Minh:
    refused, "handover-serial-elsewhere", naming xa Nghia Ta; a phone still at the province:
    naming the province; a phone the plan sent from the province to Nghia Ta: naming xa Nghia Ta.
 5. A fully recorded lot and an IMEI nobody recorded: refused, "handover-serial-unknown".
+   Part of the price (the resident buys their own phone): a donated phone's IMEI is refused,
+   "handover-serial-donated"; an IMEI nobody recorded is the phone they bought.
 6. After the handover and the confirmation: the ledger's handover and confirmation entries
    name the receipt, the pledge and the phone (last four characters, the rest starred, never
    the whole number); the donor's page lists that very phone, handed over and confirmed; the
@@ -45,6 +47,7 @@ from core.model import (
     PledgeKind,
     Receipt,
     Role,
+    SupportKind,
     SupportStatus,
     Transfer,
     Unit,
@@ -310,6 +313,20 @@ async def test_a_commune_officer_of_another_commune_cannot_hand_over_here(
     _, thao = await waiting_resident(uow, place, now)
     outsider = Actor(label="x", role=Role.COMMUNE, unit_id=nghia_ta.id)
     assert (await refused(uow, outsider, thao.id, IMEI, now)).key == "scope-outside-unit"
+
+
+async def test_a_donated_phone_is_not_recorded_as_one_bought_with_part_of_the_price(
+    uow: SqlUnitOfWorkFactory, place: Scene, now: datetime
+) -> None:
+    """Part of the price buys the resident's own phone: a donated phone's IMEI typed for it
+    is refused (it would be spent twice); the phone they bought is recorded."""
+    lot, _ = await receive(uow, now, place.commune, 1, (XIAOMI_IMEI,), "Xiaomi Redmi A3")
+    _, thao = await waiting_resident(uow, place, now, kind=SupportKind.PARTIAL, amount=500_000)
+    err = await refused(uow, place.actor, thao.id, XIAOMI_IMEI, now)
+    assert (err.key, err.params) == ("handover-serial-donated", {
+        "serial": XIAOMI_IMEI, "number": lot.number})
+    record = await hand(uow, place.actor, thao.id, UNKNOWN_IMEI, now)
+    assert (record.handover.serial, record.receipt) == (UNKNOWN_IMEI, None)
 
 
 def test_a_serial_is_masked_to_its_last_four_characters() -> None:
