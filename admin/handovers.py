@@ -35,16 +35,18 @@ async def handovers_page(request: web.Request, error: str | None = None,
         scope = await request_scope(request, uow)
         communes = await service.commune_ids(uow, scope.unit)
         waiting = await service.waiting(uow, me.actor)
+        lots = await service.lots_of(uow, [s for s, _ in waiting])
         done = await uow.handovers.export_rows(communes)
         cases = await uow.handovers.open_cases(communes)
     return render(request, "handovers.html", {
-        "waiting": waiting, "done": list(reversed(done)), "cases": cases,
+        "waiting": waiting, "lots": lots, "done": list(reversed(done)), "cases": cases,
         "items": service.CHECKLIST, "error": error, "display": service.display_code,
     }, status=status)
 
 
 async def record(request: web.Request) -> web.Response:
-    """POST: the handover of one waiting support, with its serial and checklist."""
+    """POST: the handover of one waiting support, with the phone picked (its serial) and
+    the checklist; the service refuses a phone that is not of the support's lot."""
     form = await request.post()
     try:
         support_id = int(str(form.get("support", "")))

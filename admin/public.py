@@ -24,6 +24,7 @@ from core.model import Handover, LedgerEntry, Pledge, PledgeKind, Receipt, Suppo
 from core.money import format_amount, format_percent
 from core.ports import UnitOfWork
 from core.report_runs import month_of
+from core.serials import mask_serial
 from core.services.handover import person
 from core.services.pledges import pledge_code
 from core.services.reports import monthly_report
@@ -54,16 +55,27 @@ class ReceiptLine:
 
 @dataclass(frozen=True, slots=True)
 class Destination:
-    """Where one phone (or one sum) went: places and dates, never the person."""
+    """Where one phone (or one sum) went: places and dates, never the person; the phone by
+    its model and its serial masked (the donor recognises it, nobody can copy it)."""
 
     support: Support
     commune: Unit | None
     village: Unit | None
     handover: Handover | None
+    receipt: Receipt | None = None
 
     @property
     def label(self) -> str:
         return person(self.support.id)
+
+    @property
+    def model(self) -> str | None:
+        return self.receipt.model if self.receipt else None
+
+    @property
+    def phone(self) -> str | None:
+        serial = self.handover.serial if self.handover else None
+        return mask_serial(serial) if serial else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,12 +105,14 @@ async def pledge_view(uow: UnitOfWork, typed: str) -> PledgeView | None:
     receipts = await uow.receipts.for_pledge(pledge.id)
     supports = await uow.supports.drawn_from([r.id for r in receipts])
     handovers = await uow.handovers.for_supports([s.id for s in supports])
+    lots = {r.id: r for r in receipts}
     destinations = []
     for support in supports:
         resident = await uow.residents.get(support.resident_id)  # for the village only
         village = await unit(resident.village_id) if resident else None
         destinations.append(Destination(
-            support, await unit(support.commune_id), village, handovers.get(support.id)))
+            support, await unit(support.commune_id), village, handovers.get(support.id),
+            lots.get(support.receipt_id) if support.receipt_id is not None else None))
     # The pledge's own entries (its receipts) and those of the supports its phones served.
     entries = await uow.ledger.mentioning([pledge.code, *(person(s.id) for s in supports)])
     return PledgeView(

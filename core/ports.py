@@ -177,6 +177,9 @@ class ReceiptRepository(Protocol):
     async def holdings_by_unit(self, unit_ids: Sequence[int]) -> dict[int, Holdings]:
         """Every unit asked for, with zeros where nothing is held."""
         ...
+    async def transfers_of(self, receipt_id: int) -> list[Transfer]:
+        """Every transfer that moved phones or money of this receipt, oldest first."""
+        ...
 
 
 class SupportRepository(Protocol):

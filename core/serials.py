@@ -25,3 +25,10 @@ def luhn_ok(digits: str) -> bool:
 def is_bad_imei(serial: str) -> bool:
     """Fifteen digits (an IMEI, then) whose check digit is wrong: a digit copied wrong."""
     return len(serial) == IMEI_LENGTH and serial.isdecimal() and not luhn_ok(serial)
+
+
+def mask_serial(serial: str) -> str:
+    """A serial as public pages and the ledger show it: its last four characters (half of a
+    short one), the rest starred, so that a donor recognises the phone and nobody can copy it."""
+    keep = min(4, len(serial) // 2)
+    return "*" * (len(serial) - keep) + serial[len(serial) - keep:]

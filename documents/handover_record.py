@@ -66,6 +66,7 @@ def render_record(
         t=t, locale=locale, data=data, handed=handed, handed_text=format_date(handed),
         born=format_date(data.resident.date_of_birth),
         whole=data.support.kind is SupportKind.WHOLE, given=_given(t, data), code=code,
+        origin=_origin(t, data),
         missing=", ".join(t(f"handover-item-{m}") for m in data.missing),
         qr_svg=Markup(svg),  # noqa: S704  (segno's own SVG)
         status=_status(t, data.handover), tick=TICK, cross=CROSS,
@@ -76,6 +77,16 @@ def _given(t: _Text, data: HandoverRecord) -> Markup:
     if data.support.kind is SupportKind.PARTIAL:
         return t("handover-record-given-partial", amount=format_amount(data.support.amount))
     return t("handover-record-given-whole", model=data.model or "")
+
+
+def _origin(t: _Text, data: HandoverRecord) -> Markup | None:
+    """Where the phone came from, as its receipt says: condition, donor, receipt number."""
+    r = data.receipt
+    if r is None or data.support.kind is not SupportKind.WHOLE:
+        return None
+    return t("handover-record-origin", number=r.number,
+             condition_label=f"key:pledge-state-{r.condition or 'new'}",
+             donor=r.donor_name or "key:handover-donor-anonymous")
 
 
 def _status(t: _Text, h: Handover) -> Markup:

@@ -23,6 +23,7 @@ HANDOVER = "handover"
 OFFICIALS = frozenset({Role.COMMUNE, Role.DISTRICT, Role.PROVINCE})
 MAX_OPTIONS = 8  # more buttons than this do not fit on a phone screen
 STOP, SKIP = "stop", "skip"
+PHONE = "imei:"  # a phone's button: its serial follows
 YES_NO = (Option("yes", key="handover-yes"), Option("no", key="handover-no"))
 NONE_WORDS = frozenset({"-", "khong", "khong co", "bo qua", "none", "no", "skip"})
 TICK, CROSS = "\u2611", "\u2610"  # ballot box with check / empty ballot box
@@ -88,25 +89,40 @@ async def _chosen(turn: Turn) -> tuple[Support, Resident]:
 
 
 async def ask_serial(turn: Turn) -> Reply:
+    """For a whole phone, the lot the plan drew it from (model, condition, donor) and its
+    phones still to hand over, as buttons; the officer picks one or types what the phone says."""
     support, resident = await _chosen(turn)
-    if support.kind is SupportKind.WHOLE:
-        return Reply("handover-ask-serial", {"name": resident.full_name})
-    return Reply("handover-ask-serial-partial", {"name": resident.full_name},
-                 (Option(SKIP, key="handover-no-serial"),))
+    if support.kind is not SupportKind.WHOLE:
+        return Reply("handover-ask-serial-partial", {"name": resident.full_name},
+                     (Option(SKIP, key="handover-no-serial"),))
+    lot = await service.lot_of(turn.uow, support)
+    if lot is None:
+        return Reply("handover-ask-serial-any", {"name": resident.full_name})
+    return Reply("handover-ask-serial", {
+        "name": resident.full_name, **_lot_params(lot),
+        "how_label": "key:handover-ask-serial-pick" if lot.serials_left
+        else "key:handover-ask-serial-type",
+    }, tuple(Option(f"{PHONE}{x}", label=x) for x in lot.serials_left[:MAX_OPTIONS]))
+
+
+def _lot_params(lot: service.Lot) -> dict[str, object]:
+    """The phone as its receipt describes it: never typed by the officer."""
+    r = lot.receipt
+    return {"number": r.number, "model": r.model or "key:handover-model-unknown",
+            "condition_label": f"key:pledge-state-{r.condition or 'new'}",
+            "donor": r.donor_name or "key:handover-donor-anonymous"}
 
 
 async def parse_serial(turn: Turn, answer: Answer) -> str | None:
+    """A phone picked or typed, checked against the stock here and now (the service checks
+    it again when the handover is recorded)."""
     support, _ = await _chosen(turn)
     if support.kind is not SupportKind.WHOLE and (
             answer.choice == SKIP or fold(answer.text) in NONE_WORDS):
         return None
-    serial = service.check_serial(answer.text, support.kind)
-    if serial is not None:
-        earlier = await turn.uow.handovers.by_serial(serial)
-        if earlier is not None:
-            raise RuleError("handover-serial-taken", serial=serial,
-                            support=service.person(earlier.support_id))
-    return serial
+    picked = answer.choice[len(PHONE):] if answer.choice and answer.choice.startswith(PHONE) \
+        else answer.text
+    return await service.check_phone(turn.uow, support, picked)
 
 
 # ---- the checklist -------------------------------------------------------------------------
@@ -145,14 +161,18 @@ def summarise(catalogue: Catalogue, items: Sequence[str]) -> Callable[[Turn], Aw
         support, resident = await _chosen(turn)
         answers = _answers(turn, items)
         missing = not all(answers.values())
-        return Reply("handover-summary", {
+        params: dict[str, object] = {
             "support": service.person(support.id),
             "name": resident.full_name,
             "kind_label": f"key:handover-kind-{support.kind.value}",
             "serial": turn.data.get("serial") or "key:handover-none-given",
             "checklist": checklist_lines(catalogue, turn.locale, answers),
             "missing_label": "key:handover-summary-missing" if missing else "",
-        })
+        }
+        lot = await service.lot_of(turn.uow, support)
+        if lot is None:
+            return Reply("handover-summary-plain", params)
+        return Reply("handover-summary", {**params, **_lot_params(lot)})
 
     return summary
 

@@ -113,6 +113,16 @@ class SqlReceipts:
         )
         return {receipt_id: commune_id for receipt_id, commune_id in rows.all()}
 
+    async def transfers_of(self, receipt_id: int) -> list[Transfer]:
+        rows = await self._s.scalars(
+            select(TransferRow).where(TransferRow.receipt_id == receipt_id)
+            .order_by(TransferRow.at, TransferRow.id)
+        )
+        return [Transfer(id=r.id, from_unit_id=r.from_unit_id, to_unit_id=r.to_unit_id,
+                         at=utc(r.at) or r.at, phones=r.phones, money=r.money,
+                         receipt_id=r.receipt_id, plan_id=r.plan_id, recorded_by=r.recorded_by)
+                for r in rows]
+
     async def holdings(self, unit_id: int) -> Holdings:
         return (await self.holdings_by_unit([unit_id]))[unit_id]
 

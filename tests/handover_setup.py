@@ -85,22 +85,24 @@ async def scene(uow: SqlUnitOfWorkFactory, now: datetime, link_officer: bool = T
 async def waiting_resident(
     uow: SqlUnitOfWorkFactory, s: Scene, now: datetime, name: str = THAO,
     born: date = date(1975, 3, 14), kind: SupportKind = SupportKind.WHOLE,
-    amount: int = 0,
+    amount: int = 0, receipt_id: int | None = None, village: Unit | None = None,
 ) -> tuple[Resident, Support]:
-    """A registered, approved resident of Na Dam with an assigned support."""
+    """A registered, approved resident of Na Dam (or of the village given) with an assigned
+    support; a whole phone is drawn from the receipt given, else from the scene's pledge's."""
+    home = village or s.village
     async with uow() as u:
         h = await registry.register_household(u, SYSTEM, registry.HouseholdForm(
-            s.village.id, name, Poverty.POOR, Policy.NONE, False), now)
+            home.id, name, Poverty.POOR, Policy.NONE, False), now)
         r = await registry.register_resident(u, SYSTEM, h.id, registry.ResidentForm(
             name, born, False), now, TODAY)
         r = await registry.approve(u, SYSTEM, r.id, now)
         pledge = await u.pledges.by_code(s.pledge_code)
         assert pledge is not None
-        receipt = (await u.receipts.for_pledge(pledge.id))[0] if kind is SupportKind.WHOLE \
-            else None
+        if kind is SupportKind.WHOLE and receipt_id is None:
+            receipt_id = (await u.receipts.for_pledge(pledge.id))[0].id
         [support] = await u.supports.add(Support(
-            id=0, resident_id=r.id, kind=kind, commune_id=s.commune.id,
+            id=0, resident_id=r.id, kind=kind, commune_id=r.commune_id,
             status=SupportStatus.ASSIGNED, created_at=now, amount=amount,
-            holder_unit_id=s.commune.id, receipt_id=receipt.id if receipt else None))
+            holder_unit_id=r.commune_id, receipt_id=receipt_id))
         await u.commit()
     return r, support

@@ -1,5 +1,7 @@
-"""'phocap handover record ID --out FILE.html': the printable handover record, offline;
-'phocap export handovers': every handover, what it carried and what came back."""
+"""'phocap handover give SUPPORT --serial IMEI': a phone of the support's lot handed over
+(the same service as the chat and the admin page); 'phocap handover record ID --out
+FILE.html': the printable handover record, offline; 'phocap export handovers': every
+handover, what it carried and what came back."""
 
 from __future__ import annotations
 
@@ -7,11 +9,18 @@ import argparse
 import sys
 from pathlib import Path
 
-from bot.cli.common import CLI, Parsers, export_options, write_rows
+from bot.cli.common import CLI, Parsers, export_options, out, write_rows
 from bot.runtime import Runtime
 from core.clock import Clock
+from core.errors import RuleError
 from core.model import HandoverExport
-from core.services.handover import handover_record, qr_payload
+from core.services.handover import (
+    CHECKLIST,
+    display_code,
+    handover_record,
+    qr_payload,
+    record_handover,
+)
 from documents.handover_record import render_record
 
 HANDOVER_FIELDS = (
@@ -23,6 +32,13 @@ HANDOVER_FIELDS = (
 
 def add_parsers(parsers: Parsers) -> None:
     handover = parsers.top.add_parser("handover").add_subparsers(dest="action", required=True)
+    give = handover.add_parser("give")
+    give.add_argument("support", help="the support's number, S-12 or 12")
+    give.add_argument("--serial", help="the IMEI or serial of the phone handed over")
+    give.add_argument("--not-done", action="append", default=[], choices=CHECKLIST,
+                      help="a checklist item not done at the handover (each item is done "
+                           "unless named here)")
+    give.set_defaults(run=cmd_handover_give)
     rec = handover.add_parser("record")
     rec.add_argument("id", type=int)
     rec.add_argument("--out", type=Path)
@@ -32,6 +48,31 @@ def add_parsers(parsers: Parsers) -> None:
     handovers = parsers.exports.add_parser("handovers")
     export_options(handovers)
     handovers.set_defaults(run=cmd_export_handovers)
+
+
+async def cmd_handover_give(rt: Runtime, args: argparse.Namespace, clock: Clock) -> int:
+    """Record the handover of a phone of the support's lot and print what was recorded."""
+    support_id = _support_number(args.support)
+    checklist = {item: item not in args.not_done for item in CHECKLIST}
+    async with rt.uow() as uow:
+        done = await record_handover(uow, CLI, support_id, args.serial, checklist, clock())
+        data = await handover_record(uow, CLI, done.id)
+        await uow.commit()
+    r = data.receipt
+    out(rt.text("handover-cli-done", support=f"S-{support_id}", name=data.resident.full_name,
+                serial=done.serial or "key:handover-none-given",
+                model=data.model or "key:handover-model-unknown",
+                number=r.number if r else "key:handover-none-given",
+                donor=(r.donor_name if r else None) or "key:handover-donor-anonymous",
+                code=display_code(done.code), id=done.id))
+    return 0
+
+
+def _support_number(typed: str) -> int:
+    number = typed.strip().upper().removeprefix("S-").removeprefix("S")
+    if not number.isdecimal() or len(number) > 9:
+        raise RuleError("handover-support-unknown", support=typed.strip())
+    return int(number)
 
 
 async def cmd_handover_record(rt: Runtime, args: argparse.Namespace, _clock: Clock) -> int:

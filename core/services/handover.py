@@ -34,6 +34,7 @@ from core.model import (
     Household,
     Level,
     Official,
+    Receipt,
     Resident,
     Role,
     Support,
@@ -41,9 +42,10 @@ from core.model import (
     SupportStatus,
     Unit,
 )
+from core.names import in_running_text
 from core.ports import UnitOfWork
 from core.priority import VIETNAM
-from core.serials import MAX_SERIAL, is_bad_imei, normalise_serial
+from core.serials import MAX_SERIAL, is_bad_imei, mask_serial, normalise_serial
 from core.services.audit import record
 from core.services.ledger import append
 from core.services.outbox import enqueue, notify_official
@@ -80,10 +82,21 @@ class HandoverRecord:
     unit: Unit  # the unit that handed it over: the official's, else the commune
     model: str | None  # the phone's model, from its receipt
     cases: tuple[Case, ...] = ()
+    receipt: Receipt | None = None  # the phone's receipt: its model, condition and donor
 
     @property
     def missing(self) -> list[str]:
         return missing_items(self.handover)
+
+
+@dataclass(frozen=True, slots=True)
+class Lot:
+    """The receipt a support's phone is drawn from (the plan drew it), and what is left of it:
+    the officer hands over one of these phones and no other."""
+
+    receipt: Receipt
+    serials_left: tuple[str, ...]  # its recorded serials not handed over yet
+    unrecorded_left: int  # its phones without a recorded serial not handed over yet
 
 
 # ---- checks, pure ----------------------------------------------------------------------------
@@ -185,12 +198,7 @@ async def record_handover(
     await require_within(uow, actor, support.commune_id)
     await _refuse_not_assigned(uow, support)
     answers = check_checklist(checklist, items)
-    checked = check_serial(serial, support.kind)
-    if checked is not None:
-        earlier = await uow.handovers.by_serial(checked)
-        if earlier is not None:
-            raise RuleError("handover-serial-taken", serial=checked,
-                            support=person(earlier.support_id))
+    checked = await check_phone(uow, support, serial)
     handover = await uow.handovers.add(Handover(
         id=0, support_id=support.id, code=await _fresh_code(uow), handed_at=now,
         serial=checked, checklist=answers, handed_by=actor.official_id,
@@ -206,8 +214,147 @@ async def record_handover(
         **await _places(uow, support), "support": person(support.id),
         "kind": support.kind.value, "date": local_date(now).isoformat(),
         "checklist_complete": not missing_items(handover),
+        **await _phone(uow, support, handover),
     }, now)
     return handover
+
+
+# ---- the very phone --------------------------------------------------------------------------
+
+
+async def lot_of(uow: UnitOfWork, support: Support) -> Lot | None:
+    """The receipt this whole phone is drawn from, with the phones of it not yet handed over
+    (in whichever commune the plan sent them); None for money, or a support with no lot."""
+    if support.kind is not SupportKind.WHOLE or support.receipt_id is None:
+        return None
+    receipt = await uow.receipts.get(support.receipt_id)
+    if receipt is None:
+        return None
+    drawn = await uow.supports.drawn_from([receipt.id])
+    handed = [h.serial for h in (await uow.handovers.for_supports([d.id for d in drawn])).values()]
+    recorded = set(receipt.serials)
+    unrecorded = max(receipt.phones - len(recorded), 0)
+    return Lot(
+        receipt=receipt,
+        serials_left=tuple(x for x in receipt.serials if x not in handed),
+        unrecorded_left=max(unrecorded - sum(1 for x in handed if x not in recorded), 0),
+    )
+
+
+async def lots_of(uow: UnitOfWork, supports: Sequence[Support]) -> dict[int, Lot]:
+    """support id -> its lot, for a page listing many supports: each receipt read once."""
+    by_receipt: dict[int, Lot | None] = {}
+    found: dict[int, Lot] = {}
+    for support in supports:
+        if support.kind is not SupportKind.WHOLE or support.receipt_id is None:
+            continue
+        if support.receipt_id not in by_receipt:
+            by_receipt[support.receipt_id] = await lot_of(uow, support)
+        lot = by_receipt[support.receipt_id]
+        if lot is not None:
+            found[support.id] = lot
+    return found
+
+
+async def check_phone(uow: UnitOfWork, support: Support, typed: str | None) -> str | None:
+    """The serial or IMEI typed for this support's phone, normalised, once it is known to be
+    that phone: one of its lot's recorded serials, or (where the lot recorded fewer serials
+    than phones) a phone of it without one. Refused, saying why: handed over already, a
+    phone of another lot of the commune, of another unit's stock, or unknown here."""
+    serial = check_serial(typed, support.kind)
+    if serial is None:
+        return None
+    earlier = await uow.handovers.by_serial(serial)
+    if earlier is not None:
+        raise RuleError("handover-serial-taken", serial=serial,
+                        support=person(earlier.support_id),
+                        date=format_date(local_date(earlier.handed_at)))
+    found = (await uow.receipts.with_serials([serial])).get(serial)
+    if support.kind is not SupportKind.WHOLE:
+        # bought with the money: never a donated phone, which goes to a whole-phone support
+        if found is not None:
+            raise RuleError("handover-serial-donated", serial=serial, number=found.number)
+        return serial
+    lot = await lot_of(uow, support)
+    if found is not None and lot is not None and found.id == lot.receipt.id:
+        return serial
+    if found is not None:
+        holders = await _holders(uow, found)
+        if support.commune_id not in holders:
+            raise RuleError("handover-serial-elsewhere", serial=serial, number=found.number,
+                            units=", ".join([await _unit_name(uow, u) for u in holders]),
+                            commune=await _unit_name(uow, support.commune_id))
+        if lot is None:
+            return serial  # a support the plan tied to no lot: any phone of the commune
+        raise RuleError("handover-serial-other-lot", serial=serial, number=found.number,
+                        model=_model_of(found), donor=_donor_of(found),
+                        **await _expected(uow, support, lot))
+    if lot is None or lot.unrecorded_left > 0:
+        return serial
+    raise RuleError("handover-serial-unknown", serial=serial,
+                    commune=await _unit_name(uow, support.commune_id),
+                    **await _expected(uow, support, lot))
+
+
+async def _holders(uow: UnitOfWork, receipt: Receipt) -> list[int]:
+    """The units whose stock this receipt's phones are in (or were handed out from): the
+    commune it was pledged for, wherever it was received (plan III.4); else where it was
+    received, less what was sent on, and where it was sent."""
+    earmark = (await uow.receipts.earmarks([receipt.id])).get(receipt.id)
+    if earmark is not None:
+        return [earmark]
+    net = {receipt.unit_id: receipt.phones}
+    for t in await uow.receipts.transfers_of(receipt.id):
+        net[t.from_unit_id] = net.get(t.from_unit_id, 0) - t.phones
+        net[t.to_unit_id] = net.get(t.to_unit_id, 0) + t.phones
+    return [unit_id for unit_id, phones in net.items() if phones > 0] or [receipt.unit_id]
+
+
+async def _expected(uow: UnitOfWork, support: Support, lot: Lot) -> dict[str, object]:
+    """What a refusal says of the phone this person is to get: their lot and what is left."""
+    resident = await uow.residents.get(support.resident_id)
+    if lot.serials_left:
+        left: str = ", ".join(lot.serials_left)
+    elif lot.unrecorded_left:
+        left = "key:handover-lot-left-unrecorded"
+    else:
+        left = "key:handover-lot-left-none"
+    return {"support": person(support.id), "name": resident.full_name if resident else "",
+            "lot": lot.receipt.number, "lot_model": _model_of(lot.receipt),
+            "lot_donor": _donor_of(lot.receipt), "left": left}
+
+
+def _model_of(receipt: Receipt) -> str:
+    return receipt.model or "key:handover-model-unknown"
+
+
+def _donor_of(receipt: Receipt) -> str:
+    return receipt.donor_name or "key:handover-donor-anonymous"
+
+
+async def _unit_name(uow: UnitOfWork, unit_id: int) -> str:
+    unit = await uow.units.get(unit_id)
+    return in_running_text(unit.name) if unit else ""
+
+
+async def _phone(uow: UnitOfWork, support: Support, handover: Handover) -> dict[str, object]:
+    """For the ledger: the phone's receipt and pledge, and its serial masked, so that the
+    donor's page can follow that very phone without anyone copying its number."""
+    receipt = await _receipt_of(uow, support, handover)
+    pledge = await uow.pledges.get(receipt.pledge_id) if receipt and receipt.pledge_id else None
+    return {"receipt": receipt.number if receipt else None,
+            "pledge": pledge.code if pledge else None,
+            "phone": mask_serial(handover.serial) if handover.serial else None}
+
+
+async def _receipt_of(uow: UnitOfWork, support: Support, handover: Handover) -> Receipt | None:
+    """The receipt the phone came from: the support's lot, else the receipt listing its
+    serial (a support the plan tied to no lot); none for money."""
+    if support.receipt_id is not None:
+        return await uow.receipts.get(support.receipt_id)
+    if support.kind is SupportKind.WHOLE and handover.serial:
+        return (await uow.receipts.with_serials([handover.serial])).get(handover.serial)
+    return None
 
 
 async def _support(uow: UnitOfWork, support_id: int) -> Support:
@@ -333,9 +480,11 @@ async def _served(
     await uow.supports.update(done)
     await record(uow, actor, now, "update", "support", support.id, support.commune_id,
                  before=support, after=done)
+    handover = await uow.handovers.for_support(support.id)
     await append(uow, "confirmation", {
         **await _places(uow, support), "support": person(support.id), "via": via,
         "date": local_date(now).isoformat(),
+        **(await _phone(uow, support, handover) if handover else {}),
     }, now)
     await _tell_donor(uow, support, now)
 
@@ -465,7 +614,7 @@ async def _record_of(uow: UnitOfWork, handover: Handover, support: Support) -> H
     commune = await uow.units.get(support.commune_id)
     if resident is None or commune is None:
         raise RuleError("handover-unknown")
-    receipt = await uow.receipts.get(support.receipt_id) if support.receipt_id else None
+    receipt = await _receipt_of(uow, support, handover)
     official = await uow.officials.get(handover.handed_by) if handover.handed_by else None
     unit = await uow.units.get(official.unit_id) if official else None
     return HandoverRecord(
@@ -479,6 +628,7 @@ async def _record_of(uow: UnitOfWork, handover: Handover, support: Support) -> H
         unit=unit or commune,
         model=receipt.model if receipt else None,
         cases=tuple(await uow.handovers.cases_for(handover.id)),
+        receipt=receipt,
     )
 
 

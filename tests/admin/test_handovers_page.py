@@ -12,16 +12,21 @@ from tests.conftest import SYSTEM
 
 AN = "N\u00f4ng V\u0103n An"
 IMEI = "490154203237518"
+XIAOMI, XIAOMI_2, FOREIGN = "867712051234567", "353325111234567", "358910091234565"
+HONG_HA = "C\u00f4ng ty Th\u01b0\u01a1ng m\u1ea1i H\u1ed3ng H\u00e0"
 ITEMS = ("vneid", "zalo", "banking", "public_services", "data_3g4g")
 
 
-async def assigned(admin: Admin, key: str = "own", commune: str = "commune") -> int:
+async def assigned(admin: Admin, key: str = "own", commune: str = "commune",
+                   serials: tuple[str, ...] = ()) -> int:
     """An approved resident with a phone assigned from a receipt of their commune."""
     w = admin.world
     async with admin.runtime.uow() as u:
         await registry.approve(u, SYSTEM, w.residents[key], START)
-        receipt = await record_receipt(u, SYSTEM, ReceiptForm(w.units[commune].id, phones=1),
-                                       START)
+        receipt = await record_receipt(u, SYSTEM, ReceiptForm(
+            w.units[commune].id, phones=max(len(serials), 1), serials=serials,
+            model="Xiaomi Redmi A3" if serials else None,
+            donor_name=HONG_HA if serials else None), START)
         [support] = await u.supports.add(Support(
             id=0, resident_id=w.residents[key], kind=SupportKind.WHOLE,
             commune_id=w.units[commune].id, status=SupportStatus.ASSIGNED, created_at=START,
@@ -76,3 +81,31 @@ async def test_a_case_is_closed_then_the_paper_signature_confirms(admin: Admin) 
     listed = await (await admin.client.get("/admin/handovers")).text()
     signed_label = admin.runtime.catalogue.text("export-value-confirmation-paper", "vi")
     assert signed_label in listed and "no SIM" not in listed  # the case is closed
+
+
+async def test_the_phone_is_picked_from_the_persons_lot_and_another_communes_is_refused(
+    admin: Admin,
+) -> None:
+    """Issue 14, item 6: the page names the lot (model, donor) and offers its IMEIs; Nghia
+    Ta's phone typed for a Con Minh resident is refused with the reason, nothing recorded; the
+    Xiaomi picked is recorded and its record says Xiaomi Redmi A3 and its donor."""
+    support_id = await assigned(admin, serials=(XIAOMI, XIAOMI_2))
+    async with admin.runtime.uow() as u:
+        await record_receipt(u, SYSTEM, ReceiptForm(admin.world.units["sibling"].id, phones=1,
+                                                    serials=(FOREIGN,)), START)
+        await u.commit()
+    await admin.login("commune")
+    page = await (await admin.client.get("/admin/handovers")).text()
+    assert "Xiaomi Redmi A3" in page and HONG_HA in page
+    assert f'<option value="{XIAOMI}">' in page and f'<option value="{XIAOMI_2}">' in page
+    form = {"support": support_id, **{f"item-{i}": "yes" for i in ITEMS}}
+    foreign = await admin.post("/admin/handovers", {**form, "serial": FOREIGN})
+    assert foreign.status == 400
+    said = await foreign.text()
+    assert "Ngh\u0129a T\u00e1" in said and FOREIGN in said
+    async with admin.runtime.uow() as u:
+        assert await u.handovers.for_support(support_id) is None
+    done = await admin.post("/admin/handovers", {**form, "serial": XIAOMI_2})
+    assert done.status == 302
+    record = await (await admin.client.get(done.headers["Location"])).text()
+    assert XIAOMI_2 in record and "Xiaomi Redmi A3" in record and HONG_HA in record

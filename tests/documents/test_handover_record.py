@@ -56,6 +56,11 @@ def test_the_page_has_the_title_block_the_resident_the_code_its_qr_and_the_ticks
     assert page.startswith("<!DOCTYPE html>") and "@page" in page and "A4" in page
     assert NATION in page and "\u0110\u1ed9c l\u1eadp - T\u1ef1 do - H\u1ea1nh ph\u00fac" in page
     assert THAO in page and IMEI in page and "Nokia C32" in page
+    # the phone's origin, from its receipt: condition, donor, receipt number
+    assert printed.record.receipt is not None
+    assert load_catalogue().text(
+        "handover-record-origin", "vi", condition_label="key:pledge-state-new",
+        donor="C\u1eeda h\u00e0ng Minh Anh", number=printed.record.receipt.number) in page
     assert code in page and "<svg" in page
     assert page.count("\u2611") == 4 and page.count("\u2610") == 1  # zalo was not installed
     zalo = load_catalogue().text("handover-item-zalo", "vi")

@@ -10,14 +10,18 @@ from core.i18n import load_catalogue
 from core.model import Role, SupportKind, SupportStatus
 from core.services.handover import qr_payload
 from core.services.linking import create_invite
+from core.services.receiving import ReceiptForm, record_receipt
 from handlers.engine import Dispatcher
 from handlers.setup import build_dispatcher
 from storage.uow import SqlUnitOfWorkFactory
 from tests.conftest import SYSTEM
 from tests.handlers.harness import ChatUser, Clock
-from tests.handover_setup import IMEI, MAI, THAO, Scene, scene, waiting_resident
+from tests.handover_setup import IMEI, MAI, NGHIA_TA, THAO, Scene, scene, waiting_resident
 
 ITEMS = ("vneid", "zalo", "banking", "public_services", "data_3g4g")
+XIAOMI, XIAOMI_2, SAMSUNG, FOREIGN = (
+    "867712051234567", "353325111234567", "358910091234565", "860123041234567")
+HONG_HA = "C\u00f4ng ty Th\u01b0\u01a1ng m\u1ea1i H\u1ed3ng H\u00e0"
 ASK_SUPPORT, ASK_SERIAL, ASK_ITEM = "handover-ask-support", "handover-ask-serial", \
     "handover-ask-item"
 
@@ -142,3 +146,62 @@ async def test_part_of_the_price_may_skip_the_serial_and_a_bot_username_makes_a_
     assert handover is not None and handover.serial is None
     assert user.replies[0].qr == f"https://t.me/phocap_bot?start={handover.code}"
     assert qr_payload(handover.code, None) == user.replies[0].params["code"]
+
+
+# ---- issue 14, item 6: the phone comes from the stock, as its receipt describes it ----------
+
+
+async def test_the_officer_picks_the_phone_of_the_persons_lot_and_a_foreign_one_is_refused(
+    uow: SqlUnitOfWorkFactory, officer: ChatUser, place: Scene, clock: Clock
+) -> None:
+    """Con Minh holds a Xiaomi (Thao's lot, two IMEIs) and a Samsung (another lot); Nghia Ta
+    holds a third phone. Thao's prompt names the Xiaomi, its condition and donor, and offers
+    its two IMEIs; the Samsung's and Nghia Ta's are refused with their reasons, the question
+    kept; a button picks the phone, and the summary shows it as the receipt says."""
+    async with uow() as u:
+        nghia_ta = await u.units.by_code("2023", NGHIA_TA)
+        assert nghia_ta is not None
+        xiaomi = await record_receipt(u, SYSTEM, ReceiptForm(
+            place.commune.id, phones=2, model="Xiaomi Redmi A3", serials=(XIAOMI, XIAOMI_2),
+            donor_name=HONG_HA), clock.now)
+        await record_receipt(u, SYSTEM, ReceiptForm(
+            place.commune.id, phones=1, model="Samsung Galaxy A05", serials=(SAMSUNG,),
+            condition="used"), clock.now)
+        await record_receipt(u, SYSTEM, ReceiptForm(nghia_ta.id, phones=1, serials=(FOREIGN,)),
+                             clock.now)
+        await u.commit()
+    _, support = await waiting_resident(uow, place, clock.now, receipt_id=xiaomi.id)
+    await officer.say("/handover")
+    assert await officer.press(f"s:{support.id}") == [ASK_SERIAL]
+    asked = rendered(officer)
+    assert "Xiaomi Redmi A3" in asked and HONG_HA in asked and xiaomi.number in asked
+    assert officer.param(ASK_SERIAL, "condition_label") == "key:pledge-state-new"
+    assert officer.param(ASK_SERIAL, "how_label") == "key:handover-ask-serial-pick"
+    assert officer.options() == [f"imei:{XIAOMI}", f"imei:{XIAOMI_2}"]
+    assert await officer.say(SAMSUNG) == ["handover-serial-other-lot", ASK_SERIAL]
+    refusal = officer.texts()[0]
+    assert "Samsung Galaxy A05" in refusal and THAO in refusal and xiaomi.number in refusal
+    assert await officer.say(FOREIGN) == ["handover-serial-elsewhere", ASK_SERIAL]
+    assert "Ngh\u0129a T\u00e1" in officer.texts()[0]
+    assert await officer.press(f"imei:{XIAOMI_2}") == [ASK_ITEM]
+    for _ in ITEMS:
+        await officer.press("yes")
+    assert officer.keys() == ["handover-summary"]
+    summary = rendered(officer)
+    assert XIAOMI_2 in summary and "Xiaomi Redmi A3" in summary and HONG_HA in summary
+    assert await officer.press("confirm") == ["handover-done", "handover-print-hint"]
+    async with uow() as u:
+        handover = await u.handovers.for_support(support.id)
+    assert handover is not None and handover.serial == XIAOMI_2
+
+
+async def test_a_lot_without_serials_asks_for_the_number_on_the_phone(
+    uow: SqlUnitOfWorkFactory, officer: ChatUser, place: Scene, clock: Clock
+) -> None:
+    _, support = await waiting_resident(uow, place, clock.now)  # the scene's Nokia lot
+    await officer.say("/handover")
+    assert await officer.press(f"s:{support.id}") == [ASK_SERIAL]
+    assert officer.param(ASK_SERIAL, "how_label") == "key:handover-ask-serial-type"
+    assert officer.param(ASK_SERIAL, "model") == "Nokia C32"
+    assert officer.options() == []
+    rendered(officer)

@@ -17,6 +17,7 @@ from core.model import (
     ChatState,
     Confirmation,
     Handover,
+    Receipt,
     Role,
     SupportKind,
     SupportStatus,
@@ -81,6 +82,13 @@ async def outbox(uow: SqlUnitOfWorkFactory) -> list[tuple[str, str, dict[str, ob
     return [(r.dedupe_key, r.chat_id, r.reply) for r in rows]
 
 
+async def _receipt(uow: SqlUnitOfWorkFactory, receipt_id: int | None) -> Receipt:
+    async with uow() as u:
+        receipt = await u.receipts.get(receipt_id or 0)
+    assert receipt is not None
+    return receipt
+
+
 @pytest.fixture
 async def place(uow: SqlUnitOfWorkFactory, now: datetime) -> Scene:
     return await scene(uow, now)
@@ -107,9 +115,11 @@ async def test_a_handover_records_serial_checklist_and_a_ten_character_code(
     assert [a.action for a in trail] == ["handover"]
     assert done.code not in json.dumps(trail[0].after)  # the recipient's code stays out
     entry = ledger[-1]
+    receipt = await _receipt(uow, support.receipt_id)
     assert (entry.kind, entry.payload) == ("handover", {
         "support": f"S-{support.id}", "commune": CON_MINH, "village": NA_DAM, "kind": "whole",
-        "date": "2023-09-12", "checklist_complete": True})
+        "date": "2023-09-12", "checklist_complete": True, "receipt": receipt.number,
+        "pledge": place.pledge_code, "phone": "***********7518"})
     assert resident.full_name not in json.dumps([e.payload for e in ledger], ensure_ascii=False)
 
 
@@ -166,8 +176,8 @@ async def test_one_phone_one_person_and_one_handover_per_support(
     _, mai = await waiting_resident(uow, place, now, name=MAI)
     await hand(uow, place.actor, thao.id, now)
     err = await refused(uow, place.actor, mai.id, now)
-    assert (err.key, err.params) == ("handover-serial-taken",
-                                     {"serial": IMEI, "support": f"S-{thao.id}"})
+    assert (err.key, err.params) == ("handover-serial-taken", {
+        "serial": IMEI, "support": f"S-{thao.id}", "date": "12/09/2023"})
     err = await refused(uow, place.actor, thao.id, now, serial=OTHER_IMEI)
     assert (err.key, err.params) == ("handover-already-handed",
                                      {"support": f"S-{thao.id}", "date": "12/09/2023"})

@@ -149,6 +149,8 @@ async def test_the_donors_page_shows_receipts_and_destinations_without_names(
     handed_row = page.split(f"<td>S-{p.handed}</td>")[1].split("</tr>")[0]
     assert "15/09/2023" in handed_row  # handed over three days later, Vietnam time
     assert t("public-confirmed-yes", "en") in handed_row
+    # that very phone: its model and its IMEI masked, never whole
+    assert "Nokia C32, " + t("public-phone-serial", "en", serial="***********7518") in handed_row
     waiting_row = page.split(f"<td>S-{p.waiting}</td>")[1].split("</tr>")[0]
     assert t("public-not-handed", "en") in waiting_row
     # Its ledger entries: the receipt, the handover and the confirmation; not the other pledge's.
