@@ -1,7 +1,8 @@
 """What the admin web needs from whoever runs it, as typed app keys over core's Protocols.
 
 The wiring (bot/server.py) fills UOW, CATALOGUE, CLOCK and CONFIG before setup_admin and
-setup_public; the admin fills its own (JINJA, IMPORT_DIR). Nothing here imports bot or storage.
+setup_public, and CHANNEL_STATES when it runs chat channels; the admin fills its own
+(JINJA, IMPORT_DIR). Nothing here imports bot or storage.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from aiohttp import web
 
 from core.clock import Clock
 from core.i18n import Catalogue
-from core.ports import UnitOfWorkFactory
+from core.ports import ChannelStates, UnitOfWorkFactory
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +37,7 @@ UOW = web.AppKey[UnitOfWorkFactory]("admin_uow")
 CATALOGUE = web.AppKey("admin_catalogue", Catalogue)
 CLOCK = web.AppKey[Clock]("admin_clock")
 CONFIG = web.AppKey("admin_config", AdminConfig)
+CHANNEL_STATES = web.AppKey[ChannelStates]("admin_channel_states")  # optional: no chat channels
 
 JINJA = web.AppKey("admin_jinja", jinja2.Environment)
 IMPORT_DIR = web.AppKey("admin_import_dir", Path)

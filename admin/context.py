@@ -28,6 +28,7 @@ class Access(enum.Enum):
     READ = "read"  # any official with a login, village heads included
     WRITE = "write"  # changes registrations: commune, district, province
     MANAGE = "manage"  # officials, invitations, the audit trail: commune and above
+    PROVINCE = "province"  # the province's own pages: the chat channels' health
 
 
 WRITERS = frozenset({Role.PROVINCE, Role.DISTRICT, Role.COMMUNE})
@@ -36,6 +37,8 @@ WRITERS = frozenset({Role.PROVINCE, Role.DISTRICT, Role.COMMUNE})
 def allowed(role: Role, access: Access) -> bool:
     if access in (Access.PUBLIC, Access.READ):
         return True
+    if access is Access.PROVINCE:
+        return role is Role.PROVINCE
     return role in WRITERS
 
 
@@ -151,6 +154,7 @@ def render(
         "csrf": request.get("admin_csrf", ""),
         "me": found.official if isinstance(found, Who) else None,
         "can_write": isinstance(found, Who) and found.official.role in WRITERS,
+        "is_province": isinstance(found, Who) and found.official.role is Role.PROVINCE,
         "fdate": show_date,
         "money": format_amount,
         "ftime": show_time(request),

@@ -12,6 +12,7 @@ from admin import (
     allocation,
     api,
     audit,
+    channels,
     dashboard,
     donations,
     handovers,
@@ -36,6 +37,7 @@ class Route:
 
 
 P, R, W, M = Access.PUBLIC, Access.READ, Access.WRITE, Access.MANAGE
+PROVINCE = Access.PROVINCE
 
 ROUTES: tuple[Route, ...] = (
     Route("GET", "/admin/static/{name}", static.asset, P),
@@ -70,6 +72,7 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/admin/officials/account", officials.add_account, M),
     Route("POST", "/admin/chats/{chat_id:\\d+}/unlink", officials.unlink_chat, M),
     Route("GET", "/admin/audit", audit.audit_page, M),
+    Route("GET", "/admin/channels", channels.channels_page, PROVINCE),
     Route("GET", "/admin/reports", reports.reports_page, R),
     Route("GET", "/admin/reports/{run_id:\\d+}.xlsx", reports.download_xlsx, R),
     Route("GET", "/admin/reports/{run_id:\\d+}.json", reports.download_json, R),

@@ -8,9 +8,10 @@ from aiohttp import web
 from sqlalchemy import text
 
 from admin.app import setup_admin
-from admin.appkeys import CATALOGUE, CLOCK, CONFIG, UOW, AdminConfig
+from admin.appkeys import CATALOGUE, CHANNEL_STATES, CLOCK, CONFIG, UOW, AdminConfig
 from admin.public import setup_public
 from bot.appkeys import DISPATCHER, RUNTIME
+from bot.channels.base import STATUSES, ChannelStatuses
 from bot.channels.http import setup_http
 from bot.channels.telegram import setup_telegram
 from bot.channels.webchat import setup_webchat
@@ -28,15 +29,22 @@ __all__ = ["DISPATCHER", "RUNTIME", "fill_admin_keys", "make_app"]
 
 
 async def healthz(request: web.Request) -> web.Response:
-    """200 when the database answers, 503 otherwise (so a load balancer stops sending)."""
+    """200 when the database answers, 503 otherwise (so a load balancer stops sending).
+
+    Each channel's state rides along ("running", "retrying", "off" ...) without deciding the
+    status: a platform out of reach is no reason to take this process out of service.
+    """
     runtime = request.app[RUNTIME]
+    statuses = request.app.get(STATUSES)
+    channels = {s.channel: s.state.value for s in statuses.states()} if statuses else {}
     try:
         async with runtime.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
     except Exception:  # any database failure means "not healthy"
         log.exception("health check failed")
-        return web.json_response({"status": "unavailable", "database": False}, status=503)
-    return web.json_response({"status": "ok", "database": True})
+        return web.json_response(
+            {"status": "unavailable", "database": False, "channels": channels}, status=503)
+    return web.json_response({"status": "ok", "database": True, "channels": channels})
 
 
 def make_dispatcher(runtime: Runtime) -> Dispatcher:
@@ -63,7 +71,9 @@ def fill_admin_keys(app: web.Application, runtime: Runtime, clock: Clock = syste
 def make_app(runtime: Runtime, dispatcher: Dispatcher | None = None) -> web.Application:
     app = web.Application(client_max_size=2 * 1024 * 1024)
     app[RUNTIME] = runtime
+    app[STATUSES] = ChannelStatuses()  # before the channels: each adds its own
     fill_admin_keys(app, runtime)
+    app[CHANNEL_STATES] = app[STATUSES]
     app[DISPATCHER] = dispatcher or make_dispatcher(runtime)
     app.router.add_get("/healthz", healthz)
     setup_http(app)  # first: the channels start on its session and stop before it closes

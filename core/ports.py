@@ -8,6 +8,7 @@ from datetime import date, datetime, tzinfo
 from types import TracebackType
 from typing import Protocol, Self
 
+from core.channel_health import ChannelRecord, ChannelState
 from core.figures import Month, MonthCoverage, ReportInput
 from core.importing import ResidentExport
 from core.model import (
@@ -380,7 +381,22 @@ class PageViews(Protocol):
         ...
 
 
-class Views(PageViews, ReportViews, Protocol):
+class HealthViews(Protocol):
+    """What the channels' health page reads from the database (storage/health_views.py)."""
+
+    async def channel_records(self, since: datetime) -> dict[str, ChannelRecord]:
+        """By channel name: the last update and send stored, failures since `since` by code,
+        the outbox's waiting messages and those given up since then, the OA token's expiry."""
+        ...
+
+
+class ChannelStates(Protocol):
+    """The channels of this process as they run now (bot/channels/base.py keeps them)."""
+
+    def states(self) -> list[ChannelState]: ...
+
+
+class Views(PageViews, ReportViews, HealthViews, Protocol):
     """The read side, as cosmicpython's views.py: queries shaped for a page or a report,
     never a write. Reached as uow.views inside a unit of work."""
 

@@ -73,9 +73,16 @@ def retry_after_of(headers: Mapping[str, str], body: Mapping[str, Any]) -> float
 async def post_once(
     session: aiohttp.ClientSession, url: str, seconds: float, **kwargs: Any
 ) -> Answer:
+    return await call_once(session, "POST", url, seconds, **kwargs)
+
+
+async def call_once(
+    session: aiohttp.ClientSession, method: str, url: str, seconds: float, **kwargs: Any
+) -> Answer:
+    """One request (GET or POST); the answer's JSON object, or {} when it has none."""
     try:
-        async with session.post(url, timeout=aiohttp.ClientTimeout(total=seconds),
-                                **kwargs) as response:
+        async with session.request(method, url, timeout=aiohttp.ClientTimeout(total=seconds),
+                                   **kwargs) as response:
             try:
                 parsed: object = await response.json(content_type=None)
             except ValueError:

@@ -34,6 +34,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 
 from bot.appkeys import RUNTIME
 from bot.channels.base import (
+    ChannelStatus,
     ChatReplies,
     DeliveryFailed,
     StartFailed,
@@ -191,7 +192,9 @@ class TelegramChannel:
         self._secret = settings.telegram_webhook_secret.reveal().encode()
         self._catalogue = catalogue
         self._dispatcher: Dispatcher | None = None
-        self._replies = ChatReplies("telegram", self.deliver)
+        self.status = ChannelStatus(Channel.TELEGRAM.value,
+                                    secrets=(settings.telegram_token.reveal(),))
+        self._replies = ChatReplies("telegram", self.deliver, self.status)
         self._starting: asyncio.Task[None] | None = None
         self.ready = asyncio.Event()
 
@@ -212,7 +215,7 @@ class TelegramChannel:
         self.request.share(http)
         self.application.add_handler(TypeHandler(Update, self._on_update))
         self._starting = asyncio.create_task(
-            start_with_retries("telegram", self._start_once, self.ready), name="telegram-start")
+            start_with_retries(self.status, self._start_once, self.ready), name="telegram-start")
 
     async def _start_once(self) -> None:
         try:
@@ -220,7 +223,7 @@ class TelegramChannel:
         except InvalidToken as err:
             raise StartFailed(type(err).__name__, permanent=True) from err
         except TelegramError as err:
-            raise StartFailed(type(err).__name__) from err
+            raise StartFailed(f"{type(err).__name__}: {err.message}"[:200]) from err
         log.info("telegram: %s as @%s", "webhook" if self.webhook else "polling",
                  self.bot_username)
 
@@ -238,8 +241,14 @@ class TelegramChannel:
             await app.start()
         if app.updater is not None and not app.updater.running:
             await app.updater.start_polling(
-                allowed_updates=list(ALLOWED_UPDATES), error_callback=_polling_failed
+                allowed_updates=list(ALLOWED_UPDATES), error_callback=self._polling_failed
             )
+
+    def _polling_failed(self, err: TelegramError) -> None:
+        """PTB retries polling by itself; one line per failure instead of its traceback, and
+        the failure on the health page until an update comes again."""
+        log.warning("telegram: polling failed (%s)", type(err).__name__)
+        self.status.failed(f"{type(err).__name__}: {err.message}"[:200], type(err).__name__)
 
     async def stop(self) -> None:
         """Stop polling and close PTB's connections. The webhook stays set: another process
@@ -322,11 +331,6 @@ async def _answer(query: CallbackQuery) -> None:
         await query.answer()
     except TelegramError as err:  # too old a query: the press is still worth handling
         log.info("telegram: answering a callback query failed (%s)", type(err).__name__)
-
-
-def _polling_failed(err: TelegramError) -> None:
-    """PTB retries polling by itself; one line per failure instead of its traceback."""
-    log.warning("telegram: polling failed (%s)", type(err).__name__)
 
 
 # ---- the aiohttp side ----------------------------------------------------------------------

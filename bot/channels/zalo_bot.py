@@ -21,9 +21,11 @@ from aiohttp import web
 
 from bot.appkeys import RUNTIME
 from bot.channels.base import (
+    ChannelStatus,
     ChatReplies,
     DeliveryFailed,
     StartFailed,
+    cause,
     serve_channel,
     start_with_retries,
 )
@@ -186,7 +188,8 @@ class ZaloChannel:
         self.api: ZaloBotAPI | None = None
         self._dispatcher: Dispatcher | None = None
         self._task: asyncio.Task[None] | None = None
-        self._replies = ChatReplies("zalo", self.deliver)
+        self.status = ChannelStatus(Channel.ZALO.value, secrets=(self._token,))
+        self._replies = ChatReplies("zalo", self.deliver, self.status)
         self.ready = asyncio.Event()  # set once setWebhook succeeded or polling began
 
     def accepts(self, secret: str | None) -> bool:
@@ -199,7 +202,7 @@ class ZaloChannel:
         """In the background: the server must come up even when Zalo cannot be reached."""
         self.api = ZaloBotAPI(http, self._api_url, self._token, self.retry)
         self._dispatcher = dispatcher
-        work = (start_with_retries("zalo", self._set_webhook, self.ready) if self.webhook
+        work = (start_with_retries(self.status, self._set_webhook, self.ready) if self.webhook
                 else self._poll())
         self._task = asyncio.create_task(work, name="zalo-" + ("webhook" if self.webhook
                                                                else "polling"))
@@ -222,26 +225,39 @@ class ZaloChannel:
             raise StartFailed(f"setWebhook: HTTP {err.status}", permanent=refused) from err
         log.info("zalo: webhook mode")
 
-    async def _poll(self) -> None:
-        """getUpdates in a loop; a pause that doubles after each failure, up to a minute."""
+    async def _begin_polling(self) -> None:
         assert self.api is not None
         with suppress(ZaloApiError):  # polling fails while a webhook is set; none should be
             await self.api.call("deleteWebhook")
         log.info("zalo: polling")
-        self.ready.set()
+
+    async def _poll(self) -> None:
+        """getUpdates in a loop; a pause that doubles after each failure, up to a minute.
+        Whatever fails (the API, the network, an answer we cannot read) is logged with its
+        cause, shown on the health page, and tried again: polling never ends by itself."""
+        await start_with_retries(self.status, self._begin_polling, self.ready)
+        assert self.api is not None
         delay = self.retry.base
         while True:
             try:
                 update = await self.api.next_update(self.poll_timeout)
             except ZaloApiError as err:
-                log.warning("zalo: getUpdates failed (HTTP %s, error %s), again in %.1f s",
-                            err.status, err.code, delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, POLL_RETRY_MAX)
+                why = f"getUpdates: HTTP {err.status}, error {err.code}"
+                log.warning("zalo: %s, again in %.1f s", why, delay)
+                self.status.failed(why, str(err.code) if err.code is not None
+                                   else f"HTTP {err.status}")
+            except Exception as err:
+                why = cause(err, self.status.secrets)
+                log.error("zalo: getUpdates failed (%s), again in %.1f s", why, delay)
+                self.status.failed(why, type(err).__name__)
+            else:
+                delay = self.retry.base
+                self.status.running()
+                if update is not None:
+                    await self._process_logged(update)
                 continue
-            delay = self.retry.base
-            if update is not None:
-                await self._process_logged(update)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, POLL_RETRY_MAX)
 
     async def _process_logged(self, update: Mapping[str, Any]) -> None:
         """Polling: getUpdates already handed the update over, so a failure is only logged."""

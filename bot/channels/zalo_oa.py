@@ -26,7 +26,13 @@ import aiohttp
 from aiohttp import web
 
 from bot.appkeys import RUNTIME
-from bot.channels.base import ChatReplies, DeliveryFailed, serve_channel
+from bot.channels.base import (
+    ChannelStatus,
+    ChatReplies,
+    DeliveryFailed,
+    serve_channel,
+    start_with_retries,
+)
 from bot.channels.http import CALL_TIMEOUT, Answer, Retry, is_transient, post_with_retries
 from bot.channels.webhook_bodies import BodyTooLarge, as_object, parse_object, read_limited
 from bot.settings import Settings
@@ -255,7 +261,11 @@ class ZaloOAChannel:
         self.tokens: OATokens | None = None
         self._session: aiohttp.ClientSession | None = None
         self._dispatcher: Dispatcher | None = None
-        self._replies = ChatReplies("zalo-oa", self.deliver)
+        self.status = ChannelStatus(Channel.ZALO_OA.value, lambda: self.clock(), secrets=(
+            settings.zalo_oa_access_token.reveal(), settings.zalo_oa_refresh_token.reveal(),
+            settings.zalo_oa_app_secret.reveal(), self._oa_secret))
+        self._replies = ChatReplies("zalo-oa", self.deliver, self.status)
+        self._starting: asyncio.Task[None] | None = None
         self.ready = asyncio.Event()  # set once the token pair is loaded
 
     def verify(self, header: str | None, body: bytes, payload: Mapping[str, Any]) -> bool:
@@ -276,11 +286,21 @@ class ZaloOAChannel:
         self.tokens = OATokens(self.store, initial, oauth, lambda: self.clock())
         self._session = http
         self._dispatcher = dispatcher
+        # In the background, retried: the server must come up while the database is down.
+        self._starting = asyncio.create_task(
+            start_with_retries(self.status, self._load_tokens, self.ready),
+            name="zalo-oa-start")
+
+    async def _load_tokens(self) -> None:
+        assert self.tokens is not None
         await self.tokens.load()
-        self.ready.set()
 
     async def stop(self) -> None:
-        """Nothing runs in the background: events come by webhook."""
+        """Stop trying to start; events come by webhook, so nothing else runs here."""
+        if self._starting is not None:
+            self._starting.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._starting
         self.ready.clear()
 
     async def process(self, event: Mapping[str, Any]) -> None:

@@ -24,6 +24,7 @@ from bot.cli import (
     serve,
     units,
     users,
+    zalo,
 )
 from bot.cli.common import Command, Group, Parsers
 from bot.logs import setup_logging
@@ -36,6 +37,7 @@ from core.i18n import load_catalogue
 # In this order the commands appear in 'phocap --help', as they always have.
 GROUPS: tuple[Group, ...] = (
     units, residents, pledges, receiving, handover, ledger, report, allocate, backup, users,
+    zalo,
 )
 
 

@@ -186,6 +186,8 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/stats"): Case(
         lambda w: Req("/api/v1/stats", json_api=True), 200,
         other=lambda w: Req(f"/api/v1/stats?unit={w.units['foreign'].id}", json_api=True)),
+    ("GET", "/admin/channels"): Case(lambda w: Req("/admin/channels"), 200,
+                                     roles_ok={"commune": 403, "village_head": 403}),
     # last: it ends the session
     ("POST", "/admin/logout"): Case(lambda w: Req("/admin/logout", lambda w: {}), 302),
 }

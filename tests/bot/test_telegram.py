@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
@@ -448,3 +449,36 @@ async def test_a_replayed_webhook_update_is_answered_once_by_the_real_dispatcher
         CATALOGUE.text("chat-help-public", "en"),
         CATALOGUE.text("menu-public", "en"),
     ]
+
+
+async def test_a_get_me_it_cannot_read_is_logged_retried_and_shown_not_a_silent_end(
+        api, tmp_path, caplog):
+    """Issue 19's case: an emulator answered getMe without is_bot; PTB raised something other
+    than a TelegramError and the start task ended with no word. Now: logged with its cause,
+    retried after a pause, "retrying" in /healthz (still 200: the database answers), and the
+    channel starts once getMe is readable."""
+    del api.me["is_bot"]
+    env = environ(api, tmp_path, public_url=PUBLIC_URL, telegram_webhook_secret=SECRET)
+    with caplog.at_level(logging.ERROR, logger="bot.channels.base"):
+        async with serve(env, EchoDispatcher(), tmp_path, ready=False) as served:
+            await api.wait_for_call("getMe")
+            await api.wait_until(lambda: served.channel.status.snapshot().failures > 0, 5,
+                                 "a failure")
+            async with aiohttp.ClientSession() as http, \
+                    http.get(served.url("/healthz")) as health:
+                during = (health.status, await health.json())
+            api.me["is_bot"] = True
+            await asyncio.wait_for(served.channel.ready.wait(), 5)  # retried after a second
+            async with aiohttp.ClientSession() as http, \
+                    http.get(served.url("/healthz")) as health:
+                after = await health.json()
+
+    assert during == (200, {"status": "ok", "database": True,
+                            "channels": {"telegram": "retrying"}})
+    assert after["channels"] == {"telegram": "running"}
+    assert len(api.calls_to("getMe")) >= 2
+    [record] = [r for r in caplog.records if "telegram: cannot start" in r.getMessage()]
+    assert "TypeError: User.__init__() missing" in record.getMessage()
+    assert "(at telegram/_telegramobject.py:" in record.getMessage()  # where it was raised
+    assert api.token not in caplog.text
+    assert served.channel.status.snapshot().errors[0][1] == "TypeError"

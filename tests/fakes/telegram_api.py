@@ -75,6 +75,9 @@ class FakeTelegramAPI:
         self.calls: list[Call] = []
         self.unknown: list[str] = []
         self.webhook: Params = {}
+        # getMe's answer; a test may take a field away, as an emulator of the Bot API did
+        # (a getMe without is_bot), to see the channel meet an answer it cannot read.
+        self.me: Params = dict(BOT_USER)
         self._queue: list[Params] = []
         self._failures: dict[str, list[ApiError]] = {}
         self._holding: set[str] = set()
@@ -90,7 +93,7 @@ class FakeTelegramAPI:
         self._runner: web.AppRunner | None = None
         self.base_url = ""
         self._methods: dict[str, Callable[[Params], Any]] = {
-            "getme": lambda _p: BOT_USER,
+            "getme": lambda _p: self.me,
             "setwebhook": self._set_webhook,
             "deletewebhook": self._delete_webhook,
             "getwebhookinfo": self._webhook_info,

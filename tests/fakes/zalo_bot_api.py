@@ -50,6 +50,7 @@ class FakeZaloBotAPI:
         self.unknown: list[str] = []
         self.dropped: list[Call] = []  # stalled calls whose caller gave up: never taken
         self.webhook: Params = {}
+        self.webhook_updated_at = 0  # ms, as getWebhookInfo reports it
         self._queue: list[Params] = []
         self._failures: dict[str, list[Failure]] = {}
         self._ids = itertools.count(1)
@@ -187,12 +188,13 @@ class FakeZaloBotAPI:
                     "can_join_groups": False}
         if method == "setWebhook":
             self.webhook = dict(params)
-            return {"url": params.get("url"), "updated_at": int(time.time() * 1000)}
+            self.webhook_updated_at = int(time.time() * 1000)
+            return {"url": params.get("url"), "updated_at": self.webhook_updated_at}
         if method == "deleteWebhook":
             self.webhook = {}
             return {"url": ""}
-        if method == "getWebhookInfo":
-            return {"url": self.webhook.get("url", "")}
+        if method == "getWebhookInfo":  # "" once deleted, as documented
+            return {"url": self.webhook.get("url", ""), "updated_at": self.webhook_updated_at}
         if method == "sendMessage":
             text = params.get("text")
             if not isinstance(text, str) or not 1 <= len(text) <= 2000:

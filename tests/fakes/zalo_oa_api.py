@@ -5,6 +5,9 @@
   outside the interaction window.
 - POST /v4/oa/access_token (form, `secret_key` header): accepts each refresh token ONCE, as
   Zalo does, and hands out a new pair; a spent token is refused with an error.
+- GET /v2.0/oa/getoa with an `access_token` header: the OA's profile, shaped as documented
+  ({"data": {"oaid", "name", ...}, "error": 0, "message": "Success"}); -216 in an HTTP 200
+  for a token it does not accept.
 
 Anything else is answered 404 and listed in `unknown`. Failures can be queued per path.
 `event()` builds and signs webhook events the way Zalo does.
@@ -29,6 +32,8 @@ APP_ID = "4301728401938492011"
 OA_SECRET = "oa-secret-key-for-tests"
 APP_SECRET = "app-secret-key-for-tests"  # renews tokens; not the key that signs webhooks
 MESSAGE_PATH = "/v3.0/oa/message/cs"
+PROFILE_PATH = "/v2.0/oa/getoa"
+OA_ID = "1000000000000000001"
 OAUTH_PATH = "/v4/oa/access_token"
 
 Params = dict[str, Any]
@@ -60,6 +65,7 @@ class FakeZaloOA:
         app = web.Application()
         app.router.add_post(MESSAGE_PATH, self._message)
         app.router.add_post(OAUTH_PATH, self._oauth)
+        app.router.add_get(PROFILE_PATH, self._profile)
         app.router.add_route("*", "/{tail:.*}", self._not_found)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
@@ -127,6 +133,15 @@ class FakeZaloOA:
         return web.json_response({"error": 0, "message": "Success",
                                   "data": {"message_id": f"m{next(self._ids)}",
                                            "user_id": user_id}})
+
+    async def _profile(self, request: web.Request) -> web.Response:
+        if request.headers.get("access_token", "") not in self.valid_access:
+            return web.json_response({"error": -216, "message": "Access token is invalid"})
+        return web.json_response({"error": 0, "message": "Success", "data": {
+            "oaid": OA_ID, "name": "Phocap OA", "description": "", "oa_alias": "phocap",
+            "is_verified": True, "oa_type": 4, "cate_name": "", "num_follower": 12,
+            "avatar": "", "cover": "", "package_name": "", "package_valid_through_date": "",
+            "package_auto_renew_date": "", "linked_zca": False}})
 
     async def _oauth(self, request: web.Request) -> web.Response:
         failure = self._failure(OAUTH_PATH)
