@@ -51,7 +51,7 @@ def receive(url: str, tmp_path: Path, code: str) -> subprocess.Popen[str]:
         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
-async def waiting(url: str, proc: subprocess.Popen[str], within: float = 20) -> None:
+async def waiting(url: str, proc: subprocess.Popen[str], within: float = 120) -> None:
     """Until the command waits for a lock in the database (PostgreSQL says so; SQLite: it
     has the file open and has had time to ask)."""
     engine = make_engine(url)
