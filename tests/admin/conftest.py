@@ -159,8 +159,15 @@ class Admin:
 
 
 @pytest.fixture
-async def admin(database_url: str, tmp_path: Path) -> AsyncIterator[Admin]:
-    settings = load_settings(environ={"PHOCAP_DATABASE_URL": database_url},
+def admin_env() -> dict[str, str]:
+    """More PHOCAP_* settings for the admin app; a test parametrizes it to change them."""
+    return {}
+
+
+@pytest.fixture
+async def admin(database_url: str, tmp_path: Path, admin_env: dict[str, str]
+                ) -> AsyncIterator[Admin]:
+    settings = load_settings(environ={"PHOCAP_DATABASE_URL": database_url, **admin_env},
                              toml_path=tmp_path / "absent.toml")
     async with open_runtime(settings) as rt:
         world = await build_world(rt)
