@@ -144,6 +144,9 @@ class InviteRepository(Protocol):
     async def add_failure(self, source: str, at: datetime) -> None:
         """A wrong, used or expired code typed from a source (channel and chat, or address)."""
         ...
+    async def forget_failures(self, before: datetime) -> None:
+        """Drop wrong codes older than before (an address is personal data: kept no longer)."""
+        ...
     async def failures_since(self, source: str, since: datetime
                              ) -> tuple[FailureCount, FailureCount]:
         """Wrong codes since a moment: (from this source, from anywhere)."""

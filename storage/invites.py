@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.model import FailureCount, Invite
@@ -44,6 +44,9 @@ class SqlInvites:
     async def add_failure(self, source: str, at: datetime) -> None:
         self._s.add(LinkFailureRow(source=source[:120], at=at))
         await self._s.flush()
+
+    async def forget_failures(self, before: datetime) -> None:
+        await self._s.execute(delete(LinkFailureRow).where(LinkFailureRow.at < before))
 
     async def failures_since(self, source: str, since: datetime
                              ) -> tuple[FailureCount, FailureCount]:

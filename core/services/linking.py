@@ -57,7 +57,7 @@ async def redeem(
     tries_left = max(MAX_FAILURES - mine.count - 1, 0)
     invite = await uow.invites.by_hash(code_hash(typed))
     if invite is None or invite.used_at is not None or invite.expires_at <= now:
-        await uow.invites.add_failure(source, now)
+        await _count_failure(uow, source, now)
         key = "link-code-wrong" if invite is None else (
             "link-code-used" if invite.used_at else "link-code-expired")
         raise RuleError(key, tries_left=tries_left)
@@ -65,13 +65,19 @@ async def redeem(
     if official is None or not official.active or not await uow.invites.mark_used(
         invite.id, chat.id, now
     ):
-        await uow.invites.add_failure(source, now)
+        await _count_failure(uow, source, now)
         raise RuleError("link-code-used", tries_left=tries_left)
     chat.official_id = official.id
     actor = Actor(label=f"chat:{chat.channel}", official_id=official.id, role=official.role,
                   unit_id=official.unit_id)
     await record(uow, actor, now, "link", "chat", chat.id, official.unit_id)
     return official
+
+
+async def _count_failure(uow: UnitOfWork, source: str, now: datetime) -> None:
+    """Count the miss; misses older than the window are of no use and go (addresses)."""
+    await uow.invites.add_failure(source, now)
+    await uow.invites.forget_failures(now - BLOCK_FOR)
 
 
 def _minutes_left(until: datetime, now: datetime) -> int:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from core.errors import RuleError
 from core.i18n import load_catalogue
@@ -13,6 +14,8 @@ from core.model import Level, Role, Unit
 from core.services.linking import create_invite
 from handlers.dialog import Answer, Finish, SimpleDialog, Step, Turn
 from handlers.engine import Dispatcher
+from storage.models import LinkFailureRow
+from storage.sql import utc
 from storage.uow import SqlUnitOfWorkFactory
 from tests.conftest import SYSTEM
 from tests.handlers.harness import ChatUser, Clock
@@ -317,7 +320,7 @@ async def test_wrong_codes_block_the_chat_for_a_while(user: ChatUser) -> None:
 
 
 async def test_web_chat_misses_count_per_address_whatever_chat_id_the_client_picks(
-    dispatcher: Dispatcher, clock: Clock
+    uow: SqlUnitOfWorkFactory, dispatcher: Dispatcher, clock: Clock
 ) -> None:
     # hand-worked: five misses from 203.0.113.7, each under a fresh chat id (the page picks
     # its own): the sixth chat id from that address is blocked for the hour that began with
@@ -335,6 +338,9 @@ async def test_web_chat_misses_count_per_address_whatever_chat_id_the_client_pic
     assert elsewhere.replies[0].params["tries_left"] == 4
     clock.advance(minutes=56)  # the first miss is an hour old: one try again
     assert await sixth.say("AAAA-CCCC") == ["link-code-wrong"]
+    async with uow() as u:  # and the misses (client addresses) older than an hour are gone
+        kept = [utc(at) for at in await u.session.scalars(select(LinkFailureRow.at))]
+    assert len(kept) == 6 and min(a for a in kept if a) >= clock() - timedelta(hours=1)
 
 
 async def test_misses_from_everywhere_together_stop_every_link_for_a_while(
