@@ -47,7 +47,11 @@ async def test_without_credentials_or_with_a_revoked_token_the_api_says_401(
         "/api/v1/residents", headers={"Authorization": "Bearer made-up"})).status == 401
     token = await new_token(admin, "commune")
     await admin.login("commune")
-    assert (await admin.post("/admin/account/tokens/1/revoke")).status == 302
+    async with admin.runtime.uow() as uow:
+        me = await uow.officials.by_login("xa")
+        assert me is not None
+        [made] = await uow.views.tokens_of(me.id)
+    assert (await admin.post(f"/admin/account/tokens/{made.id}/revoke")).status == 302
     await admin.logout()
     r = await admin.client.get("/api/v1/stats", headers={"Authorization": f"Bearer {token}"})
     assert r.status == 401

@@ -207,7 +207,8 @@ async def test_text_round_trip_renders_text_and_buttons(chat: Chat, catalogue: C
     assert shown["qr"] is None
     assert dispatcher.received == [
         Inbound(
-            Channel.WEB, TOKEN, text="/start", update_id=f"{TOKEN}:m1", locale="vi", kind=Kind.TEXT
+            Channel.WEB, TOKEN, text="/start", update_id=f"{TOKEN}:m1", locale="vi", kind=Kind.TEXT,
+            address="127.0.0.1",  # the client's address: wrong invite codes count per address
         )
     ]
 
