@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from admin.context import NotFound, now, render, unit_of_work, who
+from admin.context import NotFound, config, now, render, unit_of_work, who
 from admin.passwords import hash_password, verify_password
-from admin.security import MIN_PASSWORD, LoginRefused, restamp, sign_in, sign_out
+from admin.security import LoginRefused, carry_on, sign_in, sign_out
+from core.errors import RuleError
+from core.passwords import MIN_PASSWORD, check_password
 from core.services import accounts
 from core.services.officials import set_password
 
@@ -37,8 +39,9 @@ async def login(request: web.Request) -> web.Response:
 
 
 async def logout(request: web.Request) -> web.Response:
-    """End the session."""
-    await sign_out(request)
+    """End the official's sessions, here and in every other browser."""
+    found = request.get("admin_who")
+    await sign_out(request, found.official if found is not None else None)
     raise web.HTTPFound("/admin/login")
 
 
@@ -48,35 +51,42 @@ async def password_page(request: web.Request) -> web.Response:
 
 
 async def change_password(request: web.Request) -> web.Response:
-    """Old password, then the new one twice (10 characters at least)."""
+    """Old password, then the new one twice (core.passwords' minimum); every other session
+    and every API token of the official end."""
     form = await request.post()
     official = who(request).official
     old, new, again = (str(form.get(k, "")) for k in ("old", "new", "again"))
     error = None
     if not verify_password(official.password_hash, old):
         error = "admin-password-old-wrong"
-    elif len(new) < MIN_PASSWORD:
-        error = "admin-password-too-short"
     elif new != again:
         error = "admin-password-mismatch"
+    else:
+        try:
+            check_password(new)
+        except RuleError as err:
+            error = err.key
     if error:
         return render(request, "password.html", {"error": error, "min": MIN_PASSWORD}, 400)
     hashed = hash_password(new)
     async with unit_of_work(request) as uow:
-        await set_password(uow, who(request).actor, official, hashed, now(request))
+        generation = await set_password(uow, who(request).actor, official, hashed,
+                                        now(request))
         await uow.commit()
-    await restamp(request, hashed)
+    await carry_on(request, generation)
     return render(request, "password.html", {"done": True, "min": MIN_PASSWORD})
 
 
 async def account_page(request: web.Request, new_token: str | None = None) -> web.Response:
     """One's own page: unit, role, API tokens."""
     me = who(request).official
+    lifetime, moment = config(request).token_lifetime, now(request)
     async with unit_of_work(request) as uow:
         unit = await uow.units.get(me.unit_id)
-        tokens = await uow.views.tokens_of(me.id)
-    return render(request, "account.html",
-                  {"unit": unit, "tokens": tokens, "new_token": new_token})
+        tokens = [(t, t.created_at + lifetime) for t in await uow.views.tokens_of(me.id)]
+    return render(request, "account.html", {
+        "unit": unit, "tokens": [(t, until) for t, until in tokens if until > moment],
+        "new_token": new_token})
 
 
 async def create_token(request: web.Request) -> web.Response:

@@ -8,7 +8,8 @@ setup_public, and CHANNEL_STATES when it runs chat channels; the admin fills its
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import tzinfo
+from datetime import timedelta, tzinfo
+from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
 
 import jinja2
@@ -31,6 +32,11 @@ class AdminConfig:
     telegram_bot_username: str = ""  # for the handover QR's deep link
     report_day: int = 15
     support_per_person: int = 500_000  # dong of part of the price
+    session_idle: timedelta = timedelta(hours=8)  # a session unused this long ends
+    session_lifetime: timedelta = timedelta(hours=12)  # ... and this long after sign-in
+    token_lifetime: timedelta = timedelta(days=90)  # an API token ends this long after made
+    trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()  # X-Forwarded-* believed
+    cookie_secure: str = "auto"  # auto: Secure when served over https (or a proxy says so)
 
 
 UOW = web.AppKey[UnitOfWorkFactory]("admin_uow")

@@ -10,6 +10,7 @@ import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from ipaddress import IPv4Network, IPv6Network, ip_address
 
 from aiohttp import web
 from aiohttp.typedefs import Middleware
@@ -31,6 +32,7 @@ from admin.context import (
     Who,
     allowed,
     catalogue,
+    config,
     is_api,
     now,
     ours,
@@ -40,6 +42,7 @@ from admin.context import (
 )
 from admin.passwords import hash_password, verify_password
 from core.errors import RuleError
+from core.model import Official
 from core.services import accounts
 
 log = logging.getLogger(__name__)
@@ -47,10 +50,6 @@ log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 COOKIE = "phocap_admin"
-IDLE = timedelta(hours=8)
-FAILURE_WINDOW = timedelta(minutes=15)
-MAX_FAILURES = 5
-MIN_PASSWORD = 10
 CSRF_FIELD = "_csrf"
 CSRF_HEADER = "X-CSRF-Token"
 SECRET_NAME = "session-key"  # noqa: S105 - the name of a row, not a secret
@@ -59,6 +58,53 @@ UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 # handler -> Access, from the route table
 ACCESS = web.AppKey[dict[Handler, Access]]("admin_access")
+
+
+# -- who is at the other end -------------------------------------------------------------------
+
+
+def _trusted(address: str, proxies: tuple[IPv4Network | IPv6Network, ...]) -> bool:
+    try:
+        ip = ip_address(address.strip())
+    except ValueError:
+        return False
+    return any(ip in network for network in proxies)
+
+
+def forwarded_client(remote: str, forwarded_for: str,
+                     proxies: tuple[IPv4Network | IPv6Network, ...]) -> str:
+    """The client's address: X-Forwarded-For is believed only when the connection comes from a
+    trusted proxy, and then read from the right, past every trusted proxy (the left end can be
+    anything the client wrote)."""
+    if not _trusted(remote, proxies):
+        return remote
+    hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if not _trusted(hop, proxies):
+            return hop
+    return hops[0] if hops else remote
+
+
+def client_address(request: web.Request) -> str:
+    """The address a request came from, seen through the trusted proxies (setting)."""
+    return forwarded_client(request.remote or "-", request.headers.get("X-Forwarded-For", ""),
+                            config(request).trusted_proxies)
+
+
+def served_over_https(request: web.Request) -> bool:
+    """https to us, or to a trusted proxy that says so in X-Forwarded-Proto."""
+    if request.scheme == "https":
+        return True
+    if not _trusted(request.remote or "", config(request).trusted_proxies):
+        return False
+    proto = request.headers.get("X-Forwarded-Proto", "").split(",")[0].strip().lower()
+    return proto == "https"
+
+
+def secure_cookie(request: web.Request) -> bool:
+    """The cookie's Secure flag: its own setting (on, off, or auto: over https)."""
+    wanted = config(request).cookie_secure
+    return wanted == "on" or (wanted == "auto" and served_over_https(request))
 
 
 # -- the session cookie ------------------------------------------------------------------------
@@ -71,24 +117,27 @@ def key_from_secret(secret: str) -> bytes:
 
 
 class LateStorage(AbstractStorage):
-    """Encrypted cookies whose key is found on first use: from the settings, or made once
-    and kept in the database so that every process and restart shares it."""
+    """Encrypted cookies whose key is found on first use: from the settings, or (serving no
+    public URL, which `phocap run` requires a key for) made once and kept in the database so
+    that every process and restart shares it. The cookie only carries who signed in, when,
+    and the session generation: whether it is still alive is decided on the server."""
 
     def __init__(self, app: web.Application) -> None:
-        super().__init__(cookie_name=COOKIE, max_age=int(IDLE.total_seconds()), httponly=True,
-                         samesite="Lax", path="/")
+        super().__init__(cookie_name=COOKIE, max_age=None, httponly=True, samesite="Lax",
+                         path="/")
         self._app = app
-        self._inner: EncryptedCookieStorage | None = None
+        self._inner: dict[bool, EncryptedCookieStorage] = {}
         self._lock = asyncio.Lock()
 
-    async def _ready(self) -> EncryptedCookieStorage:
+    async def _ready(self, secure: bool) -> EncryptedCookieStorage:
         async with self._lock:
-            if self._inner is None:
-                secure = (self._app[CONFIG].public_url or "").startswith("https://")
-                self._inner = EncryptedCookieStorage(
-                    fernet.Fernet(await self._key()), cookie_name=COOKIE, max_age=self.max_age,
-                    httponly=True, samesite="Lax", path="/", secure=secure)
-            return self._inner
+            if not self._inner:
+                key = fernet.Fernet(await self._key())
+                max_age = int(self._app[CONFIG].session_idle.total_seconds())
+                self._inner = {flag: EncryptedCookieStorage(
+                    key, cookie_name=COOKIE, max_age=max_age, httponly=True, samesite="Lax",
+                    path="/", secure=flag) for flag in (False, True)}
+            return self._inner[secure]
 
     async def _key(self) -> bytes:
         secret = self._app[CONFIG].secret_key
@@ -102,11 +151,11 @@ class LateStorage(AbstractStorage):
         return value.encode()
 
     async def load_session(self, request: web.Request) -> Session:
-        return await (await self._ready()).load_session(request)
+        return await (await self._ready(False)).load_session(request)
 
     async def save_session(self, request: web.Request, response: web.StreamResponse,
                            session: Session) -> None:
-        await (await self._ready()).save_session(request, response, session)
+        await (await self._ready(secure_cookie(request))).save_session(request, response, session)
 
 
 def session_layer(app: web.Application) -> Middleware:
@@ -190,18 +239,25 @@ def _choose_locale(request: web.Request, session: Session) -> None:
 
 
 async def _from_session(request: web.Request, session: Session) -> Who | None:
+    """The session's official while it is alive: used within the idle time, younger than its
+    lifetime (settings), and of the official's current generation (logout and a password
+    change bump it, so a cookie kept from before is refused in every process)."""
     uid = session.get("uid")
     if not isinstance(uid, int):
         return None
     moment = now(request).timestamp()
-    seen = session.get("seen")
-    if not isinstance(seen, int | float) or moment - seen > IDLE.total_seconds():
+    seen, started = session.get("seen"), session.get("started")
+    settings = config(request)
+    if (not isinstance(seen, int | float) or not isinstance(started, int | float)
+            or moment - seen > settings.session_idle.total_seconds()
+            or moment - started > settings.session_lifetime.total_seconds()):
         _forget(session)
         request["admin_expired"] = True
         return None
     async with unit_of_work(request) as uow:
         official = await uow.officials.get(uid)
-    if official is None or not official.active or session.get("pw") != _stamp(official):
+        generation = await accounts.session_generation(uow, uid)
+    if official is None or not official.active or session.get("gen") != generation:
         _forget(session)
         return None
     if moment - seen > SEEN_EVERY:
@@ -221,7 +277,8 @@ async def _bearer(request: web.Request) -> Who | None:
     if not header.startswith("Bearer "):
         return None
     async with unit_of_work(request) as uow:
-        official = await accounts.official_for_token(uow, header[7:].strip(), now(request))
+        official = await accounts.official_for_token(uow, header[7:].strip(), now(request),
+                                                     config(request).token_lifetime)
         await uow.commit()
     if official is None or not official.active:
         raise web.HTTPUnauthorized(text='{"error": "admin-error-token"}',
@@ -267,12 +324,6 @@ async def _check_csrf(request: web.Request, session: Session) -> None:
 # -- signing in --------------------------------------------------------------------------------
 
 
-def _stamp(official: object) -> str:
-    """Changes when the password does: a password change ends the other sessions."""
-    password_hash = getattr(official, "password_hash", None) or ""
-    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
-
-
 _DUMMY: list[str] = []
 
 
@@ -291,45 +342,58 @@ class LoginRefused(Exception):
         self.params = params
 
 
+def _wait_refusal(wait: timedelta) -> LoginRefused:
+    seconds = max(1, int(wait.total_seconds() + 0.999))
+    if seconds < 120:
+        return LoginRefused("admin-login-locked-seconds", 429, seconds=seconds)
+    return LoginRefused("admin-login-locked", 429, minutes=(seconds + 59) // 60)
+
+
 async def sign_in(request: web.Request, login: str, password: str) -> None:
-    """Start a fresh session for the official, or LoginRefused (wrong, or too many tries)."""
+    """Start a fresh session for the official, or LoginRefused (wrong, or a try too soon after
+    failures of this login from this address)."""
     moment = now(request)
-    address = request.remote or "-"
+    address = client_address(request)
     async with unit_of_work(request) as uow:
-        by_login, by_address = await accounts.recent_failures(
-            uow, login, address, moment - FAILURE_WINDOW)
-        if max(by_login, by_address) >= MAX_FAILURES:
-            raise LoginRefused("admin-login-locked", 429,
-                               minutes=int(FAILURE_WINDOW.total_seconds() // 60))
+        wait = await accounts.login_wait(uow, login, address, moment)
+        if wait:
+            raise _wait_refusal(wait)
         official = await uow.officials.by_login(login) if login else None
         good = verify_password(official.password_hash if official else _dummy_hash(), password)
         if official is None or not official.active or not good:
             await accounts.record_failure(uow, login, address, moment)
             await uow.commit()
             raise LoginRefused("admin-login-wrong", 401)
-        await accounts.forget_failures(uow, login, moment - FAILURE_WINDOW)
+        await accounts.forget_failures(uow, login, address, moment)
+        generation = await accounts.session_generation(uow, official.id)
         await uow.commit()
-    await _start_session(request, official.id, _stamp(official), moment)
+    await _start_session(request, official.id, generation, moment)
 
 
-async def _start_session(request: web.Request, uid: int, stamp: str, moment: datetime) -> None:
+async def _start_session(request: web.Request, uid: int, generation: int, moment: datetime
+                         ) -> None:
     old = await get_session(request)
     lang = old.get("lang")
     session = await new_session(request)
-    session.update({"uid": uid, "pw": stamp, "seen": moment.timestamp(),
-                    "csrf": secrets.token_urlsafe(32)})
+    session.update({"uid": uid, "gen": generation, "started": moment.timestamp(),
+                    "seen": moment.timestamp(), "csrf": secrets.token_urlsafe(32)})
     if lang:
         session["lang"] = lang
     request["admin_csrf"] = session["csrf"]
 
 
-async def restamp(request: web.Request, password_hash: str) -> None:
-    """Keep this session after its own password change (the others end)."""
+async def carry_on(request: web.Request, generation: int) -> None:
+    """Keep this session after its own password change (every other one has ended)."""
     session = await get_session(request)
-    session["pw"] = hashlib.sha256(password_hash.encode()).hexdigest()[:16]
+    session["gen"] = generation
 
 
-async def sign_out(request: web.Request) -> None:
+async def sign_out(request: web.Request, official: Official | None) -> None:
+    """End the official's sessions everywhere (every browser, every process), then this one."""
+    if official is not None:
+        async with unit_of_work(request) as uow:
+            await accounts.end_sessions(uow, official, now(request))
+            await uow.commit()
     session = await get_session(request)
     _forget(session)
 

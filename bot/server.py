@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from aiohttp import web
 from sqlalchemy import text
@@ -65,7 +66,11 @@ def fill_admin_keys(app: web.Application, runtime: Runtime, clock: Clock = syste
     app[CONFIG] = AdminConfig(
         dataset=s.dataset, tz=s.tz, locale=s.locale, public_url=s.public_url,
         secret_key=s.secret_key.reveal(), telegram_bot_username=s.telegram_bot_username,
-        report_day=s.report_day, support_per_person=s.support_per_person)
+        report_day=s.report_day, support_per_person=s.support_per_person,
+        session_idle=timedelta(minutes=s.session_idle_minutes),
+        session_lifetime=timedelta(hours=s.session_lifetime_hours),
+        token_lifetime=timedelta(days=s.token_days), trusted_proxies=s.proxies,
+        cookie_secure=s.cookie_secure)
 
 
 def make_app(runtime: Runtime, dispatcher: Dispatcher | None = None) -> web.Application:

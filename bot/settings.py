@@ -7,12 +7,15 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from core.errors import RuleError
 from core.i18n import shipped_locales
+from core.passwords import check_password
 
 PREFIX = "PHOCAP_"
 
@@ -66,16 +69,30 @@ class Settings:
     dataset: str = "2023"
     log_level: str = "INFO"
     outbox_lease: int = 120  # seconds before a message claimed by a dead sender is sent again
+    session_idle_minutes: int = 480  # an admin session unused this long ends
+    session_lifetime_hours: int = 12  # an admin session ends this long after sign-in, used or not
+    token_days: int = 90  # an API token ends this long after it was made
+    trusted_proxies: str = ""  # addresses or networks whose X-Forwarded-For/-Proto are believed
+    cookie_secure: str = "auto"  # auto: Secure when served over https; on; off
 
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    @property
+    def proxies(self) -> tuple[IPv4Network | IPv6Network, ...]:
+        """The trusted proxies as networks (a bare address is a network of one)."""
+        return tuple(ip_network(part.strip(), strict=False)
+                     for part in self.trusted_proxies.split(",") if part.strip())
+
 
 _INT_RANGES = {"port": (1, 65535), "report_day": (1, 28),
-               "support_per_person": (1_000, 100_000_000), "outbox_lease": (2, 3600)}
+               "support_per_person": (1_000, 100_000_000), "outbox_lease": (2, 3600),
+               "session_idle_minutes": (5, 7 * 24 * 60), "session_lifetime_hours": (1, 24 * 30),
+               "token_days": (1, 3650)}
 _URLS = ("public_url", "telegram_api_url", "zalo_api_url", "zalo_oa_api_url", "zalo_oa_oauth_url")
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+_COOKIE_SECURE = ("auto", "on", "off")
 _WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram accepts as secret_token
 
 
@@ -115,6 +132,18 @@ def _validate(s: Settings) -> None:
     if s.log_level.upper() not in _LOG_LEVELS:
         raise SettingsError("LOG_LEVEL", "settings-log-level", value=s.log_level)
     _check_webhook_secret(s)
+    if s.cookie_secure not in _COOKIE_SECURE:
+        raise SettingsError("COOKIE_SECURE", "settings-cookie-secure", value=s.cookie_secure)
+    try:
+        _ = s.proxies
+    except ValueError:
+        raise SettingsError("TRUSTED_PROXIES", "settings-trusted-proxies",
+                            value=s.trusted_proxies) from None
+    if s.admin_password:
+        try:
+            check_password(s.admin_password.reveal())
+        except RuleError as err:
+            raise SettingsError("ADMIN_PASSWORD", err.key, **err.params) from None
 
 
 def _check_webhook_secret(s: Settings) -> None:

@@ -32,6 +32,9 @@ class Inbound:
     display_name: str | None = None
     locale: str | None = None  # the language the client reports, if any
     kind: Kind = Kind.TEXT
+    # where the message came from when the chat id does not say it (the platform does not
+    # vouch for it): the web chat's client address; counts wrong invite codes per source
+    address: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

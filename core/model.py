@@ -191,6 +191,14 @@ class Invite:
     used_at: datetime | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class FailureCount:
+    """Refused attempts in a window: how many, and when the oldest of them was."""
+
+    count: int = 0
+    oldest: datetime | None = None
+
+
 class SupportKind(enum.StrEnum):
     WHOLE = "whole"  # a donated phone (ho tro nguyen chiec)
     PARTIAL = "partial"  # donated money towards the price (ho tro mot phan kinh phi)

@@ -15,6 +15,7 @@ from core.model import (
     AuditEntry,
     Case,
     ChatState,
+    FailureCount,
     Handover,
     HandoverExport,
     Holdings,
@@ -140,6 +141,16 @@ class InviteRepository(Protocol):
     async def by_hash(self, code_hash: str) -> Invite | None: ...
     async def mark_used(self, invite_id: int, chat_ref: int, now: datetime) -> bool:
         """Use the invite; False when somebody used it first."""
+        ...
+    async def add_failure(self, source: str, at: datetime) -> None:
+        """A wrong, used or expired code typed from a source (channel and chat, or address)."""
+        ...
+    async def forget_failures(self, before: datetime) -> None:
+        """Drop wrong codes older than before (an address is personal data: kept no longer)."""
+        ...
+    async def failures_since(self, source: str, since: datetime
+                             ) -> tuple[FailureCount, FailureCount]:
+        """Wrong codes since a moment: (from this source, from anywhere)."""
         ...
 
 
@@ -276,19 +287,29 @@ class AccountRepository(Protocol):
     async def revoke_token(self, official_id: int, token_id: int, now: datetime) -> bool:
         """Revoke one of the official's live tokens; False if there is none of that id."""
         ...
-    async def official_for_token(self, token_hash: str, now: datetime) -> int | None:
-        """The official a live token belongs to (and mark it used), or None."""
+    async def official_for_token(self, token_hash: str, now: datetime, made_after: datetime
+                                 ) -> int | None:
+        """The official a live token made after made_after belongs to (marked used), or None."""
+        ...
+    async def revoke_tokens(self, official_id: int, now: datetime) -> int:
+        """Revoke all the official's live tokens; how many."""
+        ...
+    async def session_generation(self, official_id: int) -> int:
+        """The generation a session of the official must carry to be alive (0 at first)."""
+        ...
+    async def end_sessions(self, official_id: int, now: datetime) -> int:
+        """Bump the official's session generation: every session made before ends; the new one."""
         ...
     async def shared_secret(self, name: str, fresh: str, now: datetime) -> str:
         """The stored secret called name; the first caller stores fresh, later ones read it."""
         ...
     async def recent_failures(self, login: str, address: str, since: datetime
-                              ) -> tuple[int, int]:
-        """Failures since a moment: (for this login, from this address)."""
+                              ) -> tuple[int, datetime | None]:
+        """Failures of this login from this address since a moment: (how many, the last)."""
         ...
     async def add_failure(self, login: str, address: str, at: datetime) -> None: ...
-    async def forget_failures(self, login: str, before: datetime) -> None:
-        """Drop the login's failures, and anyone's older than before."""
+    async def forget_failures(self, login: str, address: str, before: datetime) -> None:
+        """Drop this login's failures from this address, and anyone's older than before."""
         ...
 
 

@@ -30,6 +30,7 @@ class Turn:
     today: date
     dataset: str
     locale: str
+    source: str = ""  # who is typing, for counting wrong codes: channel and chat, or address
 
     @property
     def data(self) -> dict[str, object]:

@@ -123,6 +123,7 @@ class Dispatcher:
             uow=uow, chat=chat, official=official, actor=actor_for(chat, official), now=now,
             today=now.astimezone(self._tz).date(), dataset=self._dataset,
             locale=self._locale(chat, msg),
+            source=f"{msg.channel.value}:{msg.address or msg.chat_id}",
         )
 
     async def _route(self, turn: Turn, msg: Inbound) -> list[Reply]:
@@ -198,7 +199,7 @@ class Dispatcher:
 
     async def link(self, turn: Turn, code: str) -> list[Reply]:
         try:
-            official = await linking.redeem(turn.uow, turn.chat, code, turn.now)
+            official = await linking.redeem(turn.uow, turn.chat, code, turn.now, turn.source)
         except RuleError as err:
             return [Reply(err.key, err.params)]
         turn.official, turn.actor = official, actor_for(turn.chat, official)

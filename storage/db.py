@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -13,6 +16,15 @@ from sqlalchemy.ext.asyncio import (
 )
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+PRIVATE = 0o600  # the database holds personal data: its owner alone reads it
+
+
+def create_private(path: Path) -> None:
+    """Create the file readable by its owner only, whatever the umask (nothing if it exists)."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE))
+    except FileExistsError:
+        pass
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -36,6 +48,10 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An engine for SQLite (aiosqlite) or PostgreSQL (asyncpg)."""
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        database = make_url(url).database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            # SQLite gives its -wal and -shm files the database file's own mode
+            create_private(Path(database))
     else:
         kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("hide_parameters", True)  # no personal data in database error messages

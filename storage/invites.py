@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.model import Invite
-from storage.models import InviteRow
+from core.model import FailureCount, Invite
+from storage.models import InviteRow, LinkFailureRow
 from storage.sql import changed, utc
 
 
@@ -40,3 +40,20 @@ class SqlInvites:
             .values(used_at=now, used_by_chat=chat_ref)
         )
         return changed(result)
+
+    async def add_failure(self, source: str, at: datetime) -> None:
+        self._s.add(LinkFailureRow(source=source[:120], at=at))
+        await self._s.flush()
+
+    async def forget_failures(self, before: datetime) -> None:
+        await self._s.execute(delete(LinkFailureRow).where(LinkFailureRow.at < before))
+
+    async def failures_since(self, source: str, since: datetime
+                             ) -> tuple[FailureCount, FailureCount]:
+        """Wrong codes since a moment: (from this source, from anywhere)."""
+        counted = select(func.count(), func.min(LinkFailureRow.at)).where(
+            LinkFailureRow.at > since)
+        mine = (await self._s.execute(counted.where(LinkFailureRow.source == source[:120]))).one()
+        every = (await self._s.execute(counted)).one()
+        return (FailureCount(int(mine[0] or 0), utc(mine[1])),
+                FailureCount(int(every[0] or 0), utc(every[1])))

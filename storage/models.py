@@ -423,6 +423,32 @@ class LoginFailureRow(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class SessionGenerationRow(Base):
+    """An official's admin sessions carry this number; logout and a password change bump it,
+    so that every session made before ends, in every process and after a restart."""
+
+    __tablename__ = "admin_session_generations"
+
+    official_id: Mapped[int] = mapped_column(ForeignKey("officials.id"), primary_key=True)
+    generation: Mapped[int] = mapped_column(Integer, default=0)
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LinkFailureRow(Base):
+    """A wrong invite code, counted per source (channel and chat, or the web chat's address)
+    and over all sources."""
+
+    __tablename__ = "link_failures"
+    __table_args__ = (
+        Index("ix_link_failures_source", "source", "at"),
+        Index("ix_link_failures_at", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    source: Mapped[str] = mapped_column(String(120))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class ApiTokenRow(Base):
     """A per-official API token; only its SHA-256 is kept."""
 

@@ -70,7 +70,7 @@ async def scene(uow: SqlUnitOfWorkFactory, now: datetime, link_officer: bool = T
         officer, code = await create_invite(u, SYSTEM, Role.COMMUNE, commune.id, OFFICER, now)
         if link_officer:
             chat = await u.chats.get_or_create("web", "officer-1", now)
-            await redeem(u, chat, code, now)
+            await redeem(u, chat, code, now, f"test:{chat.id}")
             await u.chats.save(chat)
         donor_chat = await u.chats.get_or_create("web", "donor-1", now)
         pledge = await make_pledge(u, SYSTEM, PledgeForm(

@@ -7,12 +7,13 @@ import html
 import json
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from typing import Any
 
 from aiohttp import web
 
+from admin.security import forwarded_client
 from bot.appkeys import DISPATCHER, RUNTIME
 from core.clock import Clock, system_clock
 from core.i18n import Catalogue
@@ -152,7 +153,10 @@ async def post_message(request: web.Request) -> web.Response:
         lang = payload.get("lang")
         if isinstance(lang, str) and lang in catalogue.locales:
             locale = lang  # refusals too are said in the page's language
-        inbound = to_inbound(payload, catalogue)
+        address = forwarded_client(request.remote or "-",
+                                   request.headers.get("X-Forwarded-For", ""),
+                                   runtime.settings.proxies)
+        inbound = replace(to_inbound(payload, catalogue), address=address)
     except BadMessage as bad:
         return refusal(catalogue, locale, bad.status, bad.key, **bad.params)
     try:

@@ -20,6 +20,7 @@ from bot.cli.common import Parsers
 from bot.runtime import Runtime
 from core.clock import Clock
 from core.errors import RuleError
+from storage.db import create_private
 
 
 def add_parsers(parsers: Parsers) -> None:
@@ -31,6 +32,7 @@ def add_parsers(parsers: Parsers) -> None:
 async def cmd_backup(rt: Runtime, args: argparse.Namespace, _clock: Clock) -> int:
     target: Path = args.file
     await asyncio.to_thread(refuse_existing, target)
+    await asyncio.to_thread(create_private, target)  # a copy of personal data: owner only
     url = make_url(rt.settings.database_url)
     if url.get_backend_name() == "sqlite":
         await asyncio.to_thread(copy_sqlite, Path(url.database or ""), target)
@@ -42,6 +44,7 @@ async def cmd_backup(rt: Runtime, args: argparse.Namespace, _clock: Clock) -> in
 
 
 def refuse_existing(target: Path) -> None:
+    """Never overwrite a file; the target is then created empty, readable by its owner only."""
     if target.exists():
         raise RuleError("backup-exists", file=str(target))
 

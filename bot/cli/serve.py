@@ -77,6 +77,10 @@ def _safe_url(url: str) -> str:
 
 
 async def cmd_run(rt: Runtime, _args: argparse.Namespace, _clock: Clock) -> int:
+    if rt.settings.public_url and not rt.settings.secret_key:
+        # without it the session key would sit in the database: a copy could forge a cookie
+        out(rt.text("cli-run-needs-secret-key"))
+        return 2
     if not await migrate.is_current(rt.engine):
         out(rt.text("cli-run-needs-init"))
         return 2

@@ -10,6 +10,7 @@ from bot.cli.common import CLI, Parsers, out
 from bot.runtime import Runtime
 from core.clock import Clock
 from core.model import Level, Role
+from core.passwords import check_password
 from core.services.linking import INVITE_LIFETIME, create_invite
 from core.services.officials import ROLE_LEVEL, add_official
 from core.services.units import find_unit
@@ -33,6 +34,8 @@ def add_parsers(parsers: Parsers) -> None:
 
 
 async def cmd_user_add(rt: Runtime, args: argparse.Namespace, clock: Clock) -> int:
+    if args.password is not None:
+        check_password(args.password)  # the web form's minimum, from core
     password = args.password or new_password()
     async with rt.uow() as uow:
         level = {Role.PROVINCE: Level.PROVINCE, Role.DISTRICT: Level.DISTRICT,

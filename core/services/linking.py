@@ -1,4 +1,11 @@
-"""Linking a chat to an official with a one-time invite code."""
+"""Linking a chat to an official with a one-time invite code.
+
+Wrong codes are counted per source, never per chat id alone (the web chat's client chooses its
+own): a source is the channel and chat where the platform vouches for the chat (Telegram,
+Zalo), the channel and client address where it does not (the web chat). A source with
+MAX_FAILURES misses in the last BLOCK_FOR waits until the oldest of them is that old; all
+sources together with GLOBAL_MAX misses in that time stop every link until the count falls,
+so that nobody tries codes in bulk from many addresses."""
 
 from __future__ import annotations
 
@@ -13,6 +20,7 @@ from core.services.officials import add_official
 
 INVITE_LIFETIME = timedelta(days=7)
 MAX_FAILURES = 5
+GLOBAL_MAX = 100
 BLOCK_FOR = timedelta(hours=1)
 
 
@@ -36,36 +44,40 @@ async def reissue_invite(
     return code
 
 
-async def redeem(uow: UnitOfWork, chat: ChatState, typed: str, now: datetime) -> Official:
-    """Link the chat to the invite's official, or say why not; too many misses block a while."""
-    if chat.link_blocked_until and chat.link_blocked_until > now:
-        raise RuleError("link-blocked", minutes=_minutes_left(chat.link_blocked_until, now))
+async def redeem(
+    uow: UnitOfWork, chat: ChatState, typed: str, now: datetime, source: str
+) -> Official:
+    """Link the chat to the invite's official, or say why not; too many misses from the
+    source, or from everywhere, block a while."""
+    mine, every = await uow.invites.failures_since(source, now - BLOCK_FOR)
+    if mine.count >= MAX_FAILURES and mine.oldest is not None:
+        raise RuleError("link-blocked", minutes=_minutes_left(mine.oldest + BLOCK_FOR, now))
+    if every.count >= GLOBAL_MAX and every.oldest is not None:
+        raise RuleError("link-busy", minutes=_minutes_left(every.oldest + BLOCK_FOR, now))
+    tries_left = max(MAX_FAILURES - mine.count - 1, 0)
     invite = await uow.invites.by_hash(code_hash(typed))
     if invite is None or invite.used_at is not None or invite.expires_at <= now:
-        _count_failure(chat, now)
+        await _count_failure(uow, source, now)
         key = "link-code-wrong" if invite is None else (
             "link-code-used" if invite.used_at else "link-code-expired")
-        raise RuleError(key, tries_left=max(MAX_FAILURES - chat.link_failures, 0))
+        raise RuleError(key, tries_left=tries_left)
     official = await uow.officials.get(invite.official_id)
     if official is None or not official.active or not await uow.invites.mark_used(
         invite.id, chat.id, now
     ):
-        _count_failure(chat, now)
-        raise RuleError("link-code-used", tries_left=max(MAX_FAILURES - chat.link_failures, 0))
+        await _count_failure(uow, source, now)
+        raise RuleError("link-code-used", tries_left=tries_left)
     chat.official_id = official.id
-    chat.link_failures = 0
-    chat.link_blocked_until = None
     actor = Actor(label=f"chat:{chat.channel}", official_id=official.id, role=official.role,
                   unit_id=official.unit_id)
     await record(uow, actor, now, "link", "chat", chat.id, official.unit_id)
     return official
 
 
-def _count_failure(chat: ChatState, now: datetime) -> None:
-    chat.link_failures += 1
-    if chat.link_failures >= MAX_FAILURES:
-        chat.link_blocked_until = now + BLOCK_FOR
-        chat.link_failures = 0
+async def _count_failure(uow: UnitOfWork, source: str, now: datetime) -> None:
+    """Count the miss; misses older than the window are of no use and go (addresses)."""
+    await uow.invites.add_failure(source, now)
+    await uow.invites.forget_failures(now - BLOCK_FOR)
 
 
 def _minutes_left(until: datetime, now: datetime) -> int:

@@ -46,9 +46,14 @@ async def add_official(
 
 async def set_password(
     uow: UnitOfWork, actor: Actor, official: Official, password_hash: str, now: datetime
-) -> None:
+) -> int:
+    """A new password: every session and API token of the official ends; the new session
+    generation, for the session that changed it to carry on."""
     await uow.officials.update(replace(official, password_hash=password_hash))
+    await uow.accounts.revoke_tokens(official.id, now)
+    generation = await uow.accounts.end_sessions(official.id, now)
     await record(uow, actor, now, "password", "official", official.id, official.unit_id)
+    return generation
 
 
 def _without_hash(official: Official) -> Official:

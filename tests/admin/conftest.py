@@ -52,6 +52,7 @@ class World:
     residents: dict[str, int] = field(default_factory=dict)
     households: dict[str, int] = field(default_factory=dict)
     chats: dict[str, int] = field(default_factory=dict)
+    tokens: dict[str, int] = field(default_factory=dict)  # whose -> an API token's id
 
 
 async def _unit(uow: SqlUnitOfWorkFactory, dataset: str, code: str) -> Unit:
@@ -107,6 +108,12 @@ async def build_world(rt: Runtime) -> World:
                                       foreign_commune.id, START)
         await u.commit()
     world = World(units, logins)
+    async with uow() as u:  # an API token of the sibling commune's officer, made last
+        sibling_officer = await u.officials.by_login("xa2")
+        assert sibling_officer is not None
+        added = await u.accounts.add_token(sibling_officer.id, "0" * 64, "xa2", START)
+        world.tokens["sibling"] = added.id
+        await u.commit()
     async with uow() as u:  # a linked chat for the village head, and one elsewhere
         village_head = await u.officials.by_login("thon")
         assert village_head is not None
@@ -159,8 +166,15 @@ class Admin:
 
 
 @pytest.fixture
-async def admin(database_url: str, tmp_path: Path) -> AsyncIterator[Admin]:
-    settings = load_settings(environ={"PHOCAP_DATABASE_URL": database_url},
+def admin_env() -> dict[str, str]:
+    """More PHOCAP_* settings for the admin app; a test parametrizes it to change them."""
+    return {}
+
+
+@pytest.fixture
+async def admin(database_url: str, tmp_path: Path, admin_env: dict[str, str]
+                ) -> AsyncIterator[Admin]:
+    settings = load_settings(environ={"PHOCAP_DATABASE_URL": database_url, **admin_env},
                              toml_path=tmp_path / "absent.toml")
     async with open_runtime(settings) as rt:
         world = await build_world(rt)

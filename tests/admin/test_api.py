@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from core.model import Status
-from tests.admin.conftest import Admin
+from tests.admin.conftest import PASSWORD, Admin
 
 TOKEN = re.compile(r'id="new-token">([^<]+)<')
 
@@ -45,7 +47,11 @@ async def test_without_credentials_or_with_a_revoked_token_the_api_says_401(
         "/api/v1/residents", headers={"Authorization": "Bearer made-up"})).status == 401
     token = await new_token(admin, "commune")
     await admin.login("commune")
-    assert (await admin.post("/admin/account/tokens/1/revoke")).status == 302
+    async with admin.runtime.uow() as uow:
+        me = await uow.officials.by_login("xa")
+        assert me is not None
+        [made] = await uow.views.tokens_of(me.id)
+    assert (await admin.post(f"/admin/account/tokens/{made.id}/revoke")).status == 302
     await admin.logout()
     r = await admin.client.get("/api/v1/stats", headers={"Authorization": f"Bearer {token}"})
     assert r.status == 401
@@ -77,3 +83,41 @@ async def test_adding_and_revoking_a_token_are_in_the_audit_trail(admin: Admin) 
     assert done == [("add-token", "bao cao"), ("revoke-token", "bao cao")]
     page = await (await admin.client.get("/admin/audit?action=revoke-token")).text()
     assert admin.runtime.text("admin-action-revoke-token") in page
+
+
+async def test_a_token_ends_ninety_days_after_it_was_made_and_leaves_the_account_page(
+        admin: Admin) -> None:
+    token = await new_token(admin, "commune")
+    auth = {"Authorization": f"Bearer {token}"}
+    admin.clock.advance(days=89, hours=23)
+    assert (await admin.client.get("/api/v1/stats", headers=auth)).status == 200
+    await admin.login("commune")
+    page = await (await admin.client.get("/admin/account")).text()
+    # made at 09:30 on 12/09/2023 (Ha Noi time): valid until the same minute 90 days on
+    assert admin.runtime.text("admin-token-expires", at="11/12/2023 09:30") in page
+    admin.clock.advance(hours=2)
+    assert (await admin.client.get("/api/v1/stats", headers=auth)).status == 401
+    assert "bao cao" not in await (await admin.client.get("/admin/account")).text()
+
+
+@pytest.mark.parametrize("admin_env", [{"PHOCAP_TOKEN_DAYS": "7"}])
+async def test_the_token_lifetime_is_a_setting(admin: Admin) -> None:
+    token = await new_token(admin, "commune")
+    admin.clock.advance(days=7, minutes=1)
+    r = await admin.client.get("/api/v1/stats", headers={"Authorization": f"Bearer {token}"})
+    assert r.status == 401
+
+
+async def test_a_password_change_ends_every_token_of_the_official(admin: Admin) -> None:
+    mine, theirs = await new_token(admin, "commune"), await new_token(admin, "province")
+    await admin.login("commune")
+    new = "mot-mat-khau-moi"
+    r = await admin.post("/admin/password", {"old": PASSWORD, "new": new, "again": new})
+    assert r.status == 200
+    for token, status in ((mine, 401), (theirs, 200)):
+        r = await admin.client.get("/api/v1/stats",
+                                   headers={"Authorization": f"Bearer {token}"})
+        assert r.status == status
+    async with admin.runtime.uow() as uow:
+        me = await uow.officials.by_login("xa")
+        assert me is not None and await uow.views.tokens_of(me.id) == []

@@ -71,8 +71,12 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/admin/account"): Case(lambda w: Req("/admin/account"), 200),
     ("POST", "/admin/account/tokens"): Case(
         lambda w: Req("/admin/account/tokens", lambda w: {"label": "test"}), 200),
+    # own: the token the line above made, the first after the world's last (the sibling
+    # officer's); other: that officer's token, which nobody else can revoke
     ("POST", "/admin/account/tokens/{token_id}/revoke"): Case(
-        lambda w: Req("/admin/account/tokens/1/revoke", lambda w: {}), 302),
+        lambda w: Req(f"/admin/account/tokens/{w.tokens['sibling'] + 1}/revoke", lambda w: {}),
+        302, other=lambda w: Req(f"/admin/account/tokens/{w.tokens['sibling']}/revoke",
+                                 lambda w: {})),
     ("GET", "/admin/residents"): Case(
         lambda w: Req("/admin/residents"), 200,
         other=lambda w: Req(f"/admin/residents?unit={w.units['foreign'].id}")),
@@ -256,3 +260,14 @@ async def test_every_route_answers_each_role_as_the_table_says(admin: Admin, rol
             elif want == 302 and role == "anonymous":
                 assert location.startswith("/admin/login"), (req.path, location)
     assert wrong == []
+
+
+async def test_nobody_revokes_another_officials_token(admin: Admin) -> None:
+    await admin.login("commune")
+    r = await admin.post(f"/admin/account/tokens/{admin.world.tokens['sibling']}/revoke")
+    assert r.status == 404
+    async with admin.runtime.uow() as uow:
+        sibling = await uow.officials.by_login("xa2")
+        assert sibling is not None
+        assert [t.id for t in await uow.views.tokens_of(sibling.id)] == [
+            admin.world.tokens["sibling"]]

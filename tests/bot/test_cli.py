@@ -115,3 +115,37 @@ def test_import_units_renames_and_adds(demo_db: Path, tmp_path: Path) -> None:
     rows = json.loads(phocap(demo_db, "export", "units", "--format", "json").stdout)
     names = {r["code"]: r["name"] for r in rows}
     assert names["02173"] == "X\u00e3 C\u00f4n Minh m\u1edbi" and "02173-99" in names
+
+
+def test_run_refuses_a_public_url_without_a_secret_key(tmp_path: Path) -> None:
+    result = phocap(tmp_path, "run", PHOCAP_PUBLIC_URL="https://phocap.example",
+                    PHOCAP_LOCALE="en")
+    assert result.returncode == 2
+    assert "PHOCAP_SECRET_KEY" in result.stdout and "did not start" in result.stdout
+
+
+def test_init_makes_a_database_only_its_owner_can_read(tmp_path: Path) -> None:
+    old = os.umask(0o022)  # the usual umask, which would leave the file readable by all
+    try:
+        assert phocap(tmp_path, "init").returncode == 0
+    finally:
+        os.umask(old)
+    for name in ("p.db", "p.db-wal", "p.db-shm"):
+        if (tmp_path / name).exists() or name == "p.db":
+            assert (tmp_path / name).stat().st_mode & 0o777 == 0o600, name
+
+
+def test_user_add_refuses_a_password_below_the_minimum(demo_db: Path) -> None:
+    args = ("user", "add", "--login", "ngan", "--name", "la van ngan", "--role", "commune",
+            "--unit", "02173")  # by code: another test of this module renames the commune
+    short = phocap(demo_db, *args, "--password", "a", PHOCAP_LOCALE="en")
+    assert short.returncode == 1
+    assert "at least 10 characters" in short.stderr
+    good = phocap(demo_db, *args, "--password", "mot-mat-khau-dai")
+    assert good.returncode == 0, good.stderr  # the refused one left no account behind
+
+
+def test_a_short_admin_password_setting_is_refused(tmp_path: Path) -> None:
+    result = phocap(tmp_path, "init", PHOCAP_ADMIN_PASSWORD="a", PHOCAP_LOCALE="en")
+    assert result.returncode == 2
+    assert "PHOCAP_ADMIN_PASSWORD" in result.stderr and "at least 10" in result.stderr

@@ -15,6 +15,7 @@ def test_a_sqlite_backup_holds_every_resident_and_is_never_overwritten(
     done = phocap(tmp_path, "backup", str(target), PHOCAP_LOCALE="en")
     assert done.returncode == 0, done.stderr
     assert str(target) in done.stdout
+    assert target.stat().st_mode & 0o777 == 0o600  # a copy of personal data: owner only
     with sqlite3.connect(tmp_path / "p.db") as live, sqlite3.connect(target) as copy:
         query = "SELECT count(*), group_concat(full_name) FROM residents"
         assert copy.execute(query).fetchone() == live.execute(query).fetchone()
@@ -30,6 +31,7 @@ def test_each_backend_gives_a_backup_that_can_be_restored(tmp_path: Path, databa
     target = tmp_path / "copy.bak"
     done = phocap(tmp_path, "backup", str(target), PHOCAP_DATABASE_URL=database_url)
     assert done.returncode == 0, done.stderr
+    assert target.stat().st_mode & 0o777 == 0o600
     if database_url.startswith("postgresql"):
         assert target.read_bytes()[:5] == b"PGDMP"  # pg_dump's custom format, for pg_restore
     else:

@@ -40,6 +40,14 @@ def test_secrets_do_not_show_in_reprs() -> None:
         ({"PHOCAP_LOCALE": "fr"}, "PHOCAP_LOCALE", "settings-locale"),
         ({"PHOCAP_PUBLIC_URL": "ftp://x"}, "PHOCAP_PUBLIC_URL", "settings-not-a-url"),
         ({"PHOCAP_DATABASE_URL": "mysql://x"}, "PHOCAP_DATABASE_URL", "settings-database-url"),
+        ({"PHOCAP_COOKIE_SECURE": "yes"}, "PHOCAP_COOKIE_SECURE", "settings-cookie-secure"),
+        ({"PHOCAP_TRUSTED_PROXIES": "10.0.0.1, proxy"}, "PHOCAP_TRUSTED_PROXIES",
+         "settings-trusted-proxies"),
+        ({"PHOCAP_ADMIN_PASSWORD": "a"}, "PHOCAP_ADMIN_PASSWORD", "password-too-short"),
+        ({"PHOCAP_ADMIN_PASSWORD": "123456789"}, "PHOCAP_ADMIN_PASSWORD", "password-too-short"),
+        ({"PHOCAP_SESSION_IDLE_MINUTES": "0"}, "PHOCAP_SESSION_IDLE_MINUTES",
+         "settings-out-of-range"),
+        ({"PHOCAP_TOKEN_DAYS": "0"}, "PHOCAP_TOKEN_DAYS", "settings-out-of-range"),
     ],
 )
 def test_bad_values_are_refused_naming_the_setting(env: dict[str, str], name: str, key: str
@@ -56,3 +64,12 @@ def test_the_outbox_lease_is_a_setting_in_seconds_within_bounds(tmp_path: Path) 
     with pytest.raises(SettingsError) as err:
         load_settings(environ={"PHOCAP_OUTBOX_LEASE": "1"}, toml_path=tmp_path / "n.toml")
     assert err.value.key == "settings-out-of-range"
+
+
+def test_the_doors_settings_and_their_defaults(tmp_path: Path) -> None:
+    s = load_settings({}, tmp_path / "none.toml")
+    assert (s.session_idle_minutes, s.session_lifetime_hours, s.token_days) == (480, 12, 90)
+    assert (s.cookie_secure, s.proxies) == ("auto", ())
+    set_ = load_settings({"PHOCAP_TRUSTED_PROXIES": "10.0.0.5, 10.1.0.0/16",
+                          "PHOCAP_ADMIN_PASSWORD": "0123456789"}, tmp_path / "none.toml")
+    assert [str(p) for p in set_.proxies] == ["10.0.0.5/32", "10.1.0.0/16"]

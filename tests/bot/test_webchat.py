@@ -65,11 +65,12 @@ START_OPTIONS = (
 
 
 @asynccontextmanager
-async def tiny_app() -> AsyncIterator[tuple[web.Application, FakeDispatcher]]:
+async def tiny_app(settings: Settings | None = None
+                   ) -> AsyncIterator[tuple[web.Application, FakeDispatcher]]:
     """setup_webchat on an app that holds only what it needs; the engine is never connected."""
     engine = make_engine("sqlite+aiosqlite://")
     runtime = Runtime(
-        settings=Settings(),
+        settings=settings or Settings(),
         engine=engine,
         uow=SqlUnitOfWorkFactory(make_sessionmaker(engine)),
         catalogue=load_catalogue(),
@@ -206,7 +207,8 @@ async def test_text_round_trip_renders_text_and_buttons(chat: Chat, catalogue: C
     assert shown["qr"] is None
     assert dispatcher.received == [
         Inbound(
-            Channel.WEB, TOKEN, text="/start", update_id=f"{TOKEN}:m1", locale="vi", kind=Kind.TEXT
+            Channel.WEB, TOKEN, text="/start", update_id=f"{TOKEN}:m1", locale="vi", kind=Kind.TEXT,
+            address="127.0.0.1",  # the client's address: wrong invite codes count per address
         )
     ]
 
@@ -364,3 +366,17 @@ async def test_chunked_body_over_64_kb_is_refused(chat: Chat) -> None:
 
     response = await client.post("/chat/api/messages", data=chunks())
     assert response.status == 413
+
+
+async def test_the_client_address_is_read_through_trusted_proxies_only() -> None:
+    # the left end of X-Forwarded-For is whatever the client wrote: read from the right, and
+    # only when the connection comes from a trusted proxy
+    forwarded = {"X-Forwarded-For": "198.51.100.1, 203.0.113.9"}
+    for proxies, expected in (("", "127.0.0.1"), ("127.0.0.1", "203.0.113.9"),
+                              ("127.0.0.1, 203.0.113.0/24", "198.51.100.1")):
+        async with tiny_app(Settings(trusted_proxies=proxies)) as (app, dispatcher):
+            async with TestClient(TestServer(app, host="127.0.0.1")) as client:
+                sent = await client.post("/chat/api/messages", json=message(text="hi"),
+                                         headers=forwarded)
+                assert sent.status == 200
+        assert dispatcher.received[-1].address == expected

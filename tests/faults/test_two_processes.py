@@ -69,6 +69,7 @@ def processes(pg_url: str, api: FakeTelegramAPI, tmp_path: Path) -> Iterator[lis
             env={**env, "PHOCAP_DATABASE_URL": pg_url, "PHOCAP_PORT": str(port),
                  "PHOCAP_TELEGRAM_TOKEN": api.token, "PHOCAP_TELEGRAM_API_URL": api.base_url,
                  "PHOCAP_PUBLIC_URL": PUBLIC_URL, "PHOCAP_TELEGRAM_WEBHOOK_SECRET": SECRET,
+                 "PHOCAP_SECRET_KEY": "two-processes-share-this-key",
                  "PHOCAP_CONFIG": str(tmp_path / "none.toml"), "PYTHONPATH": str(ROOT)}))
     try:
         yield [f"http://127.0.0.1:{p}" for p in ports]

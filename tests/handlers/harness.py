@@ -31,6 +31,7 @@ class ChatUser:
     dispatcher: Dispatcher
     chat_id: str = "chat-1"
     channel: Channel = Channel.WEB
+    address: str | None = None  # the web chat's client address, as the channel reports it
     last: Outcome | None = None
     history: list[Outcome] = field(default_factory=list)
 
@@ -41,7 +42,7 @@ class ChatUser:
 
     async def say(self, text: str, update_id: str | None = None) -> list[str]:
         await self.send(Inbound(channel=self.channel, chat_id=self.chat_id, text=text,
-                                update_id=update_id or f"u{next(_ids)}"))
+                                update_id=update_id or f"u{next(_ids)}", address=self.address))
         return self.keys()
 
     async def press(self, value: str) -> list[str]:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from core.errors import RuleError
 from core.i18n import load_catalogue
@@ -13,6 +14,8 @@ from core.model import Level, Role, Unit
 from core.services.linking import create_invite
 from handlers.dialog import Answer, Finish, SimpleDialog, Step, Turn
 from handlers.engine import Dispatcher
+from storage.models import LinkFailureRow
+from storage.sql import utc
 from storage.uow import SqlUnitOfWorkFactory
 from tests.conftest import SYSTEM
 from tests.handlers.harness import ChatUser, Clock
@@ -314,3 +317,45 @@ async def test_wrong_codes_block_the_chat_for_a_while(user: ChatUser) -> None:
     for _ in range(5):
         assert await user.say("AAAA-CCCC") == ["link-code-wrong"]
     assert await user.say("AAAA-CCCC") == ["link-blocked"]
+
+
+async def test_web_chat_misses_count_per_address_whatever_chat_id_the_client_picks(
+    uow: SqlUnitOfWorkFactory, dispatcher: Dispatcher, clock: Clock
+) -> None:
+    # hand-worked: five misses from 203.0.113.7, each under a fresh chat id (the page picks
+    # its own): the sixth chat id from that address is blocked for the hour that began with
+    # the first miss; another address still has its five tries
+    for i in range(5):
+        visitor = ChatUser(dispatcher, chat_id=f"fresh-{i}", address="203.0.113.7")
+        assert await visitor.say("AAAA-CCCC") == ["link-code-wrong"]
+        assert visitor.replies[0].params["tries_left"] == 4 - i
+        clock.advance(minutes=1)
+    sixth = ChatUser(dispatcher, chat_id="fresh-5", address="203.0.113.7")
+    assert await sixth.say("AAAA-CCCC") == ["link-blocked"]
+    assert sixth.replies[0].params["minutes"] == 56  # 60 - 5 minutes gone, rounded up
+    elsewhere = ChatUser(dispatcher, chat_id="fresh-5", address="198.51.100.2")
+    assert await elsewhere.say("AAAA-CCCC") == ["link-code-wrong"]
+    assert elsewhere.replies[0].params["tries_left"] == 4
+    clock.advance(minutes=56)  # the first miss is an hour old: one try again
+    assert await sixth.say("AAAA-CCCC") == ["link-code-wrong"]
+    async with uow() as u:  # and the misses (client addresses) older than an hour are gone
+        kept = [utc(at) for at in await u.session.scalars(select(LinkFailureRow.at))]
+    assert len(kept) == 6 and min(a for a in kept if a) >= clock() - timedelta(hours=1)
+
+
+async def test_misses_from_everywhere_together_stop_every_link_for_a_while(
+    uow: SqlUnitOfWorkFactory, dispatcher: Dispatcher, clock: Clock
+) -> None:
+    # hand-worked: GLOBAL_MAX (100) misses in the last hour from 100 different sources: the
+    # 101st source, with no miss of its own, is told to wait until the oldest is an hour old
+    start = clock()
+    async with uow() as u:
+        for i in range(100):
+            await u.invites.add_failure(f"web:10.0.{i // 250}.{i % 250}", start)
+        await u.commit()
+    clock.advance(minutes=20)
+    newcomer = ChatUser(dispatcher, chat_id="new", address="192.0.2.1")
+    assert await newcomer.say("AAAA-CCCC") == ["link-busy"]
+    assert newcomer.replies[0].params["minutes"] == 41
+    clock.advance(minutes=41)
+    assert await newcomer.say("AAAA-CCCC") == ["link-code-wrong"]
