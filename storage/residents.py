@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import Exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from core.clock import Clock
 from core.importing import ResidentExport
-from core.model import Gender, Policy, Poverty, Resident, Status
+from core.model import Gender, Policy, Poverty, Resident, Status, SupportKind
 from core.ports import Waiting
-from core.priority import Candidate
+from core.priority import WHOLE_PHONE_ROUTES, Candidate
 from storage.models import HouseholdRow, ResidentRow, SupportRow, UnitRow
 from storage.name_search import write_tails
 from storage.sql import CHUNK, Folder, utc
@@ -163,18 +163,24 @@ class SqlResidents:
         active = SupportRow.status != "cancelled"
         served = select(SupportRow.id).where(SupportRow.resident_id == ResidentRow.id, active)
         other = aliased(ResidentRow)
-        whole_at_home = (
-            select(SupportRow.id)
-            .join(other, other.id == SupportRow.resident_id)
-            .where(other.household_id == ResidentRow.household_id,
-                   other.id != ResidentRow.id, SupportRow.kind == "whole", active)
-        )
+
+        def at_home(kinds: Sequence[SupportKind]) -> Exists:
+            """Another member of the household holds an active support of one of these kinds."""
+            return (
+                select(SupportRow.id)
+                .join(other, other.id == SupportRow.resident_id)
+                .where(other.household_id == ResidentRow.household_id,
+                       other.id != ResidentRow.id,
+                       SupportRow.kind.in_([k.value for k in kinds]), active)
+                .exists()
+            )
         query = (
             select(ResidentRow.id, ResidentRow.commune_id, ResidentRow.date_of_birth,
                    ResidentRow.status, ResidentRow.has_smartphone, ResidentRow.approved_at,
                    HouseholdRow.poverty, HouseholdRow.policy,
-                   or_(HouseholdRow.has_smartphone, someone_has_one),
-                   served.exists(), whole_at_home.exists(), ResidentRow.household_id)
+                   or_(HouseholdRow.has_smartphone, someone_has_one,
+                       at_home([SupportKind.SHOP_OFFER])),
+                   served.exists(), at_home(WHOLE_PHONE_ROUTES), ResidentRow.household_id)
             .join(HouseholdRow, HouseholdRow.id == ResidentRow.household_id)
             .where(ResidentRow.commune_id.in_(list(commune_ids)))
             .order_by(ResidentRow.id)
@@ -183,14 +189,14 @@ class SqlResidents:
             query = query.where(
                 ResidentRow.status == Status.APPROVED.value, ~ResidentRow.has_smartphone,
                 HouseholdRow.poverty != Poverty.NONE.value, ~served.exists())
-        return [(_candidate_from_row(*row[:-1]), row[-1])
+        return [(_candidate_from_row(*row), row[-1])
                 for row in (await self._s.execute(query)).all()]
 
 
 def _candidate_from_row(
     resident_id: int, commune_id: int, date_of_birth: date, status: str, has_smartphone: bool,
     approved_at: datetime | None, poverty: str, policy: str, phone_at_home: bool, served: bool,
-    whole_at_home: bool,
+    whole_at_home: bool, household_id: int,
 ) -> Candidate:
     # plain columns, not ORM rows: a national allocation reads a million of them
     # served: any active support (a phone, money, a gift, another programme's device)
@@ -199,7 +205,7 @@ def _candidate_from_row(
         status=Status(status), poverty=Poverty(poverty), policy=Policy(policy),
         has_smartphone=has_smartphone, household_has_smartphone=bool(phone_at_home),
         served=bool(served), household_got_whole_phone=bool(whole_at_home),
-        approved_at=utc(approved_at),
+        approved_at=utc(approved_at), household_id=household_id,
     )
 
 
