@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from enum import StrEnum
-from itertools import groupby
+from itertools import groupby, pairwise
 from typing import NamedTuple
 
 from core.ages import latest_adult_birth
@@ -136,7 +136,7 @@ def rank(candidates: Iterable[Candidate], support: Support, on: date) -> list[Ra
         total = sum(1 for _ in run)
         lines = queue[start:start + total]
         # how far apart each line is from the next: the deepest rule that separates them
-        apart = [_apart(a, b) for a, b in zip(lines, lines[1:], strict=False)]
+        apart = [_apart(a, b) for a, b in pairwise(lines)]
         decided = [_DECIDED[max(b, a)]
                    for b, a in zip([0, *apart], [*apart, 0], strict=True)]
         ranked += [Ranked(line[-1], support, line[1], position, total, line[-2], how)
