@@ -136,7 +136,27 @@ class SqlResidents:
             query = query.where(
                 or_(ResidentRow.commune_id.in_(ids), ResidentRow.village_id.in_(ids))
             )
-        return [_export_from_row(*row) for row in (await self._s.execute(query)).all()]
+        rows = (await self._s.execute(query)).all()
+        devices = await self._devices({r.household_id for r, *_ in rows})
+        return [_export_from_row(*row, devices) for row in rows]
+
+    async def _devices(self, household_ids: set[int]) -> _Devices:
+        """Active supports by household and kind, and each supported person's own kind."""
+        per_home: dict[int, dict[str, int]] = {}
+        own: dict[int, str] = {}
+        ids = sorted(household_ids)
+        for start in range(0, len(ids), CHUNK):
+            query = (
+                select(ResidentRow.household_id, ResidentRow.id, SupportRow.kind)
+                .join(SupportRow, SupportRow.resident_id == ResidentRow.id)
+                .where(ResidentRow.household_id.in_(ids[start:start + CHUNK]),
+                       SupportRow.status != "cancelled")
+            )
+            for home, resident, kind in (await self._s.execute(query)).all():
+                kinds = per_home.setdefault(home, {})
+                kinds[kind] = kinds.get(kind, 0) + 1
+                own[resident] = kind
+        return per_home, own
 
     async def candidates(self, commune_id: int) -> list[Candidate]:
         return [c for c, _ in await self._candidates([commune_id])]
@@ -209,15 +229,24 @@ def _candidate_from_row(
     )
 
 
+_Devices = tuple[dict[int, dict[str, int]], dict[int, str]]
+
+
 def _export_from_row(
     r: ResidentRow, h: HouseholdRow, commune: str, commune_code: str, village: str,
-    village_code: str,
+    village_code: str, devices: _Devices,
 ) -> ResidentExport:
+    kinds = devices[0].get(h.id, {})
     return ResidentExport(
         id=r.id, commune=commune, commune_code=commune_code, village=village,
         village_code=village_code, household=h.code, household_head=h.head_name,
         full_name=r.full_name, date_of_birth=r.date_of_birth, gender=r.gender,
         citizen_id=r.citizen_id, legacy_id=r.legacy_id, poverty=h.poverty, policy=h.policy,
         has_smartphone=r.has_smartphone, phone=r.phone, status=r.status,
-        approved_at=utc(r.approved_at),
+        approved_at=utc(r.approved_at), household_has_smartphone=h.has_smartphone,
+        household_whole_phones=kinds.get(SupportKind.WHOLE.value, 0),
+        household_other_programme=kinds.get(SupportKind.OTHER_PROGRAMME.value, 0),
+        household_direct_gifts=kinds.get(SupportKind.DIRECT_GIFT.value, 0),
+        household_shop_offers=kinds.get(SupportKind.SHOP_OFFER.value, 0),
+        support=devices[1].get(r.id),
     )
