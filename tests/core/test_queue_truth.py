@@ -31,6 +31,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core.allocation import Assignment, Entry, assign, explain_entry
 from core.i18n import Catalogue
@@ -220,3 +222,82 @@ def test_money_given_earlier_in_the_plan_is_not_a_smartphone_known() -> None:
     assert [(e.resident_id, e.waiting) for e in money] == [(50, False), (51, False),
                                                            (52, True)]
     assert {e.ranked.household for e in money} == {Household.NONE}
+
+
+# --- the property, over random communes, households and stock -------------------------------
+
+RARELY = st.sampled_from([False] * 9 + [True])  # what makes a person ineligible, now and then
+SOMETIMES = st.sampled_from([False] * 3 + [True])  # a phone known in the household
+
+
+@st.composite
+def communes(draw: st.DrawFn) -> list[tuple[list[Candidate], int, int]]:
+    """A few communes: households of one class each, members approved at random times (some
+    not at all, some ineligible), and each commune's phones and money."""
+    found = []
+    for commune_id in range(1, draw(st.integers(1, 3)) + 1):
+        people: list[Candidate] = []
+        for home in range(draw(st.integers(1, 5))):
+            poverty, policy, register, given_before = draw(st.tuples(
+                st.sampled_from([Poverty.POOR] * 4 + [Poverty.NEAR_POOR, Poverty.NONE]),
+                st.sampled_from([Policy.NONE] * 4 + [Policy.MERIT, Policy.SOCIAL]),
+                SOMETIMES, SOMETIMES))
+            for _ in range(draw(st.integers(0, 3))):
+                minute = draw(st.one_of(st.none(), st.integers(0, 20)))
+                people.append(Candidate(
+                    resident_id=len(people) + 1000 * commune_id, commune_id=commune_id,
+                    date_of_birth=date(2010, 1, 1) if draw(RARELY) else date(1970, 1, 1),
+                    status=Status.REGISTERED if draw(RARELY) else Status.APPROVED,
+                    poverty=poverty, policy=policy, has_smartphone=draw(RARELY),
+                    household_has_smartphone=register, served=draw(RARELY),
+                    household_got_whole_phone=given_before,
+                    approved_at=None if minute is None else at(9, minute),
+                    household_id=commune_id * 100 + home))
+        found.append((people, draw(st.integers(0, 6)), draw(st.integers(0, 6)) * PER_PERSON))
+    return found
+
+
+def check_commune(people: list[Candidate], phones: int, money: int) -> None:
+    a = allot(people, phones, money)
+    served = [e for e in a.entries if not e.waiting]
+    # nobody is served twice, by one queue or by both
+    assert len({e.resident_id for e in served}) == len(served)
+    home = {c.resident_id: c.household_id for c in people}
+    known = {c.household_id for c in people
+             if c.household_has_smartphone or c.household_got_whole_phone}
+    phone_queue, money_queue = queue(a, Support.WHOLE), queue(a, Support.PARTIAL)
+    phoned = [e.resident_id for e in phone_queue if not e.waiting]
+    for q in (phone_queue, money_queue):
+        # a higher tier never waits while a lower one of the commune is served
+        served_tiers = [e.tier for e in q if not e.waiting]
+        waiting_tiers = [e.tier for e in q if e.waiting]
+        if served_tiers and waiting_tiers:
+            assert min(waiting_tiers) >= max(served_tiers)
+    for tier in range(1, 5):
+        # within a tier, no household gets a phone for a person while it has one already
+        # (known before, or given to another member in this plan) and another household of
+        # the tier with none at all waits
+        in_tier = [e for e in phone_queue if e.tier == tier]
+        second = [e for e in in_tier if not e.waiting and (
+            home[e.resident_id] in known
+            or any(home[o] == home[e.resident_id] for o in phoned if o != e.resident_id))]
+        with_none = [e for e in in_tier if e.waiting and home[e.resident_id] not in known
+                     and all(home[o] != home[e.resident_id] for o in phoned)]
+        assert not (second and with_none), (second, with_none)
+    # totals add up
+    assert a.phones_used == len(phoned) == min(phones, len(phone_queue))
+    assert a.phones_used + a.phones_left == phones
+    paid = sum(not e.waiting for e in money_queue)
+    assert a.money_used == paid * PER_PERSON and paid == min(money // PER_PERSON,
+                                                             len(money_queue))
+    assert a.money_used + a.money_left == money
+    assert len(money_queue) == len(phone_queue) - len(phoned)
+    assert a.waiting() | {e.resident_id for e in served} == {
+        e.resident_id for e in phone_queue}
+
+
+@settings(max_examples=500)
+@given(communes())
+def test_the_queues_keep_their_promises(drawn: list[tuple[list[Candidate], int, int]]) -> None:
+    for people, phones, money in drawn:
+        check_commune(people, phones, money)
