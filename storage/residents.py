@@ -138,7 +138,9 @@ class SqlResidents:
             )
         rows = (await self._s.execute(query)).all()
         devices = await self._devices({r.household_id for r, *_ in rows})
-        return [_export_from_row(*row, devices) for row in rows]
+        return [_export_from_row(r, h, commune_name, commune_code, village_name, village_code,
+                                 devices)
+                for r, h, commune_name, commune_code, village_name, village_code in rows]
 
     async def _devices(self, household_ids: set[int]) -> _Devices:
         """Active supports by household and kind, and each supported person's own kind."""
