@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from enum import StrEnum
-from itertools import groupby, pairwise
+from itertools import count, groupby, pairwise
 from typing import NamedTuple
 
 from core.ages import latest_adult_birth
@@ -135,12 +135,16 @@ def rank(candidates: Iterable[Candidate], support: Support, on: date) -> list[Ra
     for _, run in groupby(line[0] for line in queue):  # a commune's run, in order
         total = sum(1 for _ in run)
         lines = queue[start:start + total]
-        # how far apart each line is from the next: the deepest rule that separates them
-        apart = [_apart(a, b) for a, b in pairwise(lines)]
-        decided = [_DECIDED[max(b, a)]
-                   for b, a in zip([0, *apart], [*apart, 0], strict=True)]
-        ranked += [Ranked(line[-1], support, line[1], position, total, line[-2], how)
-                   for position, (line, how) in enumerate(zip(lines, decided, strict=True), 1)]
+        # how far apart each line is from the next, as an index of _DECIDED: the first sort
+        # key in which they differ (tier, household, approval, else the record id); a line's
+        # deciding rule is the deeper of the two beside it. Written out, with no function
+        # called per line: this runs for every candidate of a national allocation.
+        apart = [0 if a[1] != b[1] else 1 if a[2] != b[2]
+                 else 2 if a[3] != b[3] or a[4] != b[4] else 3
+                 for a, b in pairwise(lines)]
+        ranked += [Ranked(line[-1], support, line[1], position, total, line[-2],
+                          _DECIDED[b if b > a else a])
+                   for position, line, b, a in zip(count(1), lines, [0, *apart], [*apart, 0])]
         start += total
     return ranked
 
@@ -148,17 +152,6 @@ def rank(candidates: Iterable[Candidate], support: Support, on: date) -> list[Ra
 _STATE = {False: Household.NONE, True: Household.KNOWN}
 _DECIDED = (Decided.TIER, Decided.HOUSEHOLD, Decided.APPROVED, Decided.RECORD)
 _Line = tuple[int, int, bool, bool, datetime, int, Household, Candidate]
-
-
-def _apart(a: _Line, b: _Line) -> int:
-    """The depth of the first sort key in which two neighbours differ (an index of _DECIDED)."""
-    if a[1] != b[1]:
-        return 0
-    if a[2] != b[2]:
-        return 1
-    if a[3] != b[3] or a[4] != b[4]:
-        return 2
-    return 3
 
 
 def _one_phone_per_household_first(queue: list[_Line]) -> bool:
