@@ -19,7 +19,7 @@ H4. One commune, 11 people waiting for a phone (tier 3, each their own household
     minute apart), 3 phones and money for 8: the money queue holds the 8 not given a phone.
     The 5th of the phone queue is told 5 of 11 in the phone queue, that the 3 phones do not
     reach them, and that the approval time decided; in the money queue they are 2nd of 8
-    and paid. "Nhóm 3 (trong 4 nhóm: ...)", not "3/4".
+    and paid. "Nhom 3 (trong 4 nhom: ...)", not "3/4".
 """
 
 from __future__ import annotations
