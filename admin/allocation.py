@@ -11,9 +11,9 @@ from aiohttp import web
 
 from admin.context import Forbidden, config, now, render, text, today, unit_of_work, who
 from admin.scoping import request_scope
+from core.allocation import Assignment, Entry, explain_entry
 from core.errors import RuleError
 from core.model import Role
-from core.priority import Ranked, explain
 from core.services import allocation
 
 
@@ -31,7 +31,7 @@ async def allocation_page(request: web.Request, notice: str | None = None,
         "lines": [{
             "entry": e,
             "name": people[e.resident_id].full_name if e.resident_id in people else "",
-            "why": _explained(request, e.ranked, c.commune.name),
+            "why": _explained(request, c.assignment, e, c.commune.name),
         } for e in c.assignment.entries],
     } for c in shown]
     return render(request, "allocation.html", {
@@ -41,8 +41,8 @@ async def allocation_page(request: web.Request, notice: str | None = None,
     }, status=status)
 
 
-def _explained(request: web.Request, ranked: Ranked, commune: str) -> str:
-    key, params = explain(ranked, commune, config(request).tz)
+def _explained(request: web.Request, a: Assignment, e: Entry, commune: str) -> str:
+    key, params = explain_entry(a, e, commune, config(request).tz)
     return text(request, key, **params)
 
 

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, tzinfo
 from typing import Any, Protocol, TypeVar
 
-from core.priority import TIERS, Candidate, Ranked, Support, rank
+from core.priority import TIERS, VIETNAM, Candidate, Ranked, Support, explain, rank
 
 
 class _Ordered(Protocol):
@@ -155,10 +155,11 @@ def uncovered_demand(queue: Sequence[Ranked], on_hand: int) -> list[int]:
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """One eligible candidate's line in the commune's list: what they get, or their wait."""
+    """One eligible candidate's line in one of the commune's queues: what they get from that
+    queue, or their wait in it."""
 
     resident_id: int
-    support: Support | None  # None: waiting
+    support: Support | None  # None: waiting in this queue
     tier: int
     position: int  # in the queue `ranked` belongs to
     of_total: int
@@ -168,13 +169,35 @@ class Entry:
 
 @dataclass(frozen=True, slots=True)
 class Assignment:
-    """The commune's list and what is left of its stock."""
+    """The commune's two queues and what is left of its stock.
 
-    entries: tuple[Entry, ...]  # phones in queue order, then the part-of-the-price queue
+    `entries` holds the whole phone queue in order, then the part-of-the-price queue in
+    order (those not given a phone): a person waiting for both stands in both, each line
+    with that queue's position and total.
+    """
+
+    entries: tuple[Entry, ...]
     phones_used: int
     money_used: int
     phones_left: int
     money_left: int
+    shares: int = 0  # people the commune's money pays for this round (money // per_person)
+
+    def stock(self, queue: Support) -> int:
+        """What this round holds for a queue: phones, or people's shares of money."""
+        return self.phones_used + self.phones_left if queue is Support.WHOLE else self.shares
+
+    def waiting(self) -> set[int]:
+        """The people served by neither queue."""
+        served = {e.resident_id for e in self.entries if not e.waiting}
+        return {e.resident_id for e in self.entries} - served
+
+
+def explain_entry(a: Assignment, e: Entry, commune_name: str,
+                  tz: tzinfo = VIETNAM) -> tuple[str, dict[str, object]]:
+    """core.priority.explain for a line of the list, saying whether this round reaches it."""
+    return explain(e.ranked, commune_name, tz, stock=a.stock(e.ranked.support),
+                   served=not e.waiting)
 
 
 def assign(
@@ -195,13 +218,12 @@ def assign(
     as ranked after the phones; nobody gets both, and nobody already served gets anything.
     """
     _check_stock(phones, money, per_person)
-    _check_commune(candidates, households)
+    candidates = _check_commune(candidates, households)
     whole = rank(candidates, Support.WHOLE, on)
     given = whole[:phones]
     partial = rank(_after_phones(candidates, given, households), Support.PARTIAL, on)
-    entries = _entries(given, Support.WHOLE, len(given))
+    entries = _entries(whole, Support.WHOLE, len(given))
     entries += _entries(partial, Support.PARTIAL, 0)
-    entries += _entries(_whole_queue_only(whole[phones:], partial), Support.WHOLE, 0)
     phones_only = Assignment(entries=tuple(entries), phones_used=len(given), money_used=0,
                              phones_left=phones - len(given), money_left=0)
     return pay(phones_only, money, per_person)
@@ -221,7 +243,7 @@ def pay(phones_only: Assignment, money: int, per_person: int) -> Assignment:
             entries[i] = replace(entry, support=Support.PARTIAL, waiting=False)
             paid += 1
     return replace(phones_only, entries=tuple(entries), money_used=paid * per_person,
-                   money_left=money - paid * per_person)
+                   money_left=money - paid * per_person, shares=money // per_person)
 
 
 def _check_stock(phones: int, money: int, per_person: int) -> None:
@@ -232,8 +254,10 @@ def _check_stock(phones: int, money: int, per_person: int) -> None:
         raise ValueError(f"per_person must be positive: {per_person}")
 
 
-def _check_commune(candidates: Sequence[Candidate], households: Mapping[int, int]) -> None:
-    """One commune, each resident once, each with a household: else the queues would lie."""
+def _check_commune(candidates: Sequence[Candidate], households: Mapping[int, int]
+                   ) -> Sequence[Candidate]:
+    """One commune, each resident once, each with a household: else the queues would lie.
+    The candidates, each with its household id as `households` has it (storage fills it)."""
     if len({c.commune_id for c in candidates}) > 1:
         raise ValueError("assign works on one commune at a time")
     ids = {c.resident_id for c in candidates}
@@ -242,6 +266,12 @@ def _check_commune(candidates: Sequence[Candidate], households: Mapping[int, int
     missing = ids.difference(households)
     if missing:
         raise ValueError(f"no household for residents {sorted(missing)[:10]}")
+    if any(c.household_id not in (None, households[c.resident_id]) for c in candidates):
+        raise ValueError("a candidate's household differs from the households given")
+    if all(c.household_id is not None for c in candidates):
+        return candidates
+    return [c if c.household_id is not None
+            else replace(c, household_id=households[c.resident_id]) for c in candidates]
 
 
 def _after_phones(
@@ -281,13 +311,3 @@ def _entries(queue: list[Ranked], support: Support, served: int) -> list[Entry]:
         )
         for i, r in enumerate(queue)
     ]
-
-
-def _whole_queue_only(still_waiting: list[Ranked], partial: list[Ranked]) -> list[Ranked]:
-    """Those waiting for a phone who are not in the part-of-the-price queue.
-
-    Both supports exclude the same people today, so this is empty; it keeps every eligible
-    candidate listed should the plan ever make the two differ.
-    """
-    in_partial = {r.candidate.resident_id for r in partial}
-    return [r for r in still_waiting if r.candidate.resident_id not in in_partial]

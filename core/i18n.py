@@ -46,7 +46,8 @@ class Catalogue:
 
 
 class _Params(dict[str, object]):
-    """Lets a text name another key as a value: a param given as 'key:rules-class-poor'."""
+    """Lets a text name another key as a value: a param given as 'key:rules-class-poor'
+    (filled in with the same params)."""
 
     def __init__(self, params: Mapping[str, object], catalogue: Catalogue, locale: str):
         super().__init__(params)
@@ -56,7 +57,8 @@ class _Params(dict[str, object]):
     def __getitem__(self, name: str) -> object:
         value = super().__getitem__(name)
         if isinstance(value, str) and value.startswith("key:"):
-            return self._catalogue.text(value[4:], self._locale)
+            # the named text gets the same params: a phrase may hold a number or a date too
+            return self._catalogue.text(value[4:], self._locale, **dict.copy(self))
         return value
 
     def __missing__(self, name: str) -> str:

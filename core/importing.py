@@ -153,6 +153,15 @@ class ResidentExport:
     phone: str | None
     status: str
     approved_at: datetime | None
+    # what the priority reads about the household, so that an outside reader can redo the
+    # order (DESIGN 'The plan's rules'): the register's answer for the household, and the
+    # devices its members are known to hold, by route (active supports, this person's too)
+    household_has_smartphone: bool = False
+    household_whole_phones: int = 0  # this programme's whole phones
+    household_other_programme: int = 0  # devices on another programme's list
+    household_direct_gifts: int = 0  # phones given directly by an agency or a person
+    household_shop_offers: int = 0  # phones from a shop's or company's offer
+    support: str | None = None  # this person's own active support, by kind
 
 
 class _FieldError(Exception):

@@ -6,15 +6,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from enum import StrEnum
-from itertools import groupby
+from itertools import count, groupby, pairwise
 from typing import NamedTuple
 
 from core.ages import latest_adult_birth
 from core.dates import format_date
-from core.model import Policy, Poverty, Status
+from core.model import Policy, Poverty, Status, SupportKind
 from core.names import in_running_text
 
 TIERS = 4
+# "Given a whole phone" by any route (DESIGN, the money tiers 2 and 4): this programme's
+# phone, another programme's device, a direct gift of a phone. A shop's offer (a gift, a
+# discount or instalments) is not sure to be a gift, so it counts only as a smartphone
+# known in the household (tie rule 1); money towards the price counts as neither.
+WHOLE_PHONE_ROUTES = (SupportKind.WHOLE, SupportKind.OTHER_PROGRAMME, SupportKind.DIRECT_GIFT)
 # Viet Nam has kept UTC+7 without daylight saving since 1975: no tz database needed.
 VIETNAM = timezone(timedelta(hours=7), "ICT")
 _NEVER = datetime.max  # sort key stand-in for a missing approval time, compared only to itself
@@ -36,10 +41,32 @@ class Candidate:
     poverty: Poverty
     policy: Policy
     has_smartphone: bool
-    household_has_smartphone: bool  # anyone in the household has one
+    # anyone in the household has one as far as the programme knows: the register says so
+    # (the household's answer or a member's), or a member bought one through a shop's offer
+    household_has_smartphone: bool
     served: bool = False  # already got a phone or money by any route
-    household_got_whole_phone: bool = False  # another member was given a whole phone
+    # another member was given a whole phone by any route (DESIGN): this programme's committed
+    # plans, another programme's list, a direct gift of a phone
+    household_got_whole_phone: bool = False
     approved_at: datetime | None = None  # UTC; aware or naive, but the same for all ranked
+    household_id: int | None = None  # None: a household of their own
+
+
+class Household(StrEnum):
+    """Where a candidate's household stands for tie rule 1, in the queue they are ranked in."""
+
+    NONE = "none"  # no smartphone known: one of the first of each household
+    AHEAD = "ahead"  # none known, but another member stands ahead in this phone queue
+    KNOWN = "known"  # a smartphone known (the register, or given by any route)
+
+
+class Decided(StrEnum):
+    """The deepest rule that sets the candidate apart from the people next to them."""
+
+    TIER = "tier"  # the plan's tier (or nobody beside them)
+    HOUSEHOLD = "household"  # tie rule 1: households without a smartphone first
+    APPROVED = "approved"  # tie rule 2: the earlier approval, to the minute
+    RECORD = "record"  # tie rule 3: the lower record id
 
 
 class Ranked(NamedTuple):
@@ -53,6 +80,8 @@ class Ranked(NamedTuple):
     tier: int
     position: int  # 1-based, within the commune
     of_total: int  # eligible candidates in the commune for this support
+    household: Household = Household.NONE
+    decided: Decided = Decided.TIER
 
 
 def ineligibility(c: Candidate, on: date, support: Support) -> str | None:
@@ -91,54 +120,117 @@ def rank(candidates: Iterable[Candidate], support: Support, on: date) -> list[Ra
     tier_of = _whole_tier if support == Support.WHOLE else _partial_tier
     cutoff = latest_adult_birth(on)
     # The order: commune, tier, then the programme's own ties (DESIGN: households without a
-    # phone first, earlier approval, lower record id); a missing approval time goes last.
-    # Each line is its own sort key, the candidate last (resident ids are unique, so it is
-    # never compared): no key function called a million times.
-    queue = [(c.commune_id, t, c.household_has_smartphone, c.approved_at is None,
-              c.approved_at or _NEVER, c.resident_id, c)
-             for c in candidates if (t := tier_of(c, cutoff)) is not None]
-    queue.sort()  # the one sort; what follows is linear
+    # known phone first, earlier approval, lower record id); a missing approval time goes last.
+    # Each line is its own sort key, then the household state and the candidate (resident ids
+    # are unique, so neither is ever compared): no key function called a million times.
+    queue = [(c.commune_id, t, known, c.approved_at is None, c.approved_at or _NEVER,
+              c.resident_id, _STATE[known], c)
+             for c in candidates if (t := tier_of(c, cutoff)) is not None
+             for known in (c.household_has_smartphone or c.household_got_whole_phone,)]
+    queue.sort()
+    if support == Support.WHOLE and _one_phone_per_household_first(queue):
+        queue.sort()
     ranked: list[Ranked] = []
     start = 0
     for _, run in groupby(line[0] for line in queue):  # a commune's run, in order
         total = sum(1 for _ in run)
-        ranked += [Ranked(line[-1], support, line[1], position, total)
-                   for position, line in enumerate(queue[start:start + total], 1)]
+        lines = queue[start:start + total]
+        # how far apart each line is from the next, as an index of _DECIDED: the first sort
+        # key in which they differ (tier, household, approval, else the record id); a line's
+        # deciding rule is the deeper of the two beside it. Written out, with no function
+        # called per line: this runs for every candidate of a national allocation.
+        apart = [0 if a[1] != b[1] else 1 if a[2] != b[2]
+                 else 2 if a[3] != b[3] or a[4] != b[4] else 3
+                 for a, b in pairwise(lines)]
+        ranked += [Ranked(line[-1], support, line[1], position, total, line[-2],
+                          _DECIDED[b if b > a else a])
+                   for position, line, b, a in zip(count(1), lines, [0, *apart], [*apart, 0])]
         start += total
     return ranked
 
 
-def explain(r: Ranked, commune_name: str, tz: tzinfo = VIETNAM) -> tuple[str, dict[str, object]]:
+_STATE = {False: Household.NONE, True: Household.KNOWN}
+_DECIDED = (Decided.TIER, Decided.HOUSEHOLD, Decided.APPROVED, Decided.RECORD)
+_Line = tuple[int, int, bool, bool, datetime, int, Household, Candidate]
+
+
+def _one_phone_per_household_first(queue: list[_Line]) -> bool:
+    """Tie rule 1 inside the phone queue: a household's first phone is "given earlier in this
+    same plan" to its first member in the queue, so its other members rank as a household
+    that has one. Only the first member of each household without a known phone keeps that
+    place; the others move among those whose household has one (the queue is sorted again).
+    Whether any moved."""
+    seen: set[tuple[int, int]] = set()
+    moved = False
+    for i, line in enumerate(queue):
+        if line[2]:
+            continue
+        home = line[-1].household_id
+        if home is None:
+            continue
+        if (line[0], home) in seen:
+            queue[i] = (line[0], line[1], True, line[3], line[4], line[5], Household.AHEAD,
+                        line[-1])
+            moved = True
+        else:
+            seen.add((line[0], home))
+    return moved
+
+
+def explain(r: Ranked, commune_name: str, tz: tzinfo = VIETNAM, *, stock: int | None = None,
+            served: bool = False) -> tuple[str, dict[str, object]]:
     """A catalogue key and params that say in words why the candidate stands where they do.
 
+    The sentence names the queue (phone or money), the tier, the household's state, the
+    approval (to the minute when it decided against a neighbour), the place in that queue
+    and the rule that decided it; given `stock` (phones, or people's shares of money, the
+    commune holds this round) it says too whether the stock reaches them (`served`).
     Params ending in _label hold "key:<catalogue key>" so that the catalogue, not the code,
     words the class and the household; the raw values are there too for the JSON API.
     """
     c = r.candidate
     class_key = _class_key(c, r.support)
-    household_key = (
-        "rules-household-has-smartphone"
-        if c.household_has_smartphone
-        else "rules-household-no-smartphone"
-    )
-    approved = "" if c.approved_at is None else format_date(_local_day(c.approved_at, tz))
+    support = r.support.value
     params: dict[str, object] = {
         "tier": r.tier,
         "tiers": TIERS,
-        "support": r.support.value,
-        "support_label": f"key:rules-support-{r.support.value}",
+        "support": support,
+        "support_label": f"key:rules-support-{support}",
+        "queue_label": f"key:rules-queue-{support}",
         "poverty": c.poverty.value,
         "policy": c.policy.value,
         "class_key": class_key,
         "class_label": f"key:{class_key}",
-        "household_smartphone": c.household_has_smartphone,
-        "household_label": f"key:{household_key}",
-        "approved": approved,
+        "household": r.household.value,
+        "household_smartphone": r.household is Household.KNOWN,
+        "household_label": f"key:{_HOUSEHOLD_KEYS[r.household]}",
+        "approved": "",
+        "approved_time": "",
+        "approved_label": "key:rules-approved-none",
+        "decided": r.decided.value,
+        "decided_label": f"key:rules-decided-{r.decided.value}",
         "position": r.position,
         "total": r.of_total,
         "commune": in_running_text(commune_name),
     }
-    return ("rules-explain" if approved else "rules-explain-undated"), params
+    if c.approved_at is not None:
+        local = _local(c.approved_at, tz)
+        timed = r.decided in (Decided.APPROVED, Decided.RECORD)
+        params |= {"approved": format_date(local.date()), "approved_time": f"{local:%H:%M}",
+                   "approved_label": f"key:rules-approved-{'time' if timed else 'day'}"}
+    if stock is None:
+        return "rules-explain-unplanned", params
+    reach = "served" if served else "waiting" if stock else "none"
+    params |= {"stock": stock, "served": served,
+               "reach_label": f"key:rules-reach-{support}-{reach}"}
+    return "rules-explain", params
+
+
+_HOUSEHOLD_KEYS = {
+    Household.NONE: "rules-household-no-smartphone",
+    Household.AHEAD: "rules-household-member-ahead",
+    Household.KNOWN: "rules-household-has-smartphone",
+}
 
 
 def _whole_tier(c: Candidate, cutoff: date) -> int | None:
@@ -179,8 +271,8 @@ def _class_key(c: Candidate, support: Support) -> str:
     return f"rules-class-{c.policy.value}-{poverty}"
 
 
-def _local_day(moment: datetime, tz: tzinfo) -> date:
-    """The day an official saw; a naive time is UTC, as storage keeps them."""
+def _local(moment: datetime, tz: tzinfo) -> datetime:
+    """The time an official saw; a naive time is UTC, as storage keeps them."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(tz).date()
+    return moment.astimezone(tz)

@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import Exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from core.clock import Clock
 from core.importing import ResidentExport
-from core.model import Gender, Policy, Poverty, Resident, Status
+from core.model import Gender, Policy, Poverty, Resident, Status, SupportKind
 from core.ports import Waiting
-from core.priority import Candidate
+from core.priority import WHOLE_PHONE_ROUTES, Candidate
 from storage.models import HouseholdRow, ResidentRow, SupportRow, UnitRow
 from storage.name_search import write_tails
 from storage.sql import CHUNK, Folder, utc
@@ -136,7 +136,29 @@ class SqlResidents:
             query = query.where(
                 or_(ResidentRow.commune_id.in_(ids), ResidentRow.village_id.in_(ids))
             )
-        return [_export_from_row(*row) for row in (await self._s.execute(query)).all()]
+        rows = (await self._s.execute(query)).all()
+        devices = await self._devices({r.household_id for r, *_ in rows})
+        return [_export_from_row(r, h, commune_name, commune_code, village_name, village_code,
+                                 devices)
+                for r, h, commune_name, commune_code, village_name, village_code in rows]
+
+    async def _devices(self, household_ids: set[int]) -> _Devices:
+        """Active supports by household and kind, and each supported person's own kind."""
+        per_home: dict[int, dict[str, int]] = {}
+        own: dict[int, str] = {}
+        ids = sorted(household_ids)
+        for start in range(0, len(ids), CHUNK):
+            query = (
+                select(ResidentRow.household_id, ResidentRow.id, SupportRow.kind)
+                .join(SupportRow, SupportRow.resident_id == ResidentRow.id)
+                .where(ResidentRow.household_id.in_(ids[start:start + CHUNK]),
+                       SupportRow.status != "cancelled")
+            )
+            for home, resident, kind in (await self._s.execute(query)).all():
+                kinds = per_home.setdefault(home, {})
+                kinds[kind] = kinds.get(kind, 0) + 1
+                own[resident] = kind
+        return per_home, own
 
     async def candidates(self, commune_id: int) -> list[Candidate]:
         return [c for c, _ in await self._candidates([commune_id])]
@@ -163,18 +185,24 @@ class SqlResidents:
         active = SupportRow.status != "cancelled"
         served = select(SupportRow.id).where(SupportRow.resident_id == ResidentRow.id, active)
         other = aliased(ResidentRow)
-        whole_at_home = (
-            select(SupportRow.id)
-            .join(other, other.id == SupportRow.resident_id)
-            .where(other.household_id == ResidentRow.household_id,
-                   other.id != ResidentRow.id, SupportRow.kind == "whole", active)
-        )
+
+        def at_home(kinds: Sequence[SupportKind]) -> Exists:
+            """Another member of the household holds an active support of one of these kinds."""
+            return (
+                select(SupportRow.id)
+                .join(other, other.id == SupportRow.resident_id)
+                .where(other.household_id == ResidentRow.household_id,
+                       other.id != ResidentRow.id,
+                       SupportRow.kind.in_([k.value for k in kinds]), active)
+                .exists()
+            )
         query = (
             select(ResidentRow.id, ResidentRow.commune_id, ResidentRow.date_of_birth,
                    ResidentRow.status, ResidentRow.has_smartphone, ResidentRow.approved_at,
                    HouseholdRow.poverty, HouseholdRow.policy,
-                   or_(HouseholdRow.has_smartphone, someone_has_one),
-                   served.exists(), whole_at_home.exists(), ResidentRow.household_id)
+                   or_(HouseholdRow.has_smartphone, someone_has_one,
+                       at_home([SupportKind.SHOP_OFFER])),
+                   served.exists(), at_home(WHOLE_PHONE_ROUTES), ResidentRow.household_id)
             .join(HouseholdRow, HouseholdRow.id == ResidentRow.household_id)
             .where(ResidentRow.commune_id.in_(list(commune_ids)))
             .order_by(ResidentRow.id)
@@ -183,14 +211,14 @@ class SqlResidents:
             query = query.where(
                 ResidentRow.status == Status.APPROVED.value, ~ResidentRow.has_smartphone,
                 HouseholdRow.poverty != Poverty.NONE.value, ~served.exists())
-        return [(_candidate_from_row(*row[:-1]), row[-1])
+        return [(_candidate_from_row(*row), row[-1])
                 for row in (await self._s.execute(query)).all()]
 
 
 def _candidate_from_row(
     resident_id: int, commune_id: int, date_of_birth: date, status: str, has_smartphone: bool,
     approved_at: datetime | None, poverty: str, policy: str, phone_at_home: bool, served: bool,
-    whole_at_home: bool,
+    whole_at_home: bool, household_id: int,
 ) -> Candidate:
     # plain columns, not ORM rows: a national allocation reads a million of them
     # served: any active support (a phone, money, a gift, another programme's device)
@@ -199,19 +227,28 @@ def _candidate_from_row(
         status=Status(status), poverty=Poverty(poverty), policy=Policy(policy),
         has_smartphone=has_smartphone, household_has_smartphone=bool(phone_at_home),
         served=bool(served), household_got_whole_phone=bool(whole_at_home),
-        approved_at=utc(approved_at),
+        approved_at=utc(approved_at), household_id=household_id,
     )
+
+
+_Devices = tuple[dict[int, dict[str, int]], dict[int, str]]
 
 
 def _export_from_row(
     r: ResidentRow, h: HouseholdRow, commune: str, commune_code: str, village: str,
-    village_code: str,
+    village_code: str, devices: _Devices,
 ) -> ResidentExport:
+    kinds = devices[0].get(h.id, {})
     return ResidentExport(
         id=r.id, commune=commune, commune_code=commune_code, village=village,
         village_code=village_code, household=h.code, household_head=h.head_name,
         full_name=r.full_name, date_of_birth=r.date_of_birth, gender=r.gender,
         citizen_id=r.citizen_id, legacy_id=r.legacy_id, poverty=h.poverty, policy=h.policy,
         has_smartphone=r.has_smartphone, phone=r.phone, status=r.status,
-        approved_at=utc(r.approved_at),
+        approved_at=utc(r.approved_at), household_has_smartphone=h.has_smartphone,
+        household_whole_phones=kinds.get(SupportKind.WHOLE.value, 0),
+        household_other_programme=kinds.get(SupportKind.OTHER_PROGRAMME.value, 0),
+        household_direct_gifts=kinds.get(SupportKind.DIRECT_GIFT.value, 0),
+        household_shop_offers=kinds.get(SupportKind.SHOP_OFFER.value, 0),
+        support=devices[1].get(r.id),
     )

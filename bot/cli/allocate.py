@@ -13,11 +13,11 @@ from typing import Any
 
 from bot.cli.common import CLI, Parsers
 from bot.runtime import Runtime
-from core.allocation import Entry
+from core.allocation import Entry, explain_entry
 from core.clock import Clock
 from core.dates import format_date
 from core.money import format_amount
-from core.priority import explain
+from core.priority import Support as Queue
 from core.services import allocation
 from core.services.allocation import AllocationView, Committed, CommunePlan
 
@@ -104,25 +104,34 @@ def _commune_json(rt: Runtime, c: CommunePlan) -> dict[str, Any]:
         "money_in": c.money_in,
         "phones_left": a.phones_left,
         "money_left": a.money_left,
+        # what each queue holds this round: phones, and people's shares of money
+        "stock": {queue.value: a.stock(queue) for queue in Queue},
+        # the phone queue in order, then the money queue: a person waiting for both is in
+        # both, each line with that queue's position and total and the facts that set it
         "entries": [_entry_json(rt, c, e) for e in a.entries],
     }
 
 
 def _entry_json(rt: Runtime, c: CommunePlan, e: Entry) -> dict[str, Any]:
+    r = e.ranked
     return {
         "resident_id": e.resident_id,
         "support": e.support.value if e.support else None,
-        "queue": e.ranked.support.value,
+        "queue": r.support.value,
         "tier": e.tier,
         "position": e.position,
         "of_total": e.of_total,
         "waiting": e.waiting,
+        "household_id": r.candidate.household_id,
+        "household": r.household.value,
+        "approved_at": r.candidate.approved_at.isoformat() if r.candidate.approved_at else None,
+        "decided": r.decided.value,
         "explanation": explanation(rt, c, e),
     }
 
 
 def explanation(rt: Runtime, c: CommunePlan, e: Entry) -> str:
-    key, params = explain(e.ranked, c.commune.name, rt.settings.tz)
+    key, params = explain_entry(c.assignment, e, c.commune.name, rt.settings.tz)
     return rt.text(key, **params)
 
 
@@ -160,7 +169,7 @@ def _commune_text(rt: Runtime, c: CommunePlan) -> list[str]:
                          phones=c.phones_held + c.phones_in,
                          money=format_amount(c.money_held + c.money_in),
                          whole=kinds.count("whole"), partial=kinds.count("partial"),
-                         waiting=len(a.entries) - len(given))]
+                         waiting=len(a.waiting()))]
     for e, support in given:
         label = rt.text(f"allocation-cli-support-{support.value}")
         lines.append(rt.text("allocation-cli-entry", resident=e.resident_id, support=label,

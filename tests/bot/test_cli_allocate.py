@@ -37,17 +37,31 @@ def test_the_json_lists_every_commune_in_the_order_of_the_plan(stocked: Path) ->
     assert isinstance(communes, list) and len(communes) == 8
     whole = partial = 0
     for commune in communes:
-        for queue, lines in groupby(commune["entries"], key=lambda e: e["queue"]):
-            lines = list(lines)
-            # one queue: positions 1..n in order, tiers never going back up, served ones first
-            # (those still waiting for a phone are listed once, in the part-of-the-price queue)
+        queues = {queue: list(lines)
+                  for queue, lines in groupby(commune["entries"], key=lambda e: e["queue"])}
+        assert list(queues) == ["whole", "partial"][:len(queues)]  # phones first, once each
+        for queue, lines in queues.items():
+            # one queue, listed in full: positions 1..n, tiers never going back up, served
+            # ones first; the order can be redone from the facts each line carries
             assert [e["position"] for e in lines] == list(range(1, len(lines) + 1)), queue
+            assert {e["of_total"] for e in lines} == {len(lines)}
             assert [e["tier"] for e in lines] == sorted(e["tier"] for e in lines)
             waits = [e["waiting"] for e in lines]
             assert waits == sorted(waits)
+            assert sum(not w for w in waits) <= commune["stock"][queue]
+            assert lines == sorted(lines, key=lambda e: (
+                e["tier"], e["household"] != "none", e["approved_at"] is None,
+                e["approved_at"] or "", e["resident_id"]))
+        # each waiting person stands in each queue they may be served from
+        money = {e["resident_id"] for e in queues.get("partial", [])}
+        assert money == {e["resident_id"] for e in queues.get("whole", []) if e["waiting"]}
         for e in commune["entries"]:
-            assert e["explanation"].startswith("Nh\u00f3m \u01b0u ti\u00ean")
-            assert f"{e['position']}/{e['of_total']}" in e["explanation"]
+            assert e["explanation"].startswith("Nh\u00f3m ")
+            place = f"th\u1ee9 {e['position']} trong {e['of_total']} ng\u01b0\u1eddi ch\u1edd "
+            assert place in e["explanation"]
+            assert ("m\u00e1y" if e["queue"] == "whole" else "kinh ph\u00ed") in (
+                e["explanation"].split(place)[1][:40])
+            assert ("ch\u01b0a \u0111\u1ebfn l\u01b0\u1ee3t" in e["explanation"]) == e["waiting"]
         whole += sum(e["support"] == "whole" for e in commune["entries"])
         partial += sum(e["support"] == "partial" for e in commune["entries"])
     assert whole == 25 and partial == 9_000_000 // 500_000

@@ -223,3 +223,42 @@ def test_unreadable_file_exits_1_with_a_clear_message(
     assert done.returncode == 1
     assert words in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_the_export_carries_what_the_priority_reads_about_the_household(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    """Issue 14, item 8: the household's register answer and its known devices by route, and
+    the person's own support, so that an outside reader can redo the order."""
+    assert import_sample(env, tmp_path, "--approve").returncode == 0
+    served = tmp_path / "served.csv"
+    served.write_text("full_name,date_of_birth,village\n"
+                      "B\u00e0n V\u0103n Phin,07/05/1972,N\u00e0 D\u0103m\n", encoding="utf-8")
+    done = phocap(env, tmp_path, "import", "served", str(served), "--commune", "02173",
+                  "--programme", "Chuong trinh B")
+    assert done.returncode == 0, done.stderr
+    people = json.loads(phocap(env, tmp_path, "export", "residents", "--format",
+                               "json").stdout)
+    an = next(p for p in people if p["full_name"] == "B\u00e0n V\u0103n Phin")
+    home = [p for p in people if p["household"] == an["household"]]
+    assert len(home) == 2  # the sample puts his wife beside him
+    for p in home:
+        assert (p["household_other_programme"], p["household_whole_phones"],
+                p["household_direct_gifts"], p["household_shop_offers"]) == (1, 0, 0, 0)
+        assert isinstance(p["household_has_smartphone"], bool)
+    assert an["support"] == "other_programme"
+    assert {p["support"] for p in home if p is not an} == {None}
+    elsewhere = [p for p in people if p["household"] != an["household"]]
+    assert {p["household_other_programme"] for p in elsewhere} == {0}
+    csv_out = phocap(env, tmp_path, "export", "residents", "--format", "csv").stdout
+    header = next(csv.reader([csv_out.lstrip("\ufeff").splitlines()[0]]))
+    assert header[-6:] == ["household_has_smartphone", "household_whole_phones",
+                           "household_other_programme", "household_direct_gifts",
+                           "household_shop_offers", "support"]
+    out = tmp_path / "xuat.xlsx"
+    assert phocap(env, tmp_path, "export", "residents", "--format", "xlsx", "--out",
+                  str(out)).returncode == 0
+    titles = [c.value for c in load_workbook(out).active[1]]
+    assert "H\u1ed9 c\u00f3 \u0110TTM (theo \u0111\u0103ng k\u00fd)" in titles
+    assert ("S\u1ed1 m\u00e1y h\u1ed9 nh\u1eadn t\u1eeb ch\u01b0\u01a1ng tr\u00ecnh "
+            "kh\u00e1c") in titles

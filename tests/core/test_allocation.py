@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from core.allocation import (
     Assignment,
     Entry,
+    explain_entry,
     largest_remainder,
     pay,
     plan_transfers,
@@ -22,7 +23,7 @@ from core.allocation import (
 )
 from core.allocation import assign as assign_with
 from core.model import Policy, Poverty, Status
-from core.priority import Candidate, Ranked, Support, explain, rank
+from core.priority import Candidate, Ranked, Support, rank
 
 ON = date(2023, 10, 1)
 ADULT = date(1980, 5, 5)
@@ -58,11 +59,20 @@ def assign(
 
 
 def got(a: Assignment, support: Support | None) -> list[int]:
+    """Who gets `support`, in queue order; None: who is served by neither queue."""
+    if support is None:
+        return sorted(a.waiting())
     return [e.resident_id for e in a.entries if e.support == support]
 
 
-def entry(a: Assignment, resident_id: int) -> Entry:
-    (found,) = [e for e in a.entries if e.resident_id == resident_id]
+def line(a: Assignment, support: Support) -> list[Entry]:
+    """One of the commune's queues, in order."""
+    return [e for e in a.entries if e.ranked.support is support]
+
+
+def entry(a: Assignment, resident_id: int, support: Support = Support.PARTIAL) -> Entry:
+    """A person's line in one queue: by default the part-of-the-price queue."""
+    (found,) = [e for e in line(a, support) if e.resident_id == resident_id]
     return found
 
 
@@ -336,8 +346,8 @@ def test_plan_properties(available: int, demand: dict[int, list[int]]) -> None:
 def test_phones_go_down_the_whole_phone_tiers() -> None:
     a = assign(FOUR_TIERS, phones=3)
     assert got(a, Support.WHOLE) == [4, 5, 3]
-    assert [entry(a, i).tier for i in (4, 5, 3)] == [1, 1, 2]
-    assert [entry(a, i).position for i in (4, 5, 3)] == [1, 2, 3]
+    assert [entry(a, i, Support.WHOLE).tier for i in (4, 5, 3)] == [1, 1, 2]
+    assert [entry(a, i, Support.WHOLE).position for i in (4, 5, 3)] == [1, 2, 3]
     assert (a.phones_used, a.phones_left) == (3, 0)
 
 
@@ -377,9 +387,10 @@ def test_money_goes_down_the_part_of_the_price_tiers() -> None:
     a = assign(people, money=3 * PER_PERSON)
     assert got(a, Support.PARTIAL) == [4, 3, 2]
     assert got(a, None) == [1]
-    assert [e.tier for e in a.entries] == [1, 2, 3, 4]
-    assert [e.position for e in a.entries] == [1, 2, 3, 4]
-    assert {e.of_total for e in a.entries} == {4}
+    money = line(a, Support.PARTIAL)
+    assert [e.tier for e in money] == [1, 2, 3, 4]
+    assert [e.position for e in money] == [1, 2, 3, 4]
+    assert {e.of_total for e in money} == {4}
 
 
 def test_money_short_of_a_whole_share_is_kept() -> None:
@@ -427,14 +438,15 @@ def test_a_near_poor_household_given_a_phone_falls_to_tier_4() -> None:
 def test_without_a_phone_given_the_household_keeps_its_tier() -> None:
     people = [person(1, policy=Policy.MERIT), person(2)]
     a = assign(people, phones=0, money=2 * PER_PERSON, homes={1: 7, 2: 7})
-    assert [(e.resident_id, e.tier) for e in a.entries] == [(1, 1), (2, 1)]
+    assert [(e.resident_id, e.tier) for e in line(a, Support.PARTIAL)] == [(1, 1), (2, 1)]
 
 
 def test_nobody_gets_both_a_phone_and_money() -> None:
     a = assign(FOUR_TIERS, phones=2, money=10 * PER_PERSON)
     assert got(a, Support.WHOLE) == [4, 5]
     assert sorted(got(a, Support.PARTIAL)) == [1, 2, 3]
-    assert len({e.resident_id for e in a.entries}) == len(a.entries) == 5
+    served = [e.resident_id for e in a.entries if not e.waiting]
+    assert len(set(served)) == len(served) == 5
     assert a.money_used == 3 * PER_PERSON
 
 
@@ -458,18 +470,23 @@ def test_the_ineligible_are_not_listed() -> None:
     assert (a.phones_left, a.money_left) == (4, 4 * PER_PERSON)
 
 
-def test_waiting_entries_keep_their_place_for_explanation() -> None:
+def test_waiting_entries_keep_their_place_in_each_queue_for_explanation() -> None:
     a = assign(FOUR_TIERS, phones=1)
-    first = a.entries[0]
+    phones, money = line(a, Support.WHOLE), line(a, Support.PARTIAL)
+    first = phones[0]
     assert (first.resident_id, first.support, first.waiting) == (4, Support.WHOLE, False)
-    assert first.ranked.support == Support.WHOLE
-    rest = a.entries[1:]
-    assert all(e.waiting and e.support is None for e in rest)
-    assert [e.position for e in rest] == [1, 2, 3, 4]  # in the part-of-the-price queue
-    assert all(e.ranked.support == Support.PARTIAL and e.of_total == 4 for e in rest)
-    key, params = explain(rest[0].ranked, "x")
+    assert all(e.waiting and e.support is None for e in phones[1:])
+    assert [e.position for e in phones] == [1, 2, 3, 4, 5]  # in the phone queue
+    assert all(e.waiting and e.support is None for e in money)
+    assert [e.position for e in money] == [1, 2, 3, 4]  # in the part-of-the-price queue
+    assert all(e.of_total == 4 for e in money)
+    key, params = explain_entry(a, phones[1], "x")
     assert key == "rules-explain"
+    assert (params["position"], params["total"], params["support"]) == (2, 5, "whole")
+    assert (params["stock"], params["served"]) == (1, False)
+    key, params = explain_entry(a, money[0], "x")
     assert (params["position"], params["total"], params["support"]) == (1, 4, "partial")
+    assert (params["stock"], params["reach_label"]) == (0, "key:rules-reach-partial-none")
 
 
 @pytest.mark.parametrize(
@@ -504,7 +521,7 @@ def test_assign_needs_every_household() -> None:
 
 def test_nothing_to_assign() -> None:
     a = assign([], phones=2, money=PER_PERSON)
-    assert a == Assignment((), 0, 0, 2, PER_PERSON)
+    assert a == Assignment((), 0, 0, 2, PER_PERSON, shares=1)
 
 
 # --- assignment: properties -------------------------------------------------------------------
@@ -572,7 +589,10 @@ def test_assign_properties(
     people, households = commune
     a = assign_with(people, phones, money, PER_PERSON, ON, households=households)
     ids = [e.resident_id for e in a.entries]
-    assert len(ids) == len(set(ids))  # nobody listed twice, so nobody gets two supports
+    served = [e.resident_id for e in a.entries if not e.waiting]
+    assert len(served) == len(set(served))  # nobody gets two supports
+    for queue in Support:  # nobody stands twice in one queue
+        assert len(line(a, queue)) == len({e.resident_id for e in line(a, queue)})
     eligible = {r.candidate.resident_id for r in rank(people, Support.WHOLE, ON)}
     eligible |= {r.candidate.resident_id for r in rank(people, Support.PARTIAL, ON)}
     assert set(ids) == eligible
@@ -583,7 +603,7 @@ def test_assign_properties(
     # stock is kept only when nobody waits for it
     if a.phones_left:  # phones are kept only when every candidate for one has one
         assert a.phones_used == len(rank(people, Support.WHOLE, ON))
-    assert a.money_left < PER_PERSON or counts[None] == 0
+    assert a.money_left < PER_PERSON or not any(e.waiting for e in line(a, Support.PARTIAL))
     entries = list(a.entries)
     check_served_in_tier_order(entries, Support.WHOLE)
     check_served_in_tier_order(entries, Support.PARTIAL)

@@ -15,6 +15,8 @@ from core.ages import is_adult
 from core.model import Policy, Poverty, Status
 from core.priority import (
     Candidate,
+    Decided,
+    Household,
     Ranked,
     Support,
     explain,
@@ -280,7 +282,7 @@ def sort_key(r: Ranked) -> tuple[object, ...]:
     c = r.candidate
     return (
         r.tier,
-        c.household_has_smartphone,
+        r.household is not Household.NONE,
         c.approved_at is None,
         c.approved_at or datetime.max.replace(tzinfo=UTC),
         c.resident_id,
@@ -303,6 +305,9 @@ def test_rank_properties(people: list[Candidate], support: Support) -> None:
     for r in ranked:
         c = r.candidate
         assert r.tier == tier_of(c, ON)
+        # no household ids here: tie rule 1 reads the known phone, by the register or given
+        known = c.household_has_smartphone or c.household_got_whole_phone
+        assert r.household is (Household.KNOWN if known else Household.NONE)
         assert c.status == Status.APPROVED and not c.has_smartphone and not c.served
         assert c.poverty != Poverty.NONE and is_adult(c.date_of_birth, ON)
 
@@ -325,25 +330,41 @@ def ranked_one(support: Support = Support.WHOLE, **changes: Any) -> Ranked:
 
 
 def test_explain_gives_every_part_of_the_sentence() -> None:
-    r = Ranked(person(7, policy=Policy.SOCIAL), Support.WHOLE, tier=2, position=14, of_total=31)
-    key, params = explain(r, "X\u00e3 C\u00f4n Minh")
+    r = Ranked(person(7, policy=Policy.SOCIAL), Support.WHOLE, tier=2, position=14, of_total=31,
+               household=Household.NONE, decided=Decided.APPROVED)
+    key, params = explain(r, "X\u00e3 C\u00f4n Minh", stock=10)
     assert key == "rules-explain"
     assert params == {
         "tier": 2,
         "tiers": 4,
         "support": "whole",
         "support_label": "key:rules-support-whole",
+        "queue_label": "key:rules-queue-whole",
         "poverty": "poor",
         "policy": "social",
         "class_key": "rules-class-social-poor",
         "class_label": "key:rules-class-social-poor",
+        "household": "none",
         "household_smartphone": False,
         "household_label": "key:rules-household-no-smartphone",
         "approved": "12/09/2023",
+        "approved_time": "10:00",  # 03:00 UTC
+        "approved_label": "key:rules-approved-time",
+        "decided": "approved",
+        "decided_label": "key:rules-decided-approved",
         "position": 14,
         "total": 31,
         "commune": "x\u00e3 C\u00f4n Minh",  # inside a sentence: lower-case "xa"
+        "stock": 10,
+        "served": False,
+        "reach_label": "key:rules-reach-whole-waiting",
     }
+
+
+def test_explain_without_stock_says_nothing_of_this_round() -> None:
+    key, params = explain(ranked_one(), "x")
+    assert key == "rules-explain-unplanned"
+    assert "stock" not in params and "reach_label" not in params
 
 
 def test_explain_shows_the_approval_day_in_viet_nam() -> None:
@@ -363,10 +384,10 @@ def test_explain_can_use_another_zone() -> None:
     assert params["approved"] == "11/09/2023"
 
 
-def test_explain_without_an_approval_time_uses_its_own_sentence() -> None:
-    key, params = explain(ranked_one(approved_at=None), "x")
-    assert key == "rules-explain-undated"
-    assert params["approved"] == ""
+def test_explain_without_an_approval_time_uses_its_own_phrase() -> None:
+    _, params = explain(ranked_one(approved_at=None), "x")
+    assert params["approved_label"] == "key:rules-approved-none"
+    assert params["approved"] == params["approved_time"] == ""
 
 
 def test_explain_names_the_household_phone() -> None:

@@ -19,7 +19,7 @@ from core.model import Gender, Policy, Poverty, Status
 from core.money import parse_amount
 from core.names import normalise_name
 from core.phones import normalise_phone
-from core.priority import Candidate, Support, explain, ineligibility, rank
+from core.priority import Candidate, Decided, Household, Support, explain, ineligibility, rank
 
 LOCALES = Path(__file__).resolve().parents[2] / "locales"
 TODAY = date(2023, 9, 12)
@@ -102,7 +102,19 @@ def returned_messages() -> Iterator[tuple[str, dict[str, object]]]:
                             got_whole,
                             approved_at,
                         )
-                        yield explain(rank([c], support, TODAY)[0], "X\u00e3 C\u00f4n Minh")
+                        yield from explained(c, support)
+
+
+def explained(c: Candidate, support: Support) -> Iterator[tuple[str, dict[str, object]]]:
+    """The candidate's explanation in every shape: without stock, and served, waiting or
+    without stock this round; in every household state and every deciding rule."""
+    [ranked] = rank([c], support, TODAY)
+    for household in Household:
+        for decided in Decided:
+            r = ranked._replace(household=household, decided=decided)
+            yield explain(r, "X\u00e3 C\u00f4n Minh")
+            for stock, served in ((3, True), (3, False), (0, False)):
+                yield explain(r, "X\u00e3 C\u00f4n Minh", stock=stock, served=served)
 
 
 def all_messages() -> list[tuple[str, dict[str, object]]]:
@@ -141,18 +153,26 @@ def test_the_explanation_reads_as_a_sentence() -> None:
         Policy.SOCIAL,
         False,
         False,
-        approved_at=datetime(2023, 9, 12, 2, 0, tzinfo=UTC),
+        approved_at=datetime(2023, 9, 12, 2, 14, tzinfo=UTC),
     )
-    key, params = explain(rank([c], Support.WHOLE, TODAY)[0], "x\u00e3 C\u00f4n Minh")
+    [alone] = rank([c], Support.WHOLE, TODAY)
+    r = alone._replace(position=14, of_total=31, decided=Decided.APPROVED)
+    key, params = explain(r, "x\u00e3 C\u00f4n Minh", stock=10)
     assert CATALOGUE.text(key, "en", **params) == (
-        "Tier 2 of 4 for a whole phone (social-policy family, poor household); "
-        "nobody in the household has a smartphone; approved 12/09/2023; "
-        "position 1 of 1 in x\u00e3 C\u00f4n Minh."
+        "Tier 2 (of 4 tiers: social-policy family, poor household), nobody in the household "
+        "has a smartphone, approved at 09:14 on 12/09/2023: position 14 of 31 people waiting "
+        "for a whole phone in x\u00e3 C\u00f4n Minh; this round the commune has 10 phones, "
+        "not yet this person's turn. Within the tier and household state, the approval time "
+        "decides (the programme's rule: approved earlier, placed earlier)."
     )
-    vi = CATALOGUE.text(key, "vi", **params)
-    assert vi.startswith("Nh\u00f3m \u01b0u ti\u00ean 2/4")
-    assert "gia \u0111\u00ecnh ch\u00ednh s\u00e1ch x\u00e3 h\u1ed9i" in vi
-    assert vi.endswith("x\u1ebfp th\u1ee9 1/1 t\u1ea1i x\u00e3 C\u00f4n Minh.")
+    # DESIGN's own example sentence, then the rule that decided
+    assert CATALOGUE.text(key, "vi", **params).startswith(
+        "Nh\u00f3m 2 (trong 4 nh\u00f3m: h\u1ed9 ngh\u00e8o, gia \u0111\u00ecnh ch\u00ednh "
+        "s\u00e1ch x\u00e3 h\u1ed9i), trong h\u1ed9 ch\u01b0a ai c\u00f3 \u0111i\u1ec7n "
+        "tho\u1ea1i th\u00f4ng minh, duy\u1ec7t l\u00fac 09:14 ng\u00e0y 12/09/2023: "
+        "th\u1ee9 14 trong 31 ng\u01b0\u1eddi ch\u1edd m\u00e1y \u1edf x\u00e3 C\u00f4n "
+        "Minh; \u0111\u1ee3t n\u00e0y x\u00e3 c\u00f3 10 m\u00e1y, ch\u01b0a \u0111\u1ebfn "
+        "l\u01b0\u1ee3t. ")
 
 
 def test_vietnamese_texts_use_the_plans_terms() -> None:

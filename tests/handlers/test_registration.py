@@ -411,9 +411,9 @@ async def test_list_shows_statuses_and_the_approved_place_in_the_queue(
     lines = str(head.param("village-list", "lines")).splitlines()
     assert lines[0].startswith("\u25aa Household ND-020")
     assert waiting.full_name in lines[1] and "awaiting the commune's approval" in lines[1]
-    assert "(1975): approved. Tier 1 of 4" in lines[2]
-    assert "position 1 of 1 in x\u00e3 C\u00f4n Minh" in lines[2]
-    assert "approved 12/09/2023" in lines[2]
+    assert "(1975): approved. Tier 1 (of 4 tiers" in lines[2]
+    assert "position 1 of 1 people waiting for a whole phone in x\u00e3 C\u00f4n Minh" in lines[2]
+    assert "approved on 12/09/2023" in lines[2]
     assert "not approved by the commune" in lines[3] and "moved to Ha Noi" in lines[3]
     assert "not eligible for support: This person already has a smartphone" in lines[4]
 

@@ -14,10 +14,13 @@ The province receives 3 phones and 1,200,000 d, and 1 phone pledged for NT (an e
 1. The earmarked phone goes to NT: NT still lacks 1 in tier 1, CM lacks 4 in tier 1, 1 in 3.
 2. Tier 1 wants 5 > 3 phones: shared 3*4/5 = 2.4 and 3*1/5 = 0.6 -> floors 2 and 0, the one
    left to the larger remainder (0.6): CM 2, NT 1.
-3. CM gives its 2 phones to a1, a2 (earliest approvals); NT to d1, e1.
-4. Part of the price at 500,000 d: CM's queue is c1 (tier 1, t1), b1 (tier 1, t3), then a3 in
-   tier 2 (a member of H1 got a whole phone). 1,200,000 d is 2 shares: c1 and b1; 200,000 d
-   stays at the province; a3 waits, 3rd of 3.
+3. CM gives its 2 phones to a1 and b1: one whole phone per household first (issue 14: before,
+   a2 got H1's second phone ahead of b1 of H2, which had none); a2 (t2) is 3rd, a3 4th, behind
+   b1 (t3), because H1 has a phone given earlier in this same plan. NT gives d1, e1 theirs.
+4. Part of the price at 500,000 d: CM's queue is c1 (tier 1, t1), then a2 (t2) and a3 (t4) in
+   tier 2 (a member of H1 got a whole phone). The province's 1,200,000 d is 2 shares: tier 1
+   wants 1 (c1), tier 2 wants 2 and gets the 1 left (rationed): c1 and a2 are paid; 200,000 d
+   stays at the province; a3 waits, 2nd of 2 in tier 2, 3rd of 3 in the money queue.
 """
 
 from __future__ import annotations
@@ -111,16 +114,17 @@ async def test_the_plan_matches_the_one_worked_by_hand(uow: SqlUnitOfWorkFactory
     assert plan_moves == [("02071", 1, 0), ("02173", 0, 1_000_000), ("02173", 2, 0)]
     assert view.phones.demand == (5, 0, 1, 0) and view.phones.served == (3, 0, 0, 0)
     assert view.phones.rationed_tier == 1
-    assert view.money.available == 2 and view.money.served == (2, 0, 0, 0)
+    assert view.money.available == 2 and view.money.served == (1, 1, 0, 0)
+    assert view.money.rationed_tier == 2
     assert given(view, scene.cm) == {
-        ids["a1"]: ("whole", 1, 1), ids["a2"]: ("whole", 1, 2),
-        ids["c1"]: ("partial", 1, 1), ids["b1"]: ("partial", 1, 2),
+        ids["a1"]: ("whole", 1, 1), ids["b1"]: ("whole", 1, 2),
+        ids["c1"]: ("partial", 1, 1), ids["a2"]: ("partial", 2, 2),
     }
     assert given(view, scene.nt) == {ids["d1"]: ("whole", 1, 1), ids["e1"]: ("whole", 1, 2)}
     [cm] = [c for c in view.communes if c.commune.id == scene.cm.id]
-    [a3] = [e for e in cm.assignment.entries if e.resident_id == ids["a3"]]
-    assert (a3.waiting, a3.ranked.support, a3.tier, a3.position, a3.of_total) == (
-        True, Queue.PARTIAL, 2, 3, 3)
+    a3 = [(e.waiting, e.ranked.support, e.tier, e.position, e.of_total)
+          for e in cm.assignment.entries if e.resident_id == ids["a3"]]
+    assert a3 == [(True, Queue.WHOLE, 1, 4, 5), (True, Queue.PARTIAL, 2, 3, 3)]
     assert view.count(Queue.WHOLE) == 4 and view.count(Queue.PARTIAL) == 2
 
 
