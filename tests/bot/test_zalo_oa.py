@@ -20,6 +20,7 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.appkeys import RUNTIME as RUNTIME_KEY
 from bot.channels.http import Retry
@@ -90,27 +91,31 @@ class Served:
         return self.oa.texts(USER)
 
     async def settled(self, within: float = 10.0) -> list[Any]:
-        """Once every recorded event is handled and nothing in the outbox is due: its rows."""
-        deadline = time.monotonic() + within
-        engine = self.server.app[RUNTIME_KEY].engine
-        while True:
-            async with engine.connect() as conn:
-                pending = await conn.scalar(select(func.count()).select_from(ZaloEventRow)
-                                            .where(ZaloEventRow.handled_at.is_(None)))
-                rows = list((await conn.execute(select(OutboxRow.__table__)
-                                                .order_by(OutboxRow.id))).all())
-            now, heads, due = datetime.now(UTC), set(), []
-            for r in rows:  # a chat's next message waits behind its first unsent one
-                if r.sent_at is not None or r.dead or (r.channel, r.chat_id) in heads:
-                    continue
-                heads.add((r.channel, r.chat_id))
-                if r.not_before.replace(tzinfo=UTC) <= now:
-                    due.append(r)
-            if not pending and not due:
-                return rows
-            if time.monotonic() > deadline:
-                raise AssertionError(f"not settled: {pending} events, {len(due)} due")
-            await asyncio.sleep(0.05)
+        return await settled(self.server.app[RUNTIME_KEY].engine, within)
+
+
+async def settled(engine: AsyncEngine, within: float = 10.0) -> list[Any]:
+    """Once every recorded Zalo event is handled and nothing in the outbox is due (a chat's
+    next message waits behind its first unsent one): the outbox rows."""
+    deadline = time.monotonic() + within
+    while True:
+        async with engine.connect() as conn:
+            pending = await conn.scalar(select(func.count()).select_from(ZaloEventRow)
+                                        .where(ZaloEventRow.handled_at.is_(None)))
+            rows = list((await conn.execute(select(OutboxRow.__table__)
+                                            .order_by(OutboxRow.id))).all())
+        now, heads, due = datetime.now(UTC), set(), []
+        for r in rows:
+            if r.sent_at is not None or r.dead or (r.channel, r.chat_id) in heads:
+                continue
+            heads.add((r.channel, r.chat_id))
+            if r.not_before.replace(tzinfo=UTC) <= now:
+                due.append(r)
+        if not pending and not due:
+            return rows
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not settled: {pending} events, {len(due)} due")
+        await asyncio.sleep(0.05)
 
 
 def environ(oa: FakeZaloOA, database_url: str) -> dict[str, str]:
