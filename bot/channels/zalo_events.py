@@ -22,7 +22,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import suppress
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Final
 
 from core.clock import Clock
@@ -38,6 +38,9 @@ LEASE: Final = timedelta(minutes=2)  # an event being handled; then another proc
 SWEEP_EVERY: Final = 5.0  # seconds between looks at the table when nothing woke the sweeper
 GIVE_UP_AFTER: Final = 10  # attempts; then the event is marked handled with its error
 BACKOFF_MAX: Final = 600.0  # seconds
+KEEP: Final = timedelta(days=8)  # handled events: a reply quotes one of the last 48 hours,
+# and Zalo's interaction window is 7 days
+FORGET_EVERY: Final = timedelta(hours=1)
 
 
 class RecordedEvents:
@@ -50,6 +53,7 @@ class RecordedEvents:
         self._clock = clock
         self._woken = asyncio.Event()
         self.every = SWEEP_EVERY
+        self._forgot_at: datetime | None = None
 
     async def record(self, key: str, user_id: str, message_id: str | None,
                      payload: Mapping[str, Any]) -> bool:
@@ -69,6 +73,7 @@ class RecordedEvents:
             self._woken.clear()
             try:
                 await self.sweep(dispatcher)
+                await self._forget_old()
                 if also is not None:
                     await also()
             except asyncio.CancelledError:
@@ -92,6 +97,13 @@ class RecordedEvents:
             else:
                 await self.store.handled(event.id, self._clock())
         return len(events)
+
+    async def _forget_old(self) -> None:
+        now = self._clock()
+        if self._forgot_at is not None and now - self._forgot_at < FORGET_EVERY:
+            return
+        self._forgot_at = now
+        await self.store.forget_handled_before(now - KEEP)
 
     async def _handle(self, dispatcher: Dispatcher, event: StoredEvent) -> None:
         inbound = self._to_inbound(event.payload)
