@@ -51,6 +51,7 @@ TEXT_LIMIT: Final = 2000  # sendMessage takes 1-2000 characters
 SECRET_LENGTH: Final = (8, 256)  # what setWebhook accepts as secret_token
 POLL_TIMEOUT: Final = 30  # seconds getUpdates waits for an update
 POLL_RETRY_MAX: Final = 60.0  # seconds between getUpdates after failures, at most
+FAILURES_ALERT: Final = 5  # failed polls in a row before the log says ERROR
 EVENT_TEXT: Final = "message.text.received"
 # Worth another try: 403 is documented as "Internal server error"; 408 a timeout; 429 quota.
 RETRYABLE_CODES: Final = frozenset({403, 408, 429})
@@ -269,18 +270,22 @@ class ZaloChannel:
             await self.api.call("deleteWebhook")
         log.info("zalo: polling")
         self.ready.set()
-        delay = self.retry.base
+        delay, failures = self.retry.base, 0
         while True:
             try:
                 update = await self.api.next_update(self.poll_timeout)
             except ZaloApiError as err:
+                failures += 1
                 await self._error(err.code if err.code is not None else err.status)
-                log.warning("zalo: getUpdates failed (HTTP %s, error %s), again in %.1f s",
-                            err.status, err.code, delay)
+                # A run of failures is an alert (the log's ERROR); the loop never stops.
+                level = logging.ERROR if failures == FAILURES_ALERT else logging.WARNING
+                log.log(level, "zalo: getUpdates failed %s time(s) in a row (HTTP %s, error "
+                        "%s: %s), again in %.1f s", failures, err.status, err.code,
+                        str(err)[-80:], delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, POLL_RETRY_MAX)
                 continue
-            delay = self.retry.base
+            delay, failures = self.retry.base, 0
             if update is not None:
                 await self._record_logged(update)
 

@@ -5,6 +5,7 @@ handled in the background, replies through the outbox."""
 from __future__ import annotations
 
 import json
+import logging
 import re
 import time
 from collections.abc import AsyncIterator
@@ -173,6 +174,17 @@ async def test_polling_deletes_a_leftover_webhook_and_survives_getupdates_errors
     assert polling.api.count("deleteWebhook") == 1
     polling.api.fail("getUpdates", 500, times=2)
     assert await polling.say("/help") != []  # the loop backed off, then carried on
+
+
+async def test_a_run_of_403s_on_getupdates_is_an_alert_and_polling_goes_on(
+    polling: Served, caplog: pytest.LogCaptureFixture
+) -> None:
+    polling.api.server_error("getUpdates", times=5)  # the platform's "Internal server error"
+    assert await polling.say("/help") != []
+    alerts = [r.getMessage() for r in caplog.records
+              if r.levelno == logging.ERROR and r.name == "bot.channels.zalo_bot"]
+    assert len(alerts) == 1 and "5 time(s) in a row" in alerts[0]
+    assert "Internal server error" in alerts[0]
 
 
 async def test_a_sticker_gets_the_hint_to_type(polling: Served) -> None:
