@@ -403,13 +403,17 @@ class ZaloOAChannel:
             await self._sent()
             return False
         await self._error(code if code is not None else answer.status)
-        if code in SHAPE_REFUSED and "attachment" in message:
-            log.warning("zalo-oa: a message with buttons was refused (error %s); sent as plain "
-                        "text, and plain text from now on", code)
-            answer = await self._post_message(user_id, {"text": message["text"]}, reply_to)
+        if code in SHAPE_REFUSED and ("attachment" in message or reply_to):
+            # Neither the v3 text+buttons form nor recipient.message_id is confirmed by Zalo's
+            # own v3 pages (docs/zalo.md): the plainest form, to the user id alone, once.
+            log.warning("zalo-oa: a message with buttons or a quoted message id was refused "
+                        "(error %s); sent again as plain text", code)
+            answer = await self._post_message(user_id, {"text": message["text"]}, None)
             code = error_of(answer)
             if answer.status == 200 and code == 0:
                 await self._sent()
+                if "attachment" not in message:
+                    return False
                 await self.event_store.use_plain_text(Channel.ZALO_OA.value, self.clock())
                 return True
             await self._error(code if code is not None else answer.status)

@@ -507,6 +507,20 @@ async def test_a_reply_carries_the_users_message_id_and_is_not_counted(
         assert await store.proactive("zalo_oa", month_of(datetime.now(UTC))) == 0
 
 
+async def test_a_refused_message_id_is_sent_again_to_the_user_id_alone(
+        served: Served, database_url: str) -> None:
+    served.oa.refuse_message_ids = True
+    await served.send(event("user_send_text", USER, "/help"))
+    texts = await served.texts(2)
+    assert texts[0] == vi("chat-help-public")
+    assert [s.reply_to for s in served.oa.sent] == [None, None]
+    assert len(served.oa.refused) == 2  # each message tried once with the id, then without
+    async with events_on(database_url) as store:
+        # The menu carried buttons too: which of the two Zalo refused cannot be told, so the
+        # OA is taken as plain text (shown to the admin).
+        assert (await store.status("zalo_oa")).plain_text
+
+
 async def test_proactive_messages_are_counted_and_kept_beyond_the_monthly_cap(
         oa: FakeZaloOA, database_url: str, tmp_path: Path) -> None:
     async with serve(oa, database_url, tmp_path, PHOCAP_ZALO_OA_MONTHLY_CAP="2") as served:

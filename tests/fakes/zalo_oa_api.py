@@ -74,6 +74,7 @@ class FakeZaloOA:
     unspent_refresh: set[str] = field(default_factory=lambda: {"RT-1"})
     outside_window: set[str] = field(default_factory=set)
     refuse_templates: bool = False
+    refuse_message_ids: bool = False  # recipient.message_id is the v2 form: unconfirmed on v3
     hold: float = 0.0  # seconds each send waits before it is taken (release() ends it)
     sent: list[Sent] = field(default_factory=list)
     refresh_calls: list[str] = field(default_factory=list)
@@ -177,7 +178,8 @@ class FakeZaloOA:
         message = body["message"]
         if user_id in self.outside_window:
             return self._refuse(body, -230)
-        if not self._shape_ok(message):
+        if not self._shape_ok(message) or (self.refuse_message_ids
+                                           and "message_id" in recipient):
             return self._refuse(body, -201)
         if self.hold:
             with contextlib.suppress(TimeoutError):
