@@ -136,11 +136,10 @@ class ZaloEventStore:
     # ---- health -----------------------------------------------------------------------------
 
     async def _touch(self, conn: Any, channel: str, **values: Any) -> None:
+        """One upsert: the webhook waits on it."""
         await conn.execute(self._insert()(ZaloChannelStatusRow)
-                           .values(channel=channel, plain_text=False)
-                           .on_conflict_do_nothing(index_elements=["channel"]))
-        await conn.execute(update(ZaloChannelStatusRow)
-                           .where(ZaloChannelStatusRow.channel == channel).values(**values))
+                           .values(channel=channel, **{"plain_text": False, **values})
+                           .on_conflict_do_update(index_elements=["channel"], set_=values))
 
     async def sent(self, channel: str, now: datetime) -> None:
         async with self._engine.begin() as conn:
