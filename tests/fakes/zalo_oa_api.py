@@ -162,7 +162,7 @@ class FakeZaloOA:
         return (isinstance(buttons, list) and 0 < len(buttons) <= MAX_BUTTONS and all(
             b.get("type") in BUTTON_TYPES and 0 < len(str(b.get("title") or "")) <= 100
             and (not str(b["type"]).startswith("oa.query.")
-                 or isinstance(b.get("payload"), str) and len(b["payload"]) <= 1000)
+                 or (isinstance(b.get("payload"), str) and len(b["payload"]) <= 1000))
             for b in buttons))
 
     async def _message(self, request: web.Request) -> web.Response:
