@@ -55,11 +55,18 @@ class Settings:
     zalo_webhook_secret: Secret = field(default_factory=Secret)
     zalo_oa_app_id: str = ""
     zalo_oa_secret_key: Secret = field(default_factory=Secret)  # signs the webhooks
-    zalo_oa_app_secret: Secret = field(default_factory=Secret)  # renews tokens; else the above
+    zalo_oa_app_secret: Secret = field(default_factory=Secret)  # renews tokens: required
     zalo_oa_access_token: Secret = field(default_factory=Secret)
     zalo_oa_refresh_token: Secret = field(default_factory=Secret)
     zalo_oa_api_url: str = "https://openapi.zalo.me"
     zalo_oa_oauth_url: str = "https://oauth.zaloapp.com"
+    # Minutes a signed OA event stays acceptable after its timestamp: older ones are refused
+    # (a replay). Zalo itself delivers again after 30 s, 5, 15, 30 min and 1 h (about 2 h in
+    # all), so the default leaves room for its last retry.
+    zalo_oa_event_window: int = 180
+    # Proactive (paid) OA messages a month, over all users; beyond it they wait in the outbox
+    # for the next month. The Growth package holds 500 a month. 0: no cap.
+    zalo_oa_monthly_cap: int = 500
     timezone: str = "Asia/Ho_Chi_Minh"
     report_day: int = 15
     support_per_person: int = 500_000  # dong of part of the price (Thong tu 14/2022/TT-BTTTT)
@@ -89,7 +96,8 @@ class Settings:
 _INT_RANGES = {"port": (1, 65535), "report_day": (1, 28),
                "support_per_person": (1_000, 100_000_000), "outbox_lease": (2, 3600),
                "session_idle_minutes": (5, 7 * 24 * 60), "session_lifetime_hours": (1, 24 * 30),
-               "token_days": (1, 3650)}
+               "token_days": (1, 3650),
+               "zalo_oa_event_window": (1, 7 * 24 * 60), "zalo_oa_monthly_cap": (0, 10_000_000)}
 _URLS = ("public_url", "telegram_api_url", "zalo_api_url", "zalo_oa_api_url", "zalo_oa_oauth_url")
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 _COOKIE_SECURE = ("auto", "on", "off")
@@ -144,6 +152,7 @@ def _validate(s: Settings) -> None:
             check_password(s.admin_password.reveal())
         except RuleError as err:
             raise SettingsError("ADMIN_PASSWORD", err.key, **err.params) from None
+    _check_zalo_oa(s)
 
 
 def _check_webhook_secret(s: Settings) -> None:
@@ -155,6 +164,14 @@ def _check_webhook_secret(s: Settings) -> None:
         raise SettingsError("TELEGRAM_WEBHOOK_SECRET", "settings-telegram-webhook-secret")
     if not _WEBHOOK_SECRET.fullmatch(secret):
         raise SettingsError("TELEGRAM_WEBHOOK_SECRET", "settings-telegram-webhook-secret-chars")
+
+
+def _check_zalo_oa(s: Settings) -> None:
+    """An OA channel renews its token with the app's secret key, not the OA secret key that
+    signs webhooks: without it the first renewal, a day after deploy, would fail."""
+    oa = s.zalo_oa_app_id and (s.zalo_oa_access_token or s.zalo_oa_refresh_token)
+    if oa and not s.zalo_oa_app_secret:
+        raise SettingsError("ZALO_OA_APP_SECRET", "settings-zalo-oa-app-secret")
 
 
 def load_settings(

@@ -498,6 +498,69 @@ class RefusedDeliveryRow(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+# ---- Zalo (Bot Platform and OA): events recorded before they are handled; channel health ---
+
+
+class ZaloEventRow(Base):
+    """A webhook event (or a polled update) recorded before the 200: handled afterwards in the
+    background, claimed with a lease, so that a crash after the answer loses nothing; the
+    unique (channel, event_key) makes a delivery Zalo repeats a duplicate."""
+
+    __tablename__ = "zalo_events"
+    __table_args__ = (
+        UniqueConstraint("channel", "event_key", name="uq_zalo_events_channel_key"),
+        Index("ix_zalo_events_pending", "handled_at", "claimed_until"),
+        Index("ix_zalo_events_user", "channel", "user_id", "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    event_key: Mapped[str] = mapped_column(String(200))
+    user_id: Mapped[str] = mapped_column(String(100))
+    message_id: Mapped[str | None] = mapped_column(String(100))
+    payload: Mapped[dict[str, object]] = mapped_column(JSON)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    handled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+
+
+class ZaloChannelStatusRow(Base):
+    """One row per Zalo channel: what its health page shows (last update in, last send out)
+    and whether the OA takes only plain text (it refused a message with buttons)."""
+
+    __tablename__ = "zalo_channel_status"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    last_update_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_send_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    plain_text: Mapped[bool] = mapped_column(Boolean, default=False)
+    plain_text_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ZaloErrorRow(Base):
+    """An error code a Zalo platform answered, with its time (the health page counts them)."""
+
+    __tablename__ = "zalo_errors"
+    __table_args__ = (Index("ix_zalo_errors_channel_at", "channel", "at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    code: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ZaloProactiveRow(Base):
+    """Proactive (paid) OA messages sent in a month: counted against the monthly cap."""
+
+    __tablename__ = "zalo_proactive"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # YYYY-MM
+    sent: Mapped[int] = mapped_column(Integer, default=0)
+
+
 # ---- monthly reports: built once per unit and month; donors who asked for no reminders ---
 
 

@@ -3,8 +3,13 @@
 Calls are `POST {api}/bot{TOKEN}/{method}` answered `{ok, result}` or `{ok: false,
 error_code, description}`. Updates come by webhook (POST /webhook/zalo, secret in
 X-Bot-Api-Secret-Token) when PHOCAP_PUBLIC_URL is set, else by long polling getUpdates (one
-update per call, 408 when none came). Zalo has no buttons: options are sent as a numbered
-menu and the dispatcher matches the typed number.
+update per call, 408 when none came). Either way an update is recorded first
+(bot/channels/zalo_events.py) and handled in the background, its replies through the outbox:
+the webhook answers at once. Zalo has no buttons: options are sent as a numbered menu and
+the dispatcher matches the typed number.
+
+The platform's error-code page calls 403 "Internal server error": a 403 is retried with
+back-off like a 5xx (and 408, 429), never taken as a refused token; only 401 is.
 """
 
 from __future__ import annotations
@@ -22,7 +27,6 @@ from aiohttp import web
 from bot.appkeys import RUNTIME
 from bot.channels.base import (
     ChannelStatus,
-    ChatReplies,
     DeliveryFailed,
     StartFailed,
     cause,
@@ -31,11 +35,15 @@ from bot.channels.base import (
 )
 from bot.channels.http import Answer, Retry, is_transient, post_once, post_with_retries
 from bot.channels.webhook_bodies import BodyTooLarge, as_object, parse_object, read_limited
+from bot.channels.zalo_events import RecordedEvents
 from bot.settings import Settings
+from core.clock import Clock, system_clock
 from core.i18n import Catalogue
 from core.messages import Channel, Inbound, Kind
+from core.ports import UnitOfWorkFactory
 from handlers.engine import Dispatcher, Outcome
 from handlers.rendering import numbered_menu, render, split_text
+from storage.zalo_events import ZaloEventStore
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +53,11 @@ TEXT_LIMIT: Final = 2000  # sendMessage takes 1-2000 characters
 SECRET_LENGTH: Final = (8, 256)  # what setWebhook accepts as secret_token
 POLL_TIMEOUT: Final = 30  # seconds getUpdates waits for an update
 POLL_RETRY_MAX: Final = 60.0  # seconds between getUpdates after failures, at most
+FAILURES_ALERT: Final = 5  # failed polls in a row before the log says ERROR
 EVENT_TEXT: Final = "message.text.received"
+# Worth another try: 403 is documented as "Internal server error"; 408 a timeout; 429 quota.
+RETRYABLE_CODES: Final = frozenset({403, 408, 429})
+REFUSED_TOKEN: Final = 401
 EVENTS_UNSUPPORTED: Final = frozenset({
     "message.image.received", "message.sticker.received", "message.unsupported.received",
 })
@@ -69,10 +81,14 @@ def error_code(answer: Answer) -> int | None:
     return code if isinstance(code, int) else None
 
 
+def retryable(status_or_code: int) -> bool:
+    return is_transient(status_or_code) or status_or_code in RETRYABLE_CODES
+
+
 def bot_api_transient(answer: Answer) -> bool:
     """The body's error_code counts too: the platform may say 429 inside an HTTP 200."""
     code = error_code(answer) if answer.body.get("ok") is False else None
-    return is_transient(answer.status) or (code is not None and is_transient(code))
+    return retryable(answer.status) or (code is not None and retryable(code))
 
 
 class ZaloBotAPI:
@@ -176,7 +192,8 @@ def secret_problem(settings: Settings) -> str | None:
 class ZaloChannel:
     """Polls or takes webhooks, hands each update to the dispatcher, delivers what it says."""
 
-    def __init__(self, settings: Settings, catalogue: Catalogue) -> None:
+    def __init__(self, settings: Settings, catalogue: Catalogue, events: ZaloEventStore,
+                 uow: UnitOfWorkFactory, clock: Clock = system_clock) -> None:
         self.webhook = bool(settings.public_url)
         self._public_url = settings.public_url or ""
         self._api_url = settings.zalo_api_url
@@ -189,7 +206,11 @@ class ZaloChannel:
         self._dispatcher: Dispatcher | None = None
         self._task: asyncio.Task[None] | None = None
         self.status = ChannelStatus(Channel.ZALO.value, secrets=(self._token,))
-        self._replies = ChatReplies("zalo", self.deliver, self.status)
+        self.clock = clock
+        self.event_store = events
+        self.events = RecordedEvents(Channel.ZALO.value, events, uow,
+                                     lambda u: to_inbound(unwrap(u)), lambda: self.clock())
+        self._sweeper: asyncio.Task[None] | None = None
         self.ready = asyncio.Event()  # set once setWebhook succeeded or polling began
 
     def accepts(self, secret: str | None) -> bool:
@@ -202,6 +223,7 @@ class ZaloChannel:
         """In the background: the server must come up even when Zalo cannot be reached."""
         self.api = ZaloBotAPI(http, self._api_url, self._token, self.retry)
         self._dispatcher = dispatcher
+        self._sweeper = asyncio.create_task(self.events.run(dispatcher), name="zalo-events")
         work = (start_with_retries(self.status, self._set_webhook, self.ready) if self.webhook
                 else self._poll())
         self._task = asyncio.create_task(work, name="zalo-" + ("webhook" if self.webhook
@@ -209,11 +231,29 @@ class ZaloChannel:
 
     async def stop(self) -> None:
         """Stop polling. The webhook stays set: another process may still be serving it."""
-        if self._task is not None:
-            self._task.cancel()
-            with suppress(asyncio.CancelledError):
-                await self._task
+        for task in (self._task, self._sweeper):
+            if task is not None:
+                task.cancel()
+                with suppress(asyncio.CancelledError):
+                    await task
         self.ready.clear()
+
+    async def accept(self, update: Mapping[str, Any]) -> None:
+        """Record an update to handle (one we take no part in is only logged)."""
+        update = unwrap(update)
+        inbound = to_inbound(update)
+        if inbound is None:
+            log.info("zalo: ignored an update (%s)", str(update.get("event_name"))[:60])
+            return
+        message = as_object(update.get("message"))
+        message_id = str(message.get("message_id") or "") or None
+        key = f"msg:{message_id}" if message_id else (
+            f"{update.get('event_name')}:{inbound.chat_id}:{message.get('date')}")
+        await self.events.record(key, inbound.chat_id, message_id, update)
+
+    async def _error(self, code: int) -> None:
+        with suppress(Exception):  # the health page's record must not stop the channel
+            await self.event_store.error(Channel.ZALO.value, code, self.clock())
 
     async def _set_webhook(self) -> None:
         assert self.api is not None
@@ -221,7 +261,8 @@ class ZaloChannel:
             await self.api.call("setWebhook", {"url": webhook_url(self._public_url),
                                                "secret_token": self._secret.decode()})
         except ZaloApiError as err:
-            refused = err.status in (401, 403) or err.code in (401, 403)
+            await self._error(err.code if err.code is not None else err.status)
+            refused = REFUSED_TOKEN in (err.status, err.code)  # 403 is the server's trouble
             raise StartFailed(f"setWebhook: HTTP {err.status}", permanent=refused) from err
         log.info("zalo: webhook mode")
 
@@ -237,44 +278,40 @@ class ZaloChannel:
         cause, shown on the health page, and tried again: polling never ends by itself."""
         await start_with_retries(self.status, self._begin_polling, self.ready)
         assert self.api is not None
-        delay = self.retry.base
+        delay, failures = self.retry.base, 0
         while True:
             try:
                 update = await self.api.next_update(self.poll_timeout)
             except ZaloApiError as err:
+                failures += 1
+                await self._error(err.code if err.code is not None else err.status)
                 why = f"getUpdates: HTTP {err.status}, error {err.code}"
-                log.warning("zalo: %s, again in %.1f s", why, delay)
+                # A run of failures is an alert (the log's ERROR); the loop never stops.
+                level = logging.ERROR if failures == FAILURES_ALERT else logging.WARNING
+                log.log(level, "zalo: %s, %s time(s) in a row (%s), again in %.1f s", why,
+                        failures, str(err)[-80:], delay)
                 self.status.failed(why, str(err.code) if err.code is not None
                                    else f"HTTP {err.status}")
             except Exception as err:
+                failures += 1
                 why = cause(err, self.status.secrets)
                 log.error("zalo: getUpdates failed (%s), again in %.1f s", why, delay)
                 self.status.failed(why, type(err).__name__)
             else:
-                delay = self.retry.base
+                delay, failures = self.retry.base, 0
                 self.status.running()
                 if update is not None:
-                    await self._process_logged(update)
+                    await self._record_logged(update)
                 continue
             await asyncio.sleep(delay)
             delay = min(delay * 2, POLL_RETRY_MAX)
 
-    async def _process_logged(self, update: Mapping[str, Any]) -> None:
+    async def _record_logged(self, update: Mapping[str, Any]) -> None:
         """Polling: getUpdates already handed the update over, so a failure is only logged."""
         try:
-            await self.process(update)
+            await self.accept(update)
         except Exception as err:  # the database is down ...: the next update still matters
-            log.error("zalo: an update failed in the dispatcher (%s)", type(err).__name__)
-
-    async def process(self, update: Mapping[str, Any]) -> None:
-        """One update: to the dispatcher, then its replies to the chat. Raises what the
-        dispatcher raises; a failure to send is only logged."""
-        update = unwrap(update)
-        inbound = to_inbound(update)
-        if inbound is None or self._dispatcher is None:
-            log.info("zalo: ignored an update (%s)", str(update.get("event_name"))[:60])
-            return
-        await self._replies.answer(self._dispatcher, inbound)
+            log.error("zalo: an update could not be recorded (%s)", type(err).__name__)
 
     async def deliver(self, chat_id: str, outcome: Outcome) -> None:
         """Every text of the outcome in order; DeliveryFailed at the first that fails (a 4xx
@@ -285,11 +322,14 @@ class ZaloChannel:
                 await self.api.call("sendMessage", {"chat_id": chat_id, "text": text})
             except ZaloApiError as err:
                 code = err.code if err.code is not None else err.status
-                if is_transient(err.status) or is_transient(code):
+                await self._error(code)
+                if retryable(err.status) or retryable(code):
                     raise DeliveryFailed(
                         f"ZaloApiError: HTTP {err.status}, error {err.code}") from err
                 raise DeliveryFailed(f"zalo HTTP {err.status}, error {err.code}",
                                      permanent=True) from err
+            with suppress(Exception):
+                await self.event_store.sent(Channel.ZALO.value, self.clock())
 
 
 ZALO = web.AppKey("zalo", ZaloChannel)
@@ -299,12 +339,11 @@ ZALO = web.AppKey("zalo", ZaloChannel)
 
 
 async def zalo_webhook(request: web.Request) -> web.Response:
-    """POST /webhook/zalo: the secret first, then the size, the JSON and the dispatcher."""
+    """POST /webhook/zalo: the secret first, then the size and the JSON; recorded, answered,
+    handled afterwards."""
     channel = request.app.get(ZALO)
     if channel is None or not channel.accepts(request.headers.get(SECRET_HEADER)):
         return web.Response(status=403)
-    if channel.api is None:  # not started yet: Zalo will deliver again
-        return web.Response(status=503)
     try:
         payload = parse_object(await read_limited(request))
     except BodyTooLarge:
@@ -312,9 +351,9 @@ async def zalo_webhook(request: web.Request) -> web.Response:
     if payload is None:
         return web.Response(status=400)
     try:
-        await channel.process(payload)
-    except Exception as err:  # e.g. the database is down: 500 so that Zalo delivers again
-        log.error("zalo: a webhook update failed (%s)", type(err).__name__)
+        await channel.accept(payload)
+    except Exception as err:  # the database is down: not recorded, so Zalo should retry
+        log.error("zalo: a webhook update could not be recorded (%s)", type(err).__name__)
         return web.Response(status=500)
     return web.json_response({"ok": True})
 
@@ -329,5 +368,7 @@ def setup_zalo(app: web.Application) -> None:
     if problem:
         log.error("zalo: %s; the channel stays off", problem)
         return
-    app[ZALO] = ZaloChannel(settings, app[RUNTIME].catalogue)
+    runtime = app[RUNTIME]
+    app[ZALO] = ZaloChannel(settings, runtime.catalogue, ZaloEventStore(runtime.engine),
+                            runtime.uow)
     serve_channel(app, ZALO)

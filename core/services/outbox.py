@@ -49,3 +49,19 @@ async def notify_official(
     if not chats:
         return False
     return await enqueue(uow, chats[0], reply, dedupe_key, now)
+
+
+async def enqueue_replies(
+    uow: UnitOfWork, channel: str, chat_id: str, locale: str, replies: Sequence[Reply],
+    key: str, now: datetime,
+) -> int:
+    """Queue the answers to one update, in order, under dedupe keys `key:0`, `key:1` ...: an
+    update handled twice (a crash between the dispatcher's commit and this one) queues them
+    once. How many were new."""
+    queued = 0
+    for i, reply in enumerate(replies):
+        message = OutboxMessage(
+            id=0, channel=channel, chat_id=chat_id, locale=locale, reply=reply_to_dict(reply),
+            dedupe_key=f"{key}:{i}"[:120], created_at=now, not_before=now)
+        queued += await uow.outbox.add(message)
+    return queued

@@ -56,12 +56,13 @@ async def test_zalo_bot_notifications_are_sent_once_and_a_refusal_is_final(
                                                   tmp_path) as served:
         uow = served.server.app[RUNTIME].uow
         assert Channel.ZALO.value in served.server.app[OUTBOX].senders
-        api.fail("sendMessage", 403, description="the user blocked the bot")
+        # A 400 is final for that message (the platform's 403 is its own trouble: retried).
+        api.fail("sendMessage", 400, description="Bad Request: chat not found")
         await queue(uow, Channel.ZALO, "z-1", "blocked", "hello")
         found = await settled(uow, {"blocked", "hello"})
         await asyncio.sleep(0.2)
         assert api.sent("z-1") == [expected("hello")]  # once, and the refused one never
-        assert found["blocked"].dead and "403" in (found["blocked"].last_error or "")
+        assert found["blocked"].dead and "400" in (found["blocked"].last_error or "")
         assert found["hello"].sent_at is not None
 
 

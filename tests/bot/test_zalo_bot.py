@@ -1,18 +1,25 @@
-"""The Zalo Bot Platform channel against a fake Bot API on 127.0.0.1 and the real dispatcher."""
+"""The Zalo Bot Platform channel against a fake Bot API on 127.0.0.1 (answering as the
+platform's documentation says) and the real dispatcher: updates recorded, answered at once,
+handled in the background, replies through the outbox."""
 
 from __future__ import annotations
 
+import json
+import logging
 import re
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 from sqlalchemy import func, select
 
+from bot.appkeys import RUNTIME
 from bot.channels.zalo_bot import (
     TEXT_LIMIT,
     WEBHOOK_PATH,
@@ -23,6 +30,7 @@ from bot.channels.zalo_bot import (
     to_inbound,
     unwrap,
 )
+from bot.outbox import OUTBOX
 from bot.runtime import open_runtime
 from bot.seed import read_unit_file
 from bot.server import make_app
@@ -35,8 +43,9 @@ from core.services.units import import_units
 from handlers.engine import Outcome
 from storage.models import PledgeRow, ProcessedUpdateRow, ResidentRow
 from storage.uow import SqlUnitOfWorkFactory
+from tests.bot.test_zalo_oa import settled
 from tests.conftest import SYSTEM
-from tests.fakes.zalo_bot_api import FakeZaloBotAPI, post_webhook
+from tests.fakes.zalo_bot_api import SECRET_HEADER, FakeZaloBotAPI, post_webhook
 
 CATALOGUE = load_catalogue()
 SECRET = "zalo-webhook-secret-for-tests"
@@ -71,8 +80,14 @@ class Served:
         """Polling: the user writes; what the bot answered to this message."""
         before = len(self.api.sent(chat_id))
         self.api.push_text(chat_id, text)
-        await self.api.wait_idle()
+        await self.settle()
         return self.api.sent(chat_id)[before:]
+
+    async def settle(self) -> None:
+        """Every update handed over, recorded and handled; nothing due in the outbox."""
+        if not self.channel.webhook:
+            await self.api.wait_idle()
+        await settled(self.server.app[RUNTIME].engine)
 
 
 def environ(api: FakeZaloBotAPI, database_url: str, **extra: str) -> dict[str, str]:
@@ -94,6 +109,8 @@ async def serve(api: FakeZaloBotAPI, env: dict[str, str], tmp_path: Path
         channel = app[ZALO]
         channel.retry = Retry(base=0.01, cap=0.05)  # the same policy, quicker
         channel.poll_timeout = 1
+        channel.events.every = 0.1
+        app[OUTBOX]._pace = 0  # one message a second per chat is for real users
         server = TestServer(app, host="127.0.0.1")
         await server.start_server()
         try:
@@ -159,15 +176,26 @@ async def test_polling_deletes_a_leftover_webhook_and_survives_getupdates_errors
     assert await polling.say("/help") != []  # the loop backed off, then carried on
 
 
+async def test_a_run_of_403s_on_getupdates_is_an_alert_and_polling_goes_on(
+    polling: Served, caplog: pytest.LogCaptureFixture
+) -> None:
+    polling.api.server_error("getUpdates", times=5)  # the platform's "Internal server error"
+    assert await polling.say("/help") != []
+    alerts = [r.getMessage() for r in caplog.records
+              if r.levelno == logging.ERROR and r.name == "bot.channels.zalo_bot"]
+    assert len(alerts) == 1 and "5 time(s) in a row" in alerts[0]
+    assert "Internal server error" in alerts[0]
+
+
 async def test_a_sticker_gets_the_hint_to_type(polling: Served) -> None:
     polling.api.push("message.sticker.received", polling.api.message(USER))
-    await polling.api.wait_idle()
+    await polling.settle()
     assert polling.api.sent(USER)[0] == vi("chat-unsupported")
 
 
 async def test_a_group_message_gets_the_one_to_one_notice(polling: Served) -> None:
     polling.api.push_text("group-9", "/start", chat_type="GROUP")
-    await polling.api.wait_idle()
+    await polling.settle()
     assert polling.api.sent("group-9") == [vi("chat-group-only")]
 
 
@@ -189,8 +217,9 @@ async def test_a_500_is_retried_with_backoff(polling: Served) -> None:
 
 async def test_a_400_is_not_retried_and_the_next_message_still_works(polling: Served) -> None:
     polling.api.fail("sendMessage", 400)
-    assert await polling.say("/help") == []  # the first failed for good: the rest is dropped
-    assert polling.api.count("sendMessage") == 1
+    [menu] = await polling.say("/help")  # the help failed for good; the menu after it went
+    assert menu.splitlines()[0] == vi("menu-public")
+    assert polling.api.count("sendMessage") == 2
     assert len(await polling.say("/help")) == 2
 
 
@@ -200,7 +229,44 @@ async def test_a_500_that_lasts_is_given_up_after_a_few_attempts(polling: Served
     assert polling.api.count("sendMessage") == Retry().attempts
 
 
+async def test_a_403_is_the_platforms_trouble_retried_with_backoff(polling: Served) -> None:
+    polling.api.server_error("sendMessage", times=2)  # documented: "Internal server error"
+    assert len(await polling.say("/help")) == 2
+    assert polling.api.count("sendMessage") == 4
+
+
+async def test_a_403_at_start_is_retried_not_taken_for_a_revoked_token(
+    api: FakeZaloBotAPI, database_url: str, tmp_path: Path
+) -> None:
+    api.server_error("setWebhook")
+    env = environ(api, database_url, public_url=PUBLIC_URL, zalo_webhook_secret=SECRET)
+    async with serve(api, env, tmp_path) as served:  # serve waits for the channel's ready
+        assert served.channel.ready.is_set()
+    assert api.count("setWebhook") >= 2
+
+
 # ---- webhook ---------------------------------------------------------------------------------
+
+
+async def test_the_webhook_answers_at_once_while_zalo_is_slow_to_take_the_reply(
+        webhook: Served) -> None:
+    first = {"event_name": "message.text.received",
+             "message": webhook.api.message(USER, "/start")}
+    await post_webhook(webhook.base_url, first, SECRET)  # warm: the first connection
+    await webhook.settle()
+    webhook.api.stall("sendMessage", 10.0)
+    update = {"event_name": "message.text.received",
+              "message": webhook.api.message(USER, "/help")}
+    body = json.dumps(update).encode()
+    headers = {SECRET_HEADER: SECRET, "Content-Type": "application/json"}
+    async with aiohttp.ClientSession() as session:
+        began = time.monotonic()
+        async with session.post(webhook.base_url + WEBHOOK_PATH, data=body,
+                                headers=headers) as response:
+            status = response.status
+        took = time.monotonic() - began
+    assert status == 200
+    assert took < 0.2, f"the webhook took {took:.3f} s"
 
 
 async def test_webhook_mode_sets_the_webhook_with_the_secret(webhook: Served) -> None:
@@ -212,10 +278,12 @@ async def test_webhook_update_flat_or_wrapped_is_answered(webhook: Served) -> No
     flat = {"event_name": "message.text.received",
             "message": webhook.api.message(USER, "/start")}
     assert await post_webhook(webhook.base_url, flat, SECRET) == 200
+    await webhook.settle()
     assert webhook.api.sent(USER)[0] == vi("chat-start-public")
     wrapped = {"ok": True, "result": {"event_name": "message.text.received",
                                       "message": webhook.api.message(USER, "/help")}}
     assert await post_webhook(webhook.base_url, wrapped, SECRET) == 200
+    await webhook.settle()
     assert webhook.api.sent(USER)[2] == vi("chat-help-public")
 
 
@@ -224,6 +292,7 @@ async def test_a_replayed_update_is_answered_once(webhook: Served) -> None:
               "message": webhook.api.message(USER, "/start")}
     assert await post_webhook(webhook.base_url, update, SECRET) == 200
     assert await post_webhook(webhook.base_url, update, SECRET) == 200
+    await webhook.settle()
     assert len(webhook.api.sent(USER)) == 2
 
 
@@ -235,6 +304,7 @@ async def test_wrong_or_missing_secret_is_refused_and_nothing_is_processed(
     assert await post_webhook(webhook.base_url, update, "not-the-secret") == 403
     assert await post_webhook(webhook.base_url, update, None) == 403
     assert await post_webhook(webhook.base_url, update, SECRET[:-1]) == 403
+    await webhook.settle()
     assert webhook.api.sent() == []
     assert await processed(database_url) == 0
 
@@ -249,6 +319,7 @@ async def test_malformed_unknown_and_oversized_bodies(webhook: Served) -> None:
     assert await post_webhook(webhook.base_url, no_message, SECRET) == 200
     huge = b'{"event_name": "message.text.received", "pad": "' + b"x" * (1024 * 1024) + b'"}'
     assert await post_webhook(webhook.base_url, huge, SECRET) == 413
+    await webhook.settle()
     assert webhook.api.sent() == []
 
 

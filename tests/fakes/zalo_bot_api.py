@@ -4,7 +4,10 @@
 error_code, description}` as the platform does. getUpdates hands out one queued update per
 call and answers 408 when none arrives within its timeout. Every call is recorded; a method
 it does not know is answered 404 and listed in `unknown`, which the tests assert to be empty.
-Failures can be queued per method (fail()), to see the adapter retry or give up.
+Failures can be queued per method (fail()), to see the adapter retry or give up. The
+platform's error-code page (bot.zapps.me/docs/error-code) calls 403 "Internal server error":
+server_error() queues that answer as documented, so a 403 here is the platform's trouble,
+not a revoked token (that is 401).
 """
 
 from __future__ import annotations
@@ -111,6 +114,11 @@ class FakeZaloBotAPI:
         """The next `times` calls of method fail with this status."""
         failures = self._failures.setdefault(method, [])
         failures += [Failure(status, description, retry_after)] * times
+
+    def server_error(self, method: str, times: int = 1) -> None:
+        """The documented 403: {"ok": false, "error_code": 403, "description": "Internal
+        server error"}."""
+        self.fail(method, 403, times, description="Internal server error")
 
     def stall(self, method: str, seconds: float) -> None:
         """The next call of method (after the failures queued before) is taken only after

@@ -1,21 +1,31 @@
 """A fake Zalo OA API (v3 messages) and Zalo OAuth (v4 tokens) on 127.0.0.1.
 
-- POST /v3.0/oa/message/cs with an `access_token` header: records the message; answers
-  {"error": 0, ...}, -216 for a token it does not (or no longer) accept, -230 for a user
-  outside the interaction window.
+As the documentation says (docs/zalo.md), not as our code expects:
+- POST /v3.0/oa/message/cs with an `access_token` header: records the message; every answer
+  is HTTP 200, an error is a body {"error": <negative code>, "message": ...}: -216 for a
+  token it does not (or no longer) accept, -220 for one it was told has expired, -230 for a
+  user outside the 7-day interaction window, -201 for a shape it does not take (text over
+  2000 characters, more than 5 buttons, an unknown button type, and every template when
+  `refuse_templates` is set: the v3 text+buttons form is not confirmed by Zalo's own docs).
+  The recipient is {"user_id"} and may carry the user's "message_id" (a reply).
+  `hold` keeps each send waiting that many seconds (or until release()): a slow Zalo.
 - POST /v4/oa/access_token (form, `secret_key` header): accepts each refresh token ONCE, as
-  Zalo does, and hands out a new pair; a spent token is refused with an error.
+  Zalo does, and hands out a new pair {"access_token", "refresh_token", "expires_in": "90000"}
+  (seconds, as a string); a spent token is refused with an error body.
 - GET /v2.0/oa/getoa with an `access_token` header: the OA's profile, shaped as documented
   ({"data": {"oaid", "name", ...}, "error": 0, "message": "Success"}); -216 in an HTTP 200
   for a token it does not accept.
 
-Anything else is answered 404 and listed in `unknown`. Failures can be queued per path.
-`event()` builds and signs webhook events the way Zalo does.
+Anything else is answered 404 and listed in `unknown`. Failures can be queued per path: an
+HTTP status (a proxy or an outage) with fail(), an error code in an HTTP 200 body with
+error(). `event()` builds and signs webhook events the way Zalo does; `post_check()` sends
+the unsigned request a console check may send (undocumented: an assumption, see the notes).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import itertools
 import json
@@ -39,11 +49,27 @@ OAUTH_PATH = "/v4/oa/access_token"
 Params = dict[str, Any]
 
 
+BUTTON_TYPES = frozenset({"oa.open.url", "oa.query.show", "oa.query.hide", "oa.open.phone",
+                          "oa.open.sms"})
+MAX_BUTTONS = 5
+
+# The official messages of the codes the fake answers (docs.zaloplatforms.com phu-luc/ma-loi).
+MESSAGES = {
+    -32: "Your application reached limit call api",
+    -201: "<data_field> is invalid!",
+    -216: "Access token is invalid",
+    -220: "access_token is expired or removed",
+    -230: "User has not interacted with the OA in the past 7 days",
+    -232: "User has not interacted with the OA, or the last interaction has expired",
+}
+
+
 @dataclass(frozen=True)
 class Sent:
     user_id: str
     message: Params
     access_token: str
+    reply_to: str | None = None  # recipient.message_id: the user's message this answers
 
 
 @dataclass
@@ -51,13 +77,18 @@ class FakeZaloOA:
     valid_access: set[str] = field(default_factory=lambda: {"AT-1"})
     unspent_refresh: set[str] = field(default_factory=lambda: {"RT-1"})
     outside_window: set[str] = field(default_factory=set)
+    refuse_templates: bool = False
+    refuse_message_ids: bool = False  # recipient.message_id is the v2 form: unconfirmed on v3
+    hold: float = 0.0  # seconds each send waits before it is taken (release() ends it)
     sent: list[Sent] = field(default_factory=list)
     refresh_calls: list[str] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
     oauth_delay: float = 0.0  # seconds the OAuth server takes to answer
     on_send: Callable[[Sent], Awaitable[None]] | None = None
     base_url: str = ""
-    _failures: dict[str, list[tuple[int, int | None]]] = field(default_factory=dict)
+    refused: list[Params] = field(default_factory=list)  # messages answered with an error
+    _failures: dict[str, list[tuple[int, int | None, int]]] = field(default_factory=dict)
+    _released: asyncio.Event = field(default_factory=asyncio.Event)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(2))
     _runner: web.AppRunner | None = None
 
@@ -81,19 +112,28 @@ class FakeZaloOA:
     # ---- what the tests do ------------------------------------------------------------------
 
     def fail(self, path: str, status: int, times: int = 1, retry_after: int | None = None) -> None:
-        self._failures.setdefault(path, []).extend([(status, retry_after)] * times)
+        """An HTTP failure (not Zalo's way of saying no: a proxy, an outage)."""
+        self._failures.setdefault(path, []).extend([(status, retry_after, -1)] * times)
+
+    def error(self, path: str, code: int, times: int = 1) -> None:
+        """Zalo's way: HTTP 200 with {"error": code, "message": ...} and no data."""
+        self._failures.setdefault(path, []).extend([(200, None, code)] * times)
 
     def expire(self, access_token: str) -> None:
         self.valid_access.discard(access_token)
 
+    def release(self) -> None:
+        """Let held sends through."""
+        self._released.set()
+
+    def buttons(self) -> list[list[Params]]:
+        """The buttons of every message sent with a template attachment."""
+        return [s.message["attachment"]["payload"]["buttons"] for s in self.sent
+                if "attachment" in s.message]
+
     def texts(self, user_id: str | None = None) -> list[str]:
         return [s.message["text"] for s in self.sent
                 if "text" in s.message and (user_id is None or s.user_id == user_id)]
-
-    def lists(self) -> list[list[Params]]:
-        """The elements of every list template sent."""
-        return [s.message["attachment"]["payload"]["elements"] for s in self.sent
-                if "attachment" in s.message]
 
     # ---- the API ----------------------------------------------------------------------------
 
@@ -101,32 +141,56 @@ class FakeZaloOA:
         failures = self._failures.get(path)
         if not failures:
             return None
-        status, retry_after = failures.pop(0)
+        status, retry_after, code = failures.pop(0)
         headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
-        return web.json_response({"error": -1, "message": "failure for a test"},
+        return web.json_response({"error": code, "message": MESSAGES.get(code, "failure")},
                                  status=status, headers=headers)
 
     async def _not_found(self, request: web.Request) -> web.Response:
         self.unknown.append(f"{request.method} {request.path}")
         return web.json_response({"error": 404, "message": "not found"}, status=404)
 
+    def _refuse(self, body: Params, code: int) -> web.Response:
+        self.refused.append(body)
+        return web.json_response({"error": code, "message": MESSAGES[code]})
+
+    def _shape_ok(self, message: Params) -> bool:
+        text = message.get("text")
+        if text is not None and (not isinstance(text, str) or not 1 <= len(text) <= 2000):
+            return False
+        attachment = message.get("attachment")
+        if attachment is None:
+            return text is not None
+        if self.refuse_templates or attachment.get("type") != "template":
+            return False
+        buttons = attachment.get("payload", {}).get("buttons")
+        return (isinstance(buttons, list) and 0 < len(buttons) <= MAX_BUTTONS and all(
+            b.get("type") in BUTTON_TYPES and 0 < len(str(b.get("title") or "")) <= 100
+            and (not str(b["type"]).startswith("oa.query.")
+                 or (isinstance(b.get("payload"), str) and len(b["payload"]) <= 1000))
+            for b in buttons))
+
     async def _message(self, request: web.Request) -> web.Response:
         failure = self._failure(MESSAGE_PATH)
         if failure is not None:
             return failure
         token = request.headers.get("access_token", "")
-        if token not in self.valid_access:
-            return web.json_response({"error": -216, "message": "Access token is invalid"})
         body = await request.json()
-        user_id = str(body["recipient"]["user_id"])
+        if token not in self.valid_access:
+            return self._refuse(body, -216)
+        recipient = body["recipient"]
+        user_id = str(recipient["user_id"])
         message = body["message"]
         if user_id in self.outside_window:
-            return web.json_response(
-                {"error": -230, "message": "User has not interacted with the OA recently"})
-        text = message.get("text")
-        if text is not None and not 1 <= len(text) <= 2000:
-            return web.json_response({"error": -201, "message": "text is too long"})
-        sent = Sent(user_id, message, token)
+            return self._refuse(body, -230)
+        if not self._shape_ok(message) or (self.refuse_message_ids
+                                           and "message_id" in recipient):
+            return self._refuse(body, -201)
+        if self.hold:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._released.wait(), self.hold)
+        reply_to = recipient.get("message_id")
+        sent = Sent(user_id, message, token, str(reply_to) if reply_to else None)
         if self.on_send is not None:
             await self.on_send(sent)
         self.sent.append(sent)
@@ -208,4 +272,13 @@ async def post_event(base_url: str, payload: Params | bytes, signature: str | No
         headers["X-ZEvent-Signature"] = signature
     async with aiohttp.ClientSession() as session, session.post(
             base_url + path, data=body, headers=headers) as response:
+        return response.status
+
+
+async def post_check(base_url: str, body: bytes = b"{}", path: str = "/webhook/zalo-oa") -> int:
+    """The unsigned POST a console check may send when a webhook URL is saved (not documented
+    for the OA console: assumed, as the notes say, to carry no signature and no event)."""
+    async with aiohttp.ClientSession() as session, session.post(
+            base_url + path, data=body, headers={"Content-Type": "application/json"}
+    ) as response:
         return response.status
