@@ -30,6 +30,7 @@ class AdminConfig:
     telegram_bot_username: str = ""  # for the handover QR's deep link
     report_day: int = 15
     support_per_person: int = 500_000  # dong of part of the price
+    import_outside_ids: int = 20  # IDs another commune holds that one import may meet
 
 
 UOW = web.AppKey[UnitOfWorkFactory]("admin_uow")

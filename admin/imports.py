@@ -10,7 +10,7 @@ from aiohttp import web
 from aiohttp_session import get_session
 
 from admin.appkeys import IMPORT_DIR
-from admin.context import NotFound, now, render, text, today, unit_of_work, who
+from admin.context import NotFound, config, now, render, text, today, unit_of_work, who
 from admin.scoping import Scope, request_scope
 from core.errors import RuleError
 from core.importing import ImportRow, RowError, parse_rows
@@ -145,7 +145,8 @@ async def _run(
     rows = parse_rows(((r.line, table.values(r)) for r in table.rows), day)
     async with unit_of_work(request) as uow:
         report = await import_residents(uow, who(request).actor, commune, rows, day, moment,
-                                        approve=approve)
+                                        approve=approve,
+                                        outside_limit=config(request).import_outside_ids)
         if dry_run:
             await uow.rollback()
         else:

@@ -57,7 +57,8 @@ def fill_admin_keys(app: web.Application, runtime: Runtime, clock: Clock = syste
     app[CONFIG] = AdminConfig(
         dataset=s.dataset, tz=s.tz, locale=s.locale, public_url=s.public_url,
         secret_key=s.secret_key.reveal(), telegram_bot_username=s.telegram_bot_username,
-        report_day=s.report_day, support_per_person=s.support_per_person)
+        report_day=s.report_day, support_per_person=s.support_per_person,
+        import_outside_ids=s.import_outside_ids)
 
 
 def make_app(runtime: Runtime, dispatcher: Dispatcher | None = None) -> web.Application:

@@ -64,6 +64,7 @@ class Settings:
     dataset: str = "2023"
     log_level: str = "INFO"
     outbox_lease: int = 120  # seconds before a message claimed by a dead sender is sent again
+    import_outside_ids: int = 20  # IDs another commune holds that one import may meet
 
     @property
     def tz(self) -> ZoneInfo:
@@ -71,7 +72,8 @@ class Settings:
 
 
 _INT_RANGES = {"port": (1, 65535), "report_day": (1, 28),
-               "support_per_person": (1_000, 100_000_000), "outbox_lease": (2, 3600)}
+               "support_per_person": (1_000, 100_000_000), "outbox_lease": (2, 3600),
+               "import_outside_ids": (0, 10_000)}
 _URLS = ("public_url", "telegram_api_url", "zalo_api_url", "zalo_oa_api_url", "zalo_oa_oauth_url")
 _LOCALES = ("vi", "en")
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")

@@ -52,7 +52,8 @@ async def cmd_import_residents(rt: Runtime, args: argparse.Namespace, clock: Clo
     async with rt.uow() as uow:
         commune = await find_unit(uow, rt.settings.dataset, args.commune, Level.COMMUNE)
         report = await import_residents(uow, CLI, commune, parsed, today, started,
-                                        approve=args.approve, progress=bar.step)
+                                        approve=args.approve, progress=bar.step,
+                                        outside_limit=rt.settings.import_outside_ids)
         if args.dry_run:
             await uow.rollback()
         else:
