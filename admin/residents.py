@@ -29,6 +29,7 @@ from core.model import Level, Policy, Poverty, Resident, Status, Unit
 from core.page_views import AuditQuery, ResidentLine, ResidentQuery
 from core.ports import UnitOfWork
 from core.services import registry
+from core.services.audit import READS, record_list_read, record_read
 from core.services.scope import within
 from documents.spreadsheets import rows_to_xlsx
 
@@ -51,6 +52,16 @@ def parse_id(raw: object) -> int | None:
 
 def _choice(raw: str | None, allowed: type[Status] | type[Poverty] | type[Policy]) -> str | None:
     return raw if raw in {m.value for m in allowed} else None
+
+
+async def audit_list_read(uow: UnitOfWork, request: web.Request, scope: Scope, source: str,
+                          rows: int, *extra: str) -> None:
+    """The trail's line for a list of residents read: who, which filter, how many rows;
+    under the unit the list covered, so that its officers (and the reader's) see it."""
+    keys = FILTERS + extra
+    unit_id = parse_id(request.query.get("unit")) or scope.unit.id
+    await record_list_read(uow, who(request).actor, now(request), unit_id, source,
+                           {k: request.query.get(k) for k in keys}, rows)
 
 
 def resident_query(scope: Scope, args: MultiMapping[str], after: int = 0) -> ResidentQuery:
@@ -123,7 +134,10 @@ async def resident_page(request: web.Request, error: str | None = None,
         commune = await uow.units.get(resident.commune_id)
         members = await uow.residents.in_household(resident.household_id)
         history = await uow.views.audit_page(AuditQuery(
-            unit_ids=(resident.commune_id,), entity="resident", entity_id=resident.id), 200)
+            unit_ids=(resident.commune_id,), entity="resident", entity_id=resident.id,
+            hide_actions=READS), 200)
+        await record_read(uow, me.actor, now(request), resident.id, resident.commune_id,
+                          "admin-page")
     return render(request, "resident.html", {
         "r": resident, "household": household, "village": village, "commune": commune,
         "members": members, "history": list(reversed(history)), "error": error,
@@ -189,6 +203,8 @@ async def edit_page(request: web.Request) -> web.Response:
     async with unit_of_work(request) as uow:
         resident_id = int(request.match_info["resident_id"])
         resident = await resident_in_scope(uow, who(request), resident_id)
+        await record_read(uow, who(request).actor, now(request), resident.id,
+                          resident.commune_id, "admin-edit")
     return render(request, "resident_edit.html", {"r": resident, "v": _values(resident)})
 
 
@@ -250,6 +266,7 @@ async def export(request: web.Request) -> web.Response:
             if cursor is None:
                 break
             query = resident_query(scope, request.query, cursor)
+        await audit_list_read(uow, request, scope, "admin-export", len(rows))
     texts, lang = catalogue(request), locale(request)
     data = rows_to_xlsx(rows, EXPORT_COLUMNS, lambda key, **p: texts.text(key, lang, **p))
     stamp = now(request).astimezone(config(request).tz).strftime("%Y%m%d-%H%M")
