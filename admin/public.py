@@ -25,6 +25,7 @@ from core.money import format_amount, format_percent
 from core.ports import UnitOfWork
 from core.report_runs import month_of
 from core.services.handover import person
+from core.services.ledger import shown_time
 from core.services.pledges import pledge_code
 from core.services.reports import monthly_report
 from core.services.units import province_of
@@ -160,6 +161,13 @@ class Texts:
 
     def date(self, at: datetime) -> str:
         return format_date(at.astimezone(self._tz).date())
+
+    def month(self, at: datetime) -> str:
+        """'09/2023': what the public learns of a day that concerns one person."""
+        return at.astimezone(self._tz).strftime("%m/%Y")
+
+    def when(self, entry: LedgerEntry) -> str:
+        return shown_time(entry, self._tz)
 
     def money(self, amount: int) -> str:
         return self("public-money", amount=format_amount(amount))

@@ -45,7 +45,7 @@ from core.ports import UnitOfWork
 from core.priority import VIETNAM
 from core.serials import MAX_SERIAL, is_bad_imei, normalise_serial
 from core.services.audit import record
-from core.services.ledger import append
+from core.services.ledger import append, month_start, month_text
 from core.services.outbox import enqueue, notify_official
 from core.services.scope import require_within
 from core.services.units import descendants
@@ -204,9 +204,9 @@ async def record_handover(
                  before=support, after=handed)
     await append(uow, "handover", {
         **await _places(uow, support), "support": person(support.id),
-        "kind": support.kind.value, "date": local_date(now).isoformat(),
+        "kind": support.kind.value, "month": month_text(now, VIETNAM),
         "checklist_complete": not missing_items(handover),
-    }, now)
+    }, month_start(now, VIETNAM))
     return handover
 
 
@@ -335,8 +335,8 @@ async def _served(
                  before=support, after=done)
     await append(uow, "confirmation", {
         **await _places(uow, support), "support": person(support.id), "via": via,
-        "date": local_date(now).isoformat(),
-    }, now)
+        "month": month_text(now, VIETNAM),
+    }, month_start(now, VIETNAM))
     await _tell_donor(uow, support, now)
 
 
@@ -377,8 +377,8 @@ async def _open_case(
     await record(uow, actor, now, "open", "case", case.id, support.commune_id, after=case)
     await append(uow, "case", {
         "support": person(support.id), "kind": kind.value,
-        "commune": (await _places(uow, support))["commune"], "date": local_date(now).isoformat(),
-    }, now)
+        "commune": (await _places(uow, support))["commune"], "month": month_text(now, VIETNAM),
+    }, month_start(now, VIETNAM))
     await _tell_commune(uow, case, support, now)
     return case
 
@@ -418,7 +418,8 @@ async def close_case(
     await record(uow, actor, now, "close", "case", case.id, support.commune_id,
                  before=case, after=closed)
     await append(uow, "case_closed", {"support": person(support.id), "case": case.id,
-                                      "date": local_date(now).isoformat()}, now)
+                                      "month": month_text(now, VIETNAM)},
+                 month_start(now, VIETNAM))
     return closed
 
 
