@@ -6,7 +6,7 @@ from datetime import datetime
 
 from aiohttp import web
 
-from admin.context import NotFound, now, unit_of_work, who
+from admin.context import NotFound, now, path_id, unit_of_work, who
 from admin.residents import (
     audit_list_read,
     page_of,
@@ -74,7 +74,7 @@ async def residents(request: web.Request) -> web.Response:
 async def resident(request: web.Request) -> web.Response:
     """GET /api/v1/residents/{id}"""
     async with unit_of_work(request) as uow:
-        r = await resident_in_scope(uow, who(request), int(request.match_info["resident_id"]))
+        r = await resident_in_scope(uow, who(request), path_id(request, "resident_id"))
         h = await uow.households.get(r.household_id)
         await record_read(uow, who(request).actor, now(request), r.id, r.commune_id, "api")
     return web.json_response(resident_json(r, h))
@@ -82,7 +82,7 @@ async def resident(request: web.Request) -> web.Response:
 
 async def approve(request: web.Request) -> web.Response:
     """POST /api/v1/residents/{id}/approve"""
-    resident_id = int(request.match_info["resident_id"])
+    resident_id = path_id(request, "resident_id")
     async with unit_of_work(request) as uow:
         await resident_in_scope(uow, who(request), resident_id)
         r = await registry.approve(uow, who(request).actor, resident_id, now(request))

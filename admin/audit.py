@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from admin.context import NotFound, config, render, today, unit_of_work
+from admin.context import BAD_QUERY, config, query_number, render, today, unit_of_work
 from admin.scoping import request_scope
 from core.dates import parse_date
 from core.errors import RuleError
@@ -35,7 +35,7 @@ def _day(request: web.Request, raw: str | None, end: bool = False) -> datetime |
     try:
         day = parse_date(raw, today(request))
     except RuleError:
-        return None
+        raise RuleError(BAD_QUERY) from None
     tz = config(request).tz
     start = datetime.combine(day + timedelta(days=1) if end else day, time(), tz)
     return start
@@ -44,10 +44,7 @@ def _day(request: web.Request, raw: str | None, end: bool = False) -> datetime |
 async def audit_page(request: web.Request) -> web.Response:
     """Entries newest first, filtered by entity, action and dates; keyset paging."""
     args = request.query
-    try:
-        before = int(args["before"]) if args.get("before") else None
-    except ValueError:
-        raise NotFound from None
+    before = query_number(args.get("before"))
     kind = KINDS.get(args.get("kind", ""), AuditQuery(unit_ids=()))
     async with unit_of_work(request) as uow:
         scope = await request_scope(request, uow)

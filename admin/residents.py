@@ -16,6 +16,9 @@ from admin.context import (
     config,
     locale,
     now,
+    path_id,
+    query_number,
+    query_text,
     render,
     text,
     today,
@@ -44,10 +47,8 @@ FILTERS = ("unit", "status", "poverty", "policy", "q")
 
 
 def parse_id(raw: object) -> int | None:
-    try:
-        return int(str(raw)) if raw not in (None, "") else None
-    except ValueError:
-        raise NotFound from None
+    """A number of the query string: a unit, a village, a cursor, a page size."""
+    return query_number(raw)
 
 
 def _choice(raw: str | None, allowed: type[Status] | type[Poverty] | type[Policy]) -> str | None:
@@ -71,7 +72,7 @@ def resident_query(scope: Scope, args: MultiMapping[str], after: int = 0) -> Res
         status=_choice(args.get("status"), Status),
         poverty=_choice(args.get("poverty"), Poverty),
         policy=_choice(args.get("policy"), Policy),
-        name=(args.get("q") or "").strip()[:100] or None,
+        name=query_text(args.get("q")),
         after_id=after,
     )
 
@@ -128,7 +129,7 @@ async def resident_page(request: web.Request, error: str | None = None,
     """A resident: household (class and its source), status, history."""
     me = who(request)
     async with unit_of_work(request) as uow:
-        resident = await resident_in_scope(uow, me, int(request.match_info["resident_id"]))
+        resident = await resident_in_scope(uow, me, path_id(request, "resident_id"))
         household = await uow.households.get(resident.household_id)
         village = await uow.units.get(resident.village_id)
         commune = await uow.units.get(resident.commune_id)
@@ -146,7 +147,7 @@ async def resident_page(request: web.Request, error: str | None = None,
 
 async def approve(request: web.Request) -> web.Response:
     """Approve one registration."""
-    resident_id = int(request.match_info["resident_id"])
+    resident_id = path_id(request, "resident_id")
     async with unit_of_work(request) as uow:
         await resident_in_scope(uow, who(request), resident_id)
         await registry.approve(uow, who(request).actor, resident_id, now(request))
@@ -169,7 +170,7 @@ async def approve_many(request: web.Request) -> web.Response:
 
 async def reject(request: web.Request) -> web.Response:
     """Refuse a registration; the reason is required."""
-    resident_id = int(request.match_info["resident_id"])
+    resident_id = path_id(request, "resident_id")
     form = await request.post()
     try:
         async with unit_of_work(request) as uow:
@@ -201,7 +202,7 @@ def _values(resident: Resident) -> EditValues:
 async def edit_page(request: web.Request) -> web.Response:
     """The correction form."""
     async with unit_of_work(request) as uow:
-        resident_id = int(request.match_info["resident_id"])
+        resident_id = path_id(request, "resident_id")
         resident = await resident_in_scope(uow, who(request), resident_id)
         await record_read(uow, who(request).actor, now(request), resident.id,
                           resident.commune_id, "admin-edit")
@@ -210,7 +211,7 @@ async def edit_page(request: web.Request) -> web.Response:
 
 async def edit(request: web.Request) -> web.Response:
     """Save a correction through the registry (checked, audited before and after)."""
-    resident_id = int(request.match_info["resident_id"])
+    resident_id = path_id(request, "resident_id")
     form = await request.post()
     full_name, born_text, citizen_id, phone = (str(form.get(k, "")).strip() for k in (
         "full_name", "date_of_birth", "citizen_id", "phone"))
