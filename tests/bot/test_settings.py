@@ -56,3 +56,14 @@ def test_the_outbox_lease_is_a_setting_in_seconds_within_bounds(tmp_path: Path) 
     with pytest.raises(SettingsError) as err:
         load_settings(environ={"PHOCAP_OUTBOX_LEASE": "1"}, toml_path=tmp_path / "n.toml")
     assert err.value.key == "settings-out-of-range"
+
+
+def test_the_import_outside_ids_limit_is_a_setting_within_bounds(tmp_path: Path) -> None:
+    """Issue 15, item 1: how many other communes' IDs one import may meet."""
+    assert load_settings(environ={}, toml_path=tmp_path / "none.toml").import_outside_ids == 20
+    none = load_settings(environ={"PHOCAP_IMPORT_OUTSIDE_IDS": "0"}, toml_path=tmp_path / "n.toml")
+    assert none.import_outside_ids == 0
+    with pytest.raises(SettingsError) as err:
+        load_settings(environ={"PHOCAP_IMPORT_OUTSIDE_IDS": "10001"},
+                      toml_path=tmp_path / "n.toml")
+    assert err.value.key == "settings-out-of-range"
