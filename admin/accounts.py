@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from admin.context import NotFound, config, now, render, unit_of_work, who
+from admin.context import NotFound, config, now, path_id, render, unit_of_work, who
 from admin.passwords import hash_password, verify_password
 from admin.security import LoginRefused, carry_on, sign_in, sign_out
 from core.errors import RuleError
@@ -102,7 +102,7 @@ async def create_token(request: web.Request) -> web.Response:
 
 async def revoke_token(request: web.Request) -> web.Response:
     """Revoke one of one's own tokens (another official's id is simply not found)."""
-    token_id = int(request.match_info["token_id"])
+    token_id = path_id(request, "token_id")
     me = who(request)
     async with unit_of_work(request) as uow:
         done = await accounts.revoke_token(uow, me.actor, me.official, token_id, now(request))

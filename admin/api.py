@@ -6,11 +6,18 @@ from datetime import datetime
 
 from aiohttp import web
 
-from admin.context import NotFound, now, unit_of_work, who
-from admin.residents import page_of, parse_id, resident_in_scope, resident_query
+from admin.context import NotFound, now, path_id, unit_of_work, who
+from admin.residents import (
+    audit_list_read,
+    page_of,
+    parse_id,
+    resident_in_scope,
+    resident_query,
+)
 from admin.scoping import request_scope
 from core.model import Household, Level, Resident
 from core.services import registry
+from core.services.audit import record_read
 
 MAX_LIMIT = 500
 
@@ -57,6 +64,7 @@ async def residents(request: web.Request) -> web.Response:
         scope = await request_scope(request, uow)
         query = resident_query(scope, request.query, parse_id(request.query.get("after")) or 0)
         lines, cursor = await page_of(uow, query, size)
+        await audit_list_read(uow, request, scope, "api-list", len(lines), "after", "limit")
     return web.json_response({
         "items": [resident_json(x.resident, x.household, x.village, x.commune) for x in lines],
         "next": str(cursor) if cursor is not None else None,
@@ -66,14 +74,15 @@ async def residents(request: web.Request) -> web.Response:
 async def resident(request: web.Request) -> web.Response:
     """GET /api/v1/residents/{id}"""
     async with unit_of_work(request) as uow:
-        r = await resident_in_scope(uow, who(request), int(request.match_info["resident_id"]))
+        r = await resident_in_scope(uow, who(request), path_id(request, "resident_id"))
         h = await uow.households.get(r.household_id)
+        await record_read(uow, who(request).actor, now(request), r.id, r.commune_id, "api")
     return web.json_response(resident_json(r, h))
 
 
 async def approve(request: web.Request) -> web.Response:
     """POST /api/v1/residents/{id}/approve"""
-    resident_id = int(request.match_info["resident_id"])
+    resident_id = path_id(request, "resident_id")
     async with unit_of_work(request) as uow:
         await resident_in_scope(uow, who(request), resident_id)
         r = await registry.approve(uow, who(request).actor, resident_id, now(request))

@@ -37,6 +37,7 @@ class AdminConfig:
     token_lifetime: timedelta = timedelta(days=90)  # an API token ends this long after made
     trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()  # X-Forwarded-* believed
     cookie_secure: str = "auto"  # auto: Secure when served over https (or a proxy says so)
+    import_outside_ids: int = 20  # IDs another commune holds that one import may meet
 
 
 UOW = web.AppKey[UnitOfWorkFactory]("admin_uow")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -14,6 +15,7 @@ from aiohttp import web
 
 from admin.appkeys import CATALOGUE, CLOCK, CONFIG, JINJA, UOW, AdminConfig
 from core.dates import format_date
+from core.errors import RuleError
 from core.i18n import Catalogue
 from core.model import Actor, Official, Role
 from core.money import format_amount
@@ -44,6 +46,40 @@ def allowed(role: Role, access: Access) -> bool:
 
 class NotFound(Exception):
     """Missing, or outside the official's unit: the same answer, so nothing is revealed."""
+
+
+# The largest record number an INTEGER column holds on PostgreSQL: a number past it names no
+# record, and the database would refuse to compare with it.
+MAX_ID = 2**31 - 1
+BAD_QUERY = "admin-error-bad-query"
+
+
+def query_number(raw: object) -> int | None:
+    """A whole number of the query string (a record's number, a cursor, a page size), None
+    when absent; anything else is a 400 with the page's message, never a 500."""
+    if raw is None or raw == "":
+        return None
+    text = str(raw)
+    if not (text.isascii() and text.isdecimal()) or len(text) > 10 or int(text) > MAX_ID:
+        raise RuleError(BAD_QUERY)
+    return int(text)
+
+
+def query_text(raw: object, limit: int = 100) -> str | None:
+    """A searched text: control characters, unassigned code points and the like are no
+    letter anyone types (U+10FFFF broke the name search); cut to limit characters."""
+    text = str(raw or "").strip()
+    if any(unicodedata.category(c).startswith("C") for c in text):
+        raise RuleError(BAD_QUERY)
+    return text[:limit] or None
+
+
+def path_id(request: web.Request, name: str) -> int:
+    """A record's number in the path (the route admits digits only); past MAX_ID, none."""
+    text = request.match_info[name]
+    if len(text) > 10 or int(text) > MAX_ID:
+        raise NotFound
+    return int(text)
 
 
 class Forbidden(Exception):

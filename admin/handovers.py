@@ -15,6 +15,7 @@ from admin.context import (
     config,
     locale,
     now,
+    path_id,
     render,
     text,
     unit_of_work,
@@ -72,7 +73,7 @@ async def record_page(request: web.Request) -> web.Response:
     """The printable handover record (bien ban ban giao), with its QR."""
     async with unit_of_work(request) as uow:
         handover = await _handover_in_scope(uow, await request_scope(request, uow),
-                                            int(request.match_info["handover_id"]))
+                                            path_id(request, "handover_id"))
         data = await service.handover_record(uow, who(request).actor, handover.id)
     qr = service.qr_payload(data.handover.code, config(request).telegram_bot_username or None)
     page = render_record(catalogue(request), locale(request), data, qr)
@@ -82,7 +83,7 @@ async def record_page(request: web.Request) -> web.Response:
 
 async def on_paper(request: web.Request) -> web.Response:
     """POST: the recipient confirmed in person and signed the paper record."""
-    handover_id = int(request.match_info["handover_id"])
+    handover_id = path_id(request, "handover_id")
     try:
         async with unit_of_work(request) as uow:
             await _handover_in_scope(uow, await request_scope(request, uow),
@@ -96,7 +97,7 @@ async def on_paper(request: web.Request) -> web.Response:
 
 async def close_case(request: web.Request) -> web.Response:
     """POST: the officer looked into a case and says what was done."""
-    case_id = int(request.match_info["case_id"])
+    case_id = path_id(request, "case_id")
     form = await request.post()
     try:
         async with unit_of_work(request) as uow:

@@ -10,11 +10,12 @@ from aiohttp import web
 from aiohttp_session import get_session
 
 from admin.appkeys import IMPORT_DIR
-from admin.context import NotFound, now, render, text, today, unit_of_work, who
+from admin.context import NotFound, config, now, render, text, today, unit_of_work, who
 from admin.scoping import Scope, request_scope
 from core.errors import RuleError
 from core.importing import ImportRow, RowError, parse_rows
 from core.model import Level, Unit
+from core.services.audit import record_list_read
 from core.services.imports import ImportReport, import_residents
 from documents.spreadsheets import CSV_SUFFIXES, XLSX_SUFFIXES, Table, read_table, write_rejects
 
@@ -64,7 +65,8 @@ async def upload(request: web.Request) -> web.Response:
     folder = request.app[IMPORT_DIR]
     pending.path(folder).write_bytes(upload_field.file.read())  # type: ignore[union-attr]
     try:
-        _, rows, report = await _run(request, commune, pending.path(folder), dry_run=True)
+        _, rows, report = await _run(request, commune, pending.path(folder), dry_run=True,
+                                     filename=pending.filename)
     except RuleError as err:
         pending.path(folder).unlink(missing_ok=True)
         params = {**err.params, "path": pending.filename}  # not our temp folder's name
@@ -138,15 +140,18 @@ def _form_error(request: web.Request, scope: Scope, message: str) -> web.Respons
 
 async def _run(
     request: web.Request, commune: Unit, path: Path, *, dry_run: bool = False,
-    approve: bool = False,
+    approve: bool = False, filename: str = "",
 ) -> tuple[Table, list[ImportRow | RowError], ImportReport]:
     table = read_table(path)
     day, moment = today(request), now(request)
     rows = parse_rows(((r.line, table.values(r)) for r in table.rows), day)
     async with unit_of_work(request) as uow:
         report = await import_residents(uow, who(request).actor, commune, rows, day, moment,
-                                        approve=approve)
+                                        approve=approve,
+                                        outside_limit=config(request).import_outside_ids)
         if dry_run:
+            await record_list_read(uow, who(request).actor, moment, commune.id,
+                                   "import-preview", {"file": filename}, len(rows))
             await uow.rollback()
         else:
             await uow.commit()

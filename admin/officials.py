@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from admin.context import NotFound, now, render, text, unit_of_work, who
+from admin.context import NotFound, now, path_id, render, text, unit_of_work, who
 from admin.passwords import hash_password, new_password
 from admin.scoping import Scope, request_scope
 from core.errors import RuleError
@@ -111,7 +111,7 @@ async def unlink_chat(request: web.Request) -> web.Response:
     """Forget a chat's official (a lost phone, a person who left)."""
     me = who(request)
     async with unit_of_work(request) as uow:
-        chat = await uow.chats.get(int(request.match_info["chat_id"]))
+        chat = await uow.chats.get(path_id(request, "chat_id"))
         official = await uow.officials.get(chat.official_id) if chat and chat.official_id else None
         if chat is None or official is None or not await within(uow, me.actor, official.unit_id):
             raise NotFound

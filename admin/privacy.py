@@ -7,14 +7,14 @@ import json
 
 from aiohttp import web
 
-from admin.context import now, text, unit_of_work, who
+from admin.context import now, path_id, text, unit_of_work, who
 from admin.residents import resident_in_scope, resident_page
 from core.services import privacy
 
 
 async def personal_data(request: web.Request) -> web.Response:
     """GET: the person's data as a JSON download; the request is audited."""
-    resident_id = int(request.match_info["resident_id"])
+    resident_id = path_id(request, "resident_id")
     async with unit_of_work(request) as uow:
         await resident_in_scope(uow, who(request), resident_id)
         data = await privacy.personal_data(uow, who(request).actor, resident_id, now(request))
@@ -28,7 +28,7 @@ async def personal_data(request: web.Request) -> web.Response:
 
 async def erase(request: web.Request) -> web.Response:
     """POST: erase, once the officer ticked that the person asked for it."""
-    resident_id = int(request.match_info["resident_id"])
+    resident_id = path_id(request, "resident_id")
     form = await request.post()
     if form.get("confirm") != "yes":
         return await resident_page(request, error=text(request, "admin-privacy-confirm-needed"),

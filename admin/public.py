@@ -26,6 +26,7 @@ from core.ports import UnitOfWork
 from core.report_runs import month_of
 from core.serials import mask_serial
 from core.services.handover import person
+from core.services.ledger import shown_time
 from core.services.pledges import pledge_code
 from core.services.reports import monthly_report
 from core.services.units import province_of
@@ -174,6 +175,13 @@ class Texts:
 
     def date(self, at: datetime) -> str:
         return format_date(at.astimezone(self._tz).date())
+
+    def month(self, at: datetime) -> str:
+        """'09/2023': what the public learns of a day that concerns one person."""
+        return at.astimezone(self._tz).strftime("%m/%Y")
+
+    def when(self, entry: LedgerEntry) -> str:
+        return shown_time(entry, self._tz)
 
     def money(self, amount: int) -> str:
         return self("public-money", amount=format_amount(amount))

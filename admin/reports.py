@@ -11,7 +11,17 @@ from aiohttp import web
 from markupsafe import Markup
 
 from admin.charts import month_chart
-from admin.context import NotFound, catalogue, config, locale, now, render, text, unit_of_work
+from admin.context import (
+    NotFound,
+    catalogue,
+    config,
+    locale,
+    now,
+    path_id,
+    render,
+    text,
+    unit_of_work,
+)
 from admin.scoping import request_scope
 from core.figures import MonthCoverage
 from core.report_runs import ReportRun
@@ -50,7 +60,7 @@ def coverage_chart(say: Callable[..., str], unit: str, points: list[MonthCoverag
 async def _run(request: web.Request) -> ReportRun:
     """The report asked for, if it is the official's unit's or below; else not found."""
     try:
-        run_id = int(request.match_info["run_id"])
+        run_id = path_id(request, "run_id")
     except ValueError:
         raise NotFound from None
     async with unit_of_work(request) as uow:

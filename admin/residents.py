@@ -16,6 +16,9 @@ from admin.context import (
     config,
     locale,
     now,
+    path_id,
+    query_number,
+    query_text,
     render,
     text,
     today,
@@ -29,6 +32,7 @@ from core.model import Level, Policy, Poverty, Resident, Status, Unit
 from core.page_views import AuditQuery, ResidentLine, ResidentQuery
 from core.ports import UnitOfWork
 from core.services import registry
+from core.services.audit import READS, record_list_read, record_read
 from core.services.scope import within
 from documents.spreadsheets import rows_to_xlsx
 
@@ -43,14 +47,22 @@ FILTERS = ("unit", "status", "poverty", "policy", "q")
 
 
 def parse_id(raw: object) -> int | None:
-    try:
-        return int(str(raw)) if raw not in (None, "") else None
-    except ValueError:
-        raise NotFound from None
+    """A number of the query string: a unit, a village, a cursor, a page size."""
+    return query_number(raw)
 
 
 def _choice(raw: str | None, allowed: type[Status] | type[Poverty] | type[Policy]) -> str | None:
     return raw if raw in {m.value for m in allowed} else None
+
+
+async def audit_list_read(uow: UnitOfWork, request: web.Request, scope: Scope, source: str,
+                          rows: int, *extra: str) -> None:
+    """The trail's line for a list of residents read: who, which filter, how many rows;
+    under the unit the list covered, so that its officers (and the reader's) see it."""
+    keys = FILTERS + extra
+    unit_id = parse_id(request.query.get("unit")) or scope.unit.id
+    await record_list_read(uow, who(request).actor, now(request), unit_id, source,
+                           {k: request.query.get(k) for k in keys}, rows)
 
 
 def resident_query(scope: Scope, args: MultiMapping[str], after: int = 0) -> ResidentQuery:
@@ -60,7 +72,7 @@ def resident_query(scope: Scope, args: MultiMapping[str], after: int = 0) -> Res
         status=_choice(args.get("status"), Status),
         poverty=_choice(args.get("poverty"), Poverty),
         policy=_choice(args.get("policy"), Policy),
-        name=(args.get("q") or "").strip()[:100] or None,
+        name=query_text(args.get("q")),
         after_id=after,
     )
 
@@ -117,13 +129,16 @@ async def resident_page(request: web.Request, error: str | None = None,
     """A resident: household (class and its source), status, history."""
     me = who(request)
     async with unit_of_work(request) as uow:
-        resident = await resident_in_scope(uow, me, int(request.match_info["resident_id"]))
+        resident = await resident_in_scope(uow, me, path_id(request, "resident_id"))
         household = await uow.households.get(resident.household_id)
         village = await uow.units.get(resident.village_id)
         commune = await uow.units.get(resident.commune_id)
         members = await uow.residents.in_household(resident.household_id)
         history = await uow.views.audit_page(AuditQuery(
-            unit_ids=(resident.commune_id,), entity="resident", entity_id=resident.id), 200)
+            unit_ids=(resident.commune_id,), entity="resident", entity_id=resident.id,
+            hide_actions=READS), 200)
+        await record_read(uow, me.actor, now(request), resident.id, resident.commune_id,
+                          "admin-page")
     return render(request, "resident.html", {
         "r": resident, "household": household, "village": village, "commune": commune,
         "members": members, "history": list(reversed(history)), "error": error,
@@ -132,7 +147,7 @@ async def resident_page(request: web.Request, error: str | None = None,
 
 async def approve(request: web.Request) -> web.Response:
     """Approve one registration."""
-    resident_id = int(request.match_info["resident_id"])
+    resident_id = path_id(request, "resident_id")
     async with unit_of_work(request) as uow:
         await resident_in_scope(uow, who(request), resident_id)
         await registry.approve(uow, who(request).actor, resident_id, now(request))
@@ -155,7 +170,7 @@ async def approve_many(request: web.Request) -> web.Response:
 
 async def reject(request: web.Request) -> web.Response:
     """Refuse a registration; the reason is required."""
-    resident_id = int(request.match_info["resident_id"])
+    resident_id = path_id(request, "resident_id")
     form = await request.post()
     try:
         async with unit_of_work(request) as uow:
@@ -187,14 +202,16 @@ def _values(resident: Resident) -> EditValues:
 async def edit_page(request: web.Request) -> web.Response:
     """The correction form."""
     async with unit_of_work(request) as uow:
-        resident_id = int(request.match_info["resident_id"])
+        resident_id = path_id(request, "resident_id")
         resident = await resident_in_scope(uow, who(request), resident_id)
+        await record_read(uow, who(request).actor, now(request), resident.id,
+                          resident.commune_id, "admin-edit")
     return render(request, "resident_edit.html", {"r": resident, "v": _values(resident)})
 
 
 async def edit(request: web.Request) -> web.Response:
     """Save a correction through the registry (checked, audited before and after)."""
-    resident_id = int(request.match_info["resident_id"])
+    resident_id = path_id(request, "resident_id")
     form = await request.post()
     full_name, born_text, citizen_id, phone = (str(form.get(k, "")).strip() for k in (
         "full_name", "date_of_birth", "citizen_id", "phone"))
@@ -250,6 +267,7 @@ async def export(request: web.Request) -> web.Response:
             if cursor is None:
                 break
             query = resident_query(scope, request.query, cursor)
+        await audit_list_read(uow, request, scope, "admin-export", len(rows))
     texts, lang = catalogue(request), locale(request)
     data = rows_to_xlsx(rows, EXPORT_COLUMNS, lambda key, **p: texts.text(key, lang, **p))
     stamp = now(request).astimezone(config(request).tz).strftime("%Y%m%d-%H%M")

@@ -81,6 +81,7 @@ class Settings:
     token_days: int = 90  # an API token ends this long after it was made
     trusted_proxies: str = ""  # addresses or networks whose X-Forwarded-For/-Proto are believed
     cookie_secure: str = "auto"  # auto: Secure when served over https; on; off
+    import_outside_ids: int = 20  # IDs another commune holds that one import may meet
 
     @property
     def tz(self) -> ZoneInfo:
@@ -97,7 +98,8 @@ _INT_RANGES = {"port": (1, 65535), "report_day": (1, 28),
                "support_per_person": (1_000, 100_000_000), "outbox_lease": (2, 3600),
                "session_idle_minutes": (5, 7 * 24 * 60), "session_lifetime_hours": (1, 24 * 30),
                "token_days": (1, 3650),
-               "zalo_oa_event_window": (1, 7 * 24 * 60), "zalo_oa_monthly_cap": (0, 10_000_000)}
+               "zalo_oa_event_window": (1, 7 * 24 * 60), "zalo_oa_monthly_cap": (0, 10_000_000),
+               "import_outside_ids": (0, 10_000)}
 _URLS = ("public_url", "telegram_api_url", "zalo_api_url", "zalo_oa_api_url", "zalo_oa_oauth_url")
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 _COOKIE_SECURE = ("auto", "on", "off")

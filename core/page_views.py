@@ -46,6 +46,8 @@ class AuditQuery:
     since: datetime | None = None
     until: datetime | None = None
     before_id: int | None = None
+    actions: tuple[str, ...] = ()  # only these, when given
+    hide_actions: tuple[str, ...] = ()  # never these
 
 
 @dataclass(frozen=True, slots=True)

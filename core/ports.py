@@ -103,6 +103,11 @@ class OfficialRepository(Protocol):
 
 class AuditRepository(Protocol):
     async def append(self, *entries: AuditEntry) -> None: ...
+    async def keep(self, *entries: AuditEntry) -> None:
+        """Entries that stay whatever becomes of this transaction: written with it on
+        commit, or on their own after a rollback (a refused check, a dry run, a savepoint
+        undone). For the reads and look-ups the trail must show even when nothing changed."""
+        ...
     async def for_entity(self, entity: str, entity_id: int) -> list[AuditEntry]: ...
     async def redact(self, entity: str, entity_id: int, fields: Sequence[str]) -> None:
         """Blank these fields in the entity's earlier entries: the one change the trail

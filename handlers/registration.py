@@ -217,7 +217,8 @@ async def parse_date_of_birth(turn: Turn, answer: Answer) -> str:
     born = parse_date(answer.text, turn.today)
     form = ResidentForm(full_name=str(turn.data["full_name"]), date_of_birth=born,
                         has_smartphone=False)
-    await registry.check_resident(turn.uow, await _commune_id(turn), form, turn.today)
+    await registry.check_resident(turn.uow, turn.actor, await _commune_id(turn), form,
+                                  turn.today, turn.now)
     _forget_mismatched_id(turn, born)
     return born.isoformat()
 
@@ -244,7 +245,8 @@ async def parse_citizen_id(turn: Turn, answer: Answer) -> str | None:
         return None
     form = ResidentForm(full_name=str(turn.data["full_name"]), date_of_birth=_born(turn),
                         has_smartphone=False, citizen_id=answer.text)
-    checked = await registry.check_resident(turn.uow, await _commune_id(turn), form, turn.today)
+    checked = await registry.check_resident(turn.uow, turn.actor, await _commune_id(turn), form,
+                                            turn.today, turn.now)
     return checked.citizen_id
 
 

@@ -24,6 +24,16 @@ def _blanked(values: dict[str, object] | None, fields: Sequence[str]
 class SqlAudit:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
+        self.kept: list[AuditEntry] = []  # written by the unit of work, commit or rollback
+
+    async def keep(self, *entries: AuditEntry) -> None:
+        self.kept.extend(entries)
+
+    async def write_kept(self) -> bool:
+        """Insert the kept entries into the open transaction; True when there were any."""
+        entries, self.kept = self.kept, []
+        await self.append(*entries)
+        return bool(entries)
 
     async def append(self, *entries: AuditEntry) -> None:
         if not entries:

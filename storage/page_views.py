@@ -83,6 +83,10 @@ class SqlPageViews:
             where.append(AuditRow.entity_id == q.entity_id)
         if q.action:
             where.append(AuditRow.action == q.action)
+        if q.actions:
+            where.append(AuditRow.action.in_(q.actions))
+        if q.hide_actions:
+            where.append(AuditRow.action.not_in(q.hide_actions))
         if q.since:
             where.append(AuditRow.at >= q.since)
         if q.until:

@@ -95,7 +95,7 @@ class SqlUnitOfWork:
         self.households = SqlHouseholds(s, self._clock)
         self.residents = SqlResidents(s, name_key, self._clock)
         self.officials = SqlOfficials(s, self._clock)
-        self.audit = SqlAudit(s)
+        self.audit = self._audit = SqlAudit(s)
         self.chats = SqlChats(s)
         self.invites = SqlInvites(s)
         self.pledges = SqlPledges(s)
@@ -119,16 +119,21 @@ class SqlUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         try:
-            await self.session.rollback()  # a no-op after commit(); undoes a forgotten one
+            await self.rollback()  # a no-op after commit(); undoes a forgotten one
         finally:
             await self.session.close()
             self._session = None
 
     async def commit(self) -> None:
+        await self._audit.write_kept()
         await self.session.commit()
 
     async def rollback(self) -> None:
+        """Undo the transaction; the audit entries it was asked to keep are then written
+        in a transaction of their own."""
         await self.session.rollback()
+        if await self._audit.write_kept():
+            await self.session.commit()
 
     def savepoint(self) -> AsyncSessionTransaction:
         return self.session.begin_nested()

@@ -13,9 +13,11 @@ from typing import Any
 
 from aiohttp import web
 
+from admin.context import query_number
 from admin.security import forwarded_client
 from bot.appkeys import DISPATCHER, RUNTIME
 from core.clock import Clock, system_clock
+from core.errors import RuleError
 from core.i18n import Catalogue
 from core.messages import Channel, Inbound, Kind, reply_from_dict
 from handlers.engine import Outcome
@@ -251,6 +253,15 @@ def render_outcome(outcome: Outcome, catalogue: Catalogue) -> dict[str, Any]:
     return {"locale": outcome.locale, "messages": messages}
 
 
+def query_number_or_none(raw: str) -> int | None:
+    """The page's `after`: a message number the outbox can hold, or None (a 400, not a 500
+    from the database comparing with a number past its column)."""
+    try:
+        return query_number(raw)
+    except RuleError:
+        return None
+
+
 async def pull_updates(request: web.Request) -> web.Response:
     """GET ?chat=<token>&after=<id>: the chat's queued messages after that id, marked sent.
 
@@ -260,7 +271,7 @@ async def pull_updates(request: web.Request) -> web.Response:
     runtime = request.app[RUNTIME]
     catalogue = runtime.catalogue
     chat, after = request.query.get("chat", ""), request.query.get("after", "0")
-    if not TOKEN.fullmatch(chat) or not after.isdecimal() or len(after) > 18:
+    if not TOKEN.fullmatch(chat) or query_number_or_none(after) is None:
         return refusal(catalogue, runtime.locale, 400, "webchat-error-bad-request")
     try:
         async with runtime.uow() as uow:

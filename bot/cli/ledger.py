@@ -8,8 +8,8 @@ import sys
 from bot.cli.common import Parsers
 from bot.runtime import Runtime
 from core.clock import Clock
-from core.dates import format_date
 from core.ledger import first_bad
+from core.services.ledger import shown_time
 
 
 def add_parsers(parsers: Parsers) -> None:
@@ -23,7 +23,7 @@ async def cmd_ledger_verify(rt: Runtime, _args: argparse.Namespace, _clock: Cloc
         entries = await uow.ledger.all()
     bad = first_bad(entries)
     if bad is not None:
-        day = format_date(bad.at.astimezone(rt.settings.tz).date())
+        day = shown_time(bad, rt.settings.tz)
         print(rt.text("public-verify-bad", id=bad.id, kind=bad.kind, date=day), file=sys.stderr)
         return 1
     if not entries:

@@ -6,12 +6,13 @@ import argparse
 from datetime import datetime
 from pathlib import Path
 
-from bot.cli.common import CLI, Parsers, export_options, out, write_rows
+from bot.cli.common import CLI, Parsers, export_options, out, unit_or_province, write_rows
 from bot.cli.progress import Progress
 from bot.runtime import Runtime
 from core.clock import Clock
 from core.importing import ResidentExport, RowError, parse_rows
 from core.model import Level
+from core.services.audit import record_list_read
 from core.services.imports import ImportReport, import_residents
 from core.services.units import descendants, find_unit
 from documents.spreadsheets import Table, read_table, rejects_path, write_rejects
@@ -55,8 +56,11 @@ async def cmd_import_residents(rt: Runtime, args: argparse.Namespace, clock: Clo
     async with rt.uow() as uow:
         commune = await find_unit(uow, rt.settings.dataset, args.commune, Level.COMMUNE)
         report = await import_residents(uow, CLI, commune, parsed, today, started,
-                                        approve=args.approve, progress=bar.step)
+                                        approve=args.approve, progress=bar.step,
+                                        outside_limit=rt.settings.import_outside_ids)
         if args.dry_run:
+            await record_list_read(uow, CLI, started, commune.id, "cli-import-dry-run",
+                                   {"file": args.file.name}, len(parsed))
             await uow.rollback()
         else:
             await uow.commit()
@@ -109,14 +113,18 @@ def _reason(rt: Runtime, err: RowError) -> str:
     return rt.text(err.key, **err.params)
 
 
-async def cmd_export_residents(rt: Runtime, args: argparse.Namespace, _clock: Clock) -> int:
-    """Residents as JSON, CSV or xlsx; the whole programme, or one unit and what lies below."""
+async def cmd_export_residents(rt: Runtime, args: argparse.Namespace, clock: Clock) -> int:
+    """Residents as JSON, CSV or xlsx; the whole programme, or one unit and what lies below.
+    The read is kept in the audit trail under the unit it covered (the province for all)."""
     async with rt.uow() as uow:
         unit_ids = None
+        unit = await unit_or_province(uow, rt, args.unit)
         if args.unit:
-            unit = await find_unit(uow, rt.settings.dataset, args.unit)
             unit_ids = [u.id for u in await descendants(uow, unit)]
         residents = await uow.residents.export_rows(unit_ids)
+        await record_list_read(uow, CLI, clock(), unit.id, "cli-export",
+                               {"unit": args.unit, "format": args.format}, len(residents))
+        await uow.commit()
     write_rows([_export_row(r) for r in residents], RESIDENT_FIELDS, args.format, args.out,
                rt.text)
     return 0

@@ -369,15 +369,23 @@ class _Written:
     async def assignments(self, communes: Sequence[CommunePlan], per_person: int) -> None:
         planned = [(c, e, s) for c in communes for e, s in self._supports(c, per_person)]
         supports = await self.uow.supports.add(*(s for _, _, s in planned))
+        tiers: dict[str, dict[str, dict[str, int]]] = {}  # commune -> kind -> tier -> people
         for (commune, line, _), support in zip(planned, supports, strict=True):
             self.audit.append(entry(self.actor, self.now, "assign", "support", support.id,
                                     commune.commune.id, after=support))
+            # No tier and no place in the queue beside the support's number: in a small
+            # village they point at a merit family. The tiers go out as counts per commune.
             self.ledger.append(("assignment", {
                 "support": person(support.id), "commune": commune.commune.code,
-                "kind": support.kind.value, "amount": support.amount, "tier": line.tier,
-                "position": line.position, **await self._origin(support.receipt_id),
-                "plan": self.plan_id,
+                "kind": support.kind.value, "amount": support.amount,
+                **await self._origin(support.receipt_id), "plan": self.plan_id,
             }))
+            by_kind = tiers.setdefault(commune.commune.code, {}).setdefault(
+                support.kind.value, {})
+            by_kind[str(line.tier)] = by_kind.get(str(line.tier), 0) + 1
+        for code, counts in tiers.items():
+            self.ledger.append(("assignment_tiers", {
+                "commune": code, "plan": self.plan_id, "tiers": counts}))
 
     def _supports(self, commune: CommunePlan, per_person: int) -> list[tuple[Entry, Support]]:
         """Each served line of the commune's list with its support, phones drawn lot by lot."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+from collections.abc import Mapping
 from datetime import date, datetime
 
 from core.model import Actor, AuditEntry
@@ -67,3 +68,41 @@ async def record(
     after: Record | None = None,
 ) -> None:
     await uow.audit.append(entry(actor, now, action, entity, entity_id, unit_id, before, after))
+
+
+# Reads of personal data (Decree 13/2023): kept even when the reading transaction rolls back.
+READ_ONE = "read"  # one person's record opened
+READ_LIST = "read-list"  # many people's records read at once: an export, a list, a preview
+READS = (READ_ONE, READ_LIST)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ListRead:
+    """What the trail keeps of a read in bulk: where it came from, its filter, its size."""
+
+    source: str  # "admin-export", "api-list", "cli-export", "import-preview", ...
+    filter: str  # "status=approved, unit=12", or "" for everything
+    rows: int
+
+
+def filter_text(filters: Mapping[str, object]) -> str:
+    """The filter as one line, in a stable order; empty values left out."""
+    return ", ".join(f"{k}={v}" for k, v in sorted(filters.items()) if v not in (None, ""))
+
+
+async def record_list_read(
+    uow: UnitOfWork, actor: Actor, now: datetime, unit_id: int | None, source: str,
+    filters: Mapping[str, object], rows: int,
+) -> None:
+    """A read of many people's data, under the unit it covered (whose officers see it)."""
+    await uow.audit.keep(entry(actor, now, READ_LIST, "resident", None, unit_id, after=ListRead(
+        source=source, filter=filter_text(filters), rows=rows)))
+
+
+async def record_read(
+    uow: UnitOfWork, actor: Actor, now: datetime, resident_id: int, commune_id: int,
+    source: str,
+) -> None:
+    """One person's record opened."""
+    await uow.audit.keep(entry(actor, now, READ_ONE, "resident", resident_id, commune_id,
+                               after=ListRead(source=source, filter="", rows=1)))

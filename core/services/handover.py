@@ -47,7 +47,7 @@ from core.ports import UnitOfWork
 from core.priority import VIETNAM
 from core.serials import MAX_SERIAL, is_bad_imei, mask_serial, normalise_serial
 from core.services.audit import record
-from core.services.ledger import append
+from core.services.ledger import append, month_start, month_text
 from core.services.outbox import enqueue, notify_official
 from core.services.scope import require_within
 from core.services.units import descendants
@@ -212,10 +212,10 @@ async def record_handover(
                  before=support, after=handed)
     await append(uow, "handover", {
         **await _places(uow, support), "support": person(support.id),
-        "kind": support.kind.value, "date": local_date(now).isoformat(),
+        "kind": support.kind.value, "month": month_text(now, VIETNAM),
         "checklist_complete": not missing_items(handover),
         **await _phone(uow, support, handover),
-    }, now)
+    }, month_start(now, VIETNAM))
     return handover
 
 
@@ -483,9 +483,9 @@ async def _served(
     handover = await uow.handovers.for_support(support.id)
     await append(uow, "confirmation", {
         **await _places(uow, support), "support": person(support.id), "via": via,
-        "date": local_date(now).isoformat(),
+        "month": month_text(now, VIETNAM),
         **(await _phone(uow, support, handover) if handover else {}),
-    }, now)
+    }, month_start(now, VIETNAM))
     await _tell_donor(uow, support, now)
 
 
@@ -526,8 +526,8 @@ async def _open_case(
     await record(uow, actor, now, "open", "case", case.id, support.commune_id, after=case)
     await append(uow, "case", {
         "support": person(support.id), "kind": kind.value,
-        "commune": (await _places(uow, support))["commune"], "date": local_date(now).isoformat(),
-    }, now)
+        "commune": (await _places(uow, support))["commune"], "month": month_text(now, VIETNAM),
+    }, month_start(now, VIETNAM))
     await _tell_commune(uow, case, support, now)
     return case
 
@@ -567,7 +567,8 @@ async def close_case(
     await record(uow, actor, now, "close", "case", case.id, support.commune_id,
                  before=case, after=closed)
     await append(uow, "case_closed", {"support": person(support.id), "case": case.id,
-                                      "date": local_date(now).isoformat()}, now)
+                                      "month": month_text(now, VIETNAM)},
+                 month_start(now, VIETNAM))
     return closed
 
 

@@ -21,6 +21,8 @@ from core.services.audit import record
 # Which column a service error is about, by the start of its key.
 _FIELDS_BY_KEY = (
     ("registry-duplicate-citizen-id", "citizen_id"),
+    ("registry-citizen-id-elsewhere", "citizen_id"),
+    ("import-id-check-limit", "citizen_id"),
     ("registry-duplicate-person", "full_name"),
     ("registry-minor", "date_of_birth"),
     ("registry-household-code-taken", "household_code"),
@@ -59,6 +61,8 @@ class _Batch:
     now: datetime
     approve: bool
     smartphone: dict[str, bool]  # household code -> does any of its rows say yes
+    outside_limit: int | None = None
+    outside: int = 0  # IDs met so far that another commune holds
     households: dict[str, Household] = field(default_factory=dict)
 
 
@@ -71,15 +75,19 @@ async def import_residents(
     now: datetime,
     approve: bool = False,
     progress: Callable[[int], None] | None = None,
+    outside_limit: int | None = None,
 ) -> ImportReport:
     """Save each valid row (a failing one undoes only itself); report the others by line.
-    progress, when given, is called with the number of rows done after each row."""
+    progress, when given, is called with the number of rows done after each row.
+    outside_limit, when given, is how many citizen IDs that another commune holds one call
+    may meet: once met, every later ID this commune does not hold is refused untested, so
+    that a file cannot probe the province's register."""
     if commune.level is not Level.COMMUNE:
         raise RuleError("import-not-a-commune", unit=commune.name)
     batch = _Batch(
         actor=actor, commune=commune, today=today, now=now, approve=approve,
         villages=[u for u in await uow.units.children(commune.id) if u.level is Level.VILLAGE],
-        smartphone=_household_smartphones(rows),
+        smartphone=_household_smartphones(rows), outside_limit=outside_limit,
     )
     report = ImportReport()
     for done, row in enumerate(rows, 1):
@@ -112,6 +120,7 @@ def _household_smartphones(rows: Sequence[ImportRow | RowError]) -> dict[str, bo
 
 
 async def _import_row(uow: UnitOfWork, batch: _Batch, row: ImportRow, report: ImportReport) -> None:
+    await _count_outside(uow, batch, row)
     place = _village(batch, row)
     existing = await _already_present(uow, batch.commune, row)
     if existing is not None:
@@ -129,6 +138,20 @@ async def _import_row(uow: UnitOfWork, batch: _Batch, row: ImportRow, report: Im
         await _confirm(uow, batch, resident, report)
     if row.household_code:  # cached only once the row is safely in
         batch.households[row.household_code] = household
+
+
+async def _count_outside(uow: UnitOfWork, batch: _Batch, row: ImportRow) -> None:
+    """Refuse the row, untested, once the file has met its share of other communes' IDs;
+    an ID nobody holds is refused alike, so that the refusal itself tells nothing."""
+    if batch.outside_limit is None or not row.citizen_id:
+        return
+    holder = await uow.residents.by_citizen_id(row.citizen_id)
+    if holder is not None and holder.commune_id == batch.commune.id:
+        return
+    if batch.outside >= batch.outside_limit:
+        raise RuleError("import-id-check-limit", limit=batch.outside_limit)
+    if holder is not None:
+        batch.outside += 1
 
 
 def _village(batch: _Batch, row: ImportRow) -> Unit:

@@ -27,8 +27,8 @@ from core.model import (
 from core.names import name_key, normalise_name
 from core.phones import normalise_phone
 from core.ports import UnitOfWork
-from core.services.audit import record
-from core.services.scope import require_within
+from core.services.audit import entry, record
+from core.services.scope import require_within, within
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,10 +101,23 @@ async def register_household(
     return household
 
 
+@dataclass(frozen=True, slots=True)
+class IdConflict:
+    """What the audit trail keeps of a citizen ID typed that another record holds: the two
+    records' units (never the number). The entry belongs to the holder's commune, so that
+    its officer sees it, and the caller, outside, does not."""
+
+    held_in: str  # the holder's village and commune
+    asked_for: str  # the commune of the record being registered or corrected
+    outside: bool  # True: the caller was told only "registered in another place"
+
+
 async def check_resident(
-    uow: UnitOfWork, commune_id: int, form: ResidentForm, today: date, exclude_id: int = 0
+    uow: UnitOfWork, actor: Actor, commune_id: int, form: ResidentForm, today: date,
+    now: datetime, exclude_id: int = 0,
 ) -> ResidentForm:
-    """The form with every value normalised and checked; duplicates are named."""
+    """The form with every value normalised and checked; duplicates are named inside the
+    caller's unit, and only said to exist outside it."""
     full_name = normalise_name(form.full_name)
     if form.date_of_birth > today:
         raise RuleError("rules-date-future")
@@ -115,16 +128,39 @@ async def check_resident(
     if citizen_id:
         check_citizen_id(citizen_id, form.date_of_birth, gender)
         gender = gender or gender_from_citizen_id(citizen_id)
-        await _refuse_duplicate_id(uow, citizen_id, exclude_id)
+        await _refuse_duplicate_id(uow, actor, commune_id, citizen_id, exclude_id, now)
     await _refuse_same_person(uow, commune_id, full_name, form.date_of_birth, exclude_id)
     phone = normalise_phone(form.phone) if form.phone else None
     return replace(form, full_name=full_name, citizen_id=citizen_id, gender=gender, phone=phone)
 
 
-async def _refuse_duplicate_id(uow: UnitOfWork, citizen_id: str, exclude_id: int) -> None:
+async def _refuse_duplicate_id(
+    uow: UnitOfWork, actor: Actor, commune_id: int, citizen_id: str, exclude_id: int,
+    now: datetime,
+) -> None:
+    """The check stays province-wide; what it tells depends on where the holder lives.
+    Every hit is kept in the trail, even when the caller's transaction rolls back."""
     other = await uow.residents.by_citizen_id(citizen_id)
-    if other is not None and other.id != exclude_id:
-        raise RuleError("registry-duplicate-citizen-id", **await _whereabouts(uow, other))
+    if other is None or other.id == exclude_id:
+        return
+    inside = await within(uow, actor, other.village_id)
+    await uow.audit.keep(entry(
+        actor, now, "id-conflict", "resident", other.id, other.commune_id,
+        after=IdConflict(held_in=await _place_of(uow, other.village_id),
+                         asked_for=await _place_of(uow, commune_id), outside=not inside)))
+    if not inside:
+        raise RuleError("registry-citizen-id-elsewhere")
+    raise RuleError("registry-duplicate-citizen-id", **await _whereabouts(uow, other))
+
+
+async def _place_of(uow: UnitOfWork, unit_id: int) -> str:
+    """The unit's name and its parents' up to the commune: village, commune."""
+    unit = await uow.units.get(unit_id)
+    names: list[str] = []
+    while unit is not None and unit.level in (Level.VILLAGE, Level.COMMUNE):
+        names.append(unit.name)
+        unit = await uow.units.get(unit.parent_id) if unit.parent_id is not None else None
+    return ", ".join(names)
 
 
 async def _refuse_same_person(
@@ -158,7 +194,7 @@ async def register_resident(
     if household is None:
         raise RuleError("registry-unknown-household")
     await require_within(uow, actor, household.village_id)
-    checked = await check_resident(uow, household.commune_id, form, today)
+    checked = await check_resident(uow, actor, household.commune_id, form, today, now)
     resident = await uow.residents.add(
         Resident(
             id=0,
@@ -232,7 +268,8 @@ async def update_resident(
 ) -> Resident:
     """Correct a resident's own facts; checked like a new registration, audited before/after."""
     resident = await resident_in_scope(uow, actor, resident_id)
-    checked = await check_resident(uow, resident.commune_id, form, today, exclude_id=resident.id)
+    checked = await check_resident(uow, actor, resident.commune_id, form, today, now,
+                                   exclude_id=resident.id)
     updated = replace(
         resident,
         full_name=checked.full_name,

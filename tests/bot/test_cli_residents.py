@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from datetime import date
@@ -262,3 +263,21 @@ def test_the_export_carries_what_the_priority_reads_about_the_household(
     assert "H\u1ed9 c\u00f3 \u0110TTM (theo \u0111\u0103ng k\u00fd)" in titles
     assert ("S\u1ed1 m\u00e1y h\u1ed9 nh\u1eadn t\u1eeb ch\u01b0\u01a1ng tr\u00ecnh "
             "kh\u00e1c") in titles
+
+
+def test_an_export_and_a_dry_run_are_on_record(env: dict[str, str], tmp_path: Path) -> None:
+    """Issue 15, item 6: 'export residents' and an import's dry run read personal data in
+    bulk: each leaves one line in the trail (source, filter, rows), under the unit read."""
+    assert import_sample(env, tmp_path, "--dry-run").returncode == 0
+    assert import_sample(env, tmp_path).returncode == 0
+    done = phocap(env, tmp_path, "export", "residents", "--format", "json", "--unit", "Na Ri")
+    assert done.returncode == 0, done.stderr
+    with sqlite3.connect(tmp_path / "cli.db") as db:
+        lines = db.execute(
+            "SELECT a.actor_label, a.\"after\", u.name FROM audit_log a JOIN units u"
+            " ON u.id = a.unit_id WHERE a.action = 'read-list' ORDER BY a.id").fetchall()
+    reads = [(label, json.loads(after), unit) for label, after, unit in lines]
+    assert [(r[1]["source"], r[1]["rows"]) for r in reads] == [
+        ("cli-import-dry-run", 8), ("cli-export", 8)]
+    assert reads[1][1]["filter"] == "format=json, unit=Na Ri"
+    assert reads[0][2] == "X\u00e3 C\u00f4n Minh" and reads[1][2] == "Huy\u1ec7n Na R\u00ec"

@@ -73,3 +73,14 @@ def test_the_doors_settings_and_their_defaults(tmp_path: Path) -> None:
     set_ = load_settings({"PHOCAP_TRUSTED_PROXIES": "10.0.0.5, 10.1.0.0/16",
                           "PHOCAP_ADMIN_PASSWORD": "0123456789"}, tmp_path / "none.toml")
     assert [str(p) for p in set_.proxies] == ["10.0.0.5/32", "10.1.0.0/16"]
+
+
+def test_the_import_outside_ids_limit_is_a_setting_within_bounds(tmp_path: Path) -> None:
+    """Issue 15, item 1: how many other communes' IDs one import may meet."""
+    assert load_settings(environ={}, toml_path=tmp_path / "none.toml").import_outside_ids == 20
+    none = load_settings(environ={"PHOCAP_IMPORT_OUTSIDE_IDS": "0"}, toml_path=tmp_path / "n.toml")
+    assert none.import_outside_ids == 0
+    with pytest.raises(SettingsError) as err:
+        load_settings(environ={"PHOCAP_IMPORT_OUTSIDE_IDS": "10001"},
+                      toml_path=tmp_path / "n.toml")
+    assert err.value.key == "settings-out-of-range"

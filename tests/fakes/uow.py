@@ -212,11 +212,15 @@ class FakeOfficials:
 
 
 class FakeAudit:
-    def __init__(self, data: FakeData) -> None:
+    def __init__(self, data: FakeData, kept: list[AuditEntry]) -> None:
         self._d = data
+        self._kept = kept
 
     async def append(self, *entries: AuditEntry) -> None:
         self._d.audit.extend(entries)
+
+    async def keep(self, *entries: AuditEntry) -> None:
+        self._kept.extend(entries)
 
     async def redact(self, entity: str, entity_id: int, fields: Sequence[str]) -> None:
         def blanked(values: dict[str, object] | None) -> dict[str, object] | None:
@@ -458,6 +462,7 @@ class FakeUnitOfWork:
         self._now = now
         self.committed = False  # True once commit() was called (cosmicpython's flag)
         self._data = FakeData()
+        self._kept: list[AuditEntry] = []  # audit.keep(): written on commit or rollback
 
     async def __aenter__(self) -> Self:
         self._open(copy.deepcopy(self._committed))
@@ -472,10 +477,14 @@ class FakeUnitOfWork:
         await self.rollback()
 
     async def commit(self) -> None:
+        self._data.audit.extend(self._kept)
+        self._kept.clear()
         self._committed.__dict__.update(copy.deepcopy(self._data).__dict__)
         self.committed = True
 
     async def rollback(self) -> None:
+        self._committed.audit.extend(self._kept)
+        self._kept.clear()
         self._open(copy.deepcopy(self._committed))
 
     @asynccontextmanager
@@ -494,7 +503,7 @@ class FakeUnitOfWork:
         self.households: ports.HouseholdRepository = FakeHouseholds(data)
         self.residents: ports.ResidentRepository = FakeResidents(data, self._now)
         self.officials: ports.OfficialRepository = FakeOfficials(data)
-        self.audit: ports.AuditRepository = FakeAudit(data)
+        self.audit: ports.AuditRepository = FakeAudit(data, self._kept)
         self.chats: ports.ChatRepository = FakeChats(data)
         self.invites: ports.InviteRepository = FakeInvites(data)
         self.pledges: ports.PledgeRepository = FakePledges(data)

@@ -267,6 +267,32 @@ async def test_duplicate_citizen_id_is_named_at_its_question(
     assert head.param("registry-duplicate-citizen-id", "name") == "L\u1ed9c V\u0103n Ba"
 
 
+async def test_an_id_held_in_another_district_is_only_said_to_exist(
+    head: ChatUser, uow: SqlUnitOfWorkFactory, village: Unit
+) -> None:
+    """Issue 15, item 1, as the review found it: Na Dam's village head types the number of a
+    man registered in xa Nghia Ta (Cho Don). The dialog stays at the question and says only
+    "registered in another place; ask the commune officer": no name, birth date, household or
+    village. The hit is kept in the trail under xa Nghia Ta, whose officer has the case."""
+    async with uow() as u:
+        nghia_ta = await u.units.by_code("2023", "02071")
+        assert nghia_ta is not None
+        elsewhere = next(v for v in await u.units.children(nghia_ta.id)
+                         if v.level is Level.VILLAGE)
+    other = await add_household(uow, elsewhere, "NT-001", "H\u00e0 V\u0103n Minh")
+    minh = await add_resident(uow, other, "H\u00e0 V\u0103n Minh", date(1975, 5, 29), THAO_ID)
+    await new_household(head)
+    await head.say(THAO)
+    await head.say("14/02/1975")
+    assert await head.say(THAO_ID) == ["registry-citizen-id-elsewhere", ASK_ID]
+    assert [dict(r.params) for r in head.replies if r.key.startswith("registry-")] == [{}]
+    async with uow() as u:
+        [case] = [e for e in await u.audit.for_entity("resident", minh.id)
+                  if e.action == "id-conflict"]
+    assert case.unit_id == nghia_ta.id
+    assert case.after is not None and case.after["outside"] is True
+
+
 async def test_same_name_and_birth_date_is_named_even_without_id(
     head: ChatUser, uow: SqlUnitOfWorkFactory, village: Unit
 ) -> None:

@@ -4,7 +4,7 @@ database."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -118,8 +118,10 @@ async def test_a_handover_records_serial_checklist_and_a_ten_character_code(
     receipt = await _receipt(uow, support.receipt_id)
     assert (entry.kind, entry.payload) == ("handover", {
         "support": f"S-{support.id}", "commune": CON_MINH, "village": NA_DAM, "kind": "whole",
-        "date": "2023-09-12", "checklist_complete": True, "receipt": receipt.number,
+        "month": "2023-09", "checklist_complete": True, "receipt": receipt.number,
         "pledge": place.pledge_code, "phone": "***********7518"})
+    # Issue 15, item 9: the village is there, so the day is not: by month only, its time too.
+    assert entry.at == datetime(2023, 8, 31, 17, 0, tzinfo=UTC)  # 1 September, Vietnam time
     assert resident.full_name not in json.dumps([e.payload for e in ledger], ensure_ascii=False)
 
 

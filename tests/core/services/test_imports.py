@@ -14,7 +14,7 @@ from openpyxl import Workbook
 
 from bot import seed
 from core.importing import RowError, parse_rows
-from core.model import ClassSource, Gender, Level, Policy, Poverty, Status, Unit
+from core.model import Actor, ClassSource, Gender, Level, Policy, Poverty, Role, Status, Unit
 from core.services import registry
 from core.services.imports import ImportReport, import_residents
 from documents.spreadsheets import read_table
@@ -431,3 +431,60 @@ def test_unreadable_files_say_why(tmp_path: Path, name: str, data: bytes, key: s
     with pytest.raises(Exception) as err:
         read_table(path)
     assert getattr(err.value, "key", None) == key
+
+
+# -- a list cannot search the province's register (issue 15, item 1) --------------------------
+# Worked by hand, limit 2, a commune officer of xa Con Minh, a dry run. Three IDs are held in
+# xa Nghia Ta (another district). Line 2 and line 3 meet two of them: each answered only
+# "registered in another place", each kept in the trail under xa Nghia Ta. The limit is then
+# reached: line 4 (an ID nobody holds) and line 5 (the third held ID) are both refused
+# untested with the same words, so the refusal tells nothing; line 6 (no ID) passes. The dry
+# run rolls back, and the two hits stay in the trail.
+
+HELD = ("006070000101", "006070000102", "006070000103")
+NGHIA_TA = "02071"
+
+
+async def test_an_import_meets_only_its_share_of_other_communes_ids(
+    uow: SqlUnitOfWorkFactory, commune: Unit, now: datetime
+) -> None:
+    async with uow() as u:
+        other = await u.units.by_code("2023", NGHIA_TA)
+        assert other is not None
+        place = (await u.units.children(other.id))[0]
+        household = await registry.register_household(u, SYSTEM, registry.HouseholdForm(
+            place.id, "Ma V\u0103n T\u00e1m", Poverty.POOR, Policy.NONE, False, code="NT-01"),
+            now)
+        holders = [await registry.register_resident(
+            u, SYSTEM, household.id, registry.ResidentForm(
+                f"Ma V\u0103n {'ABC'[n]}", date(1970, 1, n + 1), False, citizen_id=cid),
+            now, TODAY) for n, cid in enumerate(HELD)]
+        await u.commit()
+        na_dam = next(v for v in await u.units.children(commune.id) if v.code.endswith("-01"))
+    officer = Actor(label="web:xa", role=Role.COMMUNE, unit_id=commune.id)
+
+    def line(n: int, cid: str | None) -> dict[str, object]:
+        return {"full_name": f"H\u00e0 V\u0103n {chr(64 + n)}", "date_of_birth": f"0{n}/03/1970",
+                "citizen_id": cid, "village": na_dam.name, "poverty": POOR}
+
+    rows = parse_rows([(2, line(2, HELD[0])), (3, line(3, HELD[1])),
+                       (4, line(4, "006070000199")), (5, line(5, HELD[2])), (6, line(6, None))],
+                      TODAY)
+    async with uow() as u:
+        report = await import_residents(u, officer, commune, rows, TODAY, now, outside_limit=2)
+        await u.rollback()
+    assert error_map(report) == {
+        2: ("citizen_id", "registry-citizen-id-elsewhere"),
+        3: ("citizen_id", "registry-citizen-id-elsewhere"),
+        4: ("citizen_id", "import-id-check-limit"),
+        5: ("citizen_id", "import-id-check-limit"),
+    }
+    assert all(e.params in ({}, {"limit": 2}) for e in report.errors)
+    assert report.saved == 1
+    async with uow() as u:
+        trail = [e for r in holders for e in await u.audit.for_entity("resident", r.id)
+                 if e.action == "id-conflict"]
+        assert await u.households.count_in_commune(commune.id) == 0  # the dry run saved nothing
+    assert sorted(e.entity_id for e in trail) == [holders[0].id, holders[1].id]
+    assert {e.unit_id for e in trail} == {other.id}
+    assert all(e.after is not None and e.after["outside"] is True for e in trail)

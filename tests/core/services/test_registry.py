@@ -162,3 +162,88 @@ async def test_approve_and_reject_are_audited_with_before_and_after(
     assert [e.action for e in trail] == ["register", "approve", "reject"]
     assert trail[1].before == {"status": "registered", "approved_at": None}
     assert trail[2].after is not None and trail[2].after["status"] == "rejected"
+
+
+# ---- a citizen ID typed anywhere (issue 15, item 1) ---------------------------------------
+# Worked by hand: Thao's ID is held in Na Dam (xa Con Minh). A village head of Khuoi Luong
+# (same commune, another village) and a commune officer of another district's commune are
+# outside: they hear only "registered in another place", with no name, date or household.
+# The commune officer of Con Minh is inside and hears who it is. Every one of the three
+# hits is in the trail under xa Con Minh (so its officer sees the case), naming both
+# records' places, even though none of the three callers committed.
+
+
+async def _hit(uow: UnitOfWorkFactory, actor: Actor, household: int, now: datetime
+               ) -> RuleError:
+    other = replace(PERSON, full_name="L\u00f2 Th\u1ecb Mai")  # another name, Thao's ID
+    async with uow() as u:
+        with pytest.raises(RuleError) as err:
+            await registry.register_resident(u, actor, household, other, now, TODAY)
+    return err.value
+
+
+async def _household_in(uow: UnitOfWorkFactory, place: Unit, code: str, now: datetime) -> int:
+    async with uow() as u:
+        h = await registry.register_household(u, SYSTEM, household_form(place.id, code), now)
+        await u.commit()
+    return h.id
+
+
+async def test_an_id_held_outside_the_callers_unit_is_only_said_to_exist(
+    uow: FakeUnitOfWorkFactory, household: int, now: datetime
+) -> None:
+    async with uow() as u:
+        thao = await registry.register_resident(u, SYSTEM, household, PERSON, now, TODAY)
+        await u.commit()
+    na_dam = await village(uow, "na dam")
+    khuoi_luong = await village(uow, "khuoi luong")
+    assert khuoi_luong.parent_id == na_dam.parent_id
+    head = Actor(label="head", official_id=7, role=Role.VILLAGE_HEAD, unit_id=khuoi_luong.id)
+    theirs = await _household_in(uow, khuoi_luong, "KL-01", now)
+    err = await _hit(uow, head, theirs, now)
+    assert err.key == "registry-citizen-id-elsewhere"
+    assert err.params == {}
+    [entry] = [e for e in uow.data.audit if e.action == "id-conflict"]
+    assert (entry.entity, entry.entity_id, entry.unit_id) == ("resident", thao.id,
+                                                              thao.commune_id)
+    assert entry.actor.label == "head"
+    assert entry.after is not None and entry.after["outside"] is True
+    assert "N\u00e0 D\u0103m" in str(entry.after["held_in"])
+    assert "006058011223" not in repr(entry)
+
+
+async def test_an_id_held_inside_the_callers_unit_is_named_and_audited(
+    uow: FakeUnitOfWorkFactory, household: int, now: datetime
+) -> None:
+    async with uow() as u:
+        await registry.register_resident(u, SYSTEM, household, PERSON, now, TODAY)
+        await u.commit()
+    na_dam = await village(uow, "na dam")
+    assert na_dam.parent_id is not None
+    officer = Actor(label="xa", official_id=8, role=Role.COMMUNE, unit_id=na_dam.parent_id)
+    theirs = await _household_in(uow, na_dam, "CM-02", now)
+    err = await _hit(uow, officer, theirs, now)
+    assert err.key == "registry-duplicate-citizen-id"
+    assert err.params["household"] == "CM-01"
+    [entry] = [e for e in uow.data.audit if e.action == "id-conflict"]
+    assert entry.after is not None and entry.after["outside"] is False
+
+
+async def test_an_officer_of_another_commune_learns_nothing_of_the_holder(
+    uow: FakeUnitOfWorkFactory, household: int, now: datetime
+) -> None:
+    async with uow() as u:
+        await registry.register_resident(u, SYSTEM, household, PERSON, now, TODAY)
+        await u.commit()
+        na_dam = await find_unit(u, "2023", "na dam")
+        units = [x for x in await u.units.all("2023")
+                 if x.level.value == "village" and x.parent_id != na_dam.parent_id]
+    elsewhere = units[0]
+    assert elsewhere.parent_id is not None
+    officer = Actor(label="xa khac", official_id=9, role=Role.COMMUNE,
+                    unit_id=elsewhere.parent_id)
+    theirs = await _household_in(uow, elsewhere, "XX-01", now)
+    err = await _hit(uow, officer, theirs, now)
+    assert err.key == "registry-citizen-id-elsewhere" and err.params == {}
+    [entry] = [e for e in uow.data.audit if e.action == "id-conflict"]
+    assert entry.unit_id == na_dam.parent_id  # the holder's commune: its officer's case
