@@ -33,6 +33,9 @@ HEADER_SEARCH_ROWS = 40  # title blocks above a list are a few rows, never this 
 DATE_FORMAT = "DD/MM/YYYY"
 DATETIME_FORMAT = "DD/MM/YYYY HH:MM"
 MAX_WIDTH = 40
+# OWASP's CSV-injection rule: a text that begins with one of these is read as a formula by
+# Excel, LibreOffice or Google Sheets; a leading apostrophe makes it plain text again.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 Text = Callable[..., str]
 
@@ -154,8 +157,12 @@ def _at(row: Sequence[object], i: int) -> object:
 
 
 def _clean(value: object) -> object:
-    """Text in NFC with outer spaces gone (cp1258 files come decomposed); other values kept."""
+    """Text in NFC with outer spaces gone (cp1258 files come decomposed), without the
+    apostrophe our exports put before a formula-like text (so '+84... reads back); other
+    values kept."""
     if isinstance(value, str):
+        if value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
+            value = value[1:]
         return unicodedata.normalize("NFC", value).strip() or None
     return value
 
@@ -182,16 +189,44 @@ def write_rejects(
     if table.format == "xlsx":
         target.write_bytes(_workbook_bytes(headers, rows))
     else:
-        buf = io.StringIO()
-        writer = csv.writer(buf, delimiter=table.delimiter)
-        writer.writerow(headers)
-        writer.writerows([[_csv_cell(v) for v in r] for r in rows])
-        # UTF-8 with BOM: Excel shows the diacritics, and the import reads it back
-        target.write_bytes(("\ufeff" + buf.getvalue()).encode("utf-8"))
+        dated = [[cell_text(v) if isinstance(v, date | datetime) else v for v in r] for r in rows]
+        target.write_bytes(_csv_bytes(headers, dated, table.delimiter))
 
 
-def _csv_cell(value: object) -> object:
-    return cell_text(value) if isinstance(value, date | datetime) else value
+def rows_to_csv(rows: Sequence[Mapping[str, object]], columns: Sequence[str]) -> bytes:
+    """An export as CSV: the column names as header, dates in ISO form, text made inert."""
+    return _csv_bytes(columns, [[row.get(name) for name in columns] for row in rows])
+
+
+def _csv_bytes(
+    headers: Sequence[str], rows: Sequence[Sequence[object]], delimiter: str = ","
+) -> bytes:
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=delimiter)
+    writer.writerow([inert_text(h) for h in headers])
+    writer.writerows([[inert_text(v) for v in r] for r in rows])
+    # UTF-8 with BOM: Excel shows the diacritics, and the import reads it back
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def inert_text(value: object) -> object:
+    """A text that a spreadsheet would run as a formula, with a leading apostrophe; any other
+    value (numbers, negative amounts typed as numbers, dates) unchanged."""
+    return _inert(value) if isinstance(value, str) else value
+
+
+def _inert(text: str) -> str:
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def write_text_as_text(sheet: Worksheet) -> None:
+    """Every text cell of a sheet made inert and typed as text: openpyxl would otherwise store
+    a text that begins with '=' as a live formula."""
+    for row in sheet.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str):
+                cell.value = _inert(cell.value)
+                cell.data_type = "s"
 
 
 def rows_to_xlsx(rows: Sequence[Mapping[str, object]], columns: Sequence[str], text: Text) -> bytes:
@@ -225,6 +260,7 @@ def _workbook_bytes(headers: Sequence[str], rows: Sequence[Sequence[object]]) ->
     sheet.freeze_panes = "A2"
     for values in rows:
         sheet.append([_excel_value(v) for v in values])
+    write_text_as_text(sheet)
     for column, cells in enumerate(sheet.iter_cols(min_row=2), start=1):
         for cell in cells:
             if isinstance(cell.value, datetime):

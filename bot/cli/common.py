@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
 import sys
 from collections.abc import Awaitable, Callable, Sequence
@@ -17,7 +15,7 @@ from core.clock import Clock
 from core.model import Actor, Unit
 from core.ports import UnitOfWork
 from core.services.units import find_unit, province
-from documents.spreadsheets import rows_to_xlsx
+from documents.spreadsheets import rows_to_csv, rows_to_xlsx
 
 CLI = Actor(label="cli", system=True)
 
@@ -69,11 +67,7 @@ def write_rows(
         data = json.dumps(list(rows), ensure_ascii=False, indent=2, default=str)
         emit(data.encode("utf-8"), target)
     elif fmt == "csv":
-        buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=list(columns), extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows)
-        emit(("\ufeff" + buf.getvalue()).encode("utf-8"), target)
+        emit(rows_to_csv(rows, columns), target)
     else:
         emit(rows_to_xlsx(rows, columns, text), target)
 
