@@ -1,7 +1,8 @@
 """What the admin web needs from whoever runs it, as typed app keys over core's Protocols.
 
-The wiring (bot/server.py) fills UOW, CATALOGUE, CLOCK and CONFIG before setup_admin and
-setup_public; the admin fills its own (JINJA, IMPORT_DIR). Nothing here imports bot or storage.
+The wiring (bot/server.py) fills UOW, CATALOGUE, CLOCK, CONFIG and TABLE_READER before
+setup_admin and setup_public; the admin fills its own (JINJA, IMPORT_DIR). Nothing here imports
+bot or storage.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from aiohttp import web
 from core.clock import Clock
 from core.i18n import Catalogue
 from core.ports import UnitOfWorkFactory
+from documents.table_reader import TableReader
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +35,7 @@ class AdminConfig:
 
 
 UOW = web.AppKey[UnitOfWorkFactory]("admin_uow")
+TABLE_READER = web.AppKey("admin_table_reader", TableReader)  # uploads read in a worker
 CATALOGUE = web.AppKey("admin_catalogue", Catalogue)
 CLOCK = web.AppKey[Clock]("admin_clock")
 CONFIG = web.AppKey("admin_config", AdminConfig)

@@ -8,7 +8,7 @@ from aiohttp import web
 from sqlalchemy import text
 
 from admin.app import setup_admin
-from admin.appkeys import CATALOGUE, CLOCK, CONFIG, UOW, AdminConfig
+from admin.appkeys import CATALOGUE, CLOCK, CONFIG, TABLE_READER, UOW, AdminConfig
 from admin.public import setup_public
 from bot.appkeys import DISPATCHER, RUNTIME
 from bot.channels.http import setup_http
@@ -17,7 +17,7 @@ from bot.channels.webchat import setup_webchat
 from bot.channels.zalo_bot import setup_zalo
 from bot.channels.zalo_oa import setup_zalo_oa
 from bot.outbox import setup_outbox
-from bot.runtime import Runtime
+from bot.runtime import Runtime, make_table_reader
 from core.clock import Clock, system_clock
 from handlers.engine import Dispatcher
 from handlers.setup import build_dispatcher
@@ -58,6 +58,7 @@ def fill_admin_keys(app: web.Application, runtime: Runtime, clock: Clock = syste
         dataset=s.dataset, tz=s.tz, locale=s.locale, public_url=s.public_url,
         secret_key=s.secret_key.reveal(), telegram_bot_username=s.telegram_bot_username,
         report_day=s.report_day, support_per_person=s.support_per_person)
+    app[TABLE_READER] = make_table_reader(s)
 
 
 def make_app(runtime: Runtime, dispatcher: Dispatcher | None = None) -> web.Application:

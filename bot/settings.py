@@ -64,6 +64,12 @@ class Settings:
     dataset: str = "2023"
     log_level: str = "INFO"
     outbox_lease: int = 120  # seconds before a message claimed by a dead sender is sent again
+    import_max_rows: int = 30_000  # rows an uploaded list may have (as declared and as read)
+    import_max_columns: int = 60
+    import_seconds: int = 60  # CPU seconds the worker process may spend reading one file
+    import_memory_mb: int = 1024  # the worker process's address space
+    replay_hours: int = 24  # how long an update's id (and the web chat's answer) is kept
+    upload_hours: int = 2  # how long an uploaded list waits for its "save"
 
     @property
     def tz(self) -> ZoneInfo:
@@ -71,7 +77,10 @@ class Settings:
 
 
 _INT_RANGES = {"port": (1, 65535), "report_day": (1, 28),
-               "support_per_person": (1_000, 100_000_000), "outbox_lease": (2, 3600)}
+               "support_per_person": (1_000, 100_000_000), "outbox_lease": (2, 3600),
+               "import_max_rows": (100, 10_000_000), "import_max_columns": (10, 16_384),
+               "import_seconds": (5, 3600), "import_memory_mb": (256, 65_536),
+               "replay_hours": (1, 720), "upload_hours": (1, 168)}
 _URLS = ("public_url", "telegram_api_url", "zalo_api_url", "zalo_oa_api_url", "zalo_oa_oauth_url")
 _LOCALES = ("vi", "en")
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")

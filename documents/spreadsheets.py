@@ -10,7 +10,7 @@ import csv
 import io
 import unicodedata
 import zipfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -60,43 +60,80 @@ class Table:
         return {name: row.cells.get(header) for header, name in self.fields.items()}
 
 
-def read_table(path: Path) -> Table:
+@dataclass(frozen=True, slots=True)
+class ReadLimits:
+    """How big a list may be, counted as the file declares it and again as it is read: a
+    4.9 KB .xlsx can declare a cell at Z100000 and unfold into millions of empty cells."""
+
+    max_rows: int = 30_000
+    max_columns: int = 60
+
+
+DEFAULT_LIMITS = ReadLimits()
+
+
+def read_table(path: Path, limits: ReadLimits = DEFAULT_LIMITS) -> Table:
     """The list in an .xlsx or .csv file, or a RuleError saying why it cannot be read."""
     if not path.is_file():
         raise RuleError("import-file-missing", path=str(path))
     suffix = path.suffix.lower()
     if suffix in XLSX_SUFFIXES:
-        return _read_xlsx(path)
+        return _read_xlsx(path, limits)
     if suffix in CSV_SUFFIXES:
-        return _read_csv(path.read_bytes())
+        return _read_csv(path.read_bytes(), limits)
     raise RuleError("import-unknown-format", path=str(path), suffix=suffix or "-")
 
 
 # -- reading -----------------------------------------------------------------------------------
 
 
-def _read_xlsx(path: Path) -> Table:
+def _read_xlsx(path: Path, limits: ReadLimits) -> Table:
+    # read-only: cells stream from the file instead of a whole sheet of cell objects
     try:
-        book = load_workbook(path, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
+        book = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, SyntaxError):
+        # SyntaxError: xml.etree's ParseError, for a part that is not XML
         raise RuleError("import-unreadable", path=str(path)) from None
-    active = book.active
-    sheets = [active, *(s for s in book.worksheets if s is not active)]
-    for sheet in sheets:
-        if sheet is None:  # a workbook without an active sheet: the others are read
-            continue
-        rows = [list(r) for r in sheet.iter_rows(min_row=1, values_only=True)]
-        table = _table(rows, "xlsx")
-        if table is not None:
-            return table
+    try:
+        active = book.active
+        sheets = [active, *(s for s in book.worksheets if s is not active)]
+        for sheet in sheets:
+            if sheet is None:  # a workbook without an active sheet: the others are read
+                continue
+            _check_size(sheet.max_row, sheet.max_column, limits)  # as declared
+            table = _table(_rows(sheet.iter_rows(values_only=True), limits), "xlsx")
+            if table is not None:
+                return table
+    finally:
+        book.close()
     raise RuleError("import-no-header")
 
 
-def _read_csv(data: bytes) -> Table:
+def _check_size(rows: int | None, columns: int | None, limits: ReadLimits) -> None:
+    if rows is not None and rows > limits.max_rows:
+        raise RuleError("import-too-many-rows", limit=limits.max_rows)
+    if columns is not None and columns > limits.max_columns:
+        raise RuleError("import-too-many-columns", limit=limits.max_columns)
+
+
+def _rows(source: Iterable[Sequence[object]], limits: ReadLimits) -> list[list[object]]:
+    """The rows as read, counted as they come: a file that declares less than it holds is
+    stopped at the limit, not after it has filled the memory."""
+    rows: list[list[object]] = []
+    for values in source:
+        row = list(values)
+        while row and row[-1] is None:
+            row.pop()
+        rows.append(row)
+        _check_size(len(rows), len(row), limits)
+    return rows
+
+
+def _read_csv(data: bytes, limits: ReadLimits) -> Table:
     text, encoding = _decode(data)
     best: Table | None = None
     for delimiter in DELIMITERS:
-        rows = [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+        rows = _rows(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), limits)
         table = _table(rows, "csv", delimiter, encoding)
         if table is not None and (best is None or len(table.fields) > len(best.fields)):
             best = table

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, TypeAlias
 
-from bot.runtime import Runtime
+from bot.runtime import Runtime, make_table_reader
 from core.clock import Clock
 from core.model import Actor, Unit
 from core.ports import UnitOfWork
 from core.services.units import find_unit, province
-from documents.spreadsheets import rows_to_csv, rows_to_xlsx
+from documents.spreadsheets import Table, rows_to_csv, rows_to_xlsx
 
 CLI = Actor(label="cli", system=True)
 
@@ -79,3 +79,13 @@ def emit(data: bytes, target: Path | None) -> None:
         sys.stdout.flush()
     else:
         target.write_bytes(data)
+
+
+async def read_list(rt: Runtime, path: Path) -> Table:
+    """A list to import, read in a worker within the settings' limits, as the admin reads
+    uploads; a RuleError says why it cannot be (the command ends with exit code 1)."""
+    reader = make_table_reader(rt.settings)
+    try:
+        return await reader.read(path)
+    finally:
+        reader.close()
