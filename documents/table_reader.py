@@ -71,13 +71,14 @@ class TableReader:
         pool = self._pool or self._start()
         # submit() starts the worker process (spawn: a new interpreter), which takes long
         # enough on a busy machine to be felt by every other request: off the loop too
-        future = await asyncio.to_thread(pool.submit, _read, str(path), self.limits.table,
-                                         self.limits.seconds)
         try:
+            future = await asyncio.to_thread(pool.submit, _read, str(path), self.limits.table,
+                                             self.limits.seconds)
             return await asyncio.wait_for(asyncio.wrap_future(future),
                                           self.limits.seconds + GRACE)
         except (TimeoutError, BrokenProcessPool):
-            # the worker was ended by its CPU limit, or overran in wall time: it goes, and
+            # the worker was ended by its CPU limit (this file's, or another's read at the
+            # same time: the pool breaks for both), or overran in wall time: it goes, and
             # the next file gets a new pool
             self._stop(pool)
             raise RuleError("import-too-heavy", path=str(path)) from None
