@@ -8,14 +8,18 @@ from pathlib import Path
 
 from aiohttp import web
 
-from admin.appkeys import CLOCK, IMPORT_DIR
+from admin.appkeys import IMPORT_DIR, TABLE_READER
 from admin.audit import changes
 from admin.context import setup_templates
 from admin.routes import add_routes
 from admin.scoping import TREES, UnitTrees
 from admin.security import ACCESS, access, errors, session_layer
 
-IMPORT_MAX_AGE = 24 * 3600  # seconds an uploaded list waits for its "save"
+
+def upload_folder() -> Path:
+    """Where uploaded lists wait for their "save": one folder for the processes of a machine
+    (the scheduler and `phocap retention` delete what waited too long)."""
+    return Path(tempfile.gettempdir()) / "phocap-admin-imports"
 
 
 def setup_admin(app: web.Application) -> None:
@@ -26,17 +30,15 @@ def setup_admin(app: web.Application) -> None:
     env = setup_templates(app)
     env.globals["changes"] = changes
     app[TREES] = UnitTrees()
-    app[IMPORT_DIR] = Path(tempfile.gettempdir()) / "phocap-admin-imports"
+    app[IMPORT_DIR] = upload_folder()
     app[ACCESS] = add_routes(app.router)
     app.middlewares.extend([errors, session_layer(app), access])
     app.cleanup_ctx.append(_import_folder)
 
 
 async def _import_folder(app: web.Application) -> AsyncIterator[None]:
-    """A folder shared by the processes of this machine for uploaded lists; old files go."""
+    """A folder shared by the processes of this machine for uploaded lists."""
     app[IMPORT_DIR].mkdir(mode=0o700, parents=True, exist_ok=True)
-    cutoff = app[CLOCK]().timestamp() - IMPORT_MAX_AGE
-    for old in app[IMPORT_DIR].glob("*"):
-        if old.is_file() and old.stat().st_mtime < cutoff:
-            old.unlink(missing_ok=True)
     yield
+    if TABLE_READER in app:
+        app[TABLE_READER].close()  # its worker processes end with the server

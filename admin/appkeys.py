@@ -1,8 +1,8 @@
 """What the admin web needs from whoever runs it, as typed app keys over core's Protocols.
 
-The wiring (bot/server.py) fills UOW, CATALOGUE, CLOCK and CONFIG before setup_admin and
-setup_public, and CHANNEL_STATES when it runs chat channels; the admin fills its own
-(JINJA, IMPORT_DIR). Nothing here imports bot or storage.
+The wiring (bot/server.py) fills UOW, CATALOGUE, CLOCK, CONFIG and TABLE_READER before
+setup_admin and setup_public, and CHANNEL_STATES when it runs chat channels; the admin fills
+its own (JINJA, IMPORT_DIR). Nothing here imports bot or storage.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from aiohttp import web
 from core.clock import Clock
 from core.i18n import Catalogue
 from core.ports import ChannelStates, UnitOfWorkFactory
+from documents.table_reader import TableReader
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +42,7 @@ class AdminConfig:
 
 
 UOW = web.AppKey[UnitOfWorkFactory]("admin_uow")
+TABLE_READER = web.AppKey("admin_table_reader", TableReader)  # uploads read in a worker
 CATALOGUE = web.AppKey("admin_catalogue", Catalogue)
 CLOCK = web.AppKey[Clock]("admin_clock")
 CONFIG = web.AppKey("admin_config", AdminConfig)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 from aiohttp import web
 from aiohttp_session import get_session
 
-from admin.appkeys import IMPORT_DIR
+from admin.appkeys import IMPORT_DIR, TABLE_READER
 from admin.context import NotFound, config, now, render, text, today, unit_of_work, who
 from admin.scoping import Scope, request_scope
 from core.errors import RuleError
@@ -17,7 +18,7 @@ from core.importing import ImportRow, RowError, parse_rows
 from core.model import Level, Unit
 from core.services.audit import record_list_read
 from core.services.imports import ImportReport, import_residents
-from documents.spreadsheets import CSV_SUFFIXES, XLSX_SUFFIXES, Table, read_table, write_rejects
+from documents.spreadsheets import CSV_SUFFIXES, XLSX_SUFFIXES, Table, write_rejects
 
 SESSION_KEY = "import"
 
@@ -63,7 +64,9 @@ async def upload(request: web.Request) -> web.Response:
             request, "import-unknown-format", path=filename or "-", suffix=suffix or "-"))
     pending = Pending(secrets.token_hex(16), suffix, commune.id, Path(filename).name[:100])
     folder = request.app[IMPORT_DIR]
-    pending.path(folder).write_bytes(upload_field.file.read())  # type: ignore[union-attr]
+    await _end_previous(request, folder)  # a new upload ends this session's earlier preview
+    data = upload_field.file.read()  # type: ignore[union-attr]
+    await asyncio.to_thread(pending.path(folder).write_bytes, data)
     try:
         _, rows, report = await _run(request, commune, pending.path(folder), dry_run=True,
                                      filename=pending.filename)
@@ -95,8 +98,8 @@ async def save(request: web.Request) -> web.Response:
     rejects = None
     if report.errors:
         rejects = pending.rejects(folder, table)
-        write_rejects(table, _reasons(request, report), rejects,
-                      text(request, "import-reason-column"))
+        await asyncio.to_thread(write_rejects, table, _reasons(request, report), rejects,
+                                text(request, "import-reason-column"))
     pending.path(folder).unlink(missing_ok=True)
     session[SESSION_KEY] = {**_to_session(pending), "done": True,
                             "rejects": rejects.name if rejects else None}
@@ -118,6 +121,19 @@ async def rejects_file(request: web.Request) -> web.StreamResponse:
     download = f"{Path(pending.filename).stem or 'danh-sach'}-loi{path.suffix}"
     return web.FileResponse(path, headers={
         "Content-Disposition": f'attachment; filename="{_ascii(download)}"'})
+
+
+async def _end_previous(request: web.Request, folder: Path) -> None:
+    """Delete the files of this session's earlier upload: its file and its rejected rows."""
+    session = await get_session(request)
+    stored = session.pop(SESSION_KEY, None)
+    pending = _from_session(stored)
+    if pending is None:
+        return
+    pending.path(folder).unlink(missing_ok=True)
+    rejects = stored.get("rejects") if isinstance(stored, dict) else None
+    if isinstance(rejects, str) and Path(rejects).name == rejects:
+        (folder / rejects).unlink(missing_ok=True)
 
 
 def _ascii(name: str) -> str:
@@ -142,7 +158,7 @@ async def _run(
     request: web.Request, commune: Unit, path: Path, *, dry_run: bool = False,
     approve: bool = False, filename: str = "",
 ) -> tuple[Table, list[ImportRow | RowError], ImportReport]:
-    table = read_table(path)
+    table = await request.app[TABLE_READER].read(path)  # in a worker: never on the loop
     day, moment = today(request), now(request)
     rows = parse_rows(((r.line, table.values(r)) for r in table.rows), day)
     async with unit_of_work(request) as uow:

@@ -5,26 +5,29 @@ argument: on the report day at 08:00 last month's reports are built and sent, fi
 before the commune officers are reminded, in the daytime donors with pledges not yet
 received. What was done is in the database (report_runs, the outbox's dedupe keys), so the
 tick run at start catches up a missed run, and a second process or a repeated tick does
-nothing twice.
+nothing twice. Each tick also deletes what is kept past its time (core.services.retention).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
+from admin.appkeys import IMPORT_DIR
 from bot.appkeys import RUNTIME
 from bot.report_delivery import report_builder
-from bot.runtime import Runtime
+from bot.runtime import Runtime, retention
 from core.clock import system_clock
 from core.services.reminders import remind_communes, remind_donors
 from core.services.reports import send_due_reports
+from core.services.retention import Pruned, enforce_retention
 from storage import migrate
 
 log = logging.getLogger(__name__)
@@ -37,11 +40,13 @@ class Done:
     reports: list[tuple[int, str]]  # (unit id, month) built and sent
     officer_reminders: int
     donor_reminders: int
+    pruned: Pruned = field(default_factory=lambda: Pruned(0, 0))
 
 
 class Jobs:
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime, uploads: Path | None = None) -> None:
         self._rt = runtime
+        self._uploads = uploads  # the admin's upload folder, when this process serves it
 
     async def tick(self, now: datetime) -> Done:
         """Everything due at `now`: reports first, then the reminders."""
@@ -54,7 +59,8 @@ class Jobs:
         officers = await remind_communes(self._rt.uow, now, dataset=s.dataset,
                                          day=s.report_day, tz=s.tz)
         donors = await remind_donors(self._rt.uow, now, tz=s.tz)
-        return Done([(r.unit_id, r.month) for r in runs], officers, donors)
+        pruned = await enforce_retention(self._rt.uow, now, retention(s), self._uploads)
+        return Done([(r.unit_id, r.month) for r in runs], officers, donors, pruned)
 
     async def run(self, clock: Callable[[], datetime] | None = None) -> None:
         """The scheduler's job: a tick now, its failure logged (the next hour tries again)."""
@@ -66,6 +72,9 @@ class Jobs:
         if done.reports or done.officer_reminders or done.donor_reminders:
             log.info("scheduler: %d report(s), %d officer and %d donor reminder(s) queued",
                      len(done.reports), done.officer_reminders, done.donor_reminders)
+        if done.pruned.replays or done.pruned.uploads:
+            log.info("scheduler: %d replay record(s) and %d upload(s) past their time deleted",
+                     done.pruned.replays, done.pruned.uploads)
 
 
 def make_scheduler(jobs: Jobs, runtime: Runtime) -> AsyncIOScheduler:
@@ -84,7 +93,7 @@ async def _scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
         log.info("scheduler: no database yet; it stays off")
         yield
         return
-    scheduler = make_scheduler(Jobs(runtime), runtime)
+    scheduler = make_scheduler(Jobs(runtime, app.get(IMPORT_DIR)), runtime)
     scheduler.start()
     try:
         yield

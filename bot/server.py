@@ -9,7 +9,7 @@ from aiohttp import web
 from sqlalchemy import text
 
 from admin.app import setup_admin
-from admin.appkeys import CATALOGUE, CHANNEL_STATES, CLOCK, CONFIG, UOW, AdminConfig
+from admin.appkeys import CATALOGUE, CHANNEL_STATES, CLOCK, CONFIG, TABLE_READER, UOW, AdminConfig
 from admin.public import setup_public
 from bot.appkeys import DISPATCHER, RUNTIME
 from bot.channels.base import STATUSES, ChannelStatuses
@@ -19,7 +19,7 @@ from bot.channels.webchat import setup_webchat
 from bot.channels.zalo_bot import setup_zalo
 from bot.channels.zalo_oa import setup_zalo_oa
 from bot.outbox import setup_outbox
-from bot.runtime import Runtime
+from bot.runtime import Runtime, make_table_reader
 from core.clock import Clock, system_clock
 from handlers.engine import Dispatcher
 from handlers.setup import build_dispatcher
@@ -71,6 +71,7 @@ def fill_admin_keys(app: web.Application, runtime: Runtime, clock: Clock = syste
         session_lifetime=timedelta(hours=s.session_lifetime_hours),
         token_lifetime=timedelta(days=s.token_days), trusted_proxies=s.proxies,
         cookie_secure=s.cookie_secure, import_outside_ids=s.import_outside_ids)
+    app[TABLE_READER] = make_table_reader(s)
 
 
 def make_app(runtime: Runtime, dispatcher: Dispatcher | None = None) -> web.Application:

@@ -82,6 +82,12 @@ class Settings:
     trusted_proxies: str = ""  # addresses or networks whose X-Forwarded-For/-Proto are believed
     cookie_secure: str = "auto"  # auto: Secure when served over https; on; off
     import_outside_ids: int = 20  # IDs another commune holds that one import may meet
+    import_max_rows: int = 30_000  # rows an uploaded list may have (as declared and as read)
+    import_max_columns: int = 60
+    import_seconds: int = 60  # CPU seconds the worker process may spend reading one file
+    import_memory_mb: int = 1024  # the worker process's address space
+    replay_hours: int = 24  # how long an update's id (and the web chat's answer) is kept
+    upload_hours: int = 2  # how long an uploaded list waits for its "save"
 
     @property
     def tz(self) -> ZoneInfo:
@@ -99,7 +105,11 @@ _INT_RANGES = {"port": (1, 65535), "report_day": (1, 28),
                "session_idle_minutes": (5, 7 * 24 * 60), "session_lifetime_hours": (1, 24 * 30),
                "token_days": (1, 3650),
                "zalo_oa_event_window": (1, 7 * 24 * 60), "zalo_oa_monthly_cap": (0, 10_000_000),
-               "import_outside_ids": (0, 10_000)}
+               "import_outside_ids": (0, 10_000),
+               "import_max_rows": (100, 10_000_000), "import_max_columns": (10, 16_384),
+               "import_seconds": (5, 3600), "import_memory_mb": (256, 65_536),
+               "replay_hours": (1, 720), "upload_hours": (1, 168)}
+
 _URLS = ("public_url", "telegram_api_url", "zalo_api_url", "zalo_oa_api_url", "zalo_oa_oauth_url")
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 _COOKIE_SECURE = ("auto", "on", "off")

@@ -6,8 +6,13 @@ import hashlib
 import re
 import secrets
 
+from core.errors import RuleError
+
 ALPHABET = "ACDEFGHJKMNPQRTUVWXY234679"
 _STRIP = re.compile(r"[\s\-_.]")
+# A household code as communes write them (ND-015, CM.01/2): unaccented letters, digits and
+# . / - inside, no space, beginning with a letter or a digit (so never a spreadsheet formula).
+_HOUSEHOLD_CODE = re.compile(r"[A-Z0-9][A-Z0-9./-]{0,39}", re.ASCII)
 
 INVITE_CODE_LENGTH = 8  # links a chat to an official: "K7QF-M2XP"
 # Ten characters, so that a handover code is never mistaken for an invite code.
@@ -35,3 +40,12 @@ def looks_like_code(typed: str, length: int = INVITE_CODE_LENGTH) -> bool:
 def code_hash(typed: str) -> str:
     """Codes are stored only as hashes: a copy of the database cannot be used to link a chat."""
     return hashlib.sha256(clean_code(typed).encode("ascii", "ignore")).hexdigest()
+
+
+def household_code(typed: str) -> str:
+    """A household code as the register keeps it (capitals), from the chat, a form or an
+    import alike; a RuleError when it is not one."""
+    code = typed.strip().upper()
+    if not _HOUSEHOLD_CODE.fullmatch(code):
+        raise RuleError("registration-household-code-format")
+    return code

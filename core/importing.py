@@ -23,6 +23,7 @@ from core.citizen_ids import (
     normalise_citizen_id,
     normalise_legacy_id,
 )
+from core.codes import household_code
 from core.dates import OLDEST_YEAR, format_date, parse_date
 from core.errors import RuleError
 from core.model import Gender, Policy, Poverty, Unit
@@ -310,7 +311,7 @@ def _phone(value: object) -> str | None:
 
 
 def _household_code(value: object) -> str | None:
-    return cell_text(value).upper() or None
+    return household_code(cell_text(value)) if not is_blank(value) else None
 
 
 # -- rows ------------------------------------------------------------------------------------
@@ -355,7 +356,7 @@ def _parse(line: int, values: Mapping[str, object], today: date) -> ImportRow:
         full_name=full_name,
         date_of_birth=born,
         village=cell_text(_required(values, "village")),
-        household_code=_household_code(values.get("household_code")),
+        household_code=_check("household_code", _household_code, values.get("household_code")),
         household_head=_check("household_head", _optional_name, values.get("household_head")),
         poverty=_check("poverty", parse_poverty, values.get("poverty")),
         policy=_check("policy", parse_policy, values.get("policy")),

@@ -20,6 +20,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from core.dates import format_date
 from core.figures import Figures, Report, Tally
 from core.priority import TIERS
+from documents.spreadsheets import write_text_as_text
 
 Text = Callable[..., str]
 Value = int | float | None
@@ -154,6 +155,7 @@ def _sheet(ws: Worksheet, report: Report, text: Text, to_date: bool) -> None:
     for total_cell in ws[last]:
         total_cell.font = bold
     _layout(ws, columns)
+    write_text_as_text(ws)  # unit names come from an officials' import
 
 
 def _titles(ws: Worksheet, report: Report, text: Text, width: int, to_date: bool) -> None:

@@ -10,7 +10,7 @@ import csv
 import io
 import unicodedata
 import zipfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -33,6 +33,9 @@ HEADER_SEARCH_ROWS = 40  # title blocks above a list are a few rows, never this 
 DATE_FORMAT = "DD/MM/YYYY"
 DATETIME_FORMAT = "DD/MM/YYYY HH:MM"
 MAX_WIDTH = 40
+# OWASP's CSV-injection rule: a text that begins with one of these is read as a formula by
+# Excel, LibreOffice or Google Sheets; a leading apostrophe makes it plain text again.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 Text = Callable[..., str]
 
@@ -57,43 +60,80 @@ class Table:
         return {name: row.cells.get(header) for header, name in self.fields.items()}
 
 
-def read_table(path: Path) -> Table:
+@dataclass(frozen=True, slots=True)
+class ReadLimits:
+    """How big a list may be, counted as the file declares it and again as it is read: a
+    4.9 KB .xlsx can declare a cell at Z100000 and unfold into millions of empty cells."""
+
+    max_rows: int = 30_000
+    max_columns: int = 60
+
+
+DEFAULT_LIMITS = ReadLimits()
+
+
+def read_table(path: Path, limits: ReadLimits = DEFAULT_LIMITS) -> Table:
     """The list in an .xlsx or .csv file, or a RuleError saying why it cannot be read."""
     if not path.is_file():
         raise RuleError("import-file-missing", path=str(path))
     suffix = path.suffix.lower()
     if suffix in XLSX_SUFFIXES:
-        return _read_xlsx(path)
+        return _read_xlsx(path, limits)
     if suffix in CSV_SUFFIXES:
-        return _read_csv(path.read_bytes())
+        return _read_csv(path.read_bytes(), limits)
     raise RuleError("import-unknown-format", path=str(path), suffix=suffix or "-")
 
 
 # -- reading -----------------------------------------------------------------------------------
 
 
-def _read_xlsx(path: Path) -> Table:
+def _read_xlsx(path: Path, limits: ReadLimits) -> Table:
+    # read-only: cells stream from the file instead of a whole sheet of cell objects
     try:
-        book = load_workbook(path, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
+        book = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, SyntaxError):
+        # SyntaxError: xml.etree's ParseError, for a part that is not XML
         raise RuleError("import-unreadable", path=str(path)) from None
-    active = book.active
-    sheets = [active, *(s for s in book.worksheets if s is not active)]
-    for sheet in sheets:
-        if sheet is None:  # a workbook without an active sheet: the others are read
-            continue
-        rows = [list(r) for r in sheet.iter_rows(min_row=1, values_only=True)]
-        table = _table(rows, "xlsx")
-        if table is not None:
-            return table
+    try:
+        active = book.active
+        sheets = [active, *(s for s in book.worksheets if s is not active)]
+        for sheet in sheets:
+            if sheet is None:  # a workbook without an active sheet: the others are read
+                continue
+            _check_size(sheet.max_row, sheet.max_column, limits)  # as declared
+            table = _table(_rows(sheet.iter_rows(values_only=True), limits), "xlsx")
+            if table is not None:
+                return table
+    finally:
+        book.close()
     raise RuleError("import-no-header")
 
 
-def _read_csv(data: bytes) -> Table:
+def _check_size(rows: int | None, columns: int | None, limits: ReadLimits) -> None:
+    if rows is not None and rows > limits.max_rows:
+        raise RuleError("import-too-many-rows", limit=limits.max_rows)
+    if columns is not None and columns > limits.max_columns:
+        raise RuleError("import-too-many-columns", limit=limits.max_columns)
+
+
+def _rows(source: Iterable[Sequence[object]], limits: ReadLimits) -> list[list[object]]:
+    """The rows as read, counted as they come: a file that declares less than it holds is
+    stopped at the limit, not after it has filled the memory."""
+    rows: list[list[object]] = []
+    for values in source:
+        row = list(values)
+        while row and row[-1] is None:
+            row.pop()
+        rows.append(row)
+        _check_size(len(rows), len(row), limits)
+    return rows
+
+
+def _read_csv(data: bytes, limits: ReadLimits) -> Table:
     text, encoding = _decode(data)
     best: Table | None = None
     for delimiter in DELIMITERS:
-        rows = [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+        rows = _rows(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), limits)
         table = _table(rows, "csv", delimiter, encoding)
         if table is not None and (best is None or len(table.fields) > len(best.fields)):
             best = table
@@ -154,8 +194,12 @@ def _at(row: Sequence[object], i: int) -> object:
 
 
 def _clean(value: object) -> object:
-    """Text in NFC with outer spaces gone (cp1258 files come decomposed); other values kept."""
+    """Text in NFC with outer spaces gone (cp1258 files come decomposed), without the
+    apostrophe our exports put before a formula-like text (so '+84... reads back); other
+    values kept."""
     if isinstance(value, str):
+        if value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
+            value = value[1:]
         return unicodedata.normalize("NFC", value).strip() or None
     return value
 
@@ -182,16 +226,44 @@ def write_rejects(
     if table.format == "xlsx":
         target.write_bytes(_workbook_bytes(headers, rows))
     else:
-        buf = io.StringIO()
-        writer = csv.writer(buf, delimiter=table.delimiter)
-        writer.writerow(headers)
-        writer.writerows([[_csv_cell(v) for v in r] for r in rows])
-        # UTF-8 with BOM: Excel shows the diacritics, and the import reads it back
-        target.write_bytes(("\ufeff" + buf.getvalue()).encode("utf-8"))
+        dated = [[cell_text(v) if isinstance(v, date | datetime) else v for v in r] for r in rows]
+        target.write_bytes(_csv_bytes(headers, dated, table.delimiter))
 
 
-def _csv_cell(value: object) -> object:
-    return cell_text(value) if isinstance(value, date | datetime) else value
+def rows_to_csv(rows: Sequence[Mapping[str, object]], columns: Sequence[str]) -> bytes:
+    """An export as CSV: the column names as header, dates in ISO form, text made inert."""
+    return _csv_bytes(columns, [[row.get(name) for name in columns] for row in rows])
+
+
+def _csv_bytes(
+    headers: Sequence[str], rows: Sequence[Sequence[object]], delimiter: str = ","
+) -> bytes:
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=delimiter)
+    writer.writerow([inert_text(h) for h in headers])
+    writer.writerows([[inert_text(v) for v in r] for r in rows])
+    # UTF-8 with BOM: Excel shows the diacritics, and the import reads it back
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def inert_text(value: object) -> object:
+    """A text that a spreadsheet would run as a formula, with a leading apostrophe; any other
+    value (numbers, negative amounts typed as numbers, dates) unchanged."""
+    return _inert(value) if isinstance(value, str) else value
+
+
+def _inert(text: str) -> str:
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def write_text_as_text(sheet: Worksheet) -> None:
+    """Every text cell of a sheet made inert and typed as text: openpyxl would otherwise store
+    a text that begins with '=' as a live formula."""
+    for row in sheet.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str):
+                cell.value = _inert(cell.value)
+                cell.data_type = "s"
 
 
 def rows_to_xlsx(rows: Sequence[Mapping[str, object]], columns: Sequence[str], text: Text) -> bytes:
@@ -225,6 +297,7 @@ def _workbook_bytes(headers: Sequence[str], rows: Sequence[Sequence[object]]) ->
     sheet.freeze_panes = "A2"
     for values in rows:
         sheet.append([_excel_value(v) for v in values])
+    write_text_as_text(sheet)
     for column, cells in enumerate(sheet.iter_cols(min_row=2), start=1):
         for cell in cells:
             if isinstance(cell.value, datetime):

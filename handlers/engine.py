@@ -20,7 +20,7 @@ from core.clock import Clock, system_clock
 from core.codes import HANDOVER_CODE_LENGTH, looks_like_code
 from core.errors import RuleError
 from core.i18n import Catalogue
-from core.messages import Inbound, Kind, Option, Reply, reply_from_dict, reply_to_dict
+from core.messages import Channel, Inbound, Kind, Option, Reply, reply_from_dict, reply_to_dict
 from core.model import Actor, ChatState, Official
 from core.names import fold
 from core.ports import UnitOfWork, UnitOfWorkFactory
@@ -101,7 +101,7 @@ class Dispatcher:
             chat.last_seen_at = now
             await uow.chats.save(chat)
             if msg.update_id and not await uow.chats.record_update(
-                    channel, msg.update_id, now, [reply_to_dict(r) for r in replies]):
+                    channel, msg.update_id, now, kept_for_replay(msg, replies)):
                 # Another process handled the same update while we waited for the chat's
                 # lock: its answer stands, and everything this turn did is undone.
                 await uow.rollback()
@@ -380,6 +380,16 @@ class Dispatcher:
             return [resume_offer(turn)]
         step = find_step(dialog, turn.chat.step)
         return [await step.ask(turn)] if step else await self._summary(turn, dialog)
+
+
+def kept_for_replay(msg: Inbound, replies: Sequence[Reply]) -> list[dict[str, object]]:
+    """What a replay record keeps of the answer: only the web chat's page asks again for an
+    answer it lost (with the same message id), so only its records keep the answer, for as
+    long as the record lives (PHOCAP_REPLAY_HOURS) and until any erasure blanks them; the
+    other channels' records are the update id alone."""
+    if msg.channel is not Channel.WEB:
+        return []
+    return [reply_to_dict(r) for r in replies]
 
 
 def replayed(locale: str, earlier: Sequence[Mapping[str, object]]) -> Outcome:

@@ -12,11 +12,11 @@ code that writes.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable, Callable
 from datetime import date
 
 from core.citizen_ids import check_citizen_id
+from core.codes import household_code
 from core.dates import format_date, parse_date
 from core.errors import RuleError
 from core.messages import Option, Reply
@@ -34,7 +34,6 @@ MAX_HOUSEHOLD_OPTIONS = 8  # more buttons than this do not fit on a phone screen
 NONE_WORDS = frozenset({"-", "khong", "khong co", "khong biet", "chua co", "bo qua", "none",
                         "no", "skip"})
 YES_NO = (Option("yes", key="registration-yes"), Option("no", key="registration-no"))
-_CODE = re.compile(r"[A-Z0-9][A-Z0-9./-]{0,39}", re.ASCII)
 VILLAGE_HEADS = frozenset({Role.VILLAGE_HEAD})
 
 
@@ -161,9 +160,7 @@ async def parse_household_code(turn: Turn, answer: Answer) -> str | None:
     is named here, with its head, so the official can pick that household instead."""
     if _skipped(answer, "skip"):
         return None
-    code = answer.text.strip().upper()
-    if not _CODE.fullmatch(code):
-        raise RuleError("registration-household-code-format")
+    code = household_code(answer.text)
     existing = await turn.uow.households.by_code(await _commune_id(turn), code)
     if existing is not None:
         raise RuleError("registry-household-code-taken", code=code, head=existing.head_name)

@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, select, text, update
+from sqlalchemy import Table, and_, bindparam, delete, select, text, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.model import ChatState
@@ -118,6 +119,13 @@ class SqlChats:
             )
         )
         return list(stored or [])
+
+    async def forget_updates(self, before: datetime) -> int:
+        result = await self._s.execute(delete(UPDATES).where(UPDATES.c.at < before))
+        return int(cast(CursorResult[Any], result).rowcount)
+
+    async def forget_replies(self) -> None:
+        await self._s.execute(update(UPDATES).values(replies=[]))
 
     async def linked_to(self, official_id: int) -> list[ChatState]:
         rows = await self._s.scalars(

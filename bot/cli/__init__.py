@@ -21,6 +21,7 @@ from bot.cli import (
     receiving,
     report,
     residents,
+    retention,
     serve,
     units,
     users,
@@ -37,6 +38,7 @@ from core.i18n import load_catalogue
 # In this order the commands appear in 'phocap --help', as they always have.
 GROUPS: tuple[Group, ...] = (
     units, residents, pledges, receiving, handover, ledger, report, allocate, backup, users,
+    retention,
     zalo,
 )
 

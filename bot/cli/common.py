@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
 import sys
 from collections.abc import Awaitable, Callable, Sequence
@@ -12,12 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, TypeAlias
 
-from bot.runtime import Runtime
+from bot.runtime import Runtime, make_table_reader
 from core.clock import Clock
 from core.model import Actor, Unit
 from core.ports import UnitOfWork
 from core.services.units import find_unit, province
-from documents.spreadsheets import rows_to_xlsx
+from documents.spreadsheets import Table, rows_to_csv, rows_to_xlsx
 
 CLI = Actor(label="cli", system=True)
 
@@ -69,11 +67,7 @@ def write_rows(
         data = json.dumps(list(rows), ensure_ascii=False, indent=2, default=str)
         emit(data.encode("utf-8"), target)
     elif fmt == "csv":
-        buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=list(columns), extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows)
-        emit(("\ufeff" + buf.getvalue()).encode("utf-8"), target)
+        emit(rows_to_csv(rows, columns), target)
     else:
         emit(rows_to_xlsx(rows, columns, text), target)
 
@@ -85,3 +79,13 @@ def emit(data: bytes, target: Path | None) -> None:
         sys.stdout.flush()
     else:
         target.write_bytes(data)
+
+
+async def read_list(rt: Runtime, path: Path) -> Table:
+    """A list to import, read in a worker within the settings' limits, as the admin reads
+    uploads; a RuleError says why it cannot be (the command ends with exit code 1)."""
+    reader = make_table_reader(rt.settings)
+    try:
+        return await reader.read(path)
+    finally:
+        reader.close()

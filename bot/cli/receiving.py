@@ -7,7 +7,7 @@ import argparse
 import json
 from pathlib import Path
 
-from bot.cli.common import CLI, Parsers, out, unit_or_province
+from bot.cli.common import CLI, Parsers, out, read_list, unit_or_province
 from bot.runtime import Runtime
 from core.clock import Clock
 from core.dates import format_date
@@ -19,7 +19,6 @@ from core.services.gifts import import_other_programme
 from core.services.pledges import find_pledge
 from core.services.receiving import ReceiptForm, StockLine, earmarked_for, record_receipt, stock
 from core.services.units import find_unit
-from documents.spreadsheets import read_table
 
 
 def add_parsers(parsers: Parsers) -> None:
@@ -135,7 +134,7 @@ def _stock_row(line: StockLine) -> dict[str, object]:
 
 async def cmd_import_served(rt: Runtime, args: argparse.Namespace, clock: Clock) -> int:
     """Another programme's list of people given a device: matched, recorded, the rest listed."""
-    table = read_table(args.file)  # a RuleError here ends the command with exit code 1
+    table = await read_list(rt, args.file)
     rows = [(row.line, table.values(row)) for row in table.rows]
     async with rt.uow() as uow:
         commune = await find_unit(uow, rt.settings.dataset, args.commune, Level.COMMUNE)

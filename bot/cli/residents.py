@@ -6,7 +6,15 @@ import argparse
 from datetime import datetime
 from pathlib import Path
 
-from bot.cli.common import CLI, Parsers, export_options, out, unit_or_province, write_rows
+from bot.cli.common import (
+    CLI,
+    Parsers,
+    export_options,
+    out,
+    read_list,
+    unit_or_province,
+    write_rows,
+)
 from bot.cli.progress import Progress
 from bot.runtime import Runtime
 from core.clock import Clock
@@ -15,7 +23,7 @@ from core.model import Level
 from core.services.audit import record_list_read
 from core.services.imports import ImportReport, import_residents
 from core.services.units import descendants, find_unit
-from documents.spreadsheets import Table, read_table, rejects_path, write_rejects
+from documents.spreadsheets import Table, rejects_path, write_rejects
 
 RESIDENT_FIELDS = (
     "id", "commune", "commune_code", "village", "village_code", "household", "household_head",
@@ -48,7 +56,7 @@ async def cmd_import_residents(rt: Runtime, args: argparse.Namespace, clock: Clo
     """Read, check and save a commune's list; report each refused row; 1 if unreadable."""
     bar = Progress(rt, args.progress)
     bar.note("import-progress-reading", path=str(args.file))
-    table = read_table(args.file)  # a RuleError here ends the command with exit code 1
+    table = await read_list(rt, args.file)
     started = clock()
     today = started.astimezone(rt.settings.tz).date()
     parsed = parse_rows(((row.line, table.values(row)) for row in table.rows), today)

@@ -3,7 +3,8 @@
 Erasure keeps that the record existed and what the programme gave (so totals, reports and the
 public ledger, which holds only pseudonyms, stay true) and removes who the person is: name,
 exact birth date (the year stays, for the adult counts), gender, IDs and phone number, in the
-record and in the earlier entries of the audit trail that held them. The person leaves the
+record, in the earlier entries of the audit trail that held them, and in the chat answers kept
+for replays. The person leaves the
 queue. The audit trail records the erasure itself, without the erased values.
 """
 
@@ -67,5 +68,8 @@ async def erase(uow: UnitOfWork, actor: Actor, resident_id: int, now: datetime) 
     if household is not None and household.head_name == resident.full_name:
         await uow.households.update(replace(household, head_name=pseudonym(resident.id)))
         await uow.audit.redact("household", household.id, HOUSEHOLD_PERSONAL)
+    # the answers kept for the web chat's replays may show the person (a registration's
+    # summary): none is kept past an erasure (the update ids stay, so replays still do nothing)
+    await uow.chats.forget_replies()
     await record(uow, actor, now, "erase", "resident", resident.id, resident.commune_id)
     return erased

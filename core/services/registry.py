@@ -11,6 +11,7 @@ from datetime import date, datetime
 
 from core.ages import is_adult
 from core.citizen_ids import check_citizen_id, gender_from_citizen_id, normalise_citizen_id
+from core.codes import household_code
 from core.errors import RuleError
 from core.model import (
     Actor,
@@ -79,7 +80,8 @@ async def register_household(
     await require_within(uow, actor, where.id)
     commune_id = where.parent_id
     assert commune_id is not None
-    code = (form.code or "").strip().upper() or await next_household_code(uow, where)
+    typed = (form.code or "").strip()
+    code = household_code(typed) if typed else await next_household_code(uow, where)
     existing = await uow.households.by_code(commune_id, code)
     if existing is not None:
         raise RuleError("registry-household-code-taken", code=code, head=existing.head_name)

@@ -90,3 +90,25 @@ async def test_a_file_that_is_not_a_list_is_refused_on_the_form(admin: Admin,
     status, page = await upload(admin, broken)
     assert status == 400 and admin.runtime.text("import-unreadable", path="hong.xlsx") in page
     assert (await admin.client.get("/admin/import/rejects")).status == 404
+
+
+async def test_a_new_upload_ends_the_earlier_preview_and_deletes_its_files(
+    admin: Admin, tmp_path: Path
+) -> None:
+    """Hand-worked (issue 15, item 7): preview A, then preview B in the same session: only
+    B's file is kept; after B is saved with bad rows and C is uploaded, B's rejected-rows
+    file is gone too, and only C waits."""
+    await admin.login("commune")
+    assert (await upload(admin, SAMPLE))[0] == 200
+    [first] = list(admin.import_dir.iterdir())
+    assert (await upload(admin, SAMPLE))[0] == 200
+    [second] = list(admin.import_dir.iterdir())
+    assert second != first
+    bad = write_bad_file("xlsx", tmp_path, date(2006, 1, 1))
+    assert (await upload(admin, bad))[0] == 200
+    assert (await admin.post("/admin/import/save", {})).status == 200
+    [rejects] = list(admin.import_dir.iterdir())  # the upload went with its save
+    assert "-loi" in rejects.name
+    assert (await upload(admin, SAMPLE))[0] == 200
+    [third] = list(admin.import_dir.iterdir())
+    assert third not in (first, second, rejects)

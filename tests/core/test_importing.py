@@ -240,6 +240,12 @@ def test_decomposed_name_is_stored_composed() -> None:
         ({"village": None}, "village", "import-required"),
         ({"poverty": "rich"}, "poverty", "import-bad-poverty"),
         ({"phone": "12345"}, "phone", "rules-phone-format"),
+        # the chat's rule for household codes (issue 15, item 4): one rule for both
+        ({"household_code": "=1+1"}, "household_code", "registration-household-code-format"),
+        ({"household_code": "@SUM(A1)"}, "household_code", "registration-household-code-format"),
+        ({"household_code": "ND 015"}, "household_code", "registration-household-code-format"),
+        ({"household_code": "-015"}, "household_code", "registration-household-code-format"),
+        ({"household_code": "x" * 41}, "household_code", "registration-household-code-format"),
     ],
 )
 def test_bad_row_names_its_field_and_reason(
@@ -308,3 +314,12 @@ def test_villages_are_found_with_or_without_prefix_and_diacritics(text: str, cod
 
 def test_unknown_village_matches_nothing() -> None:
     assert match_village("N\u00e0 M\u00f2n", VILLAGES) == []
+
+
+@pytest.mark.parametrize(("typed", "code"), [("nd-015", "ND-015"), (" CM.01/2 ", "CM.01/2"),
+                                             (15, "15")])
+def test_household_codes_the_chat_accepts_are_imported_in_capitals(typed: object,
+                                                                   code: str) -> None:
+    result = parse_row(12, good_values(household_code=typed), TODAY)
+    assert isinstance(result, ImportRow)
+    assert result.household_code == code

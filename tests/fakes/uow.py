@@ -49,6 +49,7 @@ class FakeData:
     audit: list[AuditEntry] = field(default_factory=list)
     chats: dict[int, ChatState] = field(default_factory=dict)
     updates: dict[tuple[str, str], list[dict[str, object]]] = field(default_factory=dict)
+    update_times: dict[tuple[str, str], datetime] = field(default_factory=dict)
     invites: dict[int, tuple[str, Invite]] = field(default_factory=dict)
     pledges: dict[int, Pledge] = field(default_factory=dict)
     outbox: dict[int, OutboxMessage] = field(default_factory=dict)
@@ -270,7 +271,18 @@ class FakeChats:
         if (channel, update_id) in self._d.updates:
             return False
         self._d.updates[channel, update_id] = list(replies)
+        self._d.update_times[channel, update_id] = now
         return True
+
+    async def forget_updates(self, before: datetime) -> int:
+        old = [key for key, at in self._d.update_times.items() if at < before]
+        for key in old:
+            del self._d.updates[key], self._d.update_times[key]
+        return len(old)
+
+    async def forget_replies(self) -> None:
+        for key in self._d.updates:
+            self._d.updates[key] = []
 
     async def linked_to(self, official_id: int) -> list[ChatState]:
         linked = [c for c in self._d.chats.values() if c.official_id == official_id]

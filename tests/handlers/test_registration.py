@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.seed import read_unit_file
 from core.i18n import load_catalogue
+from core.messages import Channel, Inbound
 from core.model import Household, Level, Policy, Poverty, Resident, Role, Status, Unit
-from core.services import registry
+from core.services import privacy, registry
 from core.services.linking import create_invite
 from core.services.units import import_units
 from handlers.engine import Dispatcher
 from handlers.setup import build_dispatcher
+from storage.models import ProcessedUpdateRow
 from storage.uow import SqlUnitOfWorkFactory
 from tests.conftest import SYSTEM
 from tests.handlers.harness import ChatUser, Clock
@@ -468,3 +473,54 @@ async def test_candidates_carry_the_household_facts(
     assert not found[first.id].has_smartphone
     assert not found[third.id].household_has_smartphone
     assert found[third.id].status is Status.REGISTERED
+
+
+# ---- what replay records keep (issue 15, item 7) -------------------------------------------
+
+
+async def stored_replies(engine: AsyncEngine) -> str:
+    """Every answer the replay records hold, as stored, in one text."""
+    async with engine.connect() as conn:
+        rows = (await conn.execute(select(ProcessedUpdateRow.replies))).scalars().all()
+    return json.dumps(rows, ensure_ascii=False, default=str)
+
+
+async def test_erasure_leaves_nothing_of_the_person_in_stored_replies(
+    head: ChatUser, uow: SqlUnitOfWorkFactory, village: Unit, clock: Clock,
+    engine: AsyncEngine,
+) -> None:
+    """Hand-worked: the web chat's summary showed name, birth date, ID and phone, and its
+    replay record kept it (so a lost answer can be shown again); after the erasure none of
+    the four is in any stored reply, and a replay of that update still does nothing."""
+    await new_household(head)
+    await resident(head)
+    summary_update = "summary-1"
+    assert await head.say("x", update_id=summary_update) != []  # an answer kept for replay
+    assert await head.press("confirm") == ["registration-saved", MORE]
+    [saved] = await residents(uow, village)
+    kept = await stored_replies(engine)
+    assert THAO_STORED in kept and THAO_ID in kept  # what the page may need to show again
+    async with uow() as u:
+        await privacy.erase(u, SYSTEM, saved.id, clock.now)
+        await u.commit()
+    kept = await stored_replies(engine)
+    for value in (THAO_STORED, THAO_ID, "14/02/1975", "1975-02-14", "912", "345 678"):
+        assert value not in kept, value
+    replay = await head.send(Inbound(channel=head.channel, chat_id=head.chat_id, text="x",
+                                     update_id=summary_update))
+    assert (replay.replies, replay.earlier) == ([], [])
+
+
+async def test_only_the_web_chat_keeps_an_answer_to_show_again(
+    dispatcher: Dispatcher, engine: AsyncEngine
+) -> None:
+    """Telegram and Zalo never ask again for a lost answer: their records are the id alone;
+    the web chat's page does (same message id), and gets the first answer, not a new one."""
+    telegram = ChatUser(dispatcher, chat_id="t1", channel=Channel.TELEGRAM)
+    assert await telegram.say("/help", update_id="t-1") != []
+    assert await stored_replies(engine) == "[[]]"
+    web = ChatUser(dispatcher, chat_id="w1")
+    first = await web.say("/help", update_id="w-1")
+    again = await web.send(Inbound(channel=Channel.WEB, chat_id="w1", text="/help",
+                                   update_id="w-1"))
+    assert again.replies == [] and [r.key for r in again.earlier] == first
