@@ -50,7 +50,10 @@ class UtcDateTime(TypeDecorator[datetime]):
         return None if value is None else to_utc(value)
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        return None if value is None else utc(value).astimezone(UTC)  # type: ignore[union-attr]
+        if value is None:
+            return None
+        # SQLite gives back what it was given, without an offset: it was written as UTC
+        return (value if value.tzinfo is not None else value.replace(tzinfo=UTC)).astimezone(UTC)
 
 
 def conflict_insert(session: AsyncSession) -> ConflictInsert:

@@ -47,8 +47,8 @@ async def cmd_allocate(rt: Runtime, args: argparse.Namespace, clock: Clock) -> i
                                            per_person, expected=args.fingerprint, unit=unit)
             await uow.commit()
         view = await allocation.preview(uow, rt.settings.dataset, on, per_person, unit=unit)
-        numbers = {r: (await uow.receipts.get(r)) for r in {m.receipt_id for m in view.written_moves}
-                   if r is not None}
+        moved = {m.receipt_id for m in view.written_moves}
+        numbers = {r: (await uow.receipts.get(r)) for r in moved if r is not None}
     receipts = {r: rc.number for r, rc in numbers.items() if rc is not None}
     if args.json:
         data = view_json(rt, view, receipts)

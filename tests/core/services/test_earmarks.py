@@ -55,7 +55,7 @@ async def pledged(uow: SqlUnitOfWorkFactory, form: PledgeForm, now: datetime) ->
 
 async def outbox(uow: SqlUnitOfWorkFactory) -> list[dict[str, object]]:
     async with uow() as u:
-        return list((await u.session.scalars(select(OutboxRow.reply).order_by(OutboxRow.id))))
+        return list(await u.session.scalars(select(OutboxRow.reply).order_by(OutboxRow.id)))
 
 
 @pytest.fixture
