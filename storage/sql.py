@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from sqlalchemy import CursorResult, DateTime, Dialect, Result, Table, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
-if TYPE_CHECKING:  # storage.models builds its time columns from UtcDateTime below
-    from storage.models import Base
+# storage.models builds its time columns from UtcDateTime below: nothing here imports it.
 
 CHUNK = 500  # ids in one IN (...): well under SQLite's limit of bound parameters
 
@@ -76,7 +76,7 @@ def dialect(session: AsyncSession) -> str:
 
 
 async def insert_all(
-    session: AsyncSession, model: type[Base], rows: Sequence[dict[str, object]]
+    session: AsyncSession, model: type[DeclarativeBase], rows: Sequence[dict[str, object]]
 ) -> list[int]:
     """Insert many rows in a few statements (not one flush each); their ids, in row order."""
     if not rows:
