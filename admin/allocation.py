@@ -1,8 +1,10 @@
-"""The allocation page: the province's plan and each commune's list, and its commit.
+"""The allocation page: each official's own part of the plan, and its commit (plan III.4).
 
-Every official sees the lists of the communes in their unit; the province also sees the
-transfers and may commit. The form carries the fingerprint of the plan that was shown, so a
-commit records that plan or nothing (core.services.allocation.commit).
+A commune officer sees and commits the commune's own list, made from what the commune holds;
+a province or district officer sees and commits the distribution of what their unit holds to
+the communes (no one named), with the communes' lists as they would then stand. The form
+carries the fingerprint of the part that was shown, so a commit records that or nothing
+(core.services.allocation.commit).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from admin.context import Forbidden, config, now, render, text, today, unit_of_w
 from admin.scoping import request_scope
 from core.allocation import Assignment, Entry, explain_entry
 from core.errors import RuleError
-from core.model import Role
+from core.model import Level, Role
 from core.services import allocation
 
 
@@ -23,7 +25,9 @@ async def allocation_page(request: web.Request, notice: str | None = None,
     async with unit_of_work(request) as uow:
         scope = await request_scope(request, uow)
         view = await allocation.preview(uow, scope.unit.dataset, today(request),
-                                        config(request).support_per_person)
+                                        config(request).support_per_person,
+                                        unit=scope.unit if scope.unit.level in allocation.PARTS
+                                        else None)
         shown = [c for c in view.communes if scope.has(c.commune.id)]
         people = {r.id: r for r in await uow.residents.in_units([c.commune.id for c in shown])}
     communes = [{
@@ -36,7 +40,9 @@ async def allocation_page(request: web.Request, notice: str | None = None,
     } for c in shown]
     return render(request, "allocation.html", {
         "view": view, "communes": communes, "province": me.role is Role.PROVINCE,
-        "moves": [m for m in view.moves if scope.has(m.to_unit.id)],
+        "commits": me.role in allocation.COMMITTING_ROLES,
+        "own_list": scope.unit.level is Level.COMMUNE,
+        "moves": view.written_moves,
         "notice": notice, "error": error,
     }, status=status)
 
@@ -47,9 +53,10 @@ def _explained(request: web.Request, a: Assignment, e: Entry, commune: str) -> s
 
 
 async def commit(request: web.Request) -> web.Response:
-    """Record the plan that was shown; only the province may."""
+    """Record the official's own part that was shown: a commune's list, or the distribution
+    of what a province or district holds."""
     me = who(request)
-    if me.official.role is not Role.PROVINCE:
+    if me.official.role not in allocation.COMMITTING_ROLES:
         raise Forbidden()
     form = await request.post()
     try:

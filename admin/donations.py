@@ -17,7 +17,13 @@ from core.errors import RuleError
 from core.model import Level, Pledge, PledgeStatus, Role
 from core.money import parse_amount
 from core.services import receiving
-from core.services.pledges import PledgeExport, export_pledges, find_pledge, pledge_code
+from core.services.pledges import (
+    PledgeExport,
+    export_pledges,
+    find_pledge,
+    pledge_code,
+    visible,
+)
 
 RECEIVERS = (Level.PROVINCE, Level.DISTRICT, Level.COMMUNE)
 # Where a receipt form's one-time token is kept once used, beside the chats' update ids.
@@ -25,10 +31,7 @@ FORM_CHANNEL = "admin-form"
 
 
 def _visible(scope: Scope, role: Role, pledge: Pledge) -> bool:
-    """Earmarked for a commune of the unit; not earmarked: the province's to receive."""
-    if pledge.commune_id is None:
-        return role is Role.PROVINCE
-    return scope.has(pledge.commune_id)
+    return visible(pledge, role, scope.has)
 
 
 async def pledges_page(request: web.Request, error: str | None = None,

@@ -9,7 +9,6 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -20,6 +19,8 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from storage.sql import UtcDateTime
 
 # Stable constraint names, so that migrations read the same on SQLite and PostgreSQL.
 NAMING = {
@@ -75,7 +76,7 @@ class OfficialRow(Base):
     login: Mapped[str | None] = mapped_column(String(100), unique=True)
     password_hash: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class HouseholdRow(Base):
@@ -95,7 +96,7 @@ class HouseholdRow(Base):
     has_smartphone: Mapped[bool] = mapped_column(Boolean, default=False)
     class_source: Mapped[str] = mapped_column(String(16))
     review_year: Mapped[int | None] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class ResidentRow(Base):
@@ -123,9 +124,9 @@ class ResidentRow(Base):
     reject_reason: Mapped[str | None] = mapped_column(Text)
     consent: Mapped[bool] = mapped_column(Boolean, default=True)
     registered_by: Mapped[int | None] = mapped_column(ForeignKey("officials.id"))
-    registered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    registered_at: Mapped[datetime] = mapped_column(UtcDateTime())
     approved_by: Mapped[int | None] = mapped_column(ForeignKey("officials.id"))
-    approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    approved_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class ResidentNameTailRow(Base):
@@ -159,7 +160,7 @@ class AuditRow(Base):
     __table_args__ = (Index("ix_audit_entity", "entity", "entity_id"),)
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("officials.id"))
     actor_label: Mapped[str] = mapped_column(String(100))
     action: Mapped[str] = mapped_column(String(40))
@@ -184,11 +185,11 @@ class ChatRow(Base):
     dialog: Mapped[str | None] = mapped_column(String(40))
     step: Mapped[str | None] = mapped_column(String(40))
     data: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
-    dialog_updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    dialog_updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     link_failures: Mapped[int] = mapped_column(Integer, default=0)
-    link_blocked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    link_blocked_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class ProcessedUpdateRow(Base):
@@ -202,7 +203,7 @@ class ProcessedUpdateRow(Base):
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))
     update_id: Mapped[str] = mapped_column(String(100))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     # What was answered, for a client that lost the answer and asks again (the web chat).
     replies: Mapped[list[dict[str, object]] | None] = mapped_column(JSON)
 
@@ -215,9 +216,9 @@ class InviteRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
     official_id: Mapped[int] = mapped_column(ForeignKey("officials.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     used_by_chat: Mapped[int | None] = mapped_column(ForeignKey("chats.id"))
 
 
@@ -239,7 +240,7 @@ class PledgeRow(Base):
     channel: Mapped[str | None] = mapped_column(String(16))
     chat_ref: Mapped[int | None] = mapped_column(ForeignKey("chats.id"), index=True)
     status: Mapped[str] = mapped_column(String(16))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
 
 
 # ---- from gift to hand: receipts, transfers, supports, handovers, outbox, ledger ----------
@@ -252,7 +253,7 @@ class ReceiptRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number: Mapped[str] = mapped_column(String(40), unique=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     phones: Mapped[int] = mapped_column(Integer, default=0)
     money: Mapped[int] = mapped_column(BigInteger, default=0)
     model: Mapped[str | None] = mapped_column(String(200))
@@ -274,7 +275,7 @@ class TransferRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     from_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     to_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
     phones: Mapped[int] = mapped_column(Integer, default=0)
     money: Mapped[int] = mapped_column(BigInteger, default=0)
     receipt_id: Mapped[int | None] = mapped_column(ForeignKey("receipts.id"))
@@ -288,7 +289,7 @@ class AllocationPlanRow(Base):
     __tablename__ = "allocation_plans"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    committed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    committed_at: Mapped[datetime] = mapped_column(UtcDateTime())
     committed_by: Mapped[int | None] = mapped_column(ForeignKey("officials.id"))
     fingerprint: Mapped[str] = mapped_column(String(64))
     summary: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
@@ -323,7 +324,7 @@ class SupportRow(Base):
     kind: Mapped[str] = mapped_column(String(16))
     commune_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     status: Mapped[str] = mapped_column(String(16))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     amount: Mapped[int] = mapped_column(BigInteger, default=0)
     holder_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     receipt_id: Mapped[int | None] = mapped_column(ForeignKey("receipts.id"))
@@ -339,11 +340,11 @@ class HandoverRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     support_id: Mapped[int] = mapped_column(ForeignKey("supports.id"), unique=True)
     code: Mapped[str] = mapped_column(String(16), unique=True)
-    handed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    handed_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     serial: Mapped[str | None] = mapped_column(String(40))
     checklist: Mapped[dict[str, bool]] = mapped_column(JSON, default=dict)
     handed_by: Mapped[int | None] = mapped_column(ForeignKey("officials.id"))
-    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     confirmation: Mapped[str | None] = mapped_column(String(16))
     confirmed_via: Mapped[str | None] = mapped_column(String(16))
 
@@ -354,9 +355,9 @@ class CaseRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     handover_id: Mapped[int] = mapped_column(ForeignKey("handovers.id"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
-    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime())
     note: Mapped[str | None] = mapped_column(Text)
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     closed_by: Mapped[int | None] = mapped_column(ForeignKey("officials.id"))
     resolution: Mapped[str | None] = mapped_column(Text)
 
@@ -373,13 +374,13 @@ class OutboxRow(Base):
     locale: Mapped[str] = mapped_column(String(8))
     reply: Mapped[dict[str, object]] = mapped_column(JSON)
     dedupe_key: Mapped[str] = mapped_column(String(120), unique=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    not_before: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    not_before: Mapped[datetime] = mapped_column(UtcDateTime())
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     last_error: Mapped[str | None] = mapped_column(String(200))
     dead: Mapped[bool] = mapped_column(Boolean, default=False)
-    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class LedgerRow(Base):
@@ -388,7 +389,7 @@ class LedgerRow(Base):
     __tablename__ = "ledger"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
     kind: Mapped[str] = mapped_column(String(24))
     payload: Mapped[dict[str, object]] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -405,7 +406,7 @@ class AdminSecretRow(Base):
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class LoginFailureRow(Base):
@@ -420,7 +421,7 @@ class LoginFailureRow(Base):
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     login: Mapped[str] = mapped_column(String(100))
     address: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class SessionGenerationRow(Base):
@@ -431,7 +432,7 @@ class SessionGenerationRow(Base):
 
     official_id: Mapped[int] = mapped_column(ForeignKey("officials.id"), primary_key=True)
     generation: Mapped[int] = mapped_column(Integer, default=0)
-    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class LinkFailureRow(Base):
@@ -446,7 +447,7 @@ class LinkFailureRow(Base):
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     source: Mapped[str] = mapped_column(String(120))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class ApiTokenRow(Base):
@@ -458,9 +459,9 @@ class ApiTokenRow(Base):
     official_id: Mapped[int] = mapped_column(ForeignKey("officials.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     label: Mapped[str] = mapped_column(String(100))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 # ---- Zalo Official Account: the token pair, refused deliveries --------------------------
@@ -478,9 +479,9 @@ class ZaloOATokenRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     access_token: Mapped[str] = mapped_column(Text)
     refresh_token: Mapped[str] = mapped_column(Text)
-    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    refreshing_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    refreshing_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class RefusedDeliveryRow(Base):
@@ -495,7 +496,7 @@ class RefusedDeliveryRow(Base):
     chat_id: Mapped[str] = mapped_column(String(100))
     error_code: Mapped[int] = mapped_column(Integer)
     reply_key: Mapped[str] = mapped_column(String(100))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 # ---- Zalo (Bot Platform and OA): events recorded before they are handled; channel health ---
@@ -519,9 +520,9 @@ class ZaloEventRow(Base):
     user_id: Mapped[str] = mapped_column(String(100))
     message_id: Mapped[str | None] = mapped_column(String(100))
     payload: Mapped[dict[str, object]] = mapped_column(JSON)
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    handled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    handled_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(200))
 
@@ -533,10 +534,10 @@ class ZaloChannelStatusRow(Base):
     __tablename__ = "zalo_channel_status"
 
     channel: Mapped[str] = mapped_column(String(16), primary_key=True)
-    last_update_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    last_send_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_update_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    last_send_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     plain_text: Mapped[bool] = mapped_column(Boolean, default=False)
-    plain_text_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    plain_text_since: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class ZaloErrorRow(Base):
@@ -548,7 +549,7 @@ class ZaloErrorRow(Base):
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))
     code: Mapped[int] = mapped_column(Integer)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class ZaloProactiveRow(Base):
@@ -574,8 +575,8 @@ class ReportRunRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     month: Mapped[str] = mapped_column(String(7))  # YYYY-MM
-    built_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    built_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     trigger: Mapped[str] = mapped_column(String(100))
     recipients: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)
     figures: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
@@ -587,4 +588,4 @@ class ReminderStopRow(Base):
     __tablename__ = "reminder_stops"
 
     chat_ref: Mapped[int] = mapped_column(ForeignKey("chats.id"), primary_key=True)
-    stopped_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    stopped_at: Mapped[datetime] = mapped_column(UtcDateTime())

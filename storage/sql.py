@@ -1,5 +1,5 @@
-"""What every repository module shares: UTC times back from SQLite, bulk inserts, chunk size,
-and INSERT ... ON CONFLICT in the dialect at hand."""
+"""What every repository module shares: UTC times in and out (the column type every time
+column uses), bulk inserts, chunk size, and INSERT ... ON CONFLICT in the dialect at hand."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Result, Table, func, insert, select
+from sqlalchemy import CursorResult, DateTime, Dialect, Result, Table, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.types import TypeDecorator
 
-from storage.models import Base
+# storage.models builds its time columns from UtcDateTime below: nothing here imports it.
 
 CHUNK = 500  # ids in one IN (...): well under SQLite's limit of bound parameters
 
@@ -27,6 +29,31 @@ def utc(value: datetime | None) -> datetime | None:
     if value is None or value.tzinfo is not None:
         return value
     return value.replace(tzinfo=UTC)
+
+
+def to_utc(value: datetime) -> datetime:
+    """An aware datetime as UTC; a naive one is a programming error (whose clock was it?)."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"naive datetime {value.isoformat()} given to storage: pass an aware one")
+    return value.astimezone(UTC)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Every time column: written as UTC whatever zone the caller's datetime is in (SQLite
+    keeps no offset, so 23:30+07:00 would otherwise be read back as 23:30 UTC), naive refused;
+    read back aware, in UTC."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else to_utc(value)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        # SQLite gives back what it was given, without an offset: it was written as UTC
+        return (value if value.tzinfo is not None else value.replace(tzinfo=UTC)).astimezone(UTC)
 
 
 def conflict_insert(session: AsyncSession) -> ConflictInsert:
@@ -49,7 +76,7 @@ def dialect(session: AsyncSession) -> str:
 
 
 async def insert_all(
-    session: AsyncSession, model: type[Base], rows: Sequence[dict[str, object]]
+    session: AsyncSession, model: type[DeclarativeBase], rows: Sequence[dict[str, object]]
 ) -> list[int]:
     """Insert many rows in a few statements (not one flush each); their ids, in row order."""
     if not rows:

@@ -1,6 +1,8 @@
-"""'phocap allocate [--json] [--commit]': the province's plan and each commune's list.
+"""'phocap allocate [--json] [--commit] [--unit UNIT]': the plan and each commune's list.
 
-Without --commit nothing is written. --commit records the plan as it stands at that moment;
+Without --commit nothing is written. --commit records the plan as it stands at that moment:
+the whole of it (every distribution to communes, then every commune's list), or with --unit
+one unit's part (a province's or district's distribution, a commune's own list, plan III.4);
 with --fingerprint it records it only if it is still the one a reader checked.
 """
 
@@ -20,6 +22,7 @@ from core.money import format_amount
 from core.priority import Support as Queue
 from core.services import allocation
 from core.services.allocation import AllocationView, Committed, CommunePlan
+from core.services.units import find_unit
 
 
 def add_parsers(parsers: Parsers) -> None:
@@ -28,6 +31,8 @@ def add_parsers(parsers: Parsers) -> None:
     cmd.add_argument("--commit", action="store_true")
     cmd.add_argument("--fingerprint", help="commit only if the plan is still this one")
     cmd.add_argument("--on", type=date.fromisoformat, help="YYYY-MM-DD; default: today")
+    cmd.add_argument("--unit", help="one unit's part: a commune's list, or the distribution "
+                                    "of what a province or district holds")
     cmd.set_defaults(run=cmd_allocate)
 
 
@@ -36,13 +41,14 @@ async def cmd_allocate(rt: Runtime, args: argparse.Namespace, clock: Clock) -> i
     on: date = args.on or now.date()
     per_person = rt.settings.support_per_person
     async with rt.uow() as uow:
+        unit = await find_unit(uow, rt.settings.dataset, args.unit) if args.unit else None
         if args.commit:
             done = await allocation.commit(uow, CLI, rt.settings.dataset, on, now,
-                                           per_person, expected=args.fingerprint)
+                                           per_person, expected=args.fingerprint, unit=unit)
             await uow.commit()
-        view = await allocation.preview(uow, rt.settings.dataset, on, per_person)
-        numbers = {r: (await uow.receipts.get(r)) for r in {m.receipt_id for m in view.moves}
-                   if r is not None}
+        view = await allocation.preview(uow, rt.settings.dataset, on, per_person, unit=unit)
+        moved = {m.receipt_id for m in view.written_moves}
+        numbers = {r: (await uow.receipts.get(r)) for r in moved if r is not None}
     receipts = {r: rc.number for r, rc in numbers.items() if rc is not None}
     if args.json:
         data = view_json(rt, view, receipts)
@@ -65,6 +71,7 @@ def view_json(rt: Runtime, view: AllocationView, receipts: dict[int, str]) -> di
         "on": view.on.isoformat(),
         "per_person": view.per_person,
         "fingerprint": view.fingerprint,
+        "unit": view.part.code if view.part else None,  # whose part; None: the whole plan
         "province": {
             "code": view.province.code,
             "name": view.province.name,
@@ -76,7 +83,7 @@ def view_json(rt: Runtime, view: AllocationView, receipts: dict[int, str]) -> di
              "phones": m.phones, "money": m.money,
              "receipt": receipts.get(m.receipt_id) if m.receipt_id else None,
              "earmark": m.earmark}
-            for m in view.moves
+            for m in view.written_moves
         ],
         "communes": [_commune_json(rt, c) for c in view.communes],
     }
@@ -149,7 +156,7 @@ def view_text(rt: Runtime, view: AllocationView, receipts: dict[int, str],
                      per_person=format_amount(view.per_person))]
     lines.append(rt.text("allocation-cli-province", phones=view.phones.available,
                          money=format_amount(view.money.available * view.per_person)))
-    for m in view.moves:
+    for m in view.written_moves:
         key = "allocation-cli-earmark" if m.earmark else "allocation-cli-transfer"
         lines.append(rt.text(key, source=m.from_unit.name, target=m.to_unit.name,
                              phones=m.phones, money=format_amount(m.money),
@@ -157,7 +164,9 @@ def view_text(rt: Runtime, view: AllocationView, receipts: dict[int, str],
     for c in view.communes:
         lines += _commune_text(rt, c)
     if not committed:
-        lines.append(rt.text("allocation-cli-preview-only", fingerprint=view.fingerprint))
+        # the command that records exactly this: with the unit when it is one unit's part
+        again = view.fingerprint + (f" --unit {view.part.code}" if view.part else "")
+        lines.append(rt.text("allocation-cli-preview-only", fingerprint=again))
     return "\n".join(lines)
 
 

@@ -14,6 +14,7 @@ from core.dates import format_date
 from core.importing import RowError
 from core.model import Level, Receipt
 from core.money import format_amount, parse_amount
+from core.names import in_running_text
 from core.ports import UnitOfWork
 from core.services.gifts import import_other_programme
 from core.services.pledges import find_pledge
@@ -98,7 +99,8 @@ async def _pledge_lines(rt: Runtime, uow: UnitOfWork, receipt: Receipt, typed: s
     commune_id = await earmarked_for(uow, receipt)
     if commune_id is not None:
         commune = await uow.units.get(commune_id)
-        lines.append(rt.text("receiving-cli-earmark", commune=commune.name if commune else ""))
+        lines.append(rt.text("receiving-cli-earmark",
+                             commune=in_running_text(commune.name) if commune else ""))
     return lines
 
 

@@ -53,6 +53,8 @@ from core.services.ledger import append_all
 from core.services.units import province_of
 
 LOCK = "allocation"
+COMMITTING_ROLES = (Role.PROVINCE, Role.DISTRICT, Role.COMMUNE)
+PARTS = (Level.PROVINCE, Level.DISTRICT, Level.COMMUNE)  # the units that commit a part
 DEFAULT_PER_PERSON = 500_000  # dong: the support level of Thong tu 14/2022/TT-BTTTT
 
 
@@ -93,10 +95,27 @@ class AllocationView:
     moves: tuple[Move, ...]
     communes: tuple[CommunePlan, ...]
     fingerprint: str = ""
+    # Whose part a commit of this view writes (plan III.4): None, everything (the system's
+    # run); a province or district, the moves out of its stock (its distribution to
+    # communes), nobody named; a commune, its own list from what it holds.
+    part: Unit | None = None
+
+    @property
+    def written_moves(self) -> tuple[Move, ...]:
+        if self.part is None:
+            return self.moves
+        return tuple(m for m in self.moves if m.from_unit.id == self.part.id)
+
+    @property
+    def written_lists(self) -> tuple[CommunePlan, ...]:
+        if self.part is None:
+            return self.communes
+        return tuple(c for c in self.communes if c.commune.id == self.part.id)
 
     def count(self, support: Queue) -> int:
-        return sum(1 for c in self.communes for e in c.assignment.entries
-                   if e.support is support)
+        """People given this support by what a commit of the view writes."""
+        return sum(1 for c in self.written_lists for e in c.assignment.entries
+                   if e.support is support and not e.waiting)
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +183,7 @@ class _Planner:
             stock = self.stock[holder.id]
             for receipt_id, commune_id in sorted(earmarks.items()):
                 to = by_id.get(commune_id)
-                if to is None:
+                if to is None or to.id == holder.id:  # a commune's own earmark stays
                     continue
                 phones = stock.take_lot(receipt_id)
                 # never more than the unit holds: supports draw money from its pool
@@ -243,34 +262,48 @@ class _Planner:
 
 
 async def preview(
-    uow: UnitOfWork, dataset: str, on: date, per_person: int = DEFAULT_PER_PERSON
+    uow: UnitOfWork, dataset: str, on: date, per_person: int = DEFAULT_PER_PERSON,
+    unit: Unit | None = None,
 ) -> AllocationView:
-    """The plan and every commune's list as they would be committed now."""
+    """The plan and every commune's list as they would be committed now; with `unit`, the
+    part that unit commits (see AllocationView.part): a commune's list is planned from what
+    the commune holds now, not from what a distribution not yet committed would send it."""
     if per_person <= 0:
         raise RuleError("allocation-per-person-invalid")
     units = await uow.units.all(dataset)
     province = province_of(units)
     if province is None:
         raise RuleError("allocation-no-province", dataset=dataset)
+    if unit is not None and (unit.dataset != dataset or unit.level not in PARTS):
+        raise RuleError("allocation-unit-invalid")
     communes = sorted((u for u in units if u.level is Level.COMMUNE), key=lambda u: u.id)
     districts = sorted((u for u in units if u.level is Level.DISTRICT), key=lambda u: u.id)
     holders = [*districts, province]
+    listed = [unit] if unit is not None and unit.level is Level.COMMUNE else communes
     held = await uow.receipts.holdings_by_unit([u.id for u in [*holders, *communes]])
     stock = {
         unit_id: _Stock([[r, n] for r, n in h.lots], h.money, dict(h.money_lots))
         for unit_id, h in held.items()
     }
-    receipts = {r for h in holders for r, _ in held[h.id].lots} | {
-        r for h in holders for r, _ in held[h.id].money_lots}
-    candidates, homes = await uow.residents.waiting_in([c.id for c in communes])
+    # Earmarks are moved when they are received; what an older record left elsewhere (at a
+    # holder, or at another commune) goes to its commune first.
+    keepers = listed if listed is not communes else [*holders, *communes]
+    receipts = {r for h in keepers for r, _ in held[h.id].lots} | {
+        r for h in keepers for r, _ in held[h.id].money_lots}
+    candidates, homes = await uow.residents.waiting_in([c.id for c in listed])
     planner = _Planner(communes=communes, candidates=candidates, homes=homes, stock=stock, on=on,
                        per_person=per_person)
-    planner.send_earmarks(holders, await uow.receipts.earmarks(sorted(receipts)))
-    phones = _share(planner, planner.share_phones, districts, province, communes)
-    money = _share(planner, planner.share_money, districts, province, communes)
+    planner.send_earmarks(keepers, await uow.receipts.earmarks(sorted(receipts)))
+    if listed is communes:
+        phones = _share(planner, planner.share_phones, districts, province, communes)
+        money = _share(planner, planner.share_money, districts, province, communes)
+    else:  # a commune's own list: no distribution is planned
+        phones = plan_transfers(0, {})
+        money = plan_transfers(0, {})
     view = AllocationView(
         on=on, per_person=per_person, province=province, phones=phones, money=money,
-        moves=tuple(planner.moves), communes=tuple(planner.commune_plan(c) for c in communes),
+        moves=tuple(planner.moves), communes=tuple(planner.commune_plan(c) for c in listed),
+        part=unit,
     )
     return replace(view, fingerprint=fingerprint(view))
 
@@ -291,11 +324,12 @@ def fingerprint(view: AllocationView) -> str:
     content = {
         "on": view.on.isoformat(),
         "per_person": view.per_person,
+        "part": view.part.id if view.part else None,
         "moves": [[m.from_unit.id, m.to_unit.id, m.phones, m.money, m.receipt_id]
-                  for m in view.moves],
+                  for m in view.written_moves],
         "lists": [[c.commune.id, [[e.resident_id, e.support.value if e.support else None]
                                   for e in c.assignment.entries if not e.waiting]]
-                  for c in view.communes],
+                  for c in view.written_lists],
     }
     canonical = json.dumps(content, separators=(",", ":"), sort_keys=True)
     return hashlib.sha256(canonical.encode()).hexdigest()
@@ -312,29 +346,47 @@ async def commit(
     now: datetime,
     per_person: int = DEFAULT_PER_PERSON,
     expected: str | None = None,
+    unit: Unit | None = None,
 ) -> Committed:
-    """Record the plan as it stands now; refused if it is not the one previewed (`expected`)
-    or there is nothing to do. The caller commits the unit of work."""
-    if not actor.system and actor.role is not Role.PROVINCE:
-        raise RuleError("allocation-not-allowed")
+    """Record the part of the plan that `unit` commits (an official: their own unit's, by
+    default; the system: everything by default) as it stands now; refused if it is not the
+    one previewed (`expected`) or there is nothing to do. The caller commits the unit of
+    work."""
+    part = _part(actor, unit)
+    part_unit = None if part is None else (
+        unit if unit is not None else await uow.units.get(part))
     await uow.locks.take(LOCK)  # two commits take turns; the second plans from the first's result
-    view = await preview(uow, dataset, on, per_person)
+    view = await preview(uow, dataset, on, per_person, unit=part_unit)
     if expected is not None and expected != view.fingerprint:
         raise RuleError("allocation-changed")
     whole, partial = view.count(Queue.WHOLE), view.count(Queue.PARTIAL)
-    if not view.moves and not whole and not partial:
+    moves = view.written_moves
+    if not moves and not whole and not partial:
         raise RuleError("allocation-nothing")
     plan_id = await uow.plans.add(now, actor.official_id, view.fingerprint, {
-        "on": on.isoformat(), "per_person": per_person, "transfers": len(view.moves),
-        "whole": whole, "partial": partial,
+        "on": on.isoformat(), "per_person": per_person, "transfers": len(moves),
+        "whole": whole, "partial": partial, "unit": part_unit.code if part_unit else None,
     })
     written = _Written(uow, actor, plan_id, now)
-    await written.moves(view.moves)
-    await written.assignments(view.communes, per_person)
+    await written.moves(moves)
+    await written.assignments(view.written_lists, per_person)
     await uow.audit.append(*written.audit)
     await append_all(uow, written.ledger, now)
     await uow.locks.bump(LOCK)
-    return Committed(plan_id, len(view.moves), whole, partial)
+    return Committed(plan_id, len(moves), whole, partial)
+
+
+def _part(actor: Actor, unit: Unit | None) -> int | None:
+    """The id of the unit whose part the actor commits (None: everything, the system only).
+    An official commits only what their own unit holds: a province or district officer its
+    distribution, a commune officer its list."""
+    if actor.system:
+        return unit.id if unit is not None else None
+    if actor.role not in COMMITTING_ROLES or actor.unit_id is None:
+        raise RuleError("allocation-not-allowed")
+    if unit is not None and unit.id != actor.unit_id:
+        raise RuleError("allocation-not-allowed")
+    return actor.unit_id
 
 
 @dataclass

@@ -9,17 +9,18 @@ from __future__ import annotations
 import re
 import secrets
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 from core.codes import ALPHABET, clean_code
 from core.errors import RuleError
-from core.model import Actor, Level, Pledge, PledgeKind, PledgeStatus, Unit
+from core.model import Actor, Level, Pledge, PledgeKind, PledgeStatus, Role, Unit
 from core.names import fold
 from core.phones import normalise_phone
 from core.ports import UnitOfWork
 from core.services.audit import record
+from core.services.scope import within
 from core.services.units import province
 
 CODE_PREFIX = "UH"  # "ung ho": a donation
@@ -230,6 +231,24 @@ async def where_to_give(uow: UnitOfWork, pledge: Pledge, dataset: str) -> Unit:
         if commune is not None:
             return commune
     return await province(uow, dataset)
+
+
+def visible(pledge: Pledge, role: Role | None, covers: Callable[[int], bool]) -> bool:
+    """Who may see a pledge, and so record what arrives against it (the pledge pages and
+    receiving alike): earmarked, the officers of that commune and of the units above it
+    (`covers`: the commune lies within the official's unit); not earmarked, the province's
+    officers, whose pledge it is to receive."""
+    if pledge.commune_id is None:
+        return role is Role.PROVINCE
+    return covers(pledge.commune_id)
+
+
+async def may_see(uow: UnitOfWork, actor: Actor, pledge: Pledge) -> bool:
+    """visible() for an actor; the system (the CLI, an import) sees every pledge."""
+    if actor.system:
+        return True
+    covered = pledge.commune_id is not None and await within(uow, actor, pledge.commune_id)
+    return visible(pledge, actor.role, lambda _commune: covered)
 
 
 async def pilot_communes(uow: UnitOfWork, dataset: str) -> list[Unit]:

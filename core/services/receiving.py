@@ -22,9 +22,11 @@ from core.model import (
     PledgeKind,
     PledgeStatus,
     Receipt,
+    Transfer,
     Unit,
 )
 from core.money import MAX_AMOUNT, format_amount
+from core.names import in_running_text
 from core.ports import UnitOfWork
 from core.priority import VIETNAM
 from core.serials import MAX_SERIAL, is_bad_imei, normalise_serial
@@ -36,6 +38,7 @@ from core.services.pledges import (
     check_condition,
     check_model,
     find_pledge,
+    may_see,
     normalise_donor,
 )
 from core.services.scope import require_within
@@ -147,7 +150,7 @@ async def record_receipt(
 ) -> Receipt:
     """Record what arrived at a unit, update its pledge, tell the donor, audit and ledger it."""
     unit = await _receiving_unit(uow, actor, form.unit_id)
-    pledge = await _pledge(uow, form.pledge_code)
+    pledge = await _pledge(uow, actor, form.pledge_code)
     check_counts(form.phones, form.money)
     # A shop's offer may arrive as a paper or a voucher: nothing counted, still received.
     is_offer = pledge is not None and pledge.kind is PledgeKind.OFFER
@@ -180,10 +183,42 @@ async def record_receipt(
         "number": receipt.number, "unit": unit.code, "pledge": pledge.code if pledge else None,
         "phones": receipt.phones, "money": receipt.money,
     }, now)
+    destination = await _earmarked_elsewhere(uow, pledge, unit)
+    if destination is not None and (receipt.phones or receipt.money):
+        await _send_to_earmark(uow, actor, receipt, unit, destination, pledge, now)
     if pledge is not None:
         status = await _update_pledge(uow, actor, pledge, now)
-        await _tell_donor(uow, pledge, receipt, unit, status, now)
+        await _tell_donor(uow, pledge, receipt, unit, destination, status, now)
     return receipt
+
+
+async def _earmarked_elsewhere(
+    uow: UnitOfWork, pledge: Pledge | None, unit: Unit
+) -> Unit | None:
+    """The commune a pledge was earmarked for, when the receipt was recorded at another unit."""
+    if pledge is None or pledge.commune_id is None or pledge.commune_id == unit.id:
+        return None
+    return await uow.units.get(pledge.commune_id)
+
+
+async def _send_to_earmark(
+    uow: UnitOfWork, actor: Actor, receipt: Receipt, unit: Unit, commune: Unit,
+    pledge: Pledge | None, now: datetime,
+) -> None:
+    """What was pledged for a commune is that commune's stock from the moment it arrives,
+    wherever it arrived (plan III.4): moved there in the receipt's own transaction, so that
+    no plan can give it to the receiving unit's residents."""
+    [transfer] = await uow.receipts.add_transfers(Transfer(
+        id=0, from_unit_id=unit.id, to_unit_id=commune.id, at=receipt.received_at,
+        phones=receipt.phones, money=receipt.money, receipt_id=receipt.id, plan_id=None,
+        recorded_by=actor.official_id,
+    ))
+    await record(uow, actor, now, "transfer", "transfer", transfer.id, commune.id, after=transfer)
+    await append(uow, "transfer", {
+        "from": unit.code, "to": commune.code, "phones": receipt.phones, "money": receipt.money,
+        "receipt": receipt.number, "pledge": pledge.code if pledge else None, "plan": None,
+        "earmark": True,
+    }, now)
 
 
 async def earmarked_for(uow: UnitOfWork, receipt: Receipt) -> int | None:
@@ -232,11 +267,12 @@ async def _receiving_unit(uow: UnitOfWork, actor: Actor, unit_id: int) -> Unit:
     return unit
 
 
-async def _pledge(uow: UnitOfWork, typed: str | None) -> Pledge | None:
+async def _pledge(uow: UnitOfWork, actor: Actor, typed: str | None) -> Pledge | None:
     if typed is None or not typed.strip():
         return None
     pledge = await find_pledge(uow, typed)
-    if pledge is None:
+    # A pledge the officer may not see (its page is a 404 for them) is not there for them.
+    if pledge is None or not await may_see(uow, actor, pledge):
         raise RuleError("receiving-pledge-unknown", code=typed.strip())
     if pledge.status is PledgeStatus.CANCELLED:
         raise RuleError("receiving-pledge-cancelled", code=pledge.code)
@@ -300,8 +336,8 @@ async def _update_pledge(
 
 
 async def _tell_donor(
-    uow: UnitOfWork, pledge: Pledge, receipt: Receipt, unit: Unit, status: PledgeStatus,
-    now: datetime,
+    uow: UnitOfWork, pledge: Pledge, receipt: Receipt, unit: Unit, commune: Unit | None,
+    status: PledgeStatus, now: datetime,
 ) -> None:
     """By the channel the donor pledged on; once per receipt, however often this runs."""
     if pledge.chat_ref is None:
@@ -309,7 +345,9 @@ async def _tell_donor(
     chat = await uow.chats.get(pledge.chat_ref)
     if chat is None:
         return
-    reply = Reply(donor_message_key(receipt), {
+    moved = commune is not None and bool(receipt.phones or receipt.money)
+    key = donor_message_key(receipt) + ("-for" if moved else "")
+    reply = Reply(key, {
         "code": pledge.code,
         "number": receipt.number,
         "unit": unit.name,
@@ -317,6 +355,7 @@ async def _tell_donor(
         "phones": receipt.phones,
         "money": format_amount(receipt.money),
         "status_label": f"key:receiving-status-{status.value}",
+        **({"commune": in_running_text(commune.name)} if moved and commune else {}),
     })
     await enqueue(uow, chat, reply, f"receipt:{receipt.id}:donor", now)
 

@@ -1,5 +1,5 @@
-"""The allocation page: each official sees their communes' lists; only the province commits,
-and only the plan it was shown."""
+"""The allocation page: each official sees and commits their own part, and only the part it
+was shown: the province its distribution to communes, a commune its own list (issue 14)."""
 
 from __future__ import annotations
 
@@ -22,23 +22,28 @@ async def stock_and_approve(admin: Admin) -> None:
         await u.commit()
 
 
-async def test_a_commune_officer_sees_only_their_communes_list_and_cannot_commit(
+async def test_a_commune_officer_sees_only_their_communes_list_made_from_what_it_holds(
         admin: Admin) -> None:
     await stock_and_approve(admin)
     await admin.login("commune")
     page = await admin.client.get("/admin/allocation")
     html = await page.text()
     assert page.status == 200 and AN in html and CUONG not in html
-    assert "commit-plan" not in html  # no button to record the plan
-    refused = await admin.post("/admin/allocation/commit", {"fingerprint": "x"})
-    assert refused.status == 403
+    assert "commit-list" in html and "commit-distribution" not in html
+    fingerprint = html.split('name="fingerprint" value="')[1].split('"')[0]
+    # the province's phone is not the commune's until the province transfers it
+    refused = await admin.post("/admin/allocation/commit", {"fingerprint": fingerprint})
+    assert refused.status == 409
+    assert admin.runtime.catalogue.text("allocation-nothing", "vi") in await refused.text()
 
 
-async def test_the_province_commits_the_plan_it_was_shown_once(admin: Admin) -> None:
+async def test_the_province_commits_its_distribution_then_the_commune_its_list(
+        admin: Admin) -> None:
     await stock_and_approve(admin)
     await admin.login("province")
     html = await (await admin.client.get("/admin/allocation")).text()
-    assert AN in html and CUONG in html and "commit-plan" in html
+    assert AN in html and CUONG in html and "commit-distribution" in html
+    assert "commit-list" not in html
     fingerprint = html.split('name="fingerprint" value="')[1].split('"')[0]
     forged = await admin.post("/admin/allocation/commit", {"fingerprint": fingerprint},
                               token="forged")
@@ -46,9 +51,21 @@ async def test_the_province_commits_the_plan_it_was_shown_once(admin: Admin) -> 
     done = await admin.post("/admin/allocation/commit", {"fingerprint": fingerprint})
     assert done.status == 200
     assert admin.runtime.catalogue.text("allocation-cli-committed", "vi", plan=1, transfers=1,
-                                        whole=1, partial=0) in await done.text()
+                                        whole=0, partial=0) in await done.text()
     again = await admin.post("/admin/allocation/commit", {"fingerprint": fingerprint})
-    assert again.status == 409  # the same plan twice: the records have moved on
+    assert again.status == 409  # the same distribution twice: the records have moved on
     async with admin.runtime.uow() as u:
         served = [await u.supports.active_for(r) for r in admin.world.residents.values()]
-    assert sum(s is not None for s in served) == 1
+    assert served == [None] * len(served)  # the province names nobody
+    communes = {admin.world.units[k].id: k for k in ("commune", "sibling")}
+    async with admin.runtime.uow() as u:
+        held = await u.receipts.holdings_by_unit(list(communes))
+    [receiving] = [communes[unit_id] for unit_id, h in held.items() if h.phones == 1]
+    await admin.logout()
+    await admin.login(receiving)  # that commune's officer commits its list
+    html = await (await admin.client.get("/admin/allocation")).text()
+    fingerprint = html.split('name="fingerprint" value="')[1].split('"')[0]
+    done = await admin.post("/admin/allocation/commit", {"fingerprint": fingerprint})
+    assert done.status == 200
+    assert admin.runtime.catalogue.text("allocation-cli-committed", "vi", plan=2, transfers=0,
+                                        whole=1, partial=0) in await done.text()

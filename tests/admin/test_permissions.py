@@ -167,10 +167,10 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", "/admin/cases/{case_id}/close"): Case(
         lambda w: Req("/admin/cases/999999/close", lambda w: {"resolution": "x"}), 404),
     ("GET", "/admin/allocation"): Case(lambda w: Req("/admin/allocation"), 200),
-    # only the province records the plan; a fingerprint from no preview is refused (409)
+    # each official records their own unit's part (a commune its list, the province its
+    # distribution); a fingerprint from no preview is refused (409)
     ("POST", "/admin/allocation/commit"): Case(
-        lambda w: Req("/admin/allocation/commit", lambda w: {"fingerprint": "x"}), 403,
-        roles_ok={"province": 409}),
+        lambda w: Req("/admin/allocation/commit", lambda w: {"fingerprint": "x"}), 409),
     ("GET", "/api/v1/residents"): Case(
         lambda w: Req("/api/v1/residents", json_api=True), 200,
         other=lambda w: Req(f"/api/v1/residents?unit={w.units['foreign'].id}", json_api=True)),

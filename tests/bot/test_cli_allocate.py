@@ -82,3 +82,34 @@ def test_a_preview_writes_nothing_and_a_commit_writes_once(stocked: Path) -> Non
     again = phocap(stocked, "allocate", "--commit", "--on", "2023-10-02", PHOCAP_LOCALE="en")
     assert again.returncode == 1 and "Nothing to allocate" in again.stderr
     assert phocap(stocked, "ledger", "verify").returncode == 0
+
+
+def test_the_province_commits_its_distribution_and_a_commune_its_own_list(
+        demo_template: Path, tmp_path: Path) -> None:
+    """--unit commits one unit's part (issue 14): the province's 25 phones and 9,000,000 d go
+    to communes with nobody named; then xa Con Minh commits its list from what it now holds."""
+    path = demo_copy(demo_template, tmp_path)
+    got = phocap(path, "receive", "--unit", "06", "--donor", "Viettel", "--phones", "25",
+                 "--model", "Nokia C32", "--money", "9000000")
+    assert got.returncode == 0, got.stderr
+    whole_plan = plan(path)
+    ran = phocap(path, "allocate", "--commit", "--json", "--unit", "06", "--on", "2023-10-02")
+    assert ran.returncode == 0, ran.stderr
+    distribution = json.loads(ran.stdout)
+    assert distribution["committed"]["whole"] == distribution["committed"]["partial"] == 0
+    moved = [t for t in whole_plan["transfers"] if t["from"] == "06"]  # type: ignore[union-attr]
+    assert distribution["committed"]["transfers"] == len(moved) > 0
+    [con_minh] = [c for c in whole_plan["communes"]  # type: ignore[union-attr]
+                  if c["code"] == "02173"]
+    planned = [(e["resident_id"], e["support"]) for e in con_minh["entries"] if not e["waiting"]]
+    ran = phocap(path, "allocate", "--commit", "--json", "--unit", "Con Minh",
+                 "--on", "2023-10-02")
+    assert ran.returncode == 0, ran.stderr
+    mine = json.loads(ran.stdout)
+    # the list as the whole plan had it: the distribution sent what the plan meant to send
+    assert mine["committed"]["transfers"] == 0
+    assert mine["committed"]["whole"] + mine["committed"]["partial"] == len(planned) > 0
+    again = phocap(path, "allocate", "--commit", "--unit", "02173", "--on", "2023-10-02",
+                   PHOCAP_LOCALE="en")
+    assert again.returncode == 1 and "Nothing to allocate" in again.stderr
+    assert phocap(path, "ledger", "verify").returncode == 0

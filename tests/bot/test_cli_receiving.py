@@ -103,7 +103,17 @@ def test_receive_against_a_pledge_then_stock_shows_it(env: dict[str, str], tmp_p
                       condition_label="key:pledge-state-new") in lines
     assert TEXTS.text("receiving-cli-pledge", "vi", code=code,
                       status_label="key:receiving-status-partly_received") in lines
-    assert any("C\u00f4n Minh" in line for line in lines[-1:])  # the earmark is named
+    assert lines[-1] == TEXTS.text("receiving-cli-earmark", "vi",
+                                   commune="x\u00e3 C\u00f4n Minh")  # the earmark is named
+
+    # the rest of that pledge, received at another commune: Con Minh's stock all the same
+    done = phocap(env, tmp_path, "receive", "--unit", "giao hieu", "--pledge", code,
+                  "--phones", "1")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == TEXTS.text("receiving-cli-earmark", "vi",
+                                                      commune="x\u00e3 C\u00f4n Minh")
+    assert stock(env, tmp_path, "--unit", "060")["01870"]["phones"] == 0
+    assert stock(env, tmp_path, "--unit", "02173")["02173"]["phones"] == 3
 
     done = phocap(env, tmp_path, "receive", "--unit", "06", "--money", "2tr", "--donor",
                   "Cong ty ABC")
@@ -112,16 +122,16 @@ def test_receive_against_a_pledge_then_stock_shows_it(env: dict[str, str], tmp_p
 
     rows = stock(env, tmp_path)
     assert (rows["06"]["phones"], rows["06"]["money"]) == (0, 2_000_000)
-    assert (rows["06"]["subtree_phones"], rows["06"]["subtree_money"]) == (2, 2_000_000)
-    assert (rows["066"]["phones"], rows["066"]["subtree_phones"]) == (0, 2)
+    assert (rows["06"]["subtree_phones"], rows["06"]["subtree_money"]) == (3, 2_000_000)
+    assert (rows["066"]["phones"], rows["066"]["subtree_phones"]) == (0, 3)
     commune = stock(env, tmp_path, "--unit", "02173")["02173"]
-    assert (commune["phones"], commune["money"], commune["level"]) == (2, 0, "commune")
+    assert (commune["phones"], commune["money"], commune["level"]) == (3, 0, "commune")
     lots = commune["lots"]
-    assert isinstance(lots, list) and [lot["phones"] for lot in lots] == [2]
+    assert isinstance(lots, list) and [lot["phones"] for lot in lots] == [2, 1]
 
     text = phocap(env, tmp_path, "stock", "--unit", "066")
     assert text.returncode == 0, text.stderr
-    assert "2.000.000" not in text.stdout and "C\u00f4n Minh (02173): 2" in text.stdout
+    assert "2.000.000" not in text.stdout and "C\u00f4n Minh (02173): 3" in text.stdout
 
 
 def test_receive_refuses_a_number_or_serial_seen_before(
