@@ -24,7 +24,7 @@ async def channels_page(request: web.Request) -> web.Response:
     at = now(request)
     since = at - WINDOW
     async with unit_of_work(request) as uow:
-        records = await uow.views.channel_records(since)
+        records = await uow.views.channel_records(since, at)
     states = request.app.get(CHANNEL_STATES)
     rows = health_rows(CHANNELS, states.states() if states else [], records, since)
     return render(request, "channels.html", {"rows": rows, "at": at})

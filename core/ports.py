@@ -417,9 +417,10 @@ class PageViews(Protocol):
 class HealthViews(Protocol):
     """What the channels' health page reads from the database (storage/health_views.py)."""
 
-    async def channel_records(self, since: datetime) -> dict[str, ChannelRecord]:
+    async def channel_records(self, since: datetime, now: datetime) -> dict[str, ChannelRecord]:
         """By channel name: the last update and send stored, failures since `since` by code,
-        the outbox's waiting messages and those given up since then, the OA token's expiry."""
+        the outbox's waiting messages and those given up since then, the OA token's expiry,
+        the month's (of `now`) proactive messages and the plain-text choice of Zalo OA."""
         ...
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from core.channel_health import ChannelRecord
 from storage.models import ChatRow, OutboxRow, RefusedDeliveryRow, ZaloOATokenRow
 from storage.uow import SqlUnitOfWorkFactory
+from storage.zalo_events import ZaloEventStore
 
 NOW = datetime(2026, 12, 7, 6, 0, tzinfo=UTC)
 SINCE = NOW - timedelta(days=1)
@@ -66,18 +67,38 @@ async def test_a_day_of_three_channels(engine: AsyncEngine, uow: SqlUnitOfWorkFa
             refreshing_until=None, updated_at=at(7, 0)))
 
     async with uow() as u:
-        records = await u.views.channel_records(SINCE)
+        records = await u.views.channel_records(SINCE, NOW)
 
     assert records == {
         "telegram": ChannelRecord("telegram", last_update=at(7, 5), last_send=at(7, 5, 30),
                                   errors={}, waiting=1, dead=0),
         "zalo_oa": ChannelRecord("zalo_oa", last_update=at(6, 20), last_send=None,
                                  errors={"-32": 1, "-230": 1}, waiting=1, dead=1,
-                                 token_expires=at(8, 7)),
+                                 token_expires=at(8, 7), proactive_month=0),
         "zalo": ChannelRecord("zalo", errors={"500": 1}, waiting=1, dead=0),
     }
 
 
 async def test_an_empty_database_has_no_records(uow: SqlUnitOfWorkFactory) -> None:
     async with uow() as u:
-        assert await u.views.channel_records(SINCE) == {}
+        assert await u.views.channel_records(SINCE, NOW) == {}
+
+
+async def test_what_the_zalo_channels_record_themselves_is_joined(
+        engine: AsyncEngine, uow: SqlUnitOfWorkFactory) -> None:
+    """The OA sent at 05:00, chose plain text yesterday at noon, was answered -32 twice today
+    and -216 two days ago (outside the day), and sent three proactive messages this month
+    and one in November (another month): the page reads 2 x -32, 3 proactive, plain text."""
+    store = ZaloEventStore(engine)
+    await store.sent("zalo_oa", at(7, 5))
+    await store.use_plain_text("zalo_oa", at(6, 12))
+    for moment, code in ((at(7, 2), -32), (at(7, 3), -32), (at(5, 1), -216)):
+        await store.error("zalo_oa", code, moment)
+    for moment in (at(1, 8), at(3, 9), at(7, 4), datetime(2026, 11, 30, 9, tzinfo=UTC)):
+        assert await store.take_proactive("zalo_oa", moment, cap=0)
+
+    async with uow() as u:
+        records = await u.views.channel_records(SINCE, NOW)
+
+    assert records == {"zalo_oa": ChannelRecord(
+        "zalo_oa", last_send=at(7, 5), errors={"-32": 2}, proactive_month=3, plain_text=True)}
