@@ -45,6 +45,7 @@ def fold(text: str) -> str:
 
 
 # The administrative words a unit's name starts with (xa, phuong, thi tran, thon, ban, to).
+WARD, TOWN = "Ph\u01b0\u1eddng ", "Th\u1ecb tr\u1ea5n "  # a commune-level unit's other kinds
 UNIT_WORDS = ("X\u00e3 ", "Ph\u01b0\u1eddng ", "Th\u1ecb tr\u1ea5n ", "Th\u00f4n ", "B\u1ea3n ",
               "T\u1ed5 ")
 

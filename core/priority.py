@@ -12,7 +12,7 @@ from typing import NamedTuple
 from core.ages import latest_adult_birth
 from core.dates import format_date
 from core.model import Policy, Poverty, Status, SupportKind
-from core.names import in_running_text
+from core.names import TOWN, WARD, in_running_text
 
 TIERS = 4
 # "Given a whole phone" by any route (DESIGN, the money tiers 2 and 4): this programme's
@@ -212,6 +212,8 @@ def explain(r: Ranked, commune_name: str, tz: tzinfo = VIETNAM, *, stock: int | 
         "position": r.position,
         "total": r.of_total,
         "commune": in_running_text(commune_name),
+        # "xa", "phuong" or "thi tran" in the stock's clause, as the unit itself is named
+        "unit_label": f"key:rules-unit-{_unit_kind(commune_name)}",
     }
     if c.approved_at is not None:
         local = _local(c.approved_at, tz)
@@ -224,6 +226,16 @@ def explain(r: Ranked, commune_name: str, tz: tzinfo = VIETNAM, *, stock: int | 
     params |= {"stock": stock, "served": served,
                "reach_label": f"key:rules-reach-{support}-{reach}"}
     return "rules-explain", params
+
+
+def _unit_kind(commune_name: str) -> str:
+    """What kind of commune-level unit the name says it is: a ward or a town, else a commune."""
+    name = commune_name.lower()  # as stored ("Phuong ...") or in running text ("phuong ...")
+    if name.startswith(WARD.lower()):
+        return "ward"
+    if name.startswith(TOWN.lower()):
+        return "town"
+    return "commune"
 
 
 _HOUSEHOLD_KEYS = {

@@ -115,6 +115,8 @@ def explained(c: Candidate, support: Support) -> Iterator[tuple[str, dict[str, o
             yield explain(r, "X\u00e3 C\u00f4n Minh")
             for stock, served in ((3, True), (3, False), (0, False)):
                 yield explain(r, "X\u00e3 C\u00f4n Minh", stock=stock, served=served)
+    for name in ("Ph\u01b0\u1eddng S\u00f4ng C\u1ea7u", "Th\u1ecb tr\u1ea5n Y\u1ebfn L\u1ea1c"):
+        yield explain(ranked, name, stock=0)  # a ward's and a town's stock clause
 
 
 def all_messages() -> list[tuple[str, dict[str, object]]]:
@@ -173,6 +175,23 @@ def test_the_explanation_reads_as_a_sentence() -> None:
         "th\u1ee9 14 trong 31 ng\u01b0\u1eddi ch\u1edd m\u00e1y \u1edf x\u00e3 C\u00f4n "
         "Minh; \u0111\u1ee3t n\u00e0y x\u00e3 c\u00f3 10 m\u00e1y, ch\u01b0a \u0111\u1ebfn "
         "l\u01b0\u1ee3t. ")
+
+
+def test_the_stock_clause_names_a_ward_a_ward_and_a_town_a_town() -> None:
+    """Phuong Song Cau is a ward: its people are not told what "the commune" (xa) holds."""
+    c = Candidate(17, 1837, date(1980, 1, 1), Status.APPROVED, Poverty.POOR, Policy.MERIT,
+                  False, False, approved_at=datetime(2023, 9, 12, 2, 14, tzinfo=UTC))
+    [alone] = rank([c], Support.WHOLE, TODAY)
+    for name, vi, en in (
+            ("Ph\u01b0\u1eddng S\u00f4ng C\u1ea7u", "\u0111\u1ee3t n\u00e0y ph\u01b0\u1eddng "
+             "ch\u01b0a c\u00f3 m\u00e1y n\u00e0o", "this round the ward has no phone"),
+            ("Th\u1ecb tr\u1ea5n Y\u1ebfn L\u1ea1c", "\u0111\u1ee3t n\u00e0y th\u1ecb "
+             "tr\u1ea5n ch\u01b0a c\u00f3 m\u00e1y n\u00e0o", "this round the town has no phone"),
+            ("X\u00e3 C\u00f4n Minh", "\u0111\u1ee3t n\u00e0y x\u00e3 ch\u01b0a c\u00f3 "
+             "m\u00e1y n\u00e0o", "this round the commune has no phone")):
+        key, params = explain(alone, name, stock=0)
+        assert vi in CATALOGUE.text(key, "vi", **params)
+        assert en in CATALOGUE.text(key, "en", **params)
 
 
 def test_vietnamese_texts_use_the_plans_terms() -> None:
