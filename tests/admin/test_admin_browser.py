@@ -101,8 +101,9 @@ async def test_officer_approves_and_imports_in_chromium(served: Served, tmp_path
 
 
 async def test_officer_receives_a_phone_and_hands_it_over_in_chromium(served: Served) -> None:
-    """A receipt typed at a desk, the plan recorded by the province, the handover recorded,
-    its record opened for printing: all through the pages, at a phone's width."""
+    """A receipt typed at a desk, the commune's own list recorded by the commune (plan III.4:
+    the commune makes its list from what it holds), the handover recorded, its record opened
+    for printing: all through the pages, at a phone's width."""
     async with served.runtime.uow() as u:
         await registry.approve(u, SYSTEM, served.world.residents["own"], START)
         await u.commit()
@@ -125,15 +126,12 @@ async def test_officer_receives_a_phone_and_hands_it_over_in_chromium(served: Se
         await page.click("#receive")
         await page.wait_for_url(f"{served.base}/admin/stock")
         assert await page.locator("#stock tbody tr").first.inner_text()
-        await page.click("#logout")
 
-        await sign_in("tinh")  # the province records the plan: the phone goes to An
+        # the commune records its own list: its phone goes to An
         await page.goto(f"{served.base}/admin/allocation")
-        await page.click("#commit-plan")
+        await page.click("#commit-list")
         assert await page.locator(".notice").count() == 1
-        await page.click("#logout")
 
-        await sign_in("xa")
         await page.goto(f"{served.base}/admin/handovers")
         await page.click("summary")
         await page.fill("input[name=serial]", "490154203237518")

@@ -156,13 +156,15 @@ async def test_a_commit_records_it_once_and_leaves_nothing_to_do(
     assert sum(e.kind == "transfer" for e in entries) == 4  # the earmark's, at its receipt
     assert all("Ma Van" not in str(e.payload) for e in entries)  # pseudonyms only
     # Issue 15, item 9: no tier or queue place beside a support's number; the tiers only as
-    # counts per commune (worked by hand above: CM whole a1, a2 and money c1, b1, all tier 1;
+    # counts per commune (worked by hand above, with issue 14's household rule: CM whole a1
+    # and b1, tier 1, money c1 in tier 1 and a2 in tier 2, his household given a phone;
     # NT whole d1, e1, tier 1).
     assert not [e for e in entries if e.kind == "assignment"
                 and {"tier", "position"} & set(e.payload)]
     assert sorted((e.payload["commune"], e.payload["tiers"]) for e in entries
                   if e.kind == "assignment_tiers") == [
-        ("02071", {"whole": {"1": 2}}), ("02173", {"partial": {"1": 2}, "whole": {"1": 2}})]
+        ("02071", {"whole": {"1": 2}}),
+        ("02173", {"partial": {"1": 1, "2": 1}, "whole": {"1": 2}})]
 
 
 async def test_a_changed_plan_is_refused_and_nothing_is_written(
