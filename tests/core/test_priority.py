@@ -355,6 +355,7 @@ def test_explain_gives_every_part_of_the_sentence() -> None:
         "position": 14,
         "total": 31,
         "commune": "x\u00e3 C\u00f4n Minh",  # inside a sentence: lower-case "xa"
+        "unit_label": "key:rules-unit-commune",  # the stock clause says "xa", as it is one
         "stock": 10,
         "served": False,
         "reach_label": "key:rules-reach-whole-waiting",
