@@ -3,9 +3,9 @@
 The tick (Jobs.tick) is the only thing the scheduler calls, and it takes the time as an
 argument: on the report day at 08:00 last month's reports are built and sent, five days
 before the commune officers are reminded, in the daytime donors with pledges not yet
-received. What was done is in the database (report_runs, the outbox's dedupe keys), so the
-tick run at start catches up a missed run, and a second process or a repeated tick does
-nothing twice. Each tick also deletes what is kept past its time (core.services.retention).
+received and the follow-up questions 7, 30 and 90 days after a handover. What was done is
+in the database (report_runs, the outbox's dedupe keys, follow_ups), so the tick run at
+start catches up a missed run, and a second process or a repeated tick does nothing twice. Each tick also deletes what is kept past its time (core.services.retention).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from bot.appkeys import RUNTIME
 from bot.report_delivery import report_builder
 from bot.runtime import Runtime, retention
 from core.clock import system_clock
+from handlers.follow_up import ask_due as ask_follow_ups
 from core.services.reminders import remind_communes, remind_donors
 from core.services.reports import send_due_reports
 from core.services.retention import Pruned, enforce_retention
@@ -41,6 +42,7 @@ class Done:
     officer_reminders: int
     donor_reminders: int
     pruned: Pruned = field(default_factory=lambda: Pruned(0, 0))
+    follow_ups: int = 0
 
 
 class Jobs:
@@ -59,8 +61,9 @@ class Jobs:
         officers = await remind_communes(self._rt.uow, now, dataset=s.dataset,
                                          day=s.report_day, tz=s.tz)
         donors = await remind_donors(self._rt.uow, now, tz=s.tz)
+        follow_ups = await ask_follow_ups(self._rt.uow, now, s.tz)
         pruned = await enforce_retention(self._rt.uow, now, retention(s), self._uploads)
-        return Done([(r.unit_id, r.month) for r in runs], officers, donors, pruned)
+        return Done([(r.unit_id, r.month) for r in runs], officers, donors, pruned, follow_ups)
 
     async def run(self, clock: Callable[[], datetime] | None = None) -> None:
         """The scheduler's job: a tick now, its failure logged (the next hour tries again)."""
@@ -69,9 +72,10 @@ class Jobs:
         except Exception:  # the database was away: the next tick catches up
             log.exception("scheduler: the tick failed")
             return
-        if done.reports or done.officer_reminders or done.donor_reminders:
-            log.info("scheduler: %d report(s), %d officer and %d donor reminder(s) queued",
-                     len(done.reports), done.officer_reminders, done.donor_reminders)
+        if done.reports or done.officer_reminders or done.donor_reminders or done.follow_ups:
+            log.info("scheduler: %d report(s), %d officer and %d donor reminder(s), "
+                     "%d follow-up question(s) queued", len(done.reports),
+                     done.officer_reminders, done.donor_reminders, done.follow_ups)
         if done.pruned.replays or done.pruned.uploads:
             log.info("scheduler: %d replay record(s) and %d upload(s) past their time deleted",
                      done.pruned.replays, done.pruned.uploads)

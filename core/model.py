@@ -286,6 +286,18 @@ class Handover:
     confirmed_at: datetime | None = None
     confirmation: Confirmation | None = None
     confirmed_via: str | None = None  # channel, or "paper"
+    confirmed_chat: int | None = None  # our id of the chat that confirmed: follow-ups go there
+
+
+class CaseKind(enum.StrEnum):
+    """Why a case was opened: the recipient's answer at the handover, or at a follow-up."""
+
+    NOT_RECEIVED = "not_received"
+    PROBLEM = "problem"
+    BROKEN = "broken"
+    LOST = "lost"
+    SOLD = "sold"
+    GIVEN_AWAY = "given_away"
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,7 +306,7 @@ class Case:
 
     id: int
     handover_id: int
-    kind: Confirmation
+    kind: CaseKind
     opened_at: datetime
     note: str | None = None
     closed_at: datetime | None = None
@@ -353,3 +365,64 @@ class HandoverExport:
     village: str
     open_cases: int
 
+
+
+class PhoneState(enum.StrEnum):
+    """A follow-up's first answer: what became of the phone."""
+
+    WORKS = "works"
+    BROKEN = "broken"
+    LOST = "lost"
+    SOLD = "sold"
+    GIVEN_AWAY = "given_away"
+
+
+class PhoneUse(enum.StrEnum):
+    """What the plan hopes a new smartphone is used for (plan III.5, VI.2)."""
+
+    VNEID = "vneid"
+    ZALO = "zalo"
+    PUBLIC_SERVICES = "public_services"
+    PAYMENTS = "payments"
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUp:
+    """One of the questions asked 7, 30 and 90 days after a handover, and its answers."""
+
+    id: int
+    handover_id: int
+    day: int  # 7, 30 or 90
+    asked_at: datetime | None  # None: skipped (the service was away past the next one)
+    channel: str | None = None
+    chat_id: str | None = None
+    for_village_head: bool = False  # asked of the village head, about the recipient
+    answered_at: datetime | None = None
+    phone: PhoneState | None = None
+    uses: tuple[PhoneUse, ...] = ()
+    wants_help: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GuidanceSession:
+    """A session of 'huong dan su dung' held in a village (plan VI.2), and who came."""
+
+    id: int
+    village_id: int
+    held_on: date
+    led_by: str
+    recorded_by: int | None
+    recorded_at: datetime
+    attendees: tuple[int, ...] = ()  # resident ids
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    """A set-up item left undone at a handover: the village head's to finish."""
+
+    handover_id: int
+    item: str
+    resident_id: int
+    village_id: int
+    handed_at: datetime
+    done_at: datetime | None = None

@@ -16,6 +16,8 @@ from core.model import (
     Case,
     ChatState,
     FailureCount,
+    FollowUp,
+    GuidanceSession,
     Handover,
     HandoverExport,
     Holdings,
@@ -29,6 +31,7 @@ from core.model import (
     Receipt,
     Resident,
     Support,
+    Task,
     Transfer,
     Unit,
 )
@@ -370,6 +373,39 @@ class ReminderRepository(Protocol):
     async def stopped(self, chat_refs: Sequence[int]) -> set[int]: ...
 
 
+class AftercareRepository(Protocol):
+    """After the handover: follow-up questions, guidance sessions, set-up tasks."""
+
+    async def due(self, now: datetime, day: int, limit: int) -> list[Handover]:
+        """Confirmed handovers made `day` days or more before `now` that have no follow-up of
+        this day or a later one, oldest first."""
+        ...
+    async def add(self, follow_up: FollowUp) -> FollowUp | None:
+        """None when this handover's follow-up of that day exists (another process asked)."""
+        ...
+    async def get(self, follow_up_id: int) -> FollowUp | None: ...
+    async def update(self, follow_up: FollowUp) -> None: ...
+    async def waiting_answer(self, channel: str, chat_id: str) -> list[FollowUp]:
+        """Follow-ups asked of this chat and not answered yet, oldest first."""
+        ...
+    async def of_handovers(self, handover_ids: Sequence[int]) -> list[FollowUp]: ...
+    async def add_session(self, session: GuidanceSession) -> GuidanceSession: ...
+    async def sessions(self, village_ids: Sequence[int]) -> list[GuidanceSession]:
+        """Newest first, each with its attendees."""
+        ...
+    async def wanting_help(self, village_ids: Sequence[int]) -> list[tuple[FollowUp, int]]:
+        """(follow-up, resident id) answered 'wants help' whose resident has come to no
+        guidance session held on or after the answer's day."""
+        ...
+    async def tasks(self, village_ids: Sequence[int]) -> list[Task]:
+        """Set-up items unticked at handovers in these villages, with when they were done."""
+        ...
+    async def task_done(self, handover_id: int, item: str, at: datetime,
+                        by: int | None) -> bool:
+        """False when it was marked done before."""
+        ...
+
+
 class ReportViews(Protocol):
     """The monthly report's reads: sums over many tables, shaped for core.figures
     (storage/report_views.py)."""
@@ -456,6 +492,7 @@ class UnitOfWork(Protocol):
     reports: ReportRunRepository
     reminders: ReminderRepository
     accounts: AccountRepository
+    aftercare: AftercareRepository
     views: Views
 
     async def __aenter__(self) -> Self: ...

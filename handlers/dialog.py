@@ -16,6 +16,9 @@ from core.model import Actor, ChatState, Official, Role
 from core.ports import UnitOfWork
 
 Value = str | int | bool | None | dict[str, object] | list[object]
+# In a dialog's data: the bot asked first (a follow-up), so the question may wait for hours
+# without being offered "resume or start again" as an idle draft would.
+ASKED_BY_BOT = "_asked"
 
 
 @dataclass

@@ -26,7 +26,7 @@ from core.names import fold
 from core.ports import UnitOfWork, UnitOfWorkFactory
 from core.services import linking
 from handlers import confirm, menu
-from handlers.dialog import Answer, Dialog, Step, Stop, Turn
+from handlers.dialog import ASKED_BY_BOT, Answer, Dialog, Step, Stop, Turn
 
 log = logging.getLogger(__name__)
 
@@ -234,7 +234,11 @@ class Dispatcher:
         if first is None:
             return notes + await self._summary(turn, dialog)
         turn.chat.step = first.name
-        return [*notes, await first.ask(turn)]
+        try:
+            return [*notes, await first.ask(turn)]
+        except Stop as stop:  # nothing to ask (a question opened by hand with none waiting)
+            clear(turn.chat)
+            return [*stop.replies, menu.for_turn(turn)]
 
     def _stale(self, turn: Turn) -> list[Reply] | None:
         """Drop a draft older than a week; offer one idle for a while to be resumed."""
@@ -242,7 +246,8 @@ class Dispatcher:
         if turn.now - updated > DROP_AFTER:
             clear(turn.chat)
             return [Reply("dialog-draft-dropped"), menu.for_turn(turn)]
-        if turn.now - updated > RESUME_AFTER and turn.chat.step != RESUME:
+        if turn.now - updated > RESUME_AFTER and turn.chat.step != RESUME \
+                and not turn.data.get(ASKED_BY_BOT):
             turn.data["_resume_step"] = turn.chat.step
             turn.chat.step = RESUME
             turn.chat.dialog_updated_at = turn.now

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from core.i18n import Catalogue, load_catalogue
 from core.ports import UnitOfWorkFactory
 from handlers.confirm import CONFIRMATION, CONFIRMATION_PROBLEM
+from handlers.follow_up import FOLLOW_UP_DIALOGS
 from handlers.dialog import Dialog
 from handlers.engine import CommandHandler, Dispatcher
 from handlers.handover import handover_dialog
@@ -23,7 +24,7 @@ def dialogs(catalogue: Catalogue | None = None, bot_username: str | None = None)
     # Telegram deep link (without one, the QR holds the plain code)
     handover = handover_dialog(catalogue or load_catalogue(), bot_username=bot_username)
     return [REGISTRATION, REGISTRATION_MORE, PLEDGE, handover, CONFIRMATION,
-            CONFIRMATION_PROBLEM]
+            CONFIRMATION_PROBLEM, *FOLLOW_UP_DIALOGS]
 
 
 def commands(catalogue: Catalogue) -> dict[str, CommandHandler]:

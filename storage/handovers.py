@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from core.model import Case, Confirmation, Handover, HandoverExport
+from core.model import Case, CaseKind, Confirmation, Handover, HandoverExport
 from storage.models import CaseRow, HandoverRow, ResidentRow, SupportRow, UnitRow
 from storage.sql import utc
 from storage.supports import support_from_row
@@ -21,13 +21,13 @@ def handover_from_row(row: HandoverRow) -> Handover:
         checklist=dict(row.checklist or {}), handed_by=row.handed_by,
         confirmed_at=utc(row.confirmed_at),
         confirmation=Confirmation(row.confirmation) if row.confirmation else None,
-        confirmed_via=row.confirmed_via,
+        confirmed_via=row.confirmed_via, confirmed_chat=row.confirmed_chat,
     )
 
 
 def case_from_row(row: CaseRow) -> Case:
     return Case(
-        id=row.id, handover_id=row.handover_id, kind=Confirmation(row.kind),
+        id=row.id, handover_id=row.handover_id, kind=CaseKind(row.kind),
         opened_at=utc(row.opened_at) or row.opened_at, note=row.note,
         closed_at=utc(row.closed_at), closed_by=row.closed_by, resolution=row.resolution,
     )
@@ -74,6 +74,7 @@ class SqlHandovers:
         row.confirmed_at = handover.confirmed_at
         row.confirmation = handover.confirmation.value if handover.confirmation else None
         row.confirmed_via = handover.confirmed_via
+        row.confirmed_chat = handover.confirmed_chat
         await self._s.flush()
 
     async def add_case(self, case: Case) -> Case:

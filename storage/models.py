@@ -347,6 +347,8 @@ class HandoverRow(Base):
     confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     confirmation: Mapped[str | None] = mapped_column(String(16))
     confirmed_via: Mapped[str | None] = mapped_column(String(16))
+    # not a foreign key: a chat may be forgotten (erasure, retention), the handover stays
+    confirmed_chat: Mapped[int | None] = mapped_column(Integer)
 
 
 class CaseRow(Base):
@@ -589,3 +591,63 @@ class ReminderStopRow(Base):
 
     chat_ref: Mapped[int] = mapped_column(ForeignKey("chats.id"), primary_key=True)
     stopped_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+# ---- after the handover (plan III.5, VI.2): follow-ups, guidance sessions, set-up tasks ----
+
+
+class FollowUpRow(Base):
+    """A question asked 7, 30 or 90 days after a handover: the unique (handover, day) is what
+    makes it asked once, whichever process's tick comes first."""
+
+    __tablename__ = "follow_ups"
+    __table_args__ = (
+        UniqueConstraint("handover_id", "day", name="uq_follow_ups_handover_day"),
+        Index("ix_follow_ups_chat", "channel", "chat_id", "answered_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    handover_id: Mapped[int] = mapped_column(ForeignKey("handovers.id"))
+    day: Mapped[int] = mapped_column(Integer)
+    asked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    channel: Mapped[str | None] = mapped_column(String(16))
+    chat_id: Mapped[str | None] = mapped_column(String(100))
+    for_village_head: Mapped[bool] = mapped_column(Boolean, default=False)
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    phone: Mapped[str | None] = mapped_column(String(16))
+    uses: Mapped[list[str]] = mapped_column(JSON, default=list)
+    wants_help: Mapped[bool | None] = mapped_column(Boolean)
+
+
+class GuidanceSessionRow(Base):
+    """A 'huong dan su dung' session held in a village."""
+
+    __tablename__ = "guidance_sessions"
+    __table_args__ = (Index("ix_guidance_sessions_village", "village_id", "held_on"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    held_on: Mapped[date] = mapped_column(Date)
+    led_by: Mapped[str] = mapped_column(String(200))
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("officials.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class GuidanceAttendeeRow(Base):
+    __tablename__ = "guidance_attendees"
+
+    session_id: Mapped[int] = mapped_column(ForeignKey("guidance_sessions.id"),
+                                            primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), primary_key=True,
+                                             index=True)
+
+
+class TaskDoneRow(Base):
+    """A set-up item left undone at a handover and finished later by the village head."""
+
+    __tablename__ = "tasks_done"
+
+    handover_id: Mapped[int] = mapped_column(ForeignKey("handovers.id"), primary_key=True)
+    item: Mapped[str] = mapped_column(String(40), primary_key=True)
+    done_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    done_by: Mapped[int | None] = mapped_column(ForeignKey("officials.id"))

@@ -11,6 +11,7 @@ from core.clock import Clock, system_clock
 from core.names import name_key
 from core.ports import (
     AccountRepository,
+    AftercareRepository,
     AuditRepository,
     ChatRepository,
     HandoverRepository,
@@ -31,6 +32,7 @@ from core.ports import (
     Views,
 )
 from storage.accounts import SqlAccounts
+from storage.aftercare import SqlAftercare
 from storage.audit import SqlAudit
 from storage.chats import SqlChats
 from storage.handovers import SqlHandovers
@@ -73,6 +75,7 @@ class SqlUnitOfWork:
     reports: ReportRunRepository
     reminders: ReminderRepository
     accounts: AccountRepository
+    aftercare: AftercareRepository
     views: Views
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession],
@@ -109,6 +112,7 @@ class SqlUnitOfWork:
         self.reports = SqlReportRuns(s)
         self.reminders = SqlReminderStops(s)
         self.accounts = SqlAccounts(s)
+        self.aftercare = SqlAftercare(s)
         self.views = SqlViews(s)
         return self
 

@@ -28,6 +28,7 @@ from core.messages import Reply
 from core.model import (
     Actor,
     Case,
+    CaseKind,
     ChatState,
     Confirmation,
     Handover,
@@ -423,7 +424,7 @@ async def confirm(
     text = clean_text(note, MAX_NOTE, "handover-note-too-long")
     actor = Actor(label=f"chat:{chat.channel}:{chat.id}")
     answered = replace(handover, confirmation=answer, confirmed_at=now,
-                       confirmed_via=chat.channel)
+                       confirmed_via=chat.channel, confirmed_chat=chat.id)
     await uow.handovers.update(answered)
     await record(uow, actor, now, "confirm", "handover", handover.id, None,
                  before=handover, after=answered)
@@ -431,7 +432,7 @@ async def confirm(
     if answer is Confirmation.CONFIRMED:
         await _served(uow, actor, support, "chat", now)
     else:
-        await _open_case(uow, actor, answered, support, answer, text, now)
+        await open_case(uow, actor, answered, support, CaseKind(answer.value), text, now)
     return answered
 
 
@@ -517,10 +518,11 @@ async def _place_names(uow: UnitOfWork, support: Support) -> dict[str, object]:
 # ---- cases -----------------------------------------------------------------------------------
 
 
-async def _open_case(
-    uow: UnitOfWork, actor: Actor, handover: Handover, support: Support, kind: Confirmation,
+async def open_case(
+    uow: UnitOfWork, actor: Actor, handover: Handover, support: Support, kind: CaseKind,
     note: str | None, now: datetime,
 ) -> Case:
+    """A case for the commune officer, in the ledger, told to the commune's officers."""
     case = await uow.handovers.add_case(
         Case(id=0, handover_id=handover.id, kind=kind, opened_at=now, note=note))
     await record(uow, actor, now, "open", "case", case.id, support.commune_id, after=case)

@@ -528,6 +528,7 @@ class FakeUnitOfWork:
         self.supports: Any = Missing("supports")
         self.handovers: Any = Missing("handovers")
         self.reports: Any = Missing("reports")
+        self.aftercare: Any = Missing("aftercare")
         self.views: Any = Missing("views")
 
 
