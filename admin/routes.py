@@ -9,6 +9,7 @@ from aiohttp import web
 
 from admin import (
     accounts,
+    aftercare,
     allocation,
     api,
     audit,
@@ -85,6 +86,9 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/admin/handovers/{handover_id:\\d+}/record", handovers.record_page, R),
     Route("POST", "/admin/handovers/{handover_id:\\d+}/paper", handovers.on_paper, W),
     Route("POST", "/admin/cases/{case_id:\\d+}/close", handovers.close_case, W),
+    Route("GET", "/admin/aftercare", aftercare.aftercare_page, R),
+    Route("POST", "/admin/aftercare/tasks", aftercare.task_done, W),
+    Route("POST", "/admin/aftercare/sessions", aftercare.add_session, W),
     Route("GET", "/admin/allocation", allocation.allocation_page, R),
     Route("POST", "/admin/allocation/commit", allocation.commit, W),
     Route("GET", "/api/v1/residents", api.residents, R),

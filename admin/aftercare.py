@@ -1,0 +1,125 @@
+"""After the handover, at a desk: what the follow-ups found, the set-up items still to do,
+who wants help, and the guidance sessions held (plan III.5, VI.2).
+
+Thin over core.services.aftercare; everything is looked up within the official's unit.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from admin.context import NotFound, now, render, text, today, unit_of_work, who
+from admin.scoping import request_scope
+from core.dates import parse_date
+from core.errors import RuleError
+from core.model import FollowUp, PhoneState, Resident, Unit
+from core.ports import UnitOfWork
+from core.services import aftercare
+from core.services import handover as handovers
+
+
+@dataclass(frozen=True, slots=True)
+class DayFigures:
+    """The answers to one day's question: asked, answered, phone works, used for something."""
+
+    day: int
+    asked: int
+    answered: int
+    works: int
+    using: int
+
+    @property
+    def adoption(self) -> float | None:
+        """Share of the answers in which the phone is used for at least one thing."""
+        return self.using / self.answered if self.answered else None
+
+
+def day_figures(follow_ups: list[FollowUp]) -> list[DayFigures]:
+    by_day: dict[int, Counter[str]] = {d: Counter() for d in sorted(aftercare.FOLLOW_UP_DAYS)}
+    for f in follow_ups:
+        count = by_day[f.day]
+        count["asked"] += f.asked_at is not None
+        count["answered"] += f.phone is not None
+        count["works"] += f.phone is PhoneState.WORKS
+        count["using"] += bool(f.uses)
+    return [DayFigures(d, c["asked"], c["answered"], c["works"], c["using"])
+            for d, c in by_day.items()]
+
+
+async def _villages(uow: UnitOfWork, unit: Unit) -> list[Unit]:
+    villages: list[Unit] = []
+    for commune_id in await handovers.commune_ids(uow, unit):
+        villages += await uow.units.children(commune_id)
+    return villages
+
+
+async def aftercare_page(request: web.Request, error: str | None = None,
+                         status: int = 200) -> web.Response:
+    async with unit_of_work(request) as uow:
+        scope = await request_scope(request, uow)
+        villages = await _villages(uow, scope.unit)
+        ids = [v.id for v in villages]
+        done = await uow.handovers.export_rows(await handovers.commune_ids(uow, scope.unit))
+        follow_ups = await uow.aftercare.of_handovers([d.handover.id for d in done])
+        tasks = await aftercare.tasks(uow, ids)
+        wanting = await uow.aftercare.wanting_help(ids)
+        sessions = await uow.aftercare.sessions(ids)
+        people = await _residents(uow, {t.resident_id for t in tasks}
+                                  | {r for _, r in wanting}
+                                  | {a for s in sessions for a in s.attendees})
+    return render(request, "aftercare.html", {
+        "figures": day_figures(follow_ups), "tasks": tasks, "wanting": wanting,
+        "sessions": sessions, "people": people, "villages": {v.id: v for v in villages},
+        "error": error,
+    }, status=status)
+
+
+async def _residents(uow: UnitOfWork, ids: set[int]) -> dict[int, Resident]:
+    found = {i: await uow.residents.get(i) for i in sorted(ids)}
+    return {i: r for i, r in found.items() if r is not None}
+
+
+async def task_done(request: web.Request) -> web.Response:
+    """POST: a set-up item left at the handover is done now."""
+    form = await request.post()
+    try:
+        handover_id = int(str(form.get("handover", "")))
+    except ValueError:
+        raise NotFound from None
+    try:
+        async with unit_of_work(request) as uow:
+            await aftercare.task_done(uow, who(request).actor, handover_id,
+                                      str(form.get("item", "")), now(request))
+            await uow.commit()
+    except RuleError as err:
+        return await _refused(request, err)
+    raise web.HTTPFound("/admin/aftercare")
+
+
+async def add_session(request: web.Request) -> web.Response:
+    """POST: a guidance session held in a village, and who came."""
+    form = await request.post()
+    try:
+        village_id = int(str(form.get("village", "")))
+        came = [int(str(v)) for v in form.getall("attendee", [])]
+    except ValueError:
+        raise NotFound from None
+    try:
+        held_on = parse_date(str(form.get("held_on", "")), today(request))
+        async with unit_of_work(request) as uow:
+            await aftercare.record_session(uow, who(request).actor, village_id, held_on,
+                                           str(form.get("led_by", "")), came, now(request),
+                                           today(request))
+            await uow.commit()
+    except RuleError as err:
+        return await _refused(request, err)
+    raise web.HTTPFound("/admin/aftercare")
+
+
+async def _refused(request: web.Request, err: RuleError) -> web.Response:
+    if err.key.startswith("scope-"):
+        raise err
+    return await aftercare_page(request, text(request, err.key, **err.params), 400)
