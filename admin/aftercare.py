@@ -15,10 +15,11 @@ from admin.context import NotFound, now, render, text, today, unit_of_work, who
 from admin.scoping import request_scope
 from core.dates import parse_date
 from core.errors import RuleError
-from core.model import FollowUp, PhoneState, Resident, Unit
+from core.model import FollowUp, Level, PhoneState, Resident, Unit
 from core.ports import UnitOfWork
 from core.services import aftercare
 from core.services import handover as handovers
+from core.services.units import descendants
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,10 +51,8 @@ def day_figures(follow_ups: list[FollowUp]) -> list[DayFigures]:
 
 
 async def _villages(uow: UnitOfWork, unit: Unit) -> list[Unit]:
-    villages: list[Unit] = []
-    for commune_id in await handovers.commune_ids(uow, unit):
-        villages += await uow.units.children(commune_id)
-    return villages
+    """The villages of the official's unit: a village head's own one, a commune's all."""
+    return [u for u in await descendants(uow, unit) if u.level is Level.VILLAGE]
 
 
 async def aftercare_page(request: web.Request, error: str | None = None,
@@ -83,7 +82,7 @@ async def _residents(uow: UnitOfWork, ids: set[int]) -> dict[int, Resident]:
 
 
 async def task_done(request: web.Request) -> web.Response:
-    """POST: a set-up item left at the handover is done now."""
+    """POST: a set-up item left at the handover is done now (by the village head too)."""
     form = await request.post()
     try:
         handover_id = int(str(form.get("handover", "")))
@@ -100,7 +99,7 @@ async def task_done(request: web.Request) -> web.Response:
 
 
 async def add_session(request: web.Request) -> web.Response:
-    """POST: a guidance session held in a village, and who came."""
+    """POST: a guidance session held in a village, and who came (by the village head too)."""
     form = await request.post()
     try:
         village_id = int(str(form.get("village", "")))

@@ -87,8 +87,9 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/admin/handovers/{handover_id:\\d+}/paper", handovers.on_paper, W),
     Route("POST", "/admin/cases/{case_id:\\d+}/close", handovers.close_case, W),
     Route("GET", "/admin/aftercare", aftercare.aftercare_page, R),
-    Route("POST", "/admin/aftercare/tasks", aftercare.task_done, W),
-    Route("POST", "/admin/aftercare/sessions", aftercare.add_session, W),
+    # village heads too: the tasks are theirs, and they hold guidance sessions (plan VI.2)
+    Route("POST", "/admin/aftercare/tasks", aftercare.task_done, R),
+    Route("POST", "/admin/aftercare/sessions", aftercare.add_session, R),
     Route("GET", "/admin/allocation", allocation.allocation_page, R),
     Route("POST", "/admin/allocation/commit", allocation.commit, W),
     Route("GET", "/api/v1/residents", api.residents, R),

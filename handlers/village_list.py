@@ -8,12 +8,15 @@ values inside another), so the command is built with the catalogue.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 
 from core.i18n import Catalogue
 from core.messages import Reply
-from core.model import Household, Resident, Role, Status, Unit
+from core.dates import format_date
+from core.model import Household, Resident, Role, Status, Task, Unit
 from core.priority import Candidate, Ranked, Support, explain, ineligibility, rank
+from core.services import aftercare
+from core.services.handover import local_date
 from handlers import menu
 from handlers.dialog import Turn
 from handlers.engine import CommandHandler
@@ -40,7 +43,9 @@ async def village_list(turn: Turn, catalogue: Catalogue, village_id: int) -> Rep
         return Reply("village-list-empty", {"village": village.name})
     households = await turn.uow.households.in_village(village.id)
     lines = _Lines(catalogue, turn, commune, await turn.uow.residents.candidates(commune.id))
-    text = "\n".join(lines.households(households, residents))
+    tasks = await aftercare.tasks(turn.uow, [village.id])
+    text = "\n".join(lines.households(households, residents)
+                     + lines.tasks(tasks, {r.id: r for r in residents}))
     return Reply("village-list", {"village": village.name, "count": len(residents),
                                   "households": len({r.household_id for r in residents}),
                                   "lines": text})
@@ -73,6 +78,16 @@ class _Lines:
                     policy_label=f"key:registration-policy-{h.policy.value}"))
                 lines += [self.person(r) for r in members[h.id]]
         return lines
+
+    def tasks(self, tasks: Sequence[Task], people: Mapping[int, Resident]) -> list[str]:
+        """The set-up items left at handovers, until the village head marks them done."""
+        if not tasks:
+            return []
+        return [self._text("village-list-tasks"), *(
+            self._text("village-list-task", name=people[t.resident_id].full_name,
+                       item_label=f"key:task-item-{t.item}",
+                       date=format_date(local_date(t.handed_at)))
+            for t in tasks if t.resident_id in people)]
 
     def person(self, r: Resident) -> str:
         who = {"name": r.full_name, "year": r.date_of_birth.year}

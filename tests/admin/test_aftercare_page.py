@@ -81,3 +81,15 @@ async def test_another_communes_officer_sees_none_of_it_and_cannot_mark_it(
     async with admin.runtime.uow() as u:
         [task] = await u.aftercare.tasks([admin.world.units["village"].id])
     assert task.done_at is None
+
+
+async def test_the_village_head_finishes_a_task_of_their_village(admin: Admin) -> None:
+    handover_id = await handed_and_answered(admin)
+    await admin.login("village_head")
+    page = await (await admin.client.get("/admin/aftercare")).text()
+    assert AN in page and 'id="tasks"' in page
+    done = await admin.post("/admin/aftercare/tasks", {"handover": handover_id, "item": "zalo"})
+    assert done.status == 302
+    async with admin.runtime.uow() as u:
+        [task] = await u.aftercare.tasks([admin.world.units["village"].id])
+    assert task.done_at is not None

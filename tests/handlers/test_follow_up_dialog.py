@@ -246,3 +246,25 @@ async def test_unticked_items_are_tasks_until_done_and_a_session_clears_who_want
         assert await u.aftercare.wanting_help([place.village.id]) == []
         [kept] = await u.aftercare.sessions([place.village.id])
     assert kept.attendees == (resident_id,) and kept.id == session.id
+
+
+async def test_the_village_heads_list_carries_the_set_up_items_left_until_done(
+    uow: SqlUnitOfWorkFactory, dispatcher: Dispatcher, clock: Clock
+) -> None:
+    place, done = await hand_over(uow, clock, {**ALL_DONE, "zalo": False})
+    async with uow() as u:
+        _head, code = await create_invite(u, SYSTEM, Role.VILLAGE_HEAD, place.village.id,
+                                          "N\u00f4ng V\u0103n Tr\u01b0\u1edfng", clock.now)
+        await u.commit()
+    head = ChatUser(dispatcher, chat_id="head-2")
+    await head.say(code)
+    await head.say("/lang en")
+    assert await head.say("/list") == ["village-list", "menu-village_head"]
+    lines = str(head.param("village-list", "lines")).splitlines()
+    assert lines[-2].startswith("Set-up items left after the handover")
+    assert lines[-1] == f"\u2022 {THAO} (received on 12/09/2023): install Zalo"
+    async with uow() as u:
+        await aftercare.task_done(u, place.actor, done.id, "zalo", clock.now)
+        await u.commit()
+    await head.say("/list")
+    assert "Set-up items" not in str(head.param("village-list", "lines"))
