@@ -5,7 +5,8 @@ argument: on the report day at 08:00 last month's reports are built and sent, fi
 before the commune officers are reminded, in the daytime donors with pledges not yet
 received and the follow-up questions 7, 30 and 90 days after a handover. What was done is
 in the database (report_runs, the outbox's dedupe keys, follow_ups), so the tick run at
-start catches up a missed run, and a second process or a repeated tick does nothing twice. Each tick also deletes what is kept past its time (core.services.retention).
+start catches up a missed run, and a second process or a repeated tick does nothing twice.
+Each tick also deletes what is kept past its time (core.services.retention).
 """
 
 from __future__ import annotations
@@ -25,10 +26,10 @@ from bot.appkeys import RUNTIME
 from bot.report_delivery import report_builder
 from bot.runtime import Runtime, retention
 from core.clock import system_clock
-from handlers.follow_up import ask_due as ask_follow_ups
 from core.services.reminders import remind_communes, remind_donors
 from core.services.reports import send_due_reports
 from core.services.retention import Pruned, enforce_retention
+from handlers.follow_up import ask_due as ask_follow_ups
 from storage import migrate
 
 log = logging.getLogger(__name__)

@@ -109,6 +109,14 @@ class Tally:
     confirmed: int = 0  # handovers confirmed by the recipient (on the phone or on paper)
     drawn_phones: int = 0  # phones taken from this unit's stock by assignments
     drawn_money: int = 0  # money taken from this unit's funds by assignments
+    # after the handover (plan III.5, VI.2), counted where the recipient lives
+    answered_30: int = 0  # 30-day follow-ups answered
+    using_30: int = 0  # of those, the phone used for VNeID, Zalo, public services or payments
+    answered_90: int = 0
+    using_90: int = 0
+    cases_opened: int = 0  # cases opened: at the confirmation or at a follow-up
+    guidance_sessions: int = 0  # guidance sessions held in the unit's villages
+    guided: int = 0  # people who came to them
 
     def __add__(self, other: Tally) -> Tally:
         return Tally(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
@@ -118,6 +126,12 @@ class Tally:
         """Everyone served by any route."""
         return (self.assigned_whole + self.assigned_partial + self.shop_offers
                 + self.direct_gifts + self.other_programmes)
+
+    def adoption(self, day: int) -> float | None:
+        """Share of the day's follow-up answers in which the phone is used; None: none."""
+        answered, using = ((self.answered_30, self.using_30) if day == 30
+                           else (self.answered_90, self.using_90))
+        return using / answered if answered else None
 
     @property
     def on_hand_phones(self) -> int:

@@ -73,6 +73,10 @@ def _unit_block(f: Figures, text: Text) -> str:
         ("reports-text-handed", {
             "handed": m.handed_over, "confirmed": m.confirmed,
             "handed_total": t.handed_over, "confirmed_total": t.confirmed}),
+        ("reports-text-aftercare", {
+            "using_30": t.using_30, "answered_30": t.answered_30,
+            "using_90": t.using_90, "answered_90": t.answered_90,
+            "cases": m.cases_opened, "sessions": m.guidance_sessions, "guided": m.guided}),
         ("reports-text-on-hand", {"phones": t.on_hand_phones, "money": t.on_hand_money}),
     ]
     lines = [

@@ -70,6 +70,10 @@ def _columns() -> list[Column]:
             ("partial-money", "assigned_partial_money"), ("shop", "shop_offers"),
             ("gift", "direct_gifts"), ("other", "other_programmes"),
             ("handed", "handed_over"), ("confirmed", "confirmed"),
+            ("answered-30", "answered_30"), ("using-30", "using_30"),
+            ("answered-90", "answered_90"), ("using-90", "using_90"),
+            ("cases", "cases_opened"), ("sessions", "guidance_sessions"),
+            ("guided", "guided"),
         )),
         Column("reports-col-waiting", lambda f, t: f.end.waiting),
         *(Column("reports-col-waiting-whole", _waiting("waiting_whole", i),
@@ -86,6 +90,9 @@ def _columns() -> list[Column]:
         ("households-start", lambda f: f.household_coverage.start, PERCENT),
         ("households-end", lambda f: f.household_coverage.end, PERCENT),
         ("households-change", lambda f: f.household_coverage.change, CHANGE),
+        # the share of recipients who use their phone, as answered to date
+        ("adoption-30", lambda f: f.to_date.adoption(30), PERCENT),
+        ("adoption-90", lambda f: f.to_date.adoption(90), PERCENT),
     ]
     cols += [Column(f"reports-col-{key}", _share(pick), fmt, summed=False)
              for key, pick, fmt in shares]

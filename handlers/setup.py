@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 from core.i18n import Catalogue, load_catalogue
 from core.ports import UnitOfWorkFactory
 from handlers.confirm import CONFIRMATION, CONFIRMATION_PROBLEM
-from handlers.follow_up import FOLLOW_UP_DIALOGS
 from handlers.dialog import Dialog
 from handlers.engine import CommandHandler, Dispatcher
+from handlers.follow_up import FOLLOW_UP_DIALOGS
 from handlers.handover import handover_dialog
 from handlers.pledge import PLEDGE
 from handlers.registration import REGISTRATION, REGISTRATION_MORE

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 
+from core.dates import format_date
 from core.i18n import Catalogue
 from core.messages import Reply
-from core.dates import format_date
 from core.model import Household, Resident, Role, Status, Task, Unit
 from core.priority import Candidate, Ranked, Support, explain, ineligibility, rank
 from core.services import aftercare

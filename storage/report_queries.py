@@ -35,8 +35,13 @@ from core.model import (
     SupportStatus,
 )
 from core.priority import TIERS
+from core.services.aftercare import ADOPTION_DAYS
 from core.services.units import province_of
 from storage.models import (
+    CaseRow,
+    FollowUpRow,
+    GuidanceAttendeeRow,
+    GuidanceSessionRow,
     HandoverRow,
     HouseholdRow,
     PledgeRow,
@@ -96,6 +101,9 @@ async def windows(session: AsyncSession, month: Month, province_id: int | None
     await _supports(session, both, span)
     await _drawn(session, both, span)
     await _handovers(session, both, span)
+    await _follow_ups(session, both, span)
+    await _cases(session, both, span)
+    await _guidance(session, both, month)
     movements = await _movements(session, span)
     return tuple(  # type: ignore[return-value]
         Window({unit_id: Tally(**fields) for unit_id, fields in counts.items()}, moved)
@@ -241,6 +249,57 @@ async def _handovers(session: AsyncSession, both: tuple[Counts, Counts], span: _
     for village_id, handed_m, handed_t, conf_m, conf_t in (await session.execute(query)).all():
         _add(both, village_id, "handed_over", handed_m, handed_t)
         _add(both, village_id, "confirmed", conf_m, conf_t)
+
+
+async def _follow_ups(session: AsyncSession, both: tuple[Counts, Counts], span: _Span
+                      ) -> None:
+    """The 30- and 90-day answers, and those in which the phone is used for something."""
+    answered = FollowUpRow.answered_at
+    used = func.json_array_length(FollowUpRow.uses) > 0
+    query = (
+        select(ResidentRow.village_id, FollowUpRow.day,
+               _count_if(span.month(answered)), func.count(),
+               _count_if(and_(used, span.month(answered))), _count_if(used))
+        .join(HandoverRow, HandoverRow.id == FollowUpRow.handover_id)
+        .join(SupportRow, SupportRow.id == HandoverRow.support_id)
+        .join(ResidentRow, ResidentRow.id == SupportRow.resident_id)
+        .where(FollowUpRow.day.in_(ADOPTION_DAYS), FollowUpRow.phone.is_not(None),
+               span.to_date(answered))
+        .group_by(ResidentRow.village_id, FollowUpRow.day)
+    )
+    for village_id, day, n_m, n_t, used_m, used_t in (await session.execute(query)).all():
+        _add(both, village_id, f"answered_{day}", n_m, n_t)
+        _add(both, village_id, f"using_{day}", used_m, used_t)
+
+
+async def _cases(session: AsyncSession, both: tuple[Counts, Counts], span: _Span) -> None:
+    query = (
+        select(ResidentRow.village_id, _count_if(span.month(CaseRow.opened_at)), func.count())
+        .join(HandoverRow, HandoverRow.id == CaseRow.handover_id)
+        .join(SupportRow, SupportRow.id == HandoverRow.support_id)
+        .join(ResidentRow, ResidentRow.id == SupportRow.resident_id)
+        .where(span.to_date(CaseRow.opened_at))
+        .group_by(ResidentRow.village_id)
+    )
+    for village_id, n_m, n_t in (await session.execute(query)).all():
+        _add(both, village_id, "cases_opened", n_m, n_t)
+
+
+async def _guidance(session: AsyncSession, both: tuple[Counts, Counts], month: Month) -> None:
+    """Sessions by the day they were held (a local date), not the day they were recorded."""
+    held = GuidanceSessionRow.held_on
+    in_month = and_(held >= month.first_day, held < month.first_day_after)
+    sessions = (
+        select(GuidanceSessionRow.village_id, _count_if(in_month), func.count())
+        .where(held < month.first_day_after)
+        .group_by(GuidanceSessionRow.village_id)
+    )
+    for village_id, n_m, n_t in (await session.execute(sessions)).all():
+        _add(both, village_id, "guidance_sessions", n_m, n_t)
+    came = sessions.join(GuidanceAttendeeRow,
+                         GuidanceAttendeeRow.session_id == GuidanceSessionRow.id)
+    for village_id, n_m, n_t in (await session.execute(came)).all():
+        _add(both, village_id, "guided", n_m, n_t)
 
 
 async def _movements(session: AsyncSession, span: _Span

@@ -59,10 +59,12 @@ async def test_xlsx_is_an_official_table_with_a_totals_row(story: Story) -> None
     assert ws.cell(5, 2).value == text("reports-own-row", name="T\u1ec9nh Th\u1eed")
     not_summed = {text(f"reports-col-{key}") for key in (
         "adults", "households", "coverage-start", "coverage-end", "coverage-change",
-        "households-start", "households-end", "households-change")}
+        "households-start", "households-end", "households-change", "adoption-30",
+        "adoption-90")}
     summed = [col for col in range(4, ws.max_column + 1)
               if ws.cell(4, col).value not in not_summed]
-    assert len(summed) == 30  # 19 flows, waiting and its 8 tiers, 2 on hand
+    # 19 flows, 7 after the handover, waiting and its 8 tiers, 2 on hand
+    assert len(summed) == 37
     for col in summed:  # totals = the lines' sum
         values = [ws.cell(r, col).value or 0 for r in range(5, ws.max_row)]
         assert ws.cell(ws.max_row, col).value == sum(values), ws.cell(4, col).value

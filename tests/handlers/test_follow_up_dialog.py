@@ -3,12 +3,14 @@ chat that confirmed (else the village head's), answered with buttons or typed nu
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 
+from core.errors import RuleError
+from core.figures import parse_month
 from core.i18n import load_catalogue
 from core.messages import reply_from_dict
 from core.model import (
@@ -23,6 +25,7 @@ from core.model import (
 from core.services import aftercare
 from core.services import handover as service
 from core.services.linking import create_invite, redeem
+from core.services.reports import monthly_report
 from handlers import follow_up
 from handlers.engine import Dispatcher
 from handlers.setup import build_dispatcher
@@ -159,7 +162,7 @@ async def test_confirmed_on_paper_asks_the_village_head_about_the_recipient(
     place, done = await hand_over(uow, clock)
     async with uow() as u:
         await service.confirm_on_paper(u, place.actor, done.id, clock.now)
-        head, code = await create_invite(u, SYSTEM, Role.VILLAGE_HEAD, place.village.id,
+        _head, code = await create_invite(u, SYSTEM, Role.VILLAGE_HEAD, place.village.id,
                                          "N\u00f4ng V\u0103n Tr\u01b0\u1edfng", clock.now)
         chat = await u.chats.get_or_create("web", "head-1", clock.now)
         await redeem(u, chat, code, clock.now, f"test:{chat.id}")
@@ -230,7 +233,7 @@ async def test_unticked_items_are_tasks_until_done_and_a_session_clears_who_want
         assert [r for _, r in await u.aftercare.wanting_help([place.village.id])] == [
             resident_id]
         other = Actor(label="x", official_id=None, role=Role.COMMUNE, unit_id=-1)
-        with pytest.raises(Exception):
+        with pytest.raises(RuleError, match="scope-"):
             await aftercare.record_session(u, other, place.village.id, clock.now.date(),
                                            "C\u00e1n b\u1ed9 x\u00e3", [resident_id],
                                            clock.now, clock.now.date())
@@ -268,3 +271,39 @@ async def test_the_village_heads_list_carries_the_set_up_items_left_until_done(
         await u.commit()
     await head.say("/list")
     assert "Set-up items" not in str(head.param("village-list", "lines"))
+
+
+async def test_the_monthly_report_counts_answers_cases_and_sessions(
+    uow: SqlUnitOfWorkFactory, phone: ChatUser, clock: Clock
+) -> None:
+    """Handed over 12/09/2023; the 30-day question answered on 12/10 'works, Zalo'; a guidance
+    session held 20/10 with the recipient; the 90-day one on 11/12 'broken' (a case). October:
+    30-day 1 of 1 using, no case, one session with one person. December, to date: 90-day 0 of
+    1 using, one case in the month."""
+    place, done = await hand_over(uow, clock)
+    await confirmed_on(phone, done)
+    clock.advance(days=30)  # 12/10/2023 09:30 local
+    await follow_up.ask_due(uow, clock.now, TZ)
+    await phone.press("works")
+    await phone.press("zalo")
+    await phone.press("no")
+    resident_id = await resident_of(uow, done)
+    async with uow() as u:
+        await aftercare.record_session(u, place.actor, place.village.id,
+                                       date(2023, 10, 20), "Doan thanh nien", [resident_id],
+                                       clock.now + timedelta(days=8), date(2023, 10, 20))
+        await u.commit()
+    clock.advance(days=60)  # 11/12/2023
+    await follow_up.ask_due(uow, clock.now, TZ)
+    await phone.press("broken")
+    await phone.press("no")
+    async with uow() as u:
+        october = await monthly_report(u, "2023", parse_month("2023-10"), place.commune.id)
+        december = await monthly_report(u, "2023", parse_month("2023-12"), place.commune.id)
+    oct_month = october.figures[place.commune.id].month
+    assert (oct_month.answered_30, oct_month.using_30, oct_month.answered_90) == (1, 1, 0)
+    assert (oct_month.cases_opened, oct_month.guidance_sessions, oct_month.guided) == (0, 1, 1)
+    dec = december.figures[place.commune.id]
+    assert (dec.month.answered_90, dec.month.using_90, dec.month.cases_opened) == (1, 0, 1)
+    assert (dec.month.guidance_sessions, dec.to_date.guidance_sessions) == (0, 1)
+    assert dec.to_date.adoption(30) == 1.0 and dec.to_date.adoption(90) == 0.0
