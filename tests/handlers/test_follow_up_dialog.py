@@ -3,6 +3,7 @@ chat that confirmed (else the village head's), answered with buttons or typed nu
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
@@ -307,3 +308,17 @@ async def test_the_monthly_report_counts_answers_cases_and_sessions(
     assert (dec.month.answered_90, dec.month.using_90, dec.month.cases_opened) == (1, 0, 1)
     assert (dec.month.guidance_sessions, dec.to_date.guidance_sessions) == (0, 1)
     assert dec.to_date.adoption(30) == 1.0 and dec.to_date.adoption(90) == 0.0
+
+
+async def test_two_processes_ticking_at_once_ask_once(
+    uow: SqlUnitOfWorkFactory, phone: ChatUser, clock: Clock
+) -> None:
+    """Two schedulers (two processes) tick at the same moment: the lock and the unique
+    (handover, day) let one ask; the other finds nothing due."""
+    _place, done = await hand_over(uow, clock)
+    await confirmed_on(phone, done)
+    clock.advance(days=7)
+    counts = await asyncio.gather(follow_up.ask_due(uow, clock.now, TZ),
+                                  follow_up.ask_due(uow, clock.now, TZ))
+    assert sorted(counts) == [0, 1]
+    assert await queued(uow, "follow-up:") == [("new-phone", ASK)]
