@@ -529,6 +529,7 @@ class FakeUnitOfWork:
         self.handovers: Any = Missing("handovers")
         self.reports: Any = Missing("reports")
         self.views: Any = Missing("views")
+        self.postings: Any = Missing("postings")
 
 
 class FakeUnitOfWorkFactory:
