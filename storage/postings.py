@@ -41,6 +41,11 @@ class SqlPostings:
         await self._s.execute(update(PostingRow).where(PostingRow.id == posting_id)
                               .values(closed_at=at, plan_id=plan_id))
 
+    async def forget(self, resident_id: int, name: str) -> None:
+        await self._s.execute(update(PostingLineRow)
+                              .where(PostingLineRow.resident_id == resident_id)
+                              .values(short_name=name))
+
     async def add_objection(self, objection: Objection) -> Objection:
         row = ObjectionRow(posting_id=objection.posting_id, line_number=objection.line_number,
                            reason=objection.reason, at=objection.at, chat_ref=objection.chat_ref,

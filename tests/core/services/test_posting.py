@@ -17,7 +17,7 @@ import pytest
 from core.errors import RuleError
 from core.model import Actor, Role, Unit
 from core.posting import Verdict
-from core.services import allocation, posting
+from core.services import allocation, posting, privacy
 from core.services.receiving import ReceiptForm, record_receipt
 from storage.uow import SqlUnitOfWorkFactory
 from tests.conftest import SYSTEM
@@ -189,3 +189,17 @@ async def test_a_communes_list_is_not_committed_without_a_posting(
     assert err.key == "posting-required"
     err = await refused(uow, SYSTEM, cm, now)  # `phocap allocate --commit --unit` alike
     assert err.key == "posting-required"
+
+
+async def test_an_erased_person_is_shown_on_a_posted_list_by_pseudonym_only(
+        uow: SqlUnitOfWorkFactory, now: datetime) -> None:
+    found, (an, _, _) = await con_minh(uow, now)
+    cm = found[CON_MINH]
+    async with uow() as u:
+        posted = await posting.open_posting(u, SYSTEM, cm, ON, now)
+        await privacy.erase(u, SYSTEM, an, now)
+        await u.commit()
+    async with uow() as u:
+        again = await u.postings.get(posted.id)
+    assert again is not None
+    assert [x.short_name for x in again.lines] == [f"#{an}", "Ma V. C. Binh", "Ma V. C. Cuong"]
