@@ -301,6 +301,9 @@ class PostingRepository(Protocol):
     async def current(self, commune_id: int) -> Posting | None:
         """The commune's posting whose list is not committed yet, if any."""
         ...
+    async def current_in(self, commune_ids: Sequence[int]) -> list[Posting]:
+        """The postings not committed yet of any of these communes."""
+        ...
     async def latest(self, commune_id: int) -> Posting | None:
         """The commune's most recent posting, committed or not."""
         ...

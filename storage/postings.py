@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -33,6 +34,13 @@ class SqlPostings:
 
     async def current(self, commune_id: int) -> Posting | None:
         return await self._last(commune_id, open_only=True)
+
+    async def current_in(self, commune_ids: Sequence[int]) -> list[Posting]:
+        # the postings not yet committed are few (one a commune at most): read them all
+        wanted = set(commune_ids)
+        rows = await self._s.scalars(select(PostingRow).where(PostingRow.closed_at.is_(None))
+                                     .order_by(PostingRow.id))
+        return [await self._posting(r) for r in rows if r.commune_id in wanted]
 
     async def latest(self, commune_id: int) -> Posting | None:
         return await self._last(commune_id, open_only=False)

@@ -203,3 +203,30 @@ async def test_an_erased_person_is_shown_on_a_posted_list_by_pseudonym_only(
         again = await u.postings.get(posted.id)
     assert again is not None
     assert [x.short_name for x in again.lines] == [f"#{an}", "Ma V. C. Binh", "Ma V. C. Cuong"]
+
+
+async def test_the_systems_whole_run_waits_for_a_posting_and_keeps_its_removals(
+        uow: SqlUnitOfWorkFactory, now: datetime) -> None:
+    found, (an, binh, cuong) = await con_minh(uow, now)
+    cm = found[CON_MINH]
+    me = officer(Role.COMMUNE, cm)
+    async with uow() as u:
+        posted = await posting.open_posting(u, me, cm, ON, now, days=7)
+        objection = await posting.object_in_person(u, me, posted.id, 1, "has one", now)
+        await u.commit()
+    late = now + 8 * DAY
+    for at in (now + DAY, late):  # while posted; then after, with the objection unanswered
+        async with uow() as u:
+            with pytest.raises(RuleError) as err:
+                await allocation.commit(u, SYSTEM, DATASET, ON, at)
+        assert err.value.key == "posting-whole-run-waiting"
+        assert err.value.params == {"commune": cm.name}
+    async with uow() as u:
+        await posting.answer_objection(u, me, objection.id, Verdict.REMOVED, "seen", late)
+        done = await allocation.commit(u, SYSTEM, DATASET, ON, late)
+        await u.commit()
+    async with uow() as u:
+        given = {s.resident_id for s in await u.supports.assigned([cm.id])}
+        closed = await u.postings.get(posted.id)
+    assert given == {binh, cuong} and an not in given
+    assert closed is not None and closed.plan_id == done.plan_id
