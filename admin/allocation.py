@@ -64,7 +64,8 @@ async def commit(request: web.Request) -> web.Response:
             scope = await request_scope(request, uow)
             done = await allocation.commit(
                 uow, me.actor, scope.unit.dataset, today(request), now(request),
-                config(request).support_per_person, expected=str(form.get("fingerprint", "")))
+                config(request).support_per_person, expected=str(form.get("fingerprint", "")),
+                tz=config(request).tz)
             await uow.commit()
     except RuleError as err:
         return await allocation_page(request, error=text(request, err.key, **err.params),

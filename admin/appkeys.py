@@ -33,6 +33,7 @@ class AdminConfig:
     telegram_bot_username: str = ""  # for the handover QR's deep link
     report_day: int = 15
     support_per_person: int = 500_000  # dong of part of the price
+    posting_days: int = 7  # days a commune's list is posted for objections (issue 18)
     session_idle: timedelta = timedelta(hours=8)  # a session unused this long ends
     session_lifetime: timedelta = timedelta(hours=12)  # ... and this long after sign-in
     token_lifetime: timedelta = timedelta(days=90)  # an API token ends this long after made

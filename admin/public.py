@@ -20,9 +20,20 @@ from admin.context import setup_templates
 from admin.reports import coverage_chart
 from core.dates import format_date
 from core.i18n import Catalogue
-from core.model import Handover, LedgerEntry, Pledge, PledgeKind, Receipt, Support, Unit
+from core.model import (
+    Handover,
+    LedgerEntry,
+    Level,
+    Pledge,
+    PledgeKind,
+    Receipt,
+    Support,
+    Unit,
+)
 from core.money import format_amount, format_percent
+from core.names import in_running_text
 from core.ports import UnitOfWork
+from core.posting import local_time, removed
 from core.report_runs import month_of
 from core.serials import mask_serial
 from core.services.handover import person
@@ -33,6 +44,7 @@ from core.services.units import province_of
 
 LEDGER_PATH: Final = "/public/ledger.json"
 PLEDGE_PATH: Final = "/public/pledge/{code}"
+COMMUNE_PATH: Final = "/public/commune/{code}"  # the commune's posted list (issue 18)
 PAGE_DEFAULT: Final = 100
 PAGE_MAX: Final = 1000
 PAGE_HEADERS: Final = {
@@ -265,6 +277,24 @@ async def find_pledge(request: web.Request) -> web.Response:
     raise web.HTTPFound(f"/public/pledge/{quote(typed)}")
 
 
+async def commune_page(request: web.Request) -> web.Response:
+    """GET /public/commune/{code}: the commune's list posted for objections (issue 18): the
+    shortened name, year of birth and village of each person, nothing else about them."""
+    config = request.app[CONFIG]
+    texts = texts_of(request)
+    async with request.app[UOW]() as uow:
+        commune = await uow.units.by_code(config.dataset, request.match_info["code"][:40])
+        if commune is None or commune.level is not Level.COMMUNE:
+            return render(request, "not_found.html", {"t": texts}, status=404)
+        posting = await uow.postings.current(commune.id)
+        gone = removed(await uow.postings.objections(posting.id)) if posting else set()
+    return render(request, "commune_posting.html", {
+        "t": texts, "commune": commune, "posting": posting, "gone": gone,
+        "running": in_running_text(commune.name),
+        "open": posting is not None and posting.is_open(request.app[CLOCK]()),
+        "closes": local_time(posting.closes_at, config.tz) if posting else ""})
+
+
 def setup_public(app: web.Application) -> None:
     """Add /public, /public/ledger.json and /public/pledge/{code} to the app (which carries
     the keys of admin/appkeys.py that the wiring fills: UOW, CATALOGUE, CLOCK, CONFIG)."""
@@ -273,3 +303,4 @@ def setup_public(app: web.Application) -> None:
     app.router.add_get("/public/pledge", find_pledge)
     app.router.add_get(LEDGER_PATH, ledger_json)
     app.router.add_get(PLEDGE_PATH, pledge_page)
+    app.router.add_get(COMMUNE_PATH, commune_page)

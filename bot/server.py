@@ -67,6 +67,7 @@ def fill_admin_keys(app: web.Application, runtime: Runtime, clock: Clock = syste
         dataset=s.dataset, tz=s.tz, locale=s.locale, public_url=s.public_url,
         secret_key=s.secret_key.reveal(), telegram_bot_username=s.telegram_bot_username,
         report_day=s.report_day, support_per_person=s.support_per_person,
+        posting_days=s.posting_days,
         session_idle=timedelta(minutes=s.session_idle_minutes),
         session_lifetime=timedelta(hours=s.session_lifetime_hours),
         token_lifetime=timedelta(days=s.token_days), trusted_proxies=s.proxies,

@@ -70,6 +70,7 @@ class Settings:
     timezone: str = "Asia/Ho_Chi_Minh"
     report_day: int = 15
     support_per_person: int = 500_000  # dong of part of the price (Thong tu 14/2022/TT-BTTTT)
+    posting_days: int = 7  # days a commune's list is posted for objections before its commit
     locale: str = "vi"
     secret_key: Secret = field(default_factory=Secret)
     admin_password: Secret = field(default_factory=Secret)
@@ -101,7 +102,8 @@ class Settings:
 
 
 _INT_RANGES = {"port": (1, 65535), "report_day": (1, 28),
-               "support_per_person": (1_000, 100_000_000), "outbox_lease": (2, 3600),
+               "support_per_person": (1_000, 100_000_000), "posting_days": (1, 90),
+               "outbox_lease": (2, 3600),
                "session_idle_minutes": (5, 7 * 24 * 60), "session_lifetime_hours": (1, 24 * 30),
                "token_days": (1, 3650),
                "zalo_oa_event_window": (1, 7 * 24 * 60), "zalo_oa_monthly_cap": (0, 10_000_000),

@@ -90,3 +90,13 @@ def _capitalise(word: str) -> str:
 def _one_char(mapped: str, original: str) -> str:
     """Keep a character whose case mapping is not one character (German sharp s, dotted I)."""
     return mapped if len(mapped) == 1 else original
+
+
+def short_name(full_name: str) -> str:
+    """The name as a public list shows it (Nong Van An -> Nong V. An): the family name and
+    the given name whole, each middle name as its initial; one or two words stay as they are."""
+    words = unicodedata.normalize("NFC", full_name).split()
+    if len(words) <= 2:
+        return " ".join(words)
+    middle = [f"{word[0]}." for word in words[1:-1]]
+    return " ".join([words[0], *middle, words[-1]])

@@ -36,6 +36,7 @@ from core.model import (
     Unit,
 )
 from core.page_views import AuditLine, AuditQuery, Place, ResidentLine, ResidentQuery, TokenInfo
+from core.posting import Objection, Posting, Verdict
 from core.priority import Candidate
 from core.report_runs import ReportRun
 
@@ -293,6 +294,39 @@ class PlanRepository(Protocol):
         ...
 
 
+class PostingRepository(Protocol):
+    """Each commune's postings of its list, what they showed, and the objections to them."""
+
+    async def add(self, posting: Posting) -> Posting:
+        """Record a posting and its lines; the posting with its id."""
+        ...
+    async def get(self, posting_id: int) -> Posting | None: ...
+    async def current(self, commune_id: int) -> Posting | None:
+        """The commune's posting whose list is not committed yet, if any."""
+        ...
+    async def current_in(self, commune_ids: Sequence[int]) -> list[Posting]:
+        """The postings not committed yet of any of these communes."""
+        ...
+    async def latest(self, commune_id: int) -> Posting | None:
+        """The commune's most recent posting, committed or not."""
+        ...
+    async def close(self, posting_id: int, at: datetime, plan_id: int) -> None:
+        """The posting's list was committed by this plan."""
+        ...
+    async def forget(self, resident_id: int, name: str) -> None:
+        """An erased person's posted lines show `name` (their pseudonym) from now on."""
+        ...
+    async def add_objection(self, objection: Objection) -> Objection: ...
+    async def objection(self, objection_id: int) -> Objection | None: ...
+    async def objections(self, posting_id: int) -> list[Objection]:
+        """The posting's objections, oldest first."""
+        ...
+    async def answer(self, objection_id: int, verdict: Verdict, answer: str, at: datetime,
+                     by: int | None) -> bool:
+        """Record the answer if the objection has none yet; False if it had one."""
+        ...
+
+
 class AccountRepository(Protocol):
     """The admin web's own records: API tokens, shared secrets, refused logins."""
 
@@ -489,6 +523,7 @@ class UnitOfWork(Protocol):
     ledger: LedgerRepository
     locks: LockRepository
     plans: PlanRepository
+    postings: PostingRepository
     reports: ReportRunRepository
     reminders: ReminderRepository
     accounts: AccountRepository

@@ -130,7 +130,7 @@ async def parse_where(turn: Turn, answer: Answer) -> Value:
         code = answer.choice.removeprefix(COMMUNE)
         found = [u for u in communes if u.code == code]
     else:
-        found = _communes_named(communes, answer.text)
+        found = communes_named(communes, answer.text)
     if len(found) == 1:
         return found[0].id
     if found:
@@ -140,7 +140,7 @@ async def parse_where(turn: Turn, answer: Answer) -> Value:
     raise RuleError("pledge-where-unknown", text=answer.text)
 
 
-def _communes_named(communes: list[Unit], typed: str) -> list[Unit]:
+def communes_named(communes: list[Unit], typed: str) -> list[Unit]:
     """Communes whose name is typed with or without diacritics and level word, or its code."""
     wanted = fold(typed)
     if not wanted:

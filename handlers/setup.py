@@ -13,6 +13,7 @@ from handlers.dialog import Dialog
 from handlers.engine import CommandHandler, Dispatcher
 from handlers.follow_up import FOLLOW_UP_DIALOGS
 from handlers.handover import handover_dialog
+from handlers.objection import objection_dialog
 from handlers.pledge import PLEDGE
 from handlers.registration import REGISTRATION, REGISTRATION_MORE
 from handlers.reminders import stop_command
@@ -22,9 +23,10 @@ from handlers.village_list import list_command
 def dialogs(catalogue: Catalogue | None = None, bot_username: str | None = None) -> list[Dialog]:
     # the catalogue names the handover checklist's items; the bot's username makes its QR a
     # Telegram deep link (without one, the QR holds the plain code)
-    handover = handover_dialog(catalogue or load_catalogue(), bot_username=bot_username)
+    texts = catalogue or load_catalogue()
+    handover = handover_dialog(texts, bot_username=bot_username)
     return [REGISTRATION, REGISTRATION_MORE, PLEDGE, handover, CONFIRMATION,
-            CONFIRMATION_PROBLEM, *FOLLOW_UP_DIALOGS]
+            CONFIRMATION_PROBLEM, objection_dialog(texts), *FOLLOW_UP_DIALOGS]
 
 
 def commands(catalogue: Catalogue) -> dict[str, CommandHandler]:

@@ -295,6 +295,52 @@ class AllocationPlanRow(Base):
     summary: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
 
 
+class PostingRow(Base):
+    """A commune's list as it was posted for objections (niem yet cong khai)."""
+
+    __tablename__ = "postings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    closes_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    opened_by: Mapped[int | None] = mapped_column(ForeignKey("officials.id"))
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("allocation_plans.id"))
+
+
+class PostingLineRow(Base):
+    """One person as the posting showed them: shortened name, year of birth, village."""
+
+    __tablename__ = "posting_lines"
+
+    posting_id: Mapped[int] = mapped_column(ForeignKey("postings.id"), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
+    short_name: Mapped[str] = mapped_column(String(100))
+    born_year: Mapped[int] = mapped_column(Integer)
+    village: Mapped[str] = mapped_column(String(200))
+    support: Mapped[str | None] = mapped_column(String(16))
+
+
+class ObjectionRow(Base):
+    """An objection to one posted line, and the commune's answer."""
+
+    __tablename__ = "objections"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    posting_id: Mapped[int] = mapped_column(ForeignKey("postings.id"), index=True)
+    line_number: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    chat_ref: Mapped[int | None] = mapped_column(ForeignKey("chats.id"))
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("officials.id"))
+    verdict: Mapped[str | None] = mapped_column(String(16))
+    answer: Mapped[str] = mapped_column(Text, default="")
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    answered_by: Mapped[int | None] = mapped_column(ForeignKey("officials.id"))
+
+
 class ProgrammeLockRow(Base):
     """One row per named lock; SELECT ... FOR UPDATE on it makes two commits take turns."""
 

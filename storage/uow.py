@@ -23,6 +23,7 @@ from core.ports import (
     OutboxRepository,
     PlanRepository,
     PledgeRepository,
+    PostingRepository,
     ReceiptRepository,
     ReminderRepository,
     ReportRunRepository,
@@ -44,6 +45,7 @@ from storage.officials import SqlOfficials
 from storage.outbox import SqlOutbox
 from storage.plans import SqlPlans
 from storage.pledges import SqlPledges
+from storage.postings import SqlPostings
 from storage.receipts import SqlReceipts
 from storage.reminders import SqlReminderStops
 from storage.report_runs import SqlReportRuns
@@ -72,6 +74,7 @@ class SqlUnitOfWork:
     ledger: LedgerRepository
     locks: LockRepository
     plans: PlanRepository
+    postings: PostingRepository
     reports: ReportRunRepository
     reminders: ReminderRepository
     accounts: AccountRepository
@@ -109,6 +112,7 @@ class SqlUnitOfWork:
         self.ledger = SqlLedger(s)
         self.locks = SqlLocks(s)
         self.plans = SqlPlans(s)
+        self.postings = SqlPostings(s)
         self.reports = SqlReportRuns(s)
         self.reminders = SqlReminderStops(s)
         self.accounts = SqlAccounts(s)

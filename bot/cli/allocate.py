@@ -44,7 +44,8 @@ async def cmd_allocate(rt: Runtime, args: argparse.Namespace, clock: Clock) -> i
         unit = await find_unit(uow, rt.settings.dataset, args.unit) if args.unit else None
         if args.commit:
             done = await allocation.commit(uow, CLI, rt.settings.dataset, on, now,
-                                           per_person, expected=args.fingerprint, unit=unit)
+                                           per_person, expected=args.fingerprint, unit=unit,
+                                           tz=rt.settings.tz)
             await uow.commit()
         view = await allocation.preview(uow, rt.settings.dataset, on, per_person, unit=unit)
         moved = {m.receipt_id for m in view.written_moves}

@@ -21,7 +21,7 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 
 from core.allocation import (
     Assignment,
@@ -45,6 +45,7 @@ from core.model import (
     Unit,
 )
 from core.ports import UnitOfWork
+from core.posting import Posting, check_committable, removed
 from core.priority import Candidate, Ranked, rank
 from core.priority import Support as Queue
 from core.services.audit import entry
@@ -291,6 +292,7 @@ async def preview(
     receipts = {r for h in keepers for r, _ in held[h.id].lots} | {
         r for h in keepers for r, _ in held[h.id].money_lots}
     candidates, homes = await uow.residents.waiting_in([c.id for c in listed])
+    candidates = await _as_posted(uow, listed, candidates)
     planner = _Planner(communes=communes, candidates=candidates, homes=homes, stock=stock, on=on,
                        per_person=per_person)
     planner.send_earmarks(keepers, await uow.receipts.earmarks(sorted(receipts)))
@@ -306,6 +308,20 @@ async def preview(
         part=unit,
     )
     return replace(view, fingerprint=fingerprint(view))
+
+
+async def _as_posted(uow: UnitOfWork, communes: Sequence[Unit],
+                     candidates: dict[int, list[Candidate]]) -> dict[int, list[Candidate]]:
+    """Each commune's candidates as its posting allows, once its list is posted: those it
+    showed, less those an answer to an objection took off (the list committed is the list
+    the public could object to)."""
+    kept = dict(candidates)
+    for posting in await uow.postings.current_in([c.id for c in communes]):
+        gone = removed(await uow.postings.objections(posting.id))
+        allowed = {line.resident_id for line in posting.lines if line.number not in gone}
+        kept[posting.commune_id] = [c for c in candidates.get(posting.commune_id, [])
+                                    if c.resident_id in allowed]
+    return kept
 
 
 def _share(planner: _Planner, share: Callable[[Unit, list[Unit]], Plan],
@@ -347,6 +363,7 @@ async def commit(
     per_person: int = DEFAULT_PER_PERSON,
     expected: str | None = None,
     unit: Unit | None = None,
+    tz: tzinfo = UTC,
 ) -> Committed:
     """Record the part of the plan that `unit` commits (an official: their own unit's, by
     default; the system: everything by default) as it stands now; refused if it is not the
@@ -363,6 +380,7 @@ async def commit(
     moves = view.written_moves
     if not moves and not whole and not partial:
         raise RuleError("allocation-nothing")
+    postings = await _posted(uow, view, now, tz) if whole or partial else []
     plan_id = await uow.plans.add(now, actor.official_id, view.fingerprint, {
         "on": on.isoformat(), "per_person": per_person, "transfers": len(moves),
         "whole": whole, "partial": partial, "unit": part_unit.code if part_unit else None,
@@ -370,10 +388,38 @@ async def commit(
     written = _Written(uow, actor, plan_id, now)
     await written.moves(moves)
     await written.assignments(view.written_lists, per_person)
+    for commune, posting in postings:
+        await written.posting_closed(posting, commune)
     await uow.audit.append(*written.audit)
     await append_all(uow, written.ledger, now)
     await uow.locks.bump(LOCK)
     return Committed(plan_id, len(moves), whole, partial)
+
+
+async def _posted(uow: UnitOfWork, view: AllocationView, now: datetime, tz: tzinfo
+                  ) -> list[tuple[Unit, Posting]]:
+    """The postings a commit closes: a commune's own list is committed only after its
+    posting, the period ended and every objection answered (issue 18); the system's whole
+    run waits for the postings there are. Nothing for a part that names nobody."""
+    part = view.part
+    if part is not None and part.level is not Level.COMMUNE:
+        return []
+    naming = [c.commune for c in view.written_lists
+              if any(not e.waiting for e in c.assignment.entries)]
+    found = {p.commune_id: p for p in await uow.postings.current_in([c.id for c in naming])}
+    closing = []
+    for commune in naming:
+        posting = found.get(commune.id)
+        if posting is None and part is None:
+            continue  # the system's run: a list never posted is committed as before
+        objections = await uow.postings.objections(posting.id) if posting else []
+        try:
+            closing.append((commune, check_committable(posting, objections, now, tz)))
+        except RuleError as err:
+            if part is not None:
+                raise
+            raise RuleError("posting-whole-run-waiting", commune=commune.name) from err
+    return closing
 
 
 def _part(actor: Actor, unit: Unit | None) -> int | None:
@@ -438,6 +484,15 @@ class _Written:
         for code, counts in tiers.items():
             self.ledger.append(("assignment_tiers", {
                 "commune": code, "plan": self.plan_id, "tiers": counts}))
+
+    async def posting_closed(self, posting: Posting, commune: Unit) -> None:
+        """The posting's list is committed: its period is over, in the ledger by counts."""
+        await self.uow.postings.close(posting.id, self.now, self.plan_id)
+        objections = await self.uow.postings.objections(posting.id)
+        self.ledger.append(("posting_close", {
+            "commune": commune.code, "posting": posting.id,
+            "plan": self.plan_id, "objections": len(objections),
+            "removed": len(removed(objections))}))
 
     def _supports(self, commune: CommunePlan, per_person: int) -> list[tuple[Entry, Support]]:
         """Each served line of the commune's list with its support, phones drawn lot by lot."""

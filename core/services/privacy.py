@@ -71,5 +71,6 @@ async def erase(uow: UnitOfWork, actor: Actor, resident_id: int, now: datetime) 
     # the answers kept for the web chat's replays may show the person (a registration's
     # summary): none is kept past an erasure (the update ids stay, so replays still do nothing)
     await uow.chats.forget_replies()
+    await uow.postings.forget(resident.id, pseudonym(resident.id))  # a posted list's line
     await record(uow, actor, now, "erase", "resident", resident.id, resident.commune_id)
     return erased

@@ -20,6 +20,7 @@ from tests.admin.conftest import PASSWORD, START, Clock, World, build_world
 from tests.bot.test_webchat_browser import OUTPUT, chromium, phone_page
 from tests.conftest import SYSTEM
 from tests.core.services.test_imports import EXPECTED_ERRORS, write_bad_file
+from tests.posting_setup import posted_before
 
 pytestmark = pytest.mark.browser
 
@@ -127,6 +128,11 @@ async def test_officer_receives_a_phone_and_hands_it_over_in_chromium(served: Se
         await page.wait_for_url(f"{served.base}/admin/stock")
         assert await page.locator("#stock tbody tr").first.inner_text()
 
+        # the commune's list was posted a full period ago and nobody objected (issue 18)
+        await posted_before(served.runtime.uow, SYSTEM, served.world.units["commune"],
+                            START.date(), START)
+        await page.goto(f"{served.base}/admin/posting")
+        assert await page.locator("#posting-ready").count() == 1
         # the commune records its own list: its phone goes to An
         await page.goto(f"{served.base}/admin/allocation")
         await page.click("#commit-list")

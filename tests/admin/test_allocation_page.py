@@ -7,6 +7,7 @@ from core.services import registry
 from core.services.receiving import ReceiptForm, record_receipt
 from tests.admin.conftest import START, Admin
 from tests.conftest import SYSTEM
+from tests.posting_setup import posted_before
 
 AN = "N\u00f4ng V\u0103n An"  # own commune (Con Minh)
 CUONG = "Ho\u00e0ng V\u0103n C\u01b0\u1eddng"  # sibling commune (Nghia Ta)
@@ -62,7 +63,9 @@ async def test_the_province_commits_its_distribution_then_the_commune_its_list(
         held = await u.receipts.holdings_by_unit(list(communes))
     [receiving] = [communes[unit_id] for unit_id, h in held.items() if h.phones == 1]
     await admin.logout()
-    await admin.login(receiving)  # that commune's officer commits its list
+    await admin.login(receiving)  # that commune's officer commits its list, once posted
+    await posted_before(admin.runtime.uow, SYSTEM, admin.world.units[receiving], START.date(),
+                        START)
     html = await (await admin.client.get("/admin/allocation")).text()
     fingerprint = html.split('name="fingerprint" value="')[1].split('"')[0]
     done = await admin.post("/admin/allocation/commit", {"fingerprint": fingerprint})

@@ -171,6 +171,20 @@ CASES: dict[tuple[str, str], Case] = {
     # distribution); a fingerprint from no preview is refused (409)
     ("POST", "/admin/allocation/commit"): Case(
         lambda w: Req("/admin/allocation/commit", lambda w: {"fingerprint": "x"}), 409),
+    # the posting page: a commune's own (others read it by ?commune=); the forms change only
+    # the commune officer's own posting (the commune posts its list, then an objection to
+    # its first line is recorded); anyone else is refused (409)
+    ("GET", "/admin/posting"): Case(
+        lambda w: Req("/admin/posting"), 200,
+        other=lambda w: Req(f"/admin/posting?commune={w.units['foreign'].id}")),
+    ("POST", "/admin/posting/open"): Case(lambda w: Req("/admin/posting/open", lambda w: {}), 409,
+                                          roles_ok={"commune": 200}),
+    ("POST", "/admin/posting/objections"): Case(
+        lambda w: Req("/admin/posting/objections", lambda w: {"number": "1", "reason": "x"}), 409,
+        roles_ok={"commune": 200}),
+    ("POST", "/admin/posting/objections/{objection_id}/answer"): Case(
+        lambda w: Req("/admin/posting/objections/999999/answer",
+                      lambda w: {"verdict": "kept", "answer": "x"}), 409),
     ("GET", "/api/v1/residents"): Case(
         lambda w: Req("/api/v1/residents", json_api=True), 200,
         other=lambda w: Req(f"/api/v1/residents?unit={w.units['foreign'].id}", json_api=True)),

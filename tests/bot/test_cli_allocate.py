@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+from datetime import UTC, date, datetime, timedelta
 from itertools import groupby
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 
+from core.services import posting
+from storage.db import make_engine, make_sessionmaker
+from storage.models import PostingRow
+from storage.uow import SqlUnitOfWorkFactory
 from tests.bot.test_cli import demo_copy, phocap
+from tests.conftest import SYSTEM
 
 
 @pytest.fixture(scope="module")
@@ -102,6 +110,12 @@ def test_the_province_commits_its_distribution_and_a_commune_its_own_list(
     [con_minh] = [c for c in whole_plan["communes"]  # type: ignore[union-attr]
                   if c["code"] == "02173"]
     planned = [(e["resident_id"], e["support"]) for e in con_minh["entries"] if not e["waiting"]]
+    # the list is posted first (issue 18): refused while its period runs, committed after
+    post(path, "02173", datetime.now(UTC))
+    early = phocap(path, "allocate", "--commit", "--unit", "Con Minh", "--on", "2023-10-02",
+                   PHOCAP_LOCALE="en")
+    assert early.returncode == 1 and "posted for objections until" in early.stderr
+    post(path, "02173", datetime.now(UTC) - timedelta(days=8), again=True)
     ran = phocap(path, "allocate", "--commit", "--json", "--unit", "Con Minh",
                  "--on", "2023-10-02")
     assert ran.returncode == 0, ran.stderr
@@ -113,3 +127,26 @@ def test_the_province_commits_its_distribution_and_a_commune_its_own_list(
                    PHOCAP_LOCALE="en")
     assert again.returncode == 1 and "Nothing to allocate" in again.stderr
     assert phocap(path, "ledger", "verify").returncode == 0
+
+
+def post(path: Path, commune: str, at: datetime, again: bool = False) -> None:
+    """Post the commune's list at `at` (again: its posting moved back to `at`, as if posted
+    then), as the admin does; the CLI has no posting command."""
+    async def run() -> None:
+        engine = make_engine(f"sqlite+aiosqlite:///{path}/p.db")
+        uow = SqlUnitOfWorkFactory(make_sessionmaker(engine))
+        try:
+            async with uow() as u:
+                unit = await u.units.by_code("2023", commune)
+                assert unit is not None
+                current = await u.postings.current(unit.id)
+                if again and current is not None:
+                    await u.session.execute(update(PostingRow).where(
+                        PostingRow.id == current.id).values(
+                        opened_at=at, closes_at=at + timedelta(days=7)))
+                else:
+                    await posting.open_posting(u, SYSTEM, unit, date(2023, 10, 2), at)
+                await u.commit()
+        finally:
+            await engine.dispose()
+    asyncio.run(run())

@@ -530,6 +530,7 @@ class FakeUnitOfWork:
         self.reports: Any = Missing("reports")
         self.aftercare: Any = Missing("aftercare")
         self.views: Any = Missing("views")
+        self.postings: Any = Missing("postings")
 
 
 class FakeUnitOfWorkFactory:

@@ -35,6 +35,7 @@ from storage.uow import SqlUnitOfWorkFactory
 from tests.bot.test_cli import phocap as run_cli
 from tests.conftest import SYSTEM
 from tests.journeys.common import seed
+from tests.posting_setup import posted_before
 
 IMEI = "490154203237518"
 CON_MINH, GIAO_HIEU = "02173", "01870"
@@ -129,6 +130,9 @@ async def receive_at_giao_hieu(t: Trace) -> None:
 
 async def con_minh_commits_its_list(t: Trace) -> None:
     on = (await t.now()).date()
+    # posted for objections first (issue 18), a full period before
+    await posted_before(t.uow, actor(t.officers[CON_MINH]), t.units[CON_MINH], on,
+                        await t.now())
     async with t.uow() as u:
         held = await u.receipts.holdings_by_unit([t.units[CON_MINH].id, t.units[GIAO_HIEU].id])
         giao_hieu = await allocation.preview(u, "2023", on, unit=t.units[GIAO_HIEU])

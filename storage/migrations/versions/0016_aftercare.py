@@ -2,7 +2,7 @@
 set-up tasks finished later, and the chat that confirmed a handover
 
 Revision ID: 0016
-Revises: 0009
+Revises: 0015
 Create Date: 2026-12-07 16:00:00.000000
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0016'
-down_revision = '0009'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 

@@ -38,6 +38,7 @@ from storage.uow import SqlUnitOfWorkFactory
 from tests.conftest import SYSTEM
 from tests.core.services.test_allocation_service import adult
 from tests.handover_setup import units
+from tests.posting_setup import posted_before
 
 CON_MINH, NGHIA_TA, NA_RI, PROVINCE = "02173", "02071", "066", "06"
 ON = date(2023, 10, 2)
@@ -116,6 +117,7 @@ async def test_the_commune_commits_its_own_list_and_the_province_its_distributio
     # 4. the list previewed before the distribution is stale; the new one serves all six
     assert await refusal(uow, cm_officer, None, now,
                          expected=before.fingerprint) == "allocation-changed"
+    await posted_before(uow, cm_officer, cm, ON, now)  # each list is posted first (issue 18)
     async with uow() as u:
         mine = await allocation.preview(u, DATASET, ON, unit=cm)
         done = await allocation.commit(u, cm_officer, DATASET, ON, now,
@@ -127,6 +129,7 @@ async def test_the_commune_commits_its_own_list_and_the_province_its_distributio
         held = await u.receipts.holdings_by_unit([province.id, cm.id, nt.id])
     assert [s.holder_unit_id if s else None for s in supports] == [cm.id] * 6 + [None] * 2
     assert [held[x.id].phones for x in (province, cm, nt)] == [5, 0, 2]
+    await posted_before(uow, nt_officer, nt, ON, now)
     async with uow() as u:
         done = await allocation.commit(u, nt_officer, DATASET, ON, now)
         await u.commit()
