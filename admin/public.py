@@ -265,10 +265,17 @@ async def find_pledge(request: web.Request) -> web.Response:
     raise web.HTTPFound(f"/public/pledge/{quote(typed)}")
 
 
+async def root(request: web.Request) -> web.Response:
+    """GET /: whoever types the bare address meets the public page, in the language asked."""
+    lang = request.query.get("lang", "")
+    raise web.HTTPFound(f"/public?lang={quote(lang)}" if lang else "/public")
+
+
 def setup_public(app: web.Application) -> None:
-    """Add /public, /public/ledger.json and /public/pledge/{code} to the app (which carries
+    """Add /, /public, /public/ledger.json and /public/pledge/{code} to the app (which carries
     the keys of admin/appkeys.py that the wiring fills: UOW, CATALOGUE, CLOCK, CONFIG)."""
     setup_templates(app)
+    app.router.add_get("/", root)
     app.router.add_get("/public", overview_page)
     app.router.add_get("/public/pledge", find_pledge)
     app.router.add_get(LEDGER_PATH, ledger_json)
