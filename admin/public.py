@@ -21,7 +21,7 @@ from admin.reports import coverage_chart
 from core.dates import format_date
 from core.i18n import Catalogue
 from core.model import Handover, LedgerEntry, Pledge, PledgeKind, Receipt, Support, Unit
-from core.money import format_amount, format_percent
+from core.money import format_number, format_percent
 from core.ports import UnitOfWork
 from core.report_runs import month_of
 from core.serials import mask_serial
@@ -184,7 +184,7 @@ class Texts:
         return shown_time(entry, self._tz)
 
     def money(self, amount: int) -> str:
-        return self("public-money", amount=format_amount(amount))
+        return self("public-money", amount=format_number(amount, self.locale))
 
     def percent(self, share: float | None) -> str:
         return format_percent(share, self.locale)
