@@ -19,9 +19,10 @@ $(VENV)/.installed-test: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@ $(VENV)/.installed-run
 
+# One process: the database made ready (demo data the first time), then served; the admin's
+# password and the demo's invite code end the start-up output, framed.
 run: $(VENV)/.installed-run
-	$(BIN)/phocap init --demo
-	$(BIN)/phocap run
+	$(BIN)/phocap run --init --demo
 
 # The browser tests drive Debian's Chromium through Playwright; no browser is downloaded.
 chromium:

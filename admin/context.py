@@ -18,7 +18,7 @@ from core.dates import format_date
 from core.errors import RuleError
 from core.i18n import Catalogue
 from core.model import Actor, Official, Role
-from core.money import format_amount
+from core.money import format_number
 from core.ports import UnitOfWork
 
 PREFIXES = ("/admin", "/api/v1")
@@ -165,15 +165,25 @@ def show_time(request: web.Request) -> Callable[[datetime | None], str]:
     return shown
 
 
+@jinja2.pass_context
+def number_filter(context: jinja2.runtime.Context, value: int | None) -> str:
+    """`{{ n|num }}`: thousands separated as the page's language writes them (an admin page
+    carries `lang`, a public one its texts `t` with their locale)."""
+    lang = context.get("lang") or getattr(context.get("t"), "locale", "vi")
+    return format_number(value, str(lang))
+
+
 def setup_templates(app: web.Application) -> jinja2.Environment:
     """The one Jinja environment, for the admin's pages and the public ones (public/...)."""
     if JINJA in app:
         return app[JINJA]
-    return aiohttp_jinja2.setup(
+    env = aiohttp_jinja2.setup(
         app, app_key=JINJA, loader=jinja2.PackageLoader("admin", "templates"),
         autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
         trim_blocks=True, lstrip_blocks=True,
     )
+    env.filters["num"] = number_filter
+    return env
 
 
 def render(
@@ -192,7 +202,7 @@ def render(
         "can_write": isinstance(found, Who) and found.official.role in WRITERS,
         "is_province": isinstance(found, Who) and found.official.role is Role.PROVINCE,
         "fdate": show_date,
-        "money": format_amount,
+        "money": lambda amount: format_number(amount, lang),
         "ftime": show_time(request),
         "path": request.path,
     }

@@ -14,11 +14,12 @@ from admin.appkeys import IMPORT_DIR, TABLE_READER
 from admin.context import NotFound, config, now, render, text, today, unit_of_work, who
 from admin.scoping import Scope, request_scope
 from core.errors import RuleError
-from core.importing import ImportRow, RowError, parse_rows
+from core.importing import ImportRow, RowError, cell_text, commune_named, parse_rows
 from core.model import Level, Unit
+from core.serials import mask_serial
 from core.services.audit import record_list_read
 from core.services.imports import ImportReport, import_residents
-from documents.spreadsheets import CSV_SUFFIXES, XLSX_SUFFIXES, Table, write_rejects
+from documents.spreadsheets import CSV_SUFFIXES, XLSX_SUFFIXES, SourceRow, Table, write_rejects
 
 SESSION_KEY = "import"
 
@@ -44,10 +45,11 @@ def _communes(scope: Scope) -> list[Unit]:
 
 
 async def import_page(request: web.Request) -> web.Response:
-    """The upload form: a commune of the official's unit and a file."""
+    """The upload form: a commune of the official's unit (their own one chosen) and a file."""
     async with unit_of_work(request) as uow:
         scope = await request_scope(request, uow)
-    return render(request, "import.html", {"communes": _communes(scope)})
+    return render(request, "import.html", {"communes": _communes(scope),
+                                           "chosen": who(request).official.unit_id})
 
 
 async def upload(request: web.Request) -> web.Response:
@@ -57,30 +59,43 @@ async def upload(request: web.Request) -> web.Response:
     async with unit_of_work(request) as uow:
         scope = await request_scope(request, uow)
         commune = _commune(scope, form.get("commune"))
+        communes = [u for u in await uow.units.all(config(request).dataset)
+                    if u.level is Level.COMMUNE]
     filename = str(getattr(upload_field, "filename", "") or "")
     suffix = Path(filename).suffix.lower()
     if suffix not in XLSX_SUFFIXES + CSV_SUFFIXES or not hasattr(upload_field, "file"):
         return _form_error(request, scope, text(
-            request, "import-unknown-format", path=filename or "-", suffix=suffix or "-"))
+            request, "import-unknown-format", path=filename or "-", suffix=suffix or "-"),
+            commune.id)
     pending = Pending(secrets.token_hex(16), suffix, commune.id, Path(filename).name[:100])
     folder = request.app[IMPORT_DIR]
     await _end_previous(request, folder)  # a new upload ends this session's earlier preview
     data = upload_field.file.read()  # type: ignore[union-attr]
     await asyncio.to_thread(pending.path(folder).write_bytes, data)
     try:
-        _, rows, report = await _run(request, commune, pending.path(folder), dry_run=True,
-                                     filename=pending.filename)
+        table, rows, report = await _run(request, commune, pending.path(folder), dry_run=True,
+                                         filename=pending.filename)
     except RuleError as err:
         pending.path(folder).unlink(missing_ok=True)
         params = {**err.params, "path": pending.filename}  # not our temp folder's name
-        return _form_error(request, scope, text(request, err.key, **params))
+        return _form_error(request, scope, text(request, err.key, **params), commune.id)
     (await get_session(request))[SESSION_KEY] = _to_session(pending)
     bad = {e.line for e in report.errors}
+    good = {r.line for r in rows if isinstance(r, ImportRow) and r.line not in bad}
     return render(request, "import_preview.html", {
         "commune": commune, "report": report, "filename": pending.filename,
-        "good": [r for r in rows if isinstance(r, ImportRow) and r.line not in bad],
+        "named": commune_named(table.titles, communes), "columns": table.headers,
+        "good": [_as_read(table, r) for r in table.rows if r.line in good],
         "errors": [_error_line(request, e) for e in report.errors],
     })
+
+
+def _as_read(table: Table, row: SourceRow) -> tuple[int, list[str]]:
+    """A row's every cell as the file has it, the citizen ID partly masked: the preview
+    shows what was read, not what it became."""
+    return row.line, [mask_serial(cell_text(row.cells.get(h))) if table.fields.get(h) ==
+                      "citizen_id" and row.cells.get(h) is not None
+                      else cell_text(row.cells.get(h)) for h in table.headers]
 
 
 async def save(request: web.Request) -> web.Response:
@@ -150,8 +165,9 @@ def _commune(scope: Scope, raw: object) -> Unit:
     return unit
 
 
-def _form_error(request: web.Request, scope: Scope, message: str) -> web.Response:
-    return render(request, "import.html", {"communes": _communes(scope), "error": message}, 400)
+def _form_error(request: web.Request, scope: Scope, message: str, chosen: int) -> web.Response:
+    return render(request, "import.html", {"communes": _communes(scope), "error": message,
+                                           "chosen": chosen}, 400)
 
 
 async def _run(

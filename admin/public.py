@@ -30,7 +30,7 @@ from core.model import (
     Support,
     Unit,
 )
-from core.money import format_amount, format_percent
+from core.money import format_number, format_percent
 from core.names import in_running_text
 from core.ports import UnitOfWork
 from core.posting import local_time, removed
@@ -196,7 +196,7 @@ class Texts:
         return shown_time(entry, self._tz)
 
     def money(self, amount: int) -> str:
-        return self("public-money", amount=format_amount(amount))
+        return self("public-money", amount=format_number(amount, self.locale))
 
     def percent(self, share: float | None) -> str:
         return format_percent(share, self.locale)
@@ -295,10 +295,17 @@ async def commune_page(request: web.Request) -> web.Response:
         "closes": local_time(posting.closes_at, config.tz) if posting else ""})
 
 
+async def root(request: web.Request) -> web.Response:
+    """GET /: whoever types the bare address meets the public page, in the language asked."""
+    lang = request.query.get("lang", "")
+    raise web.HTTPFound(f"/public?lang={quote(lang)}" if lang else "/public")
+
+
 def setup_public(app: web.Application) -> None:
-    """Add /public, /public/ledger.json and /public/pledge/{code} to the app (which carries
+    """Add /, /public, /public/ledger.json and /public/pledge/{code} to the app (which carries
     the keys of admin/appkeys.py that the wiring fills: UOW, CATALOGUE, CLOCK, CONFIG)."""
     setup_templates(app)
+    app.router.add_get("/", root)
     app.router.add_get("/public", overview_page)
     app.router.add_get("/public/pledge", find_pledge)
     app.router.add_get(LEDGER_PATH, ledger_json)

@@ -11,6 +11,7 @@ Each tick also deletes what is kept past its time (core.services.retention).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 from aiohttp import web
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
@@ -33,6 +35,10 @@ from handlers.follow_up import ask_due as ask_follow_ups
 from storage import migrate
 
 log = logging.getLogger(__name__)
+
+# Set once the start's catch-up run has ended and the scheduler has logged it (or at once when
+# there is no scheduler): 'phocap run' prints its framed welcome after it, last.
+STARTED = web.AppKey("scheduler_started", asyncio.Event)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,9 +102,17 @@ async def _scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
     runtime = app[RUNTIME]
     if not await migrate.is_current(runtime.engine):
         log.info("scheduler: no database yet; it stays off")
+        app[STARTED].set()
         yield
         return
     scheduler = make_scheduler(Jobs(runtime, app.get(IMPORT_DIR)), runtime)
+    started = app[STARTED]
+
+    def caught_up(event: JobExecutionEvent) -> None:  # called after the job's own log line
+        if event.job_id == "catch-up":
+            started.set()
+
+    scheduler.add_listener(caught_up, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
     scheduler.start()
     try:
         yield
@@ -108,4 +122,5 @@ async def _scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
 
 def setup_scheduler(app: web.Application) -> None:
     """For 'phocap run' only: one scheduler per process (tests' apps run without it)."""
+    app[STARTED] = asyncio.Event()
     app.cleanup_ctx.append(_scheduler_ctx)

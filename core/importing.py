@@ -426,3 +426,12 @@ def match_village(text: str, villages: Sequence[Unit]) -> list[Unit]:
         return exact
     keys = _village_keys(wanted)
     return [v for v in villages if keys & _village_keys(v.name)]
+
+
+def commune_named(titles: Sequence[str], communes: Iterable[Unit]) -> Unit | None:
+    """The commune a list's title rows name ("UBND X\u00c3 C\u00d4N MINH", with or without
+    diacritics), or None: the longest name found as whole words wins (a "xa Con Minh" inside
+    a "xa Con Minh Ha" is not it)."""
+    text = " " + " ".join(re.sub(r"[^\w]+", " ", fold(t)) for t in titles) + " "
+    found = [c for c in communes if f" {fold(c.name)} " in text]
+    return max(found, key=lambda c: len(c.name), default=None)

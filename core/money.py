@@ -43,7 +43,16 @@ def parse_amount(raw: str) -> int:
 
 def format_amount(amount: int) -> str:
     """Thousands separated by dots, as Vietnamese write them: 2.000.000."""
-    return f"{amount:,}".replace(",", ".")
+    return format_number(amount, "vi")
+
+
+def format_number(value: int | None, locale: str) -> str:
+    """A whole number as the language writes it: 226.500 in Vietnamese, 226,500 in English;
+    nothing for an unknown one."""
+    if value is None:
+        return ""
+    grouped = f"{value:,}"
+    return grouped.replace(",", ".") if locale == "vi" else grouped
 
 
 def _strip_currency(text: str) -> str:

@@ -54,6 +54,7 @@ class Table:
     format: str = "xlsx"
     delimiter: str = ","
     encoding: str = "utf-8"
+    titles: tuple[str, ...] = ()  # the rows above the header, as text ("UBND XA ...")
 
     def values(self, row: SourceRow) -> dict[str, object]:
         """A row's cells by field name (the columns we know)."""
@@ -171,7 +172,9 @@ def _table(
             SourceRow(line=index + 2 + n, cells={h: _clean(_at(r, i)) for i, h in headers.items()})
             for n, r in enumerate(rows[index + 1 :])
         ]
-        return Table(list(headers.values()), body, fields, fmt, delimiter, encoding)
+        titles = tuple(t for t in (" ".join(filter(None, map(cell_text, r)))
+                                   for r in rows[:index]) if t)
+        return Table(list(headers.values()), body, fields, fmt, delimiter, encoding, titles)
     return None
 
 

@@ -141,7 +141,7 @@ async def test_officer_receives_a_phone_and_hands_it_over_in_chromium(served: Se
         await page.goto(f"{served.base}/admin/handovers")
         await page.click("summary")
         await page.fill("input[name=serial]", "490154203237518")
-        for box in await page.locator("input[type=checkbox]").all():
+        for box in await page.locator("main input[type=checkbox]").all():
             await box.check()
         await page.click("button[id^=hand-over-]")
         await page.wait_for_url("**/record")

@@ -49,8 +49,8 @@ def test_init_demo_prints_admin_login_and_loads_people(demo_db: Path) -> None:
     assert again.returncode == 0
     assert "admin" in again.stdout
     # a fresh one-time invite code for the demo village head at every start
-    codes = [re.findall(r"[A-Z0-9]{4}-[A-Z0-9]{4}$", phocap(demo_db, "init", "--demo").stdout,
-                        re.MULTILINE) for _ in range(2)]
+    codes = [re.findall(r": ([A-Z0-9]{4}-[A-Z0-9]{4}) ", phocap(demo_db, "init", "--demo").stdout)
+             for _ in range(2)]
     assert len(codes[0]) == len(codes[1]) == 1 and codes[0] != codes[1]
     assert "SQL" not in again.stderr and "COMMIT" not in again.stderr
     rows = json.loads(phocap(demo_db, "export", "units", "--format", "json").stdout)

@@ -149,3 +149,14 @@ def test_a_share_is_written_the_way_each_language_writes_it() -> None:
     assert format_percent(0.4534, "vi") == "45,3 %"
     assert format_percent(0.4534, "en") == "45.3 %"
     assert format_percent(None, "vi") == ""
+
+
+def test_numbers_are_grouped_as_each_language_writes_them() -> None:
+    from core.money import format_number
+
+    assert format_number(226500, "vi") == "226.500"
+    assert format_number(226500, "en") == "226,500"
+    assert format_number(1234567, "vi") == "1.234.567"
+    assert format_number(999, "vi") == "999"
+    assert format_number(0, "en") == "0"
+    assert format_number(None, "vi") == ""
