@@ -9,7 +9,7 @@ from pathlib import Path
 from aiohttp import web
 
 from admin.appkeys import IMPORT_DIR, TABLE_READER
-from admin.audit import changes
+from admin.audit import changes, who_text
 from admin.context import setup_templates
 from admin.routes import add_routes
 from admin.scoping import TREES, UnitTrees
@@ -29,6 +29,7 @@ def setup_admin(app: web.Application) -> None:
     CLOCK, CONFIG)."""
     env = setup_templates(app)
     env.globals["changes"] = changes
+    env.globals["audit_who"] = who_text
     app[TREES] = UnitTrees()
     app[IMPORT_DIR] = upload_folder()
     app[ACCESS] = add_routes(app.router)

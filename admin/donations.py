@@ -11,6 +11,7 @@ import secrets
 
 from aiohttp import web
 
+from admin import exports
 from admin.context import NotFound, now, render, text, unit_of_work, who
 from admin.scoping import Scope, request_scope
 from core.errors import RuleError
@@ -24,6 +25,14 @@ from core.services.pledges import (
     pledge_code,
     visible,
 )
+from documents.lists import (
+    PLEDGE_COLUMNS,
+    RECEIPT_COLUMNS,
+    STOCK_COLUMNS,
+    pledge_row,
+    receipt_row,
+    stock_row,
+)
 
 RECEIVERS = (Level.PROVINCE, Level.DISTRICT, Level.COMMUNE)
 # Where a receipt form's one-time token is kept once used, beside the chats' update ids.
@@ -34,21 +43,43 @@ def _visible(scope: Scope, role: Role, pledge: Pledge) -> bool:
     return visible(pledge, role, scope.has)
 
 
+def _wanted(request: web.Request) -> str:
+    """The page's filter: a pledge status, or '' for every pledge."""
+    wanted = request.query.get("status", "")
+    return wanted if wanted in {s.value for s in PledgeStatus} else ""
+
+
+async def _filtered_pledges(request: web.Request) -> list[PledgeExport]:
+    wanted = _wanted(request)
+    return [r for r in await visible_pledges(request)
+            if not wanted or r.pledge.status.value == wanted]
+
+
 async def pledges_page(request: web.Request, error: str | None = None,
                        status: int = 200) -> web.Response:
-    wanted = request.query.get("status", "")
-    rows = await visible_pledges(request)
+    wanted = _wanted(request)
+    rows = await _filtered_pledges(request)
     async with unit_of_work(request) as uow:
         scope = await request_scope(request, uow)
-    if wanted in {s.value for s in PledgeStatus}:
-        rows = [r for r in rows if r.pledge.status.value == wanted]
     receivers = [u for u in scope.units.values() if u.level in RECEIVERS]
     return render(request, "pledges.html", {
         "rows": list(reversed(rows)), "statuses": [s.value for s in PledgeStatus],
         "wanted": wanted, "receivers": sorted(receivers, key=lambda u: u.code),
         "error": error, "form": request.get("receipt_form", {}),
         "once": secrets.token_urlsafe(16),  # a browser sending the form again: no 2nd receipt
+        "exports": exports.export_links("/admin/pledges", {"status": wanted} if wanted else {}),
     }, status=status)
+
+
+async def export_pledges_list(request: web.Request) -> web.Response:
+    """The pledges of the page, under its status filter, as .xlsx or .csv."""
+    when = exports.local_time(request)
+    rows = [pledge_row(r, when) for r in reversed(await _filtered_pledges(request))]
+    async with unit_of_work(request) as uow:
+        scope = await request_scope(request, uow)
+        await exports.audit_export(uow, request, "pledge", scope.unit.id,
+                                   {"status": _wanted(request)}, len(rows))
+    return exports.send(request, "cam-ket-ung-ho", rows, PLEDGE_COLUMNS)
 
 
 async def visible_pledges(request: web.Request) -> list[PledgeExport]:
@@ -61,9 +92,7 @@ async def visible_pledges(request: web.Request) -> list[PledgeExport]:
 
 async def pledges_api(request: web.Request) -> web.Response:
     """GET /api/v1/pledges?status=: the same pledges as the page, as JSON."""
-    wanted = request.query.get("status", "")
-    rows = [r for r in await visible_pledges(request)
-            if not wanted or r.pledge.status.value == wanted]
+    rows = await _filtered_pledges(request)
     return web.json_response({"pledges": [pledge_json(r) for r in rows]})
 
 
@@ -146,6 +175,33 @@ async def stock_page(request: web.Request) -> web.Response:
     async with unit_of_work(request) as uow:
         scope = await request_scope(request, uow)
         lines = await receiving.stock(uow, me.actor, scope.unit)
-    return render(request, "stock.html", {"lines": lines})
+    return render(request, "stock.html", {
+        "lines": lines, "exports": exports.export_links("/admin/stock", {}),
+        "receipt_exports": exports.export_links("/admin/receipts", {})})
+
+
+async def export_stock(request: web.Request) -> web.Response:
+    """The stock of the official's unit and of every unit below it, down to the communes."""
+    async with unit_of_work(request) as uow:
+        scope = await request_scope(request, uow)
+        lines = await receiving.stock(uow, who(request).actor, scope.unit, every=True)
+        names = {line.unit.id: line.unit.name for line in lines}
+        rows = [stock_row(line.unit, names.get(line.unit.parent_id or 0), line.holdings.phones,
+                          line.holdings.money, line.subtree_phones, line.subtree_money)
+                for line in lines]
+        await exports.audit_export(uow, request, "unit", scope.unit.id, {}, len(rows))
+    return exports.send(request, "ton-kho", rows, STOCK_COLUMNS)
+
+
+async def export_receipts(request: web.Request) -> web.Response:
+    """What the units of the official's unit received, newest first."""
+    when = exports.local_time(request)
+    async with unit_of_work(request) as uow:
+        scope = await request_scope(request, uow)
+        receivers = [u.id for u in scope.units.values() if u.level in RECEIVERS]
+        lines = await uow.views.receipts_at(receivers)
+        rows = [receipt_row(x.receipt, x.unit, x.pledge_code, when) for x in lines]
+        await exports.audit_export(uow, request, "receipt", scope.unit.id, {}, len(rows))
+    return exports.send(request, "phieu-nhan", rows, RECEIPT_COLUMNS)
 
 

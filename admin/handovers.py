@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from admin import exports
 from admin.context import (
     NotFound,
     catalogue,
@@ -27,6 +28,7 @@ from core.model import Case, Handover
 from core.ports import UnitOfWork
 from core.services import handover as service
 from documents.handover_record import render_record
+from documents.lists import HANDOVER_COLUMNS, handover_row
 
 
 async def handovers_page(request: web.Request, error: str | None = None,
@@ -42,7 +44,19 @@ async def handovers_page(request: web.Request, error: str | None = None,
     return render(request, "handovers.html", {
         "waiting": waiting, "lots": lots, "done": list(reversed(done)), "cases": cases,
         "items": service.CHECKLIST, "error": error, "display": service.display_code,
+        "exports": exports.export_links("/admin/handovers", {}),
     }, status=status)
+
+
+async def export_handovers(request: web.Request) -> web.Response:
+    """The handovers of the official's unit, newest first, as .xlsx or .csv."""
+    when = exports.local_time(request)
+    async with unit_of_work(request) as uow:
+        scope = await request_scope(request, uow)
+        done = await uow.handovers.export_rows(await service.commune_ids(uow, scope.unit))
+        rows = [handover_row(r, when) for r in reversed(done)]
+        await exports.audit_export(uow, request, "handover", scope.unit.id, {}, len(rows))
+    return exports.send(request, "ban-giao", rows, HANDOVER_COLUMNS)
 
 
 async def record(request: web.Request) -> web.Response:

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from admin import exports
 from admin.context import NotFound, now, path_id, render, text, unit_of_work, who
 from admin.passwords import hash_password, new_password
 from admin.scoping import Scope, request_scope
 from core.errors import RuleError
 from core.model import Level, Role
+from core.page_views import InvitationLine
 from core.ports import UnitOfWork
-from core.services.linking import create_invite, unlink
+from core.services.linking import create_invite, revoke_invite, unlink
 from core.services.officials import ROLE_LEVEL, add_official
 from core.services.scope import within
+from documents.lists import INVITATION_COLUMNS, OFFICIAL_COLUMNS, invitation_row, official_row
 
 INVITE_ROLES = (Role.VILLAGE_HEAD, Role.COMMUNE)
 LOGIN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._-")
@@ -48,7 +51,52 @@ async def officials_page(request: web.Request, extra: dict[str, object] | None =
     async with unit_of_work(request) as uow:
         scope = await request_scope(request, uow)
         listing = await _listing(uow, scope)
-    return render(request, "officials.html", {**listing, **(extra or {})}, status=status)
+    return render(request, "officials.html", {
+        **listing, "exports": exports.export_links("/admin/officials", {}), **(extra or {})},
+        status=status)
+
+
+async def export_officials(request: web.Request) -> web.Response:
+    """The officials of the unit and below, as the page lists them, as .xlsx or .csv."""
+    async with unit_of_work(request) as uow:
+        scope = await request_scope(request, uow)
+        officials = await uow.views.officials_in(scope.ids)
+        chats = await uow.views.chats_of([o.id for o in officials])
+        rows = [official_row(o, scope.label(scope.get(o.unit_id)), len(chats.get(o.id, [])))
+                for o in officials]
+        await exports.audit_export(uow, request, "official", scope.unit.id, {}, len(rows))
+    return exports.send(request, "can-bo", rows, OFFICIAL_COLUMNS)
+
+
+async def _invitations(request: web.Request) -> tuple[Scope, list[InvitationLine]]:
+    async with unit_of_work(request) as uow:
+        scope = await request_scope(request, uow)
+        return scope, await uow.views.pending_invitations(scope.ids, now(request))
+
+
+async def invitations_page(request: web.Request) -> web.Response:
+    """The invitation codes not yet used, who made them and until when; revoke."""
+    scope, lines = await _invitations(request)
+    return render(request, "invitations.html", {
+        "lines": lines, "unit_names": {u.id: scope.label(u) for u in scope.units.values()},
+        "exports": exports.export_links("/admin/invitations", {})})
+
+
+async def export_invitations(request: web.Request) -> web.Response:
+    when = exports.local_time(request)
+    scope, lines = await _invitations(request)
+    rows = [invitation_row(x, scope.label(scope.get(x.unit_id)), when) for x in lines]
+    async with unit_of_work(request) as uow:
+        await exports.audit_export(uow, request, "official", scope.unit.id, {}, len(rows))
+    return exports.send(request, "loi-moi", rows, INVITATION_COLUMNS)
+
+
+async def revoke_invitation(request: web.Request) -> web.Response:
+    """POST: the code stops working; an invitation outside the unit is not found."""
+    async with unit_of_work(request) as uow:
+        await revoke_invite(uow, who(request).actor, path_id(request, "invite_id"), now(request))
+        await uow.commit()
+    raise web.HTTPFound("/admin/invitations")
 
 
 def _choice(scope: Scope, raw: object, roles: tuple[Role, ...], strictly_below: bool

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
 from urllib.parse import urlencode
 
 from aiohttp import web
 from multidict import MultiMapping
 
+from admin import exports
 from admin.context import (
     NotFound,
     Who,
-    catalogue,
-    config,
-    locale,
     now,
     path_id,
     query_number,
@@ -34,15 +31,10 @@ from core.ports import UnitOfWork
 from core.services import registry
 from core.services.audit import READS, record_list_read, record_read
 from core.services.scope import within
-from documents.spreadsheets import rows_to_xlsx
+from documents.lists import HOUSEHOLD_COLUMNS, RESIDENT_COLUMNS, household_row, resident_row
 
 PAGE = 50
 EXPORT_BATCH = 1000
-EXPORT_COLUMNS = (
-    "id", "commune", "village", "household", "household_head", "full_name", "date_of_birth",
-    "gender", "citizen_id", "legacy_id", "poverty", "policy", "has_smartphone", "phone",
-    "status", "registered_at", "approved_at",
-)
 FILTERS = ("unit", "status", "poverty", "policy", "q")
 
 
@@ -98,7 +90,7 @@ async def residents(request: web.Request) -> web.Response:
         "units": _unit_choices(scope, scope.get(parse_id(kept.get("unit")) or scope.unit.id)),
         "statuses": list(Status), "poverties": list(Poverty), "policies": list(Policy),
         "next_url": f"?{urlencode({**kept, 'after': cursor})}" if cursor else None,
-        "export_url": f"/admin/residents.xlsx?{urlencode(kept)}",
+        "exports": exports.export_links("/admin/residents", kept),
         "first_url": f"?{urlencode(kept)}" if request.query.get("after") else None,
     })
 
@@ -237,59 +229,58 @@ async def edit(request: web.Request) -> web.Response:
     raise web.HTTPFound(f"/admin/residents/{resident_id}")
 
 
+def _village(scope: Scope, args: MultiMapping[str]) -> Unit | None:
+    """The households page's village: the one asked for, or the village head's own."""
+    chosen = parse_id(args.get("village"))
+    if chosen is None and scope.unit.level is Level.VILLAGE:
+        chosen = scope.unit.id
+    village = scope.get(chosen) if chosen is not None else None
+    if village is not None and village.level is not Level.VILLAGE:
+        raise NotFound
+    return village
+
+
 async def households(request: web.Request) -> web.Response:
     """A village's households with their class and where the class comes from."""
     async with unit_of_work(request) as uow:
         scope = await request_scope(request, uow)
         villages = sorted(scope.of_level(Level.VILLAGE), key=scope.label)
-        chosen = parse_id(request.query.get("village"))
-        if chosen is None and scope.unit.level is Level.VILLAGE:
-            chosen = scope.unit.id
-        village = scope.get(chosen) if chosen is not None else None
-        if village is not None and village.level is not Level.VILLAGE:
-            raise NotFound
+        village = _village(scope, request.query)
         rows = await uow.views.households_in_village(village.id) if village else []
     return render(request, "households.html", {
         "village": village, "rows": rows,
-        "villages": [(v.id, scope.label(v)) for v in villages]})
+        "villages": [(v.id, scope.label(v)) for v in villages],
+        "exports": exports.export_links("/admin/households", {"village": str(village.id)})
+        if village else None})
+
+
+async def export_households(request: web.Request) -> web.Response:
+    """The village's households, as the households page lists them, as .xlsx or .csv."""
+    async with unit_of_work(request) as uow:
+        scope = await request_scope(request, uow)
+        village = _village(scope, request.query)
+        if village is None:
+            raise NotFound
+        found = await uow.views.households_in_village(village.id)
+        rows = [household_row(h, village.name, n) for h, n in found]
+        await exports.audit_export(uow, request, "household", village.id,
+                                   {"village": village.id}, len(rows))
+    return exports.send(request, "ho-gia-dinh", rows, HOUSEHOLD_COLUMNS)
 
 
 async def export(request: web.Request) -> web.Response:
-    """The filtered list as an Excel workbook with the catalogue's column titles."""
+    """The filtered list as .xlsx or .csv (admin.exports), read in batches up to its cap."""
     rows: list[dict[str, object]] = []
-    tz = config(request).tz
+    when = exports.local_time(request)
     async with unit_of_work(request) as uow:
         scope = await request_scope(request, uow)
         query = resident_query(scope, request.query)
         while True:
             lines, cursor = await page_of(uow, query, EXPORT_BATCH)
-            rows.extend(_export_row(line, tz) for line in lines)
+            rows.extend(resident_row(line, when) for line in lines)
+            exports.check_size(len(rows))
             if cursor is None:
                 break
             query = resident_query(scope, request.query, cursor)
-        await audit_list_read(uow, request, scope, "admin-export", len(rows))
-    texts, lang = catalogue(request), locale(request)
-    data = rows_to_xlsx(rows, EXPORT_COLUMNS, lambda key, **p: texts.text(key, lang, **p))
-    stamp = now(request).astimezone(config(request).tz).strftime("%Y%m%d-%H%M")
-    return web.Response(body=data, headers={
-        "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "Content-Disposition": f'attachment; filename="danh-sach-{stamp}.xlsx"',
-    })
-
-
-def _export_row(line: ResidentLine, tz: tzinfo) -> dict[str, object]:
-    r, h = line.resident, line.household
-    return {
-        "id": r.id, "commune": line.commune, "village": line.village, "household": h.code,
-        "household_head": h.head_name, "full_name": r.full_name,
-        "date_of_birth": r.date_of_birth, "gender": r.gender.value if r.gender else None,
-        "citizen_id": r.citizen_id, "legacy_id": r.legacy_id, "poverty": h.poverty.value,
-        "policy": h.policy.value, "has_smartphone": r.has_smartphone, "phone": r.phone,
-        "status": r.status.value, "registered_at": _local(r.registered_at, tz),
-        "approved_at": _local(r.approved_at, tz),
-    }
-
-
-def _local(value: datetime | None, tz: tzinfo) -> datetime | None:
-    """Excel keeps no zone: the time as Vietnam saw it."""
-    return value.astimezone(tz) if value else None
+        await audit_list_read(uow, request, scope, exports.SOURCE, len(rows))
+    return exports.send(request, "danh-sach", rows, RESIDENT_COLUMNS)

@@ -189,6 +189,7 @@ class Invite:
     official_id: int
     expires_at: datetime
     used_at: datetime | None = None
+    revoked_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

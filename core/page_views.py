@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from core.model import AuditEntry, Household, Resident
+from core.model import AuditEntry, Household, Receipt, Resident, Role
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,3 +65,26 @@ class TokenInfo:
     label: str
     created_at: datetime
     last_used_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptLine:
+    """A receipt with the name of the unit that received it and its pledge's code."""
+
+    receipt: Receipt
+    unit: str
+    pledge_code: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class InvitationLine:
+    """An invitation code not yet used: for whom, by whom, until when (never the code)."""
+
+    id: int
+    official_id: int
+    official_name: str
+    role: Role
+    unit_id: int
+    created_at: datetime
+    expires_at: datetime
+    created_by: str | None  # the inviting official's name; None for the command line

@@ -35,7 +35,16 @@ from core.model import (
     Transfer,
     Unit,
 )
-from core.page_views import AuditLine, AuditQuery, Place, ResidentLine, ResidentQuery, TokenInfo
+from core.page_views import (
+    AuditLine,
+    AuditQuery,
+    InvitationLine,
+    Place,
+    ReceiptLine,
+    ResidentLine,
+    ResidentQuery,
+    TokenInfo,
+)
 from core.posting import Objection, Posting, Verdict
 from core.priority import Candidate
 from core.report_runs import ReportRun
@@ -152,9 +161,14 @@ class ChatRepository(Protocol):
 
 class InviteRepository(Protocol):
     async def add(
-        self, code_hash: str, official_id: int, now: datetime, expires_at: datetime
+        self, code_hash: str, official_id: int, now: datetime, expires_at: datetime,
+        created_by: int | None = None,
     ) -> Invite: ...
     async def by_hash(self, code_hash: str) -> Invite | None: ...
+    async def get(self, invite_id: int) -> Invite | None: ...
+    async def revoke(self, invite_id: int, by: int | None, now: datetime) -> bool:
+        """Revoke an invite neither used nor revoked; False when it was (a second click)."""
+        ...
     async def mark_used(self, invite_id: int, chat_ref: int, now: datetime) -> bool:
         """Use the invite; False when somebody used it first."""
         ...
@@ -477,6 +491,14 @@ class PageViews(Protocol):
         ...
     async def tokens_of(self, official_id: int) -> list[TokenInfo]:
         """The official's API tokens not revoked, in id order."""
+        ...
+    async def receipts_at(self, unit_ids: Sequence[int]) -> list[ReceiptLine]:
+        """What these units received, newest first."""
+        ...
+    async def pending_invitations(self, unit_ids: Sequence[int], now: datetime
+                                  ) -> list[InvitationLine]:
+        """Invitations of officials of these units neither used, revoked nor expired at
+        now, soonest to expire first."""
         ...
     async def unit_revision(self) -> int:
         """A number that moves with every change to a unit: a kept units tree is stale

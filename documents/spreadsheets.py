@@ -16,8 +16,10 @@ from datetime import date, datetime
 from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.worksheet import Worksheet
 
 from core.errors import RuleError
@@ -271,9 +273,30 @@ def write_text_as_text(sheet: Worksheet) -> None:
 
 def rows_to_xlsx(rows: Sequence[Mapping[str, object]], columns: Sequence[str], text: Text) -> bytes:
     """An export as a workbook: titles from the catalogue ('column-<name>'), codes as labels."""
+    return _workbook_bytes(*_worded(rows, columns, text))
+
+
+def rows_to_worded_csv(rows: Sequence[Mapping[str, object]], columns: Sequence[str],
+                       text: Text) -> bytes:
+    """The workbook's content as CSV for people: the same titles and words, numbers as
+    numbers, dates dd/mm/yyyy (and HH:MM when the value has a time)."""
+    titles, body = _worded(rows, columns, text)
+    return _csv_bytes(titles, [[_csv_date(v) for v in r] for r in body])
+
+
+def _worded(rows: Sequence[Mapping[str, object]], columns: Sequence[str], text: Text
+            ) -> tuple[list[str], list[list[object]]]:
     titles = [_label(text, f"column-{name}", name) for name in columns]
     body = [[_display(text, name, row.get(name)) for name in columns] for row in rows]
-    return _workbook_bytes(titles, body)
+    return titles, body
+
+
+def _csv_date(value: object) -> object:
+    if isinstance(value, datetime):
+        return value.strftime("%d/%m/%Y %H:%M" if _has_time(value) else "%d/%m/%Y")
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    return value
 
 
 def _label(text: Text, key: str, default: str) -> str:
@@ -291,28 +314,42 @@ def _display(text: Text, column: str, value: object) -> object:
 
 
 def _workbook_bytes(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    assert isinstance(sheet, Worksheet)  # a new workbook's one sheet
-    sheet.append(list(headers))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
+    """A one-sheet workbook written row by row (openpyxl's write-only mode): a list of tens
+    of thousands of rows is not held as cell objects, which take a hundred times the
+    file's size."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet()
     sheet.freeze_panes = "A2"
-    for values in rows:
-        sheet.append([_excel_value(v) for v in values])
-    write_text_as_text(sheet)
-    for column, cells in enumerate(sheet.iter_cols(min_row=2), start=1):
-        for cell in cells:
-            if isinstance(cell.value, datetime):
-                cell.number_format = DATETIME_FORMAT if _has_time(cell.value) else DATE_FORMAT
-        sheet.column_dimensions[get_column_letter(column)].width = _width(headers[column - 1],
-                                                                          cells)
-    if not rows:
-        for column, title in enumerate(headers, start=1):
-            sheet.column_dimensions[get_column_letter(column)].width = _width(title, ())
+    values = [[_excel_value(v) for v in r] for r in rows]
+    for column, title in enumerate(headers, start=1):
+        sheet.column_dimensions[get_column_letter(column)].width = _width(
+            title, [r[column - 1] for r in values if column <= len(r)])
+    sheet.append([_header_cell(sheet, h) for h in headers])
+    for row in values:
+        sheet.append([_cell(sheet, v) for v in row])
     buf = io.BytesIO()
     book.save(buf)
     return buf.getvalue()
+
+
+def _header_cell(sheet: WriteOnlyWorksheet, title: str) -> object:
+    cell = WriteOnlyCell(sheet, value=_inert(title))
+    cell.font = Font(bold=True)
+    return cell
+
+
+def _cell(sheet: WriteOnlyWorksheet, value: object) -> object:
+    """A text made inert and typed as text (openpyxl would store '=...' as a formula); a
+    time with its dd/mm/yyyy format; anything else as it is."""
+    if isinstance(value, str):
+        cell = WriteOnlyCell(sheet, value=_inert(value))
+        cell.data_type = "s"
+        return cell
+    if isinstance(value, datetime):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = DATETIME_FORMAT if _has_time(value) else DATE_FORMAT
+        return cell
+    return value
 
 
 def _excel_value(value: object) -> object:

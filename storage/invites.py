@@ -17,21 +17,31 @@ class SqlInvites:
         self._s = session
 
     async def add(
-        self, code_hash: str, official_id: int, now: datetime, expires_at: datetime
+        self, code_hash: str, official_id: int, now: datetime, expires_at: datetime,
+        created_by: int | None = None,
     ) -> Invite:
         row = InviteRow(code_hash=code_hash, official_id=official_id, created_at=now,
-                        expires_at=expires_at)
+                        expires_at=expires_at, created_by=created_by)
         self._s.add(row)
         await self._s.flush()
         return Invite(id=row.id, official_id=official_id, expires_at=expires_at)
 
     async def by_hash(self, code_hash: str) -> Invite | None:
         row = await self._s.scalar(select(InviteRow).where(InviteRow.code_hash == code_hash))
-        if row is None:
-            return None
-        return Invite(id=row.id, official_id=row.official_id,
-                      expires_at=utc(row.expires_at) or row.expires_at,
-                      used_at=utc(row.used_at))
+        return None if row is None else _invite(row)
+
+    async def get(self, invite_id: int) -> Invite | None:
+        row = await self._s.get(InviteRow, invite_id)
+        return None if row is None else _invite(row)
+
+    async def revoke(self, invite_id: int, by: int | None, now: datetime) -> bool:
+        result = await self._s.execute(
+            update(InviteRow)
+            .where(InviteRow.id == invite_id, InviteRow.used_at.is_(None),
+                   InviteRow.revoked_at.is_(None))
+            .values(revoked_at=now, revoked_by=by)
+        )
+        return changed(result)
 
     async def mark_used(self, invite_id: int, chat_ref: int, now: datetime) -> bool:
         result = await self._s.execute(
@@ -57,3 +67,9 @@ class SqlInvites:
         every = (await self._s.execute(counted)).one()
         return (FailureCount(int(mine[0] or 0), utc(mine[1])),
                 FailureCount(int(every[0] or 0), utc(every[1])))
+
+
+def _invite(row: InviteRow) -> Invite:
+    return Invite(id=row.id, official_id=row.official_id,
+                  expires_at=utc(row.expires_at) or row.expires_at,
+                  used_at=utc(row.used_at), revoked_at=utc(row.revoked_at))

@@ -220,6 +220,9 @@ class InviteRow(Base):
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     used_by_chat: Mapped[int | None] = mapped_column(ForeignKey("chats.id"))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("officials.id"))
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    revoked_by: Mapped[int | None] = mapped_column(ForeignKey("officials.id"))
 
 
 class PledgeRow(Base):

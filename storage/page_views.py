@@ -4,14 +4,24 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from core.model import Actor, AuditEntry, ChatState, Household, Official
+from core.model import Actor, AuditEntry, ChatState, Household, Official, Role
 from core.names import fold
-from core.page_views import AuditLine, AuditQuery, Place, ResidentLine, ResidentQuery, TokenInfo
+from core.page_views import (
+    AuditLine,
+    AuditQuery,
+    InvitationLine,
+    Place,
+    ReceiptLine,
+    ResidentLine,
+    ResidentQuery,
+    TokenInfo,
+)
 from storage.chats import chat_from_row
 from storage.households import household_from_row
 from storage.models import (
@@ -19,12 +29,16 @@ from storage.models import (
     AuditRow,
     ChatRow,
     HouseholdRow,
+    InviteRow,
     OfficialRow,
+    PledgeRow,
+    ReceiptRow,
     ResidentRow,
     UnitRow,
 )
 from storage.name_search import is_common, name_match
 from storage.officials import official_from_row
+from storage.receipts import receipt_from_row
 from storage.residents import resident_from_row
 from storage.sql import utc
 from storage.unit_tree import unit_revision
@@ -118,6 +132,31 @@ class SqlPageViews:
             ApiTokenRow.official_id == official_id, ApiTokenRow.revoked_at.is_(None)
         ).order_by(ApiTokenRow.id))
         return [token_info(r) for r in rows]
+
+    async def pending_invitations(self, unit_ids: Sequence[int], now: datetime
+                                  ) -> list[InvitationLine]:
+        invited, inviter = aliased(OfficialRow), aliased(OfficialRow)
+        query = (select(InviteRow, invited, inviter.name)
+                 .join(invited, invited.id == InviteRow.official_id)
+                 .outerjoin(inviter, inviter.id == InviteRow.created_by)
+                 .where(invited.unit_id.in_(list(unit_ids)), InviteRow.used_at.is_(None),
+                        InviteRow.revoked_at.is_(None), InviteRow.expires_at > now)
+                 .order_by(InviteRow.expires_at, InviteRow.id))
+        return [InvitationLine(i.id, o.id, o.name, Role(o.role), o.unit_id,
+                               utc(i.created_at) or i.created_at,
+                               utc(i.expires_at) or i.expires_at, by)
+                for i, o, by in (await self._session.execute(query)).all()]
+
+    # -- stock -------------------------------------------------------------------------------
+
+    async def receipts_at(self, unit_ids: Sequence[int]) -> list[ReceiptLine]:
+        query = (select(ReceiptRow, UnitRow.name, PledgeRow.code)
+                 .join(UnitRow, UnitRow.id == ReceiptRow.unit_id)
+                 .outerjoin(PledgeRow, PledgeRow.id == ReceiptRow.pledge_id)
+                 .where(ReceiptRow.unit_id.in_(list(unit_ids)))
+                 .order_by(ReceiptRow.received_at.desc(), ReceiptRow.id.desc()))
+        return [ReceiptLine(receipt_from_row(r), unit, code)
+                for r, unit, code in (await self._session.execute(query)).all()]
 
     # -- units ---------------------------------------------------------------------------------
 

@@ -13,7 +13,6 @@ from bot.cli.common import CLI, Parsers, export_options, out, write_rows
 from bot.runtime import Runtime
 from core.clock import Clock
 from core.errors import RuleError
-from core.model import HandoverExport
 from core.services.handover import (
     CHECKLIST,
     display_code,
@@ -22,12 +21,7 @@ from core.services.handover import (
     record_handover,
 )
 from documents.handover_record import render_record
-
-HANDOVER_FIELDS = (
-    "handover_code", "handed_at", "commune", "commune_code", "village", "resident_id",
-    "full_name", "support", "amount", "serial", "checklist_missing", "confirmation",
-    "confirmed_at", "confirmed_via", "open_cases",
-)
+from documents.lists import HANDOVER_COLUMNS, handover_row
 
 
 def add_parsers(parsers: Parsers) -> None:
@@ -90,27 +84,5 @@ async def cmd_handover_record(rt: Runtime, args: argparse.Namespace, _clock: Clo
 async def cmd_export_handovers(rt: Runtime, args: argparse.Namespace, _clock: Clock) -> int:
     async with rt.uow() as uow:
         rows = [handover_row(r) for r in await uow.handovers.export_rows(None)]
-    write_rows(rows, HANDOVER_FIELDS, args.format, args.out, rt.text)
+    write_rows(rows, HANDOVER_COLUMNS, args.format, args.out, rt.text)
     return 0
-
-
-def handover_row(row: HandoverExport) -> dict[str, object]:
-    """One handover as export columns; the checklist as the items that were not done."""
-    h, s = row.handover, row.support
-    return {
-        "handover_code": h.code,
-        "handed_at": h.handed_at.isoformat(),
-        "commune": row.commune,
-        "commune_code": row.commune_code,
-        "village": row.village,
-        "resident_id": s.resident_id,
-        "full_name": row.full_name,
-        "support": s.kind.value,
-        "amount": s.amount or None,
-        "serial": h.serial,
-        "checklist_missing": " ".join(item for item, done in h.checklist.items() if not done),
-        "confirmation": h.confirmation.value if h.confirmation else None,
-        "confirmed_at": h.confirmed_at.isoformat() if h.confirmed_at else None,
-        "confirmed_via": h.confirmed_via,
-        "open_cases": row.open_cases,
-    }

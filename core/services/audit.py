@@ -12,6 +12,23 @@ from core.ports import UnitOfWork
 
 Record = object
 
+# Every action and entity the trail holds: each has its words in the catalogues
+# ('admin-action-<action>', 'admin-entity-<entity>'; tests/test_audit_keys.py reads the code
+# for the ones written) and a filter on the audit page.
+ACTIONS = (
+    "register", "create", "update", "approve", "reject", "invite", "revoke-invite", "link",
+    "unlink", "password", "add-token", "revoke-token", "receive", "transfer", "assign",
+    "serve", "handover", "confirm", "open", "close", "export", "erase", "read", "read-list",
+    "id-conflict",
+)
+ENTITIES = ("resident", "household", "official", "chat", "unit", "pledge", "receipt",
+            "transfer", "support", "handover", "case", "audit")
+# Never written to the trail: a hash of a password, an invite code or a token is a secret
+# too (it can be tried offline); the trail says only that it changed.
+SECRET_FIELDS = frozenset({"password_hash", "code_hash", "token_hash", "token", "secret",
+                           "secret_key", "session_key"})
+SECRET_MARK = "***"  # noqa: S105 - what the trail keeps in place of a secret
+
 
 def snapshot(record: Record | None) -> dict[str, object] | None:
     """A JSON-ready copy of a record's fields (dates as ISO text, enums as values)."""
@@ -28,6 +45,13 @@ def _plain(value: object) -> object:
     if isinstance(value, datetime | date):
         return value.isoformat()
     return value
+
+
+def _masked(values: dict[str, object] | None) -> dict[str, object] | None:
+    if values is None:
+        return None
+    return {k: (SECRET_MARK if k in SECRET_FIELDS and v is not None else v)
+            for k, v in values.items()}
 
 
 def changed(before: dict[str, object] | None, after: dict[str, object] | None) -> tuple[
@@ -50,8 +74,8 @@ def entry(
     before: Record | None = None,
     after: Record | None = None,
 ) -> AuditEntry:
-    """One line of the trail, holding only what changed."""
-    old, new = changed(snapshot(before), snapshot(after))
+    """One line of the trail, holding only what changed (a secret as SECRET_MARK)."""
+    old, new = (_masked(v) for v in changed(snapshot(before), snapshot(after)))
     return AuditEntry(at=now, actor=actor, action=action, entity=entity, entity_id=entity_id,
                       unit_id=unit_id, before=old, after=new)
 
@@ -92,10 +116,11 @@ def filter_text(filters: Mapping[str, object]) -> str:
 
 async def record_list_read(
     uow: UnitOfWork, actor: Actor, now: datetime, unit_id: int | None, source: str,
-    filters: Mapping[str, object], rows: int,
+    filters: Mapping[str, object], rows: int, entity: str = "resident",
 ) -> None:
-    """A read of many people's data, under the unit it covered (whose officers see it)."""
-    await uow.audit.keep(entry(actor, now, READ_LIST, "resident", None, unit_id, after=ListRead(
+    """A read of many records at once (people's data, a list taken away), under the unit
+    it covered (whose officers see it)."""
+    await uow.audit.keep(entry(actor, now, READ_LIST, entity, None, unit_id, after=ListRead(
         source=source, filter=filter_text(filters), rows=rows)))
 
 

@@ -13,10 +13,11 @@ from datetime import datetime, timedelta
 
 from core.codes import code_hash, new_code
 from core.errors import RuleError
-from core.model import Actor, ChatState, Official, Role
+from core.model import Actor, ChatState, Invite, Official, Role
 from core.ports import UnitOfWork
 from core.services.audit import record
 from core.services.officials import add_official
+from core.services.scope import require_within
 
 INVITE_LIFETIME = timedelta(days=7)
 MAX_FAILURES = 5
@@ -39,7 +40,8 @@ async def reissue_invite(
 ) -> str:
     """Another code for an existing official (a second phone, another channel)."""
     code = new_code()
-    await uow.invites.add(code_hash(code), official.id, now, now + lifetime)
+    await uow.invites.add(code_hash(code), official.id, now, now + lifetime,
+                          created_by=actor.official_id)
     await record(uow, actor, now, "invite", "official", official.id, official.unit_id)
     return code
 
@@ -56,11 +58,9 @@ async def redeem(
         raise RuleError("link-busy", minutes=_minutes_left(every.oldest + BLOCK_FOR, now))
     tries_left = max(MAX_FAILURES - mine.count - 1, 0)
     invite = await uow.invites.by_hash(code_hash(typed))
-    if invite is None or invite.used_at is not None or invite.expires_at <= now:
+    if invite is None or invite.used_at or invite.revoked_at or invite.expires_at <= now:
         await _count_failure(uow, source, now)
-        key = "link-code-wrong" if invite is None else (
-            "link-code-used" if invite.used_at else "link-code-expired")
-        raise RuleError(key, tries_left=tries_left)
+        raise RuleError(_refusal(invite), tries_left=tries_left)
     official = await uow.officials.get(invite.official_id)
     if official is None or not official.active or not await uow.invites.mark_used(
         invite.id, chat.id, now
@@ -72,6 +72,28 @@ async def redeem(
                   unit_id=official.unit_id)
     await record(uow, actor, now, "link", "chat", chat.id, official.unit_id)
     return official
+
+
+def _refusal(invite: Invite | None) -> str:
+    """Why a code does not link: unknown, used, revoked by an official, or too old."""
+    if invite is None:
+        return "link-code-wrong"
+    if invite.used_at:
+        return "link-code-used"
+    return "link-code-revoked" if invite.revoked_at else "link-code-expired"
+
+
+async def revoke_invite(uow: UnitOfWork, actor: Actor, invite_id: int, now: datetime) -> None:
+    """Revoke a code not yet used, of an official of the actor's unit; a code used or
+    revoked already is left as it is (a second click changes nothing)."""
+    invite = await uow.invites.get(invite_id)
+    official = await uow.officials.get(invite.official_id) if invite else None
+    if invite is None or official is None:
+        raise RuleError("scope-outside-unit")  # missing or elsewhere: the same answer
+    await require_within(uow, actor, official.unit_id)
+    if await uow.invites.revoke(invite.id, actor.official_id, now):
+        await record(uow, actor, now, "revoke-invite", "official", official.id,
+                     official.unit_id)
 
 
 async def _count_failure(uow: UnitOfWork, source: str, now: datetime) -> None:

@@ -49,10 +49,13 @@ async def set_password(
 ) -> int:
     """A new password: every session and API token of the official ends; the new session
     generation, for the session that changed it to carry on."""
-    await uow.officials.update(replace(official, password_hash=password_hash))
+    changed = replace(official, password_hash=password_hash)
+    await uow.officials.update(changed)
     await uow.accounts.revoke_tokens(official.id, now)
     generation = await uow.accounts.end_sessions(official.id, now)
-    await record(uow, actor, now, "password", "official", official.id, official.unit_id)
+    # the trail keeps that the password changed, never its hash (core.services.audit masks it)
+    await record(uow, actor, now, "password", "official", official.id, official.unit_id,
+                 before=official, after=changed)
     return generation
 
 

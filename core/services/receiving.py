@@ -227,13 +227,16 @@ async def earmarked_for(uow: UnitOfWork, receipt: Receipt) -> int | None:
     return (await uow.receipts.earmarks([receipt.id])).get(receipt.id)
 
 
-async def stock(uow: UnitOfWork, actor: Actor, unit: Unit) -> list[StockLine]:
+async def stock(uow: UnitOfWork, actor: Actor, unit: Unit, every: bool = False
+                ) -> list[StockLine]:
     """The unit and its children (villages hold nothing), each with its own holdings and
-    with everything held below it; two queries, however large the tree."""
+    with everything held below it; two queries, however large the tree. With every: each
+    unit below too, down to the communes, each after its parent (the export's rows)."""
     await require_within(uow, actor, unit.id)
     units = [u for u in await uow.units.all(unit.dataset) if u.level is not Level.VILLAGE]
     parent = {u.id: u.parent_id for u in units}
-    below = _subtree(unit.id, units)
+    tree = _depth_first(unit, units)
+    below = {u.id for u in tree}
     held = await uow.receipts.holdings_by_unit(sorted(below))
     phones = dict.fromkeys(below, 0)
     money = dict.fromkeys(below, 0)
@@ -243,20 +246,23 @@ async def stock(uow: UnitOfWork, actor: Actor, unit: Unit) -> list[StockLine]:
             phones[node] += held[unit_id].phones
             money[node] += held[unit_id].money
             node = parent.get(node) if node != unit.id else None
-    shown = [unit] + [u for u in units if u.parent_id == unit.id]
+    shown = (tree if every
+             else [unit] + [u for u in units if u.parent_id == unit.id])
     return [StockLine(u, held[u.id], phones[u.id], money[u.id]) for u in shown]
 
 
-def _subtree(root: int, units: list[Unit]) -> set[int]:
-    children: dict[int | None, list[int]] = {}
-    for u in units:
-        children.setdefault(u.parent_id, []).append(u.id)
-    found, queue = {root}, [root]
-    while queue:
-        for child in children.get(queue.pop(), []):
-            found.add(child)
-            queue.append(child)
-    return found
+def _depth_first(root: Unit, units: list[Unit]) -> list[Unit]:
+    """The root, then each child (by code) followed by everything under it."""
+    children: dict[int | None, list[Unit]] = {}
+    for u in sorted(units, key=lambda u: u.code):
+        children.setdefault(u.parent_id, []).append(u)
+    ordered: list[Unit] = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        ordered.append(node)
+        stack.extend(reversed(children.get(node.id, [])))
+    return ordered
 
 
 async def _receiving_unit(uow: UnitOfWork, actor: Actor, unit_id: int) -> Unit:

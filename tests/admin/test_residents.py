@@ -83,8 +83,10 @@ async def test_edit_is_checked_and_the_trail_shows_before_and_after(admin: Admin
         "update", {"phone": None, "has_smartphone": False},
         {"phone": "+84912345678", "has_smartphone": True})
     page = await (await admin.client.get(f"/admin/residents/{own}")).text()
-    assert "<code>phone</code>:  \u2192 +84912345678" in page
-    assert "<code>has_smartphone</code>: False \u2192 True" in page
+    text = admin.runtime.text  # field names as labels, yes/no as words (issue 16, item 7)
+    assert f'<span class="field">{text("column-phone")}</span>: +84912345678' in page
+    assert (f'<span class="field">{text("column-has_smartphone")}</span>: '
+            f'{text("export-no")} \u2192 {text("export-yes")}') in page
 
 
 async def test_a_duplicate_citizen_id_is_named_not_saved(admin: Admin) -> None:

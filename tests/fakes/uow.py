@@ -298,7 +298,8 @@ class FakeInvites:
         self._d = data
 
     async def add(
-        self, code_hash: str, official_id: int, now: datetime, expires_at: datetime
+        self, code_hash: str, official_id: int, now: datetime, expires_at: datetime,
+        created_by: int | None = None,
     ) -> Invite:
         invite = Invite(id=self._d.next_id(), official_id=official_id, expires_at=expires_at)
         self._d.invites[invite.id] = (code_hash, invite)
@@ -306,6 +307,17 @@ class FakeInvites:
 
     async def by_hash(self, code_hash: str) -> Invite | None:
         return next((i for h, i in self._d.invites.values() if h == code_hash), None)
+
+    async def get(self, invite_id: int) -> Invite | None:
+        found = self._d.invites.get(invite_id)
+        return found[1] if found else None
+
+    async def revoke(self, invite_id: int, by: int | None, now: datetime) -> bool:
+        code_hash, invite = self._d.invites[invite_id]
+        if invite.used_at is not None or invite.revoked_at is not None:
+            return False
+        self._d.invites[invite_id] = (code_hash, replace(invite, revoked_at=now))
+        return True
 
     async def mark_used(self, invite_id: int, chat_ref: int, now: datetime) -> bool:
         code_hash, invite = self._d.invites[invite_id]
