@@ -43,8 +43,8 @@ def day_figures(follow_ups: list[FollowUp]) -> list[DayFigures]:
     for f in follow_ups:
         count = by_day[f.day]
         count["asked"] += f.asked_at is not None
-        count["answered"] += f.phone is not None
-        count["works"] += f.phone is PhoneState.WORKS
+        count["answered"] += f.phone_state is not None
+        count["works"] += f.phone_state is PhoneState.WORKS
         count["using"] += bool(f.uses)
     return [DayFigures(d, c["asked"], c["answered"], c["works"], c["using"])
             for d, c in by_day.items()]

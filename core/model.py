@@ -399,7 +399,7 @@ class FollowUp:
     chat_id: str | None = None
     for_village_head: bool = False  # asked of the village head, about the recipient
     answered_at: datetime | None = None
-    phone: PhoneState | None = None
+    phone_state: PhoneState | None = None
     uses: tuple[PhoneUse, ...] = ()
     wants_help: bool | None = None
 

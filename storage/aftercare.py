@@ -38,7 +38,7 @@ def follow_up_from_row(row: FollowUpRow) -> FollowUp:
         id=row.id, handover_id=row.handover_id, day=row.day, asked_at=utc(row.asked_at),
         channel=row.channel, chat_id=row.chat_id, for_village_head=row.for_village_head,
         answered_at=utc(row.answered_at),
-        phone=PhoneState(row.phone) if row.phone else None,
+        phone_state=PhoneState(row.phone_state) if row.phone_state else None,
         uses=tuple(PhoneUse(u) for u in row.uses or ()), wants_help=row.wants_help,
     )
 
@@ -77,7 +77,7 @@ class SqlAftercare:
         if row is None:
             raise LookupError(follow_up.id)
         row.answered_at = follow_up.answered_at
-        row.phone = follow_up.phone.value if follow_up.phone else None
+        row.phone_state = follow_up.phone_state.value if follow_up.phone_state else None
         row.uses = [u.value for u in follow_up.uses]
         row.wants_help = follow_up.wants_help
         await self._s.flush()

@@ -663,7 +663,7 @@ class FollowUpRow(Base):
     chat_id: Mapped[str | None] = mapped_column(String(100))
     for_village_head: Mapped[bool] = mapped_column(Boolean, default=False)
     answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    phone: Mapped[str | None] = mapped_column(String(16))
+    phone_state: Mapped[str | None] = mapped_column(String(16))
     uses: Mapped[list[str]] = mapped_column(JSON, default=list)
     wants_help: Mapped[bool | None] = mapped_column(Boolean)
 

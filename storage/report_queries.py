@@ -263,7 +263,7 @@ async def _follow_ups(session: AsyncSession, both: tuple[Counts, Counts], span: 
         .join(HandoverRow, HandoverRow.id == FollowUpRow.handover_id)
         .join(SupportRow, SupportRow.id == HandoverRow.support_id)
         .join(ResidentRow, ResidentRow.id == SupportRow.resident_id)
-        .where(FollowUpRow.day.in_(ADOPTION_DAYS), FollowUpRow.phone.is_not(None),
+        .where(FollowUpRow.day.in_(ADOPTION_DAYS), FollowUpRow.phone_state.is_not(None),
                span.to_date(answered))
         .group_by(ResidentRow.village_id, FollowUpRow.day)
     )

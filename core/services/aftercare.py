@@ -142,10 +142,10 @@ async def answer_phone(uow: UnitOfWork, chat: ChatState, follow_up_id: int,
                        state: PhoneState, now: datetime) -> FollowUp:
     """The first answer, once: anything but 'works' opens a case for the commune officer."""
     follow_up = await _asked_of(uow, chat, follow_up_id)
-    if follow_up.phone is not None:
+    if follow_up.phone_state is not None:
         raise RuleError("follow-up-already-answered")
     handover, support, _resident = await recipient(uow, follow_up)
-    answered = replace(follow_up, phone=state, answered_at=now)
+    answered = replace(follow_up, phone_state=state, answered_at=now)
     await uow.aftercare.update(answered)
     actor = Actor(label=f"chat:{chat.channel}:{chat.id}")
     await record(uow, actor, now, "answer", "follow_up", follow_up.id, support.commune_id,

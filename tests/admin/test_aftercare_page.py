@@ -31,7 +31,7 @@ async def handed_and_answered(admin: Admin) -> int:
         assert asked is not None
         await u.aftercare.update(FollowUp(
             asked.id, handover.id, 30, asked.asked_at, "web", "new-phone",
-            answered_at=handed + timedelta(days=30), phone=PhoneState.WORKS,
+            answered_at=handed + timedelta(days=30), phone_state=PhoneState.WORKS,
             uses=(PhoneUse.VNEID,), wants_help=True))
         await u.commit()
     return handover.id

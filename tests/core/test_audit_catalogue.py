@@ -16,6 +16,7 @@ import pytest
 from core import model
 from core.i18n import load_catalogue
 from core.page_views import TokenInfo
+from core.posting import Objection
 from core.services.audit import ACTIONS, ENTITIES, SECRET_MARK, ListRead, entry
 from core.services.registry import IdConflict
 from tests.conftest import SYSTEM
@@ -32,7 +33,8 @@ WRITERS: dict[str, tuple[tuple[int, str] | None, tuple[int, str] | None]] = {
 # The records whose fields the trail keeps as before and after
 AUDITED = (model.Resident, model.Household, model.Official, model.Unit, model.Pledge,
            model.Receipt, model.Transfer, model.Support, model.Handover, model.Case,
-           TokenInfo, ListRead, IdConflict)
+           TokenInfo, ListRead, IdConflict, model.FollowUp, model.GuidanceSession, model.Task,
+           Objection)
 
 
 def _argument(call: ast.Call, where: tuple[int, str] | None) -> str | None:

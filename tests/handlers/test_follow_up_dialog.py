@@ -104,7 +104,7 @@ async def test_asked_on_the_seventh_day_once_across_ticks_and_a_broken_phone_ope
     assert await phone.say("4") == ["dialog-choose-option", "follow-up-ask-help"]
     assert await phone.press("yes") == ["follow-up-help-noted", "follow-up-thanks"]
     [answered] = await asked(uow)
-    assert (answered.phone, answered.wants_help, answered.uses) == (
+    assert (answered.phone_state, answered.wants_help, answered.uses) == (
         PhoneState.BROKEN, True, ())
     async with uow() as u:
         [case] = await u.handovers.cases_for(done.id)
@@ -137,7 +137,7 @@ async def test_a_late_start_asks_only_the_latest_day_due_and_uses_take_several_n
     assert await phone.say("1, 2 2") == ["follow-up-ask-help"]
     assert await phone.say("2") == ["follow-up-thanks"]
     [answered] = await asked(uow)
-    assert (answered.phone, answered.uses, answered.wants_help) == (
+    assert (answered.phone_state, answered.uses, answered.wants_help) == (
         PhoneState.WORKS, (PhoneUse.VNEID, PhoneUse.ZALO), False)
     # the 7-day question is never asked afterwards; day 90 is
     assert await follow_up.ask_due(uow, clock.now + timedelta(days=20), TZ) == 0

@@ -28,7 +28,7 @@ def upgrade() -> None:
     sa.Column('chat_id', sa.String(length=100), nullable=True),
     sa.Column('for_village_head', sa.Boolean(), nullable=False),
     sa.Column('answered_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('phone', sa.String(length=16), nullable=True),
+    sa.Column('phone_state', sa.String(length=16), nullable=True),
     sa.Column('uses', sa.JSON(), nullable=False),
     sa.Column('wants_help', sa.Boolean(), nullable=True),
     sa.ForeignKeyConstraint(['handover_id'], ['handovers.id'],
