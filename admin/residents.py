@@ -41,7 +41,7 @@ EXPORT_BATCH = 1000
 EXPORT_COLUMNS = (
     "id", "commune", "village", "household", "household_head", "full_name", "date_of_birth",
     "gender", "citizen_id", "legacy_id", "poverty", "policy", "has_smartphone", "phone",
-    "status", "registered_at", "approved_at",
+    "status", "registered_at", "approved_at", "ethnicity",
 )
 FILTERS = ("unit", "status", "poverty", "policy", "q")
 

@@ -195,6 +195,7 @@ class ResidentExport:
     household_direct_gifts: int = 0  # phones given directly by an agency or a person
     household_shop_offers: int = 0  # phones from a shop's or company's offer
     support: str | None = None  # this person's own active support, by kind
+    ethnicity: str | None = None  # as the poverty review lists it
 
 
 class _FieldError(Exception):

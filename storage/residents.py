@@ -253,4 +253,5 @@ def _export_from_row(
         household_direct_gifts=kinds.get(SupportKind.DIRECT_GIFT.value, 0),
         household_shop_offers=kinds.get(SupportKind.SHOP_OFFER.value, 0),
         support=devices[1].get(r.id),
+        ethnicity=r.ethnicity,
     )

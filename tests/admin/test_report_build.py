@@ -42,6 +42,13 @@ async def link_commune_officer(admin: Admin) -> int:
     return officer.id
 
 
+async def in_october(admin: Admin, who: str) -> int:
+    """Signed in as `who` on 5 October 2023; the world's commune's id."""
+    admin.clock.at = OCTOBER
+    assert (await admin.login(who)).status == 302
+    return admin.world.units["commune"].id
+
+
 def total_row(html: str, table_id: str) -> list[str]:
     """The cells of a preview table's totals row, as the page writes them."""
     table = re.search(rf'<table[^>]*id="{table_id}".*?</table>', html, re.S)
@@ -93,45 +100,41 @@ async def test_units_outside_the_scope_and_months_to_come_are_refused(admin: Adm
 async def test_the_province_may_build_a_commune_report_and_a_village_head_none(
     admin: Admin,
 ) -> None:
-    admin.clock.at = OCTOBER
-    commune = admin.world.units["commune"]
-    assert (await admin.login("province")).status == 302
+    commune = await in_october(admin, "province")
     html = await (await admin.client.get(
-        f"/admin/reports/build?unit={commune.id}&month=2023-09")).text()
-    assert f'<option value="{commune.id}" selected>' in html
+        f"/admin/reports/build?unit={commune}&month=2023-09")).text()
+    assert f'<option value="{commune}" selected>' in html
     assert f'<option value="{admin.world.units["sibling"].id}"' in html
     assert f'<option value="{admin.world.units["foreign"].id}"' not in html
     await admin.logout()
     assert (await admin.login("village_head")).status == 302
     assert (await admin.client.get("/admin/reports/build")).status == 404
-    r = await admin.post("/admin/reports/send", {"unit": commune.id, "month": "2023-09"})
+    r = await admin.post("/admin/reports/send", {"unit": commune, "month": "2023-09"})
     assert r.status == 403
 
 
 async def test_sections_two_and_three_are_saved_audited_once_and_in_the_xlsx(
     admin: Admin,
 ) -> None:
-    admin.clock.at = OCTOBER
-    commune = admin.world.units["commune"]
-    assert (await admin.login("commune")).status == 302
-    form = {"unit": commune.id, "month": "2023-09", "difficulties": HARD + "\r\n", "proposals": ASK}
+    commune = await in_october(admin, "commune")
+    form = {"unit": commune, "month": "2023-09", "difficulties": HARD + "\r\n", "proposals": ASK}
     forged = await admin.post("/admin/reports/notes", form, token="forged")
     assert forged.status == 403
     assert await count(admin, AuditRow, AuditRow.entity == "report-notes") == 0
 
     saved = await admin.post("/admin/reports/notes", form)
     assert saved.status == 302
-    assert saved.headers["Location"].startswith(f"/admin/reports/build?unit={commune.id}")
+    assert saved.headers["Location"].startswith(f"/admin/reports/build?unit={commune}")
     again = await admin.post("/admin/reports/notes", form)  # a double click
     assert again.status == 302
     assert await count(admin, AuditRow, AuditRow.entity == "report-notes",
-                       AuditRow.unit_id == commune.id) == 1
+                       AuditRow.unit_id == commune) == 1
 
     html = await (await admin.client.get(
-        f"/admin/reports/build?unit={commune.id}&month=2023-09")).text()
+        f"/admin/reports/build?unit={commune}&month=2023-09")).text()
     assert f">{HARD}</textarea>" in html and f">{ASK}</textarea>" in html
 
-    r = await admin.client.get(f"/admin/reports/build.xlsx?unit={commune.id}&month=2023-09")
+    r = await admin.client.get(f"/admin/reports/build.xlsx?unit={commune}&month=2023-09")
     assert r.status == 200
     sheet = load_workbook(io.BytesIO(await r.read())).worksheets[0]
     cells = [c.value for row in sheet.iter_rows() for c in row if c.value is not None]
@@ -149,23 +152,21 @@ async def test_sections_two_and_three_are_saved_audited_once_and_in_the_xlsx(
 async def test_send_is_once_the_second_click_says_when_and_the_sections_go_with_it(
     admin: Admin,
 ) -> None:
-    admin.clock.at = OCTOBER
-    commune = admin.world.units["commune"]
     officer = await link_commune_officer(admin)
-    assert (await admin.login("commune")).status == 302
-    await admin.post("/admin/reports/notes", {"unit": commune.id, "month": "2023-09",
+    commune = await in_october(admin, "commune")
+    await admin.post("/admin/reports/notes", {"unit": commune, "month": "2023-09",
                                               "difficulties": HARD, "proposals": ""})
 
-    sent = await admin.post("/admin/reports/send", {"unit": commune.id, "month": "2023-09"})
+    sent = await admin.post("/admin/reports/send", {"unit": commune, "month": "2023-09"})
     assert sent.status == 302
-    key = f"report:{commune.id}:2023-09:{officer}"
+    key = f"report:{commune}:2023-09:{officer}"
     assert await count(admin, OutboxRow, OutboxRow.dedupe_key == key) == 1
     async with admin.runtime.engine.connect() as conn:
         reply, = (await conn.execute(select(OutboxRow.reply).where(
             OutboxRow.dedupe_key == key))).one()
         figures, trigger = (await conn.execute(select(
             ReportRunRow.figures, ReportRunRow.trigger).where(
-            ReportRunRow.unit_id == commune.id, ReportRunRow.month == "2023-09"))).one()
+            ReportRunRow.unit_id == commune, ReportRunRow.month == "2023-09"))).one()
     assert HARD in str(reply) and vi("report-notes-difficulties") in str(reply)
     assert figures["notes"] == {"difficulties": HARD, "proposals": ""}
     assert trigger == "web:xa"
@@ -177,14 +178,14 @@ async def test_send_is_once_the_second_click_says_when_and_the_sections_go_with_
     assert 'action="/admin/reports/send"' not in page
 
     admin.clock.advance(minutes=3)
-    again = await admin.post("/admin/reports/send", {"unit": commune.id, "month": "2023-09"})
+    again = await admin.post("/admin/reports/send", {"unit": commune, "month": "2023-09"})
     assert again.status == 409
-    assert vi("reports-already-sent", unit=commune.name, month="09/2023",
+    assert vi("reports-already-sent", unit=admin.world.units["commune"].name, month="09/2023",
               when="05/10/2023 10:00") in await again.text()
     assert await count(admin, OutboxRow, OutboxRow.dedupe_key.startswith("report:")) == 1
     assert await count(admin, ReportRunRow) == 1
 
-    late = await admin.post("/admin/reports/notes", {"unit": commune.id, "month": "2023-09",
+    late = await admin.post("/admin/reports/notes", {"unit": commune, "month": "2023-09",
                                                      "difficulties": "", "proposals": ASK})
     assert late.status == 400
     assert vi("report-notes-after-sent", unit="x\u00e3 C\u00f4n Minh", month="09/2023",
@@ -192,14 +193,12 @@ async def test_send_is_once_the_second_click_says_when_and_the_sections_go_with_
 
 
 async def test_a_month_not_over_is_previewed_but_not_sent(admin: Admin) -> None:
-    admin.clock.at = OCTOBER
-    commune = admin.world.units["commune"]
     await link_commune_officer(admin)
-    assert (await admin.login("commune")).status == 302
+    commune = await in_october(admin, "commune")
     html = await (await admin.client.get("/admin/reports/build?month=2023-10")).text()
     assert vi("report-build-not-over", month="10/2023") in html
     assert 'action="/admin/reports/send"' not in html
-    r = await admin.post("/admin/reports/send", {"unit": commune.id, "month": "2023-10"})
+    r = await admin.post("/admin/reports/send", {"unit": commune, "month": "2023-10"})
     assert r.status == 400
     assert vi("report-send-month-not-over", month="10/2023") in await r.text()
     assert await count(admin, ReportRunRow) == 0

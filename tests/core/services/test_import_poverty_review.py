@@ -101,6 +101,8 @@ async def test_importing_gives_the_households_their_classes_and_the_restored_ids
         assert hang is not None and hang.household_id == heads[17].household_id
         sau = heads[20]
         assert sau.ethnicity == "H'M\u00f4ng" and sau.citizen_id == "006062000123"
+        exported = {r.full_name: r.ethnicity for r in await u.residents.export_rows(None)}
+    assert exported[PEOPLE[16 - FIRST][0]] == "N\u00f9ng"  # the export carries it too
 
 
 async def test_a_second_import_adds_nothing_and_names_the_same_rows(
