@@ -95,6 +95,12 @@ async def test_units_outside_the_scope_and_months_to_come_are_refused(admin: Adm
     assert vi("report-build-future", month="11/2023") in await r.text()
     r = await admin.client.get("/admin/reports/build?month=2023-13")
     assert r.status == 400
+    for action in ("notes", "send"):
+        r = await admin.post(f"/admin/reports/{action}", {
+            "unit": sibling.id, "month": "2023-09", "difficulties": HARD, "proposals": ""})
+        assert r.status == 404, action
+    assert await count(admin, AuditRow, AuditRow.entity.in_(("report", "report-notes"))) == 0
+    assert await count(admin, ReportRunRow) == 0
 
 
 async def test_the_province_may_build_a_commune_report_and_a_village_head_none(
