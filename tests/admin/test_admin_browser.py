@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 from openpyxl import load_workbook
+from playwright.async_api import Page
 
 from admin.appkeys import CLOCK, IMPORT_DIR
 from bot.runtime import Runtime, open_runtime
@@ -50,6 +51,15 @@ async def served(database_url: str, tmp_path: Path) -> AsyncIterator[Served]:
             yield Served(f"http://{host}:{port}", world, rt)
         finally:
             await runner.cleanup()
+
+
+async def sign_in(page: Page, base: str, login: str) -> None:
+    """Through the login form, to the dashboard."""
+    await page.goto(f"{base}/admin/login")
+    await page.fill("input[name=login]", login)
+    await page.fill("input[name=password]", PASSWORD)
+    await page.click("button[type=submit]")
+    await page.wait_for_url(f"{base}/admin")
 
 
 async def test_officer_approves_and_imports_in_chromium(served: Served, tmp_path: Path) -> None:
@@ -112,14 +122,7 @@ async def test_officer_receives_a_phone_and_hands_it_over_in_chromium(served: Se
     async with chromium() as browser:
         page = await phone_page(browser, outside)
 
-        async def sign_in(login: str) -> None:
-            await page.goto(f"{served.base}/admin/login")
-            await page.fill("input[name=login]", login)
-            await page.fill("input[name=password]", PASSWORD)
-            await page.click("button[type=submit]")
-            await page.wait_for_url(f"{served.base}/admin")
-
-        await sign_in("xa")
+        await sign_in(page, served.base, "xa")
         await page.goto(f"{served.base}/admin/pledges")
         await page.click("summary")  # the receipt form is folded away
         await page.fill("input[name=phones]", "1")
@@ -156,11 +159,7 @@ async def test_officer_writes_and_sends_the_months_report_on_a_phone(served: Ser
     outside: list[str] = []
     async with chromium() as browser:
         page = await phone_page(browser, outside)
-        await page.goto(f"{served.base}/admin/login")
-        await page.fill("input[name=login]", "xa")
-        await page.fill("input[name=password]", PASSWORD)
-        await page.click("button[type=submit]")
-        await page.wait_for_url(f"{served.base}/admin")
+        await sign_in(page, served.base, "xa")
         await page.goto(f"{served.base}/admin/reports")
         await page.click("#build-report")
         await page.wait_for_url("**/admin/reports/build")
