@@ -1,12 +1,14 @@
 """What the admin web needs from whoever runs it, as typed app keys over core's Protocols.
 
-The wiring (bot/server.py) fills UOW, CATALOGUE, CLOCK, CONFIG and TABLE_READER before
+The wiring (bot/server.py) fills UOW, CATALOGUE, CLOCK, CONFIG, TABLE_READER and
+REPORT_BUILDER before
 setup_admin and setup_public, and CHANNEL_STATES when it runs chat channels; the admin fills
 its own (JINJA, IMPORT_DIR). Nothing here imports bot or storage.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta, tzinfo
 from ipaddress import IPv4Network, IPv6Network
@@ -18,6 +20,7 @@ from aiohttp import web
 from core.clock import Clock
 from core.i18n import Catalogue
 from core.ports import ChannelStates, UnitOfWorkFactory
+from core.services.reports import Builder
 from documents.table_reader import TableReader
 
 
@@ -47,6 +50,9 @@ TABLE_READER = web.AppKey("admin_table_reader", TableReader)  # uploads read in 
 CATALOGUE = web.AppKey("admin_catalogue", Catalogue)
 CLOCK = web.AppKey[Clock]("admin_clock")
 CONFIG = web.AppKey("admin_config", AdminConfig)
+# A new Builder per report sent from the web: the one the scheduler's monthly run uses
+# (bot/report_delivery.py), so that a report sent from the page is the scheduler's report.
+REPORT_BUILDER = web.AppKey[Callable[[], Builder]]("admin_report_builder")
 CHANNEL_STATES = web.AppKey[ChannelStates]("admin_channel_states")  # optional: no chat channels
 
 JINJA = web.AppKey("admin_jinja", jinja2.Environment)

@@ -8,8 +8,9 @@ from core.figures import Month, Rollup, roll_up
 from core.i18n import Catalogue
 from core.model import Unit
 from core.ports import UnitOfWork
+from core.report_runs import ReportNotes
 from core.services.reports import Builder, Built
-from documents.report_json import report_json
+from documents.report_json import notes_json, report_json
 from documents.report_text import report_text
 
 
@@ -21,11 +22,15 @@ def report_builder(catalogue: Catalogue, dataset: str) -> Builder:
     rollups: dict[str, Rollup] = {}
     blocks: dict[tuple[str, str], dict[int, str]] = {}  # (month, locale) -> unit -> text
     parts: dict[str, dict[int, dict[str, object]]] = {}  # month -> unit -> its JSON entry
+    written: dict[str, dict[int, ReportNotes]] = {}  # month -> unit -> sections II and III
 
     async def build(uow: UnitOfWork, unit: Unit, month: Month) -> Built:
         if month.label not in rollups:
             rollups[month.label] = roll_up(await uow.views.report_input(dataset, month))
+            # the few units whose officers wrote sections II and III, read once for all
+            written[month.label] = await uow.reports.notes(month.label)
         report = rollups[month.label].report(unit.id)
+        notes = written[month.label].get(unit.id)
         texts: dict[str, str] = {}
 
         def text(locale: str) -> str:
@@ -33,9 +38,12 @@ def report_builder(catalogue: Catalogue, dataset: str) -> Builder:
             if locale not in texts:  # officials of a unit often share a language
                 texts[locale] = report_text(
                     report, lambda key, **p: catalogue.text(key, locale, **p),
-                    blocks=blocks.setdefault((month.label, locale), {}))[0]
+                    blocks=blocks.setdefault((month.label, locale), {}), notes=notes)[0]
             return texts[locale]
 
-        return Built(report_json(report, parts.setdefault(month.label, {})), text)
+        figures = report_json(report, parts.setdefault(month.label, {}))
+        if notes is not None and not notes.empty:
+            figures["notes"] = notes_json(notes)  # the stored copy is what was sent
+        return Built(figures, text)
 
     return build

@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 
 from aiohttp import web
 from sqlalchemy import text
 
 from admin.app import setup_admin
-from admin.appkeys import CATALOGUE, CHANNEL_STATES, CLOCK, CONFIG, TABLE_READER, UOW, AdminConfig
+from admin.appkeys import (
+    CATALOGUE,
+    CHANNEL_STATES,
+    CLOCK,
+    CONFIG,
+    REPORT_BUILDER,
+    TABLE_READER,
+    UOW,
+    AdminConfig,
+)
 from admin.public import setup_public
 from bot.appkeys import DISPATCHER, RUNTIME
 from bot.channels.base import STATUSES, ChannelStatuses
@@ -19,8 +30,10 @@ from bot.channels.webchat import setup_webchat
 from bot.channels.zalo_bot import setup_zalo
 from bot.channels.zalo_oa import setup_zalo_oa
 from bot.outbox import setup_outbox
+from bot.report_delivery import report_builder
 from bot.runtime import Runtime, make_table_reader
 from core.clock import Clock, system_clock
+from core.services.reports import Builder
 from handlers.engine import Dispatcher
 from handlers.setup import build_dispatcher
 
@@ -73,6 +86,8 @@ def fill_admin_keys(app: web.Application, runtime: Runtime, clock: Clock = syste
         token_lifetime=timedelta(days=s.token_days), trusted_proxies=s.proxies,
         cookie_secure=s.cookie_secure, import_outside_ids=s.import_outside_ids)
     app[TABLE_READER] = make_table_reader(s)
+    builder: Callable[[], Builder] = partial(report_builder, runtime.catalogue, s.dataset)
+    app[REPORT_BUILDER] = builder
 
 
 def make_app(runtime: Runtime, dispatcher: Dispatcher | None = None) -> web.Application:

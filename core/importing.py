@@ -12,12 +12,13 @@ import dataclasses
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import TypeVar
 
 from core.ages import is_adult
 from core.citizen_ids import (
+    CITIZEN_ID_LENGTH,
     LEGACY_ID_LENGTH,
     check_citizen_id,
     normalise_citizen_id,
@@ -34,16 +35,22 @@ from core.phones import normalise_phone
 HEADERS: Mapping[str, str] = {
     **dict.fromkeys(("ma ho", "ma ho gia dinh", "ma so ho", "household code"), "household_code"),
     **dict.fromkeys(("chu ho", "ho ten chu ho", "ten chu ho", "household head"), "household_head"),
-    **dict.fromkeys(("thon", "thon/ban", "thon, ban", "ban", "thon ban", "village"), "village"),
-    **dict.fromkeys(("phan loai ho", "loai ho", "phan loai", "poverty"), "poverty"),
+    **dict.fromkeys(("thon", "thon/ban", "thon, ban", "ban", "thon ban", "village", "ten thon",
+                     "thon/ban/to dan pho", "thon, ban, to dan pho", "thon/to"), "village"),
+    **dict.fromkeys(("phan loai ho", "loai ho", "phan loai", "poverty", "ho ngheo/can ngheo",
+                     "phan loai ho ngheo", "loai ho ngheo"), "poverty"),
     **dict.fromkeys(("dien chinh sach", "chinh sach", "doi tuong chinh sach", "policy"), "policy"),
-    **dict.fromkeys(("ho va ten", "ho ten", "full name", "name"), "full_name"),
+    **dict.fromkeys(("ho va ten", "ho ten", "full name", "name", "ho va ten thanh vien"),
+                    "full_name"),
     **dict.fromkeys(
         ("ngay sinh", "ngay thang nam sinh", "ngay, thang, nam sinh", "date of birth", "dob"),
         "date_of_birth",
     ),
     **dict.fromkeys(
-        ("so cccd", "cccd", "so cccd/cmnd", "cccd/cmnd", "so dinh danh", "citizen id"),
+        ("so cccd", "cccd", "so cccd/cmnd", "cccd/cmnd", "so dinh danh", "citizen id",
+         "so dinh danh ca nhan", "so dinh danh ca nhan/cccd", "ma dinh danh",
+         "so dinh danh ca nhan (so the can cuoc/cccd)", "so the can cuoc", "so can cuoc",
+         "personal identification number"),
         "citizen_id",
     ),
     **dict.fromkeys(
@@ -53,7 +60,24 @@ HEADERS: Mapping[str, str] = {
     **dict.fromkeys(("so dien thoai", "dien thoai", "sdt", "so dt", "phone"), "phone"),
     **dict.fromkeys(("stt", "so thu tu", "tt", "no", "#"), "stt"),
     **dict.fromkeys(("gioi tinh", "gender", "sex"), "gender"),
+    # the poverty review's list (Quyet dinh 24/2021/QD-TTg), one row per person
+    **dict.fromkeys(("la chu ho", "chu ho (x)", "danh dau chu ho", "household head marker"),
+                    "head_marker"),
+    **dict.fromkeys(("quan he voi chu ho", "quan he", "quan he voi chu ho gia dinh",
+                     "relation to head", "relation"), "relation"),
+    **dict.fromkeys(("dan toc", "ethnicity"), "ethnicity"),
+    **dict.fromkeys(("ma xa", "ma xa/phuong", "ma xa, phuong", "commune code"), "commune_code"),
+    **dict.fromkeys(("so quyet dinh", "so qd", "so quyet dinh cong nhan", "decision number"),
+                    "decision_number"),
+    **dict.fromkeys(("ngay quyet dinh", "ngay qd", "ngay ky quyet dinh",
+                     "ngay quyet dinh cong nhan", "decision date"), "decision_date"),
 }
+# A household's columns: a member's row may leave them blank in the review's list, where the
+# household's head row carries them.
+HOUSEHOLD_FIELDS = ("household_code", "village", "poverty", "policy", "decision_number",
+                    "decision_date", "commune_code")
+_HEAD_RELATIONS = frozenset({"chu ho", "ban than", "la chu ho", "head"})
+COMMUNE_CODE_LENGTH = 5
 # A header row must name these; the village is required later, with its own message.
 HEADER_MINIMUM = frozenset({"full_name", "date_of_birth"})
 HEADER_MIN_MATCHES = 3
@@ -94,6 +118,7 @@ _FOOTER = re.compile(
     r"truong thon|can bo|ngay \d+ thang)|, ngay .* thang .* nam",
     re.ASCII,
 )
+_COLUMN_NUMBER = re.compile(r"\(?\d{1,2}\)?")
 # Words put before a village's name, left off in the file or in our data.
 _VILLAGE_PREFIXES = ("thon ", "ban ", "xom ", "lang ", "to ")
 
@@ -119,6 +144,13 @@ class ImportRow:
     legacy_id: str | None = None
     gender: Gender | None = None
     phone: str | None = None
+    ethnicity: str | None = None
+    commune_code: str | None = None  # the commune the list says the person lives in
+    # The poverty review's layout: the line of the household's head (its own for a head),
+    # None for a list without head markers.
+    household_group: int | None = None
+    recognised: bool = False  # the class was recognised by the commune's decision
+    review_year: int | None = None  # the year of that decision, when its date is listed
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +195,7 @@ class ResidentExport:
     household_direct_gifts: int = 0  # phones given directly by an agency or a person
     household_shop_offers: int = 0  # phones from a shop's or company's offer
     support: str | None = None  # this person's own active support, by kind
+    ethnicity: str | None = None  # as the poverty review lists it
 
 
 class _FieldError(Exception):
@@ -221,9 +254,12 @@ def is_blank(value: object) -> bool:
 
 
 def is_data_row(values: Mapping[str, object]) -> bool:
-    """False for the lines that are not people: empty, totals, place and date, signatures."""
+    """False for the lines that are not people: empty, totals, place and date, signatures,
+    and the row of column numbers ("(1)", "(2)" ...) that official forms put under a header."""
     if all(is_blank(v) for k, v in values.items() if k != "stt"):
         return False
+    if _COLUMN_NUMBER.fullmatch(cell_text(values.get("full_name"))):
+        return False  # a name is never a number
     no_name, no_date = is_blank(values.get("full_name")), is_blank(values.get("date_of_birth"))
     if no_name and no_date:
         return False
@@ -299,6 +335,12 @@ def split_id(value: object) -> tuple[str | None, str | None]:
     compact = "".join(text.split()).replace(".", "").replace("-", "")
     if len(compact) == LEGACY_ID_LENGTH:
         return None, normalise_legacy_id(text)
+    if (compact.isdigit() and LEGACY_ID_LENGTH < len(compact) < CITIZEN_ID_LENGTH
+            and not compact.startswith("0")):
+        # saved as a number somewhere before it became text (a CSV from Excel): every
+        # province code starts with 0, so the zeros it lost are put back (DESIGN "Identity
+        # numbers"); a text that kept its 0 and is short lost a digit elsewhere: a typo
+        return normalise_citizen_id(compact.zfill(CITIZEN_ID_LENGTH)), None
     return normalise_citizen_id(text), None
 
 
@@ -312,6 +354,20 @@ def _phone(value: object) -> str | None:
 
 def _household_code(value: object) -> str | None:
     return household_code(cell_text(value)) if not is_blank(value) else None
+
+
+def _ethnicity(value: object) -> str | None:
+    return cell_text(value)[:50] or None
+
+
+def _commune_code(value: object) -> str | None:
+    """A commune's 5-digit code, its leading zeros put back when a number lost them."""
+    text = cell_text(value)
+    return text.zfill(COMMUNE_CODE_LENGTH) if text.isdigit() else text or None
+
+
+def _decision_date(value: object, today: date) -> date | None:
+    return None if is_blank(value) else parse_birth_date(value, today)
 
 
 # -- rows ------------------------------------------------------------------------------------
@@ -351,6 +407,8 @@ def _parse(line: int, values: Mapping[str, object], today: date) -> ImportRow:
     citizen_id, legacy_id = _check("citizen_id", split_id, values.get("citizen_id"))
     if citizen_id:
         _check("citizen_id", lambda v: check_citizen_id(citizen_id, born, gender), None)
+    decided = _check("decision_date", lambda v: _decision_date(v, today),
+                     values.get("decision_date"))
     return ImportRow(
         line=line,
         full_name=full_name,
@@ -365,15 +423,72 @@ def _parse(line: int, values: Mapping[str, object], today: date) -> ImportRow:
         legacy_id=legacy_id,
         gender=gender,
         phone=_check("phone", _phone, values.get("phone")),
+        ethnicity=_ethnicity(values.get("ethnicity")),
+        commune_code=_commune_code(values.get("commune_code")),
+        recognised=decided is not None or not is_blank(values.get("decision_number")),
+        review_year=decided.year if decided else None,
     )
 
 
 def parse_rows(
     rows: Iterable[tuple[int, Mapping[str, object]]], today: date
 ) -> list[ImportRow | RowError]:
-    """Every data row parsed (other lines left out), later duplicates inside the file refused."""
-    parsed = [parse_row(line, values, today) for line, values in rows if is_data_row(values)]
+    """Every data row parsed (other lines left out), later duplicates inside the file refused;
+    in the poverty review's layout, each row with the household it belongs to."""
+    parsed: list[ImportRow | RowError] = []
+    for line, values, head in by_head(_people(rows)):
+        row = parse_row(line, values, today)
+        if head == 0:
+            row = RowError(line, "relation", "import-no-head-above")
+        elif isinstance(row, ImportRow) and head is not None:
+            row = replace(row, household_group=head)
+        parsed.append(row)
     return refuse_file_duplicates(parsed)
+
+
+def _people(rows: Iterable[tuple[int, Mapping[str, object]]]
+            ) -> list[tuple[int, Mapping[str, object]]]:
+    """The rows that are people, up to the list's end: its totals, place and date or first
+    signature line (the signers' names below it are nobody to register)."""
+    out: list[tuple[int, Mapping[str, object]]] = []
+    for line, values in rows:
+        if is_data_row(values):
+            out.append((line, values))
+        elif any(_is_footer(v) for v in values.values()):
+            break
+    return out
+
+
+def by_head(rows: Sequence[tuple[int, Mapping[str, object]]]
+            ) -> list[tuple[int, Mapping[str, object], int | None]]:
+    """The poverty review's layout, one row per person: each household head starts a
+    household and the rows after it belong to it, a member's blank household columns being
+    its head's. Each row with the line of its head (0: none above it); None throughout for a
+    list that marks no heads."""
+    out: list[tuple[int, Mapping[str, object], int | None]] = []
+    head: tuple[int, Mapping[str, object]] | None = None
+    for line, values in rows:
+        if "head_marker" not in values and "relation" not in values:
+            out.append((line, values, None))
+        elif is_head(values):
+            head = (line, values)
+            out.append((line, values, line))
+        elif head is None:
+            out.append((line, values, 0))
+        else:
+            kept = head[1]
+            filled = {**values, **{name: kept.get(name) for name in HOUSEHOLD_FIELDS
+                                   if is_blank(values.get(name)) and name in kept}}
+            out.append((line, filled, head[0]))
+    return out
+
+
+def is_head(values: Mapping[str, object]) -> bool:
+    """The row of a household's head: marked (x, co, 1 ...), or related to the head as the
+    head itself ("Chu ho", "Ban than")."""
+    marker = fold(cell_text(values.get("head_marker"))).rstrip(".")
+    relation = fold(cell_text(values.get("relation"))).rstrip(".")
+    return (marker in _YES or marker in _HEAD_RELATIONS) or relation in _HEAD_RELATIONS
 
 
 def refuse_file_duplicates(rows: Sequence[ImportRow | RowError]) -> list[ImportRow | RowError]:

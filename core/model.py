@@ -97,6 +97,7 @@ class Resident:
     approved_by: int | None = None
     approved_at: datetime | None = None
     consent: bool = True
+    ethnicity: str | None = None  # as the poverty review lists it (Tay, Dao, Kinh ...)
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,7 +47,7 @@ from core.page_views import (
 )
 from core.posting import Objection, Posting, Verdict
 from core.priority import Candidate
-from core.report_runs import ReportRun
+from core.report_runs import ReportNotes, ReportRun
 
 # commune -> its waiting candidates, and commune -> resident -> household
 Waiting = tuple[dict[int, list[Candidate]], dict[int, dict[int, int]]]
@@ -411,6 +411,14 @@ class ReportRunRepository(Protocol):
         ...
     async def programme_start(self) -> datetime | None:
         """The first registration or receipt: the programme's first day (None: none yet)."""
+        ...
+    async def notes(self, month: str, unit_ids: Sequence[int] | None = None
+                    ) -> dict[int, ReportNotes]:
+        """Sections II and III written for these units' (None: every unit's) reports of the
+        month, by unit id; a unit without any is left out."""
+        ...
+    async def save_notes(self, notes: ReportNotes) -> None:
+        """Store the unit's and month's sections II and III, replacing what was there."""
         ...
 
 

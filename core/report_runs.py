@@ -32,6 +32,23 @@ class ReportRun:
     figures: dict[str, object] = field(default_factory=dict)  # documents.report_json.report_json
 
 
+@dataclass(frozen=True, slots=True)
+class ReportNotes:
+    """Sections II (difficulties) and III (proposals) of a unit's monthly report, as its
+    officer wrote them; empty texts when nothing was written."""
+
+    unit_id: int
+    month: str  # YYYY-MM
+    difficulties: str = ""
+    proposals: str = ""
+    updated_by: int | None = None  # official id
+    updated_at: datetime | None = None
+
+    @property
+    def empty(self) -> bool:
+        return not (self.difficulties or self.proposals)
+
+
 def month_of(moment: datetime, tz: tzinfo) -> Month:
     local = moment.astimezone(tz)
     return Month(local.year, local.month, tz)

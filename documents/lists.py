@@ -18,7 +18,7 @@ When = Callable[[datetime | None], object]
 RESIDENT_COLUMNS = (
     "id", "commune", "village", "household", "household_head", "full_name", "date_of_birth",
     "gender", "citizen_id", "legacy_id", "poverty", "policy", "has_smartphone", "phone",
-    "status", "registered_at", "approved_at",
+    "status", "registered_at", "approved_at", "ethnicity",
 )
 PLEDGE_COLUMNS = (
     "code", "kind", "quantity", "condition", "model", "amount", "offer", "commune",
@@ -56,7 +56,7 @@ def resident_row(line: ResidentLine, when: When = iso) -> dict[str, object]:
         "citizen_id": r.citizen_id, "legacy_id": r.legacy_id, "poverty": h.poverty.value,
         "policy": h.policy.value, "has_smartphone": r.has_smartphone, "phone": r.phone,
         "status": r.status.value, "registered_at": when(r.registered_at),
-        "approved_at": when(r.approved_at),
+        "approved_at": when(r.approved_at), "ethnicity": r.ethnicity,
     }
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from core.figures import Coverage, Figures, Report, Standing, Tally, parse_month
 from core.model import Level, Unit
+from core.report_runs import ReportNotes
 
 
 def report_json(report: Report, parts: MutableMapping[int, dict[str, object]] | None = None
@@ -139,3 +140,18 @@ def _own_from_json(unit: Unit, own: Mapping[str, Any]) -> Figures:
                    month=_tally(own.get("month", {})), to_date=_tally(own.get("to_date", {})),
                    start=Standing(), end=Standing(), adult_coverage=Coverage(None, None),
                    household_coverage=Coverage(None, None), own=True)
+
+
+def notes_json(notes: ReportNotes) -> dict[str, object]:
+    """The officer's sections II and III as a stored report keeps them (key "notes")."""
+    return {"difficulties": notes.difficulties, "proposals": notes.proposals}
+
+
+def notes_from_json(data: Mapping[str, Any], unit_id: int) -> ReportNotes | None:
+    """The sections a stored report was sent with, None when it had none."""
+    found = data.get("notes")
+    if not isinstance(found, Mapping):
+        return None
+    return ReportNotes(unit_id=unit_id, month=str(data["month"]),
+                       difficulties=str(found.get("difficulties", "")),
+                       proposals=str(found.get("proposals", "")))

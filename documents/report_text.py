@@ -12,6 +12,7 @@ from core.dates import format_date
 from core.figures import Figures, Report
 from core.messages import split_text
 from core.money import format_amount
+from core.report_runs import ReportNotes
 
 Text = Callable[..., str]
 
@@ -20,16 +21,20 @@ ZALO_LIMIT = 2000
 
 
 def report_text(report: Report, text: Text, limit: int | None = None,
-                blocks: MutableMapping[int, str] | None = None) -> list[str]:
+                blocks: MutableMapping[int, str] | None = None,
+                notes: ReportNotes | None = None) -> list[str]:
     """The report as chat messages of at most `limit` characters (None: one message). A unit's
     block is never split unless it alone is longer than the limit. `blocks` keeps each unit's
     block, by unit id, for the next report of the same month in the same language: a run
-    writes a commune's block once, not in its own report, its district's and its province's."""
+    writes a commune's block once, not in its own report, its district's and its province's.
+    `notes`, the officer's sections II and III, close the report when written."""
     known: MutableMapping[int, str] = {} if blocks is None else blocks
     for f in report.shown():
         if f.unit.id not in known:
             known[f.unit.id] = _unit_block(f, text)
     shown = [_title(report, text)] + [known[f.unit.id] for f in report.shown()]
+    if notes is not None and not notes.empty:
+        shown.append(notes_text(notes, text))
     if limit is None:
         return ["\n\n".join(shown)]
     pieces: list[str] = []
@@ -40,6 +45,14 @@ def report_text(report: Report, text: Text, limit: int | None = None,
             else:
                 pieces.append(part)
     return pieces
+
+
+def notes_text(notes: ReportNotes, text: Text) -> str:
+    """Sections II and III under their titles; a section left empty says so."""
+    return "\n\n".join(
+        f"{text(title)}\n{body or text('report-notes-empty')}"
+        for title, body in (("report-notes-difficulties", notes.difficulties),
+                            ("report-notes-proposals", notes.proposals)))
 
 
 def _title(report: Report, text: Text) -> str:

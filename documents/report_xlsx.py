@@ -19,7 +19,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from core.dates import format_date
 from core.figures import Figures, Report, Tally
+from core.money import format_amount
 from core.priority import TIERS
+from core.report_runs import ReportNotes
 from documents.spreadsheets import write_text_as_text
 
 Text = Callable[..., str]
@@ -105,14 +107,18 @@ def _widen(c: Column) -> Column:
     return Column(c.key, c.value, c.number_format, 16 if money else 12, c.summed, c.params)
 
 
-def report_xlsx(report: Report, text: Text) -> bytes:
-    """Two sheets laid out as an official table: the month, and to date."""
+def report_xlsx(report: Report, text: Text, notes: ReportNotes | None = None) -> bytes:
+    """Two sheets laid out as an official table: the month, and to date; the officer's
+    sections II and III (when written) under the month's table."""
     book = Workbook()
     for style in _styles():
         book.add_named_style(style)
     first = book.active
     assert first is not None
-    _sheet(first, report, text, to_date=False)
+    last = _sheet(first, report, text, to_date=False)
+    if notes is not None and not notes.empty:
+        _notes(first, notes, text, last, 3 + len(_columns()))
+        write_text_as_text(first)  # the officer's text may begin with '='
     _sheet(book.create_sheet(), report, text, to_date=True)
     buf = io.BytesIO()
     book.save(buf)
@@ -133,36 +139,87 @@ def _style_name(number_format: str) -> str:
     return f"phocap {number_format}"
 
 
-def _sheet(ws: Worksheet, report: Report, text: Text, to_date: bool) -> None:
-    ws.title = str(text("reports-sheet-to-date" if to_date else "reports-sheet-month"))[:31]
+@dataclass(frozen=True, slots=True)
+class ReportTable:
+    """One sheet's figures as rows: what the xlsx writes and the admin's preview shows."""
+
+    headers: list[str]
+    columns: list[Column]
+    rows: list[tuple[list[int | str], list[Value]]]  # (number, unit, code), values
+    total: tuple[list[int | str], list[Value]]
+
+
+def report_table(report: Report, text: Text, to_date: bool) -> ReportTable:
+    """The month's (or to date) figures of each unit shown, and the totals row."""
     columns = _columns()
-    width = 3 + len(columns)
-    _titles(ws, report, text, width, to_date)
-    headers = [text("reports-col-number"), text("reports-col-unit"), text("reports-col-code")]
-    headers += [text(c.key, **dict(c.params)) for c in columns]
-    bold = Font(bold=True)
-    for i, header in enumerate(headers, start=1):
-        cell = ws.cell(HEADER_ROW, i, str(header))
-        cell.style = _style_name(BOXED)
-        cell.font = bold
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    headers = [str(text("reports-col-number")), str(text("reports-col-unit")),
+               str(text("reports-col-code"))]
+    headers += [str(text(c.key, **dict(c.params))) for c in columns]
     rows = report.rows()
+    lines: list[tuple[list[int | str], list[Value]]] = []
     for n, f in enumerate(rows, start=1):
         name = text("reports-own-row", name=f.unit.name) if f.own else f.unit.name
-        _line(ws, HEADER_ROW + n, [n, str(name), f.unit.code],
-              [c.value(f, f.to_date if to_date else f.month) for c in columns], columns)
+        lines.append(([n, str(name), f.unit.code],
+                      [c.value(f, f.to_date if to_date else f.month) for c in columns]))
     total = report.total
     sums = [
         sum(int(c.value(f, f.to_date if to_date else f.month) or 0) for f in rows)
         if c.summed else c.value(total, total.to_date if to_date else total.month)
         for c in columns
     ]
-    last = HEADER_ROW + len(rows) + 1
-    _line(ws, last, ["", str(text("reports-total-row")), report.root.code], sums, columns)
+    return ReportTable(headers, columns, lines,
+                       (["", str(text("reports-total-row")), report.root.code], sums))
+
+
+def shown(value: Value, number_format: str) -> str:
+    """A figure as the preview page writes it: 2.000.000, 93,0%, +1,5%; empty for none."""
+    if value is None:
+        return ""
+    if number_format == INTEGER:
+        return format_amount(int(value))
+    sign = "+" if number_format == CHANGE and value > 0 else ""
+    return f"{sign}{value * 100:.1f}".replace(".", ",") + "%"
+
+
+def _sheet(ws: Worksheet, report: Report, text: Text, to_date: bool) -> int:
+    """The sheet's table; returns its last row."""
+    ws.title = str(text("reports-sheet-to-date" if to_date else "reports-sheet-month"))[:31]
+    table = report_table(report, text, to_date)
+    width = len(table.headers)
+    _titles(ws, report, text, width, to_date)
+    bold = Font(bold=True)
+    for i, header in enumerate(table.headers, start=1):
+        cell = ws.cell(HEADER_ROW, i, header)
+        cell.style = _style_name(BOXED)
+        cell.font = bold
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    for n, (head, values) in enumerate(table.rows, start=1):
+        _line(ws, HEADER_ROW + n, head, values, table.columns)
+    last = HEADER_ROW + len(table.rows) + 1
+    _line(ws, last, *table.total, table.columns)
     for total_cell in ws[last]:
         total_cell.font = bold
-    _layout(ws, columns)
+    _layout(ws, table.columns)
     write_text_as_text(ws)  # unit names come from an officials' import
+    return last
+
+
+def _notes(ws: Worksheet, notes: ReportNotes, text: Text, below: int, width: int) -> None:
+    """Sections II and III under the month's table, each a title and its text, merged
+    across the table's width and wrapped."""
+    row = below + 2
+    for title, body in (("report-notes-difficulties", notes.difficulties),
+                        ("report-notes-proposals", notes.proposals)):
+        ws.cell(row, 1, str(text(title))).font = Font(bold=True)
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
+        written = body or str(text("report-notes-empty"))
+        cell = ws.cell(row + 1, 1, written)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        ws.merge_cells(start_row=row + 1, start_column=1, end_row=row + 1, end_column=width)
+        # a merged cell does not grow with its text: about 180 characters a line here
+        ws.row_dimensions[row + 1].height = 15 * sum(
+            1 + len(line) // 180 for line in written.split("\n"))
+        row += 3
 
 
 def _titles(ws: Worksheet, report: Report, text: Text, width: int, to_date: bool) -> None:

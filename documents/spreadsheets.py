@@ -23,7 +23,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.worksheet import Worksheet
 
 from core.errors import RuleError
-from core.importing import cell_text, header_fields, missing_columns
+from core.importing import cell_text, header_field, header_fields, missing_columns
 
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 CSV_SUFFIXES = (".csv", ".txt")
@@ -166,6 +166,13 @@ def _table(
         if found is None:
             continue
         headers = _headers(cells)
+        below = _subheaders(found, rows[index + 1] if index + 1 < len(rows) else [])
+        if below:  # a two-row header: the group titles above, the columns' own below them
+            headers = _headers([below.get(i, _at(cells, i))
+                                for i in range(max(len(cells), max(below) + 1))])
+            found = {**found, **{i: name for i, text in below.items()
+                                 if (name := header_field(text)) is not None}}
+            index += 1
         fields = {headers[i]: name for i, name in found.items() if i in headers}
         missing = missing_columns(fields.values())
         if missing:
@@ -178,6 +185,21 @@ def _table(
                                    for r in rows[:index]) if t)
         return Table(list(headers.values()), body, fields, fmt, delimiter, encoding, titles)
     return None
+
+
+def _subheaders(found: Mapping[int, str], below: Sequence[object]) -> dict[int, object]:
+    """The row under a header when it holds the titles of columns grouped under a merged
+    title above ("Dia chi" over "Ma xa", "Thon"; "Quyet dinh cong nhan" over "So", "Ngay"):
+    each title it gives a column that the row above does not name for us (the known ones and
+    the others, such as the review's scores, so that a preview shows every column). Empty
+    when it names no column we read, or is the list's first person (its name is filled)."""
+    name_at = next((i for i, name in found.items() if name == "full_name"), None)
+    if name_at is not None and cell_text(_at(below, name_at)):
+        return {}
+    titles = {i: _clean(c) for i, c in enumerate(below) if cell_text(c) and i not in found}
+    if not any(header_field(t) is not None for t in titles.values()):
+        return {}
+    return titles
 
 
 def _headers(cells: Sequence[object]) -> dict[int, str]:

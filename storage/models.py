@@ -120,6 +120,7 @@ class ResidentRow(Base):
     legacy_id: Mapped[str | None] = mapped_column(String(9))
     has_smartphone: Mapped[bool] = mapped_column(Boolean, default=False)
     phone: Mapped[str | None] = mapped_column(String(16))
+    ethnicity: Mapped[str | None] = mapped_column(String(50))  # as the poverty review lists it
     status: Mapped[str] = mapped_column(String(16))
     reject_reason: Mapped[str | None] = mapped_column(Text)
     consent: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -631,6 +632,20 @@ class ReportRunRow(Base):
     trigger: Mapped[str] = mapped_column(String(100))
     recipients: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)
     figures: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+
+
+class ReportNotesRow(Base):
+    """Sections II and III of a unit's monthly report, written by its officer before it is
+    sent: one row per unit and month."""
+
+    __tablename__ = "report_notes"
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # YYYY-MM
+    difficulties: Mapped[str] = mapped_column(Text, default="")
+    proposals: Mapped[str] = mapped_column(Text, default="")
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("officials.id"))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class ReminderStopRow(Base):

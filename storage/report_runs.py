@@ -11,10 +11,10 @@ from sqlalchemy import Row, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.model import ChatState, Official
-from core.report_runs import ReportRun
+from core.report_runs import ReportNotes, ReportRun
 from storage.chats import CHATS, chat_from_row
 from storage.coverage import programme_start
-from storage.models import OfficialRow, ReportRunRow, UnitRow
+from storage.models import OfficialRow, ReportNotesRow, ReportRunRow, UnitRow
 from storage.officials import OFFICIALS, official_from_row
 from storage.sql import conflict_insert, utc
 
@@ -117,3 +117,22 @@ class SqlReportRuns:
 
     async def programme_start(self) -> datetime | None:
         return await programme_start(self._s)
+
+    async def notes(self, month: str, unit_ids: Sequence[int] | None = None
+                    ) -> dict[int, ReportNotes]:
+        query = select(ReportNotesRow).where(ReportNotesRow.month == month)
+        if unit_ids is not None:
+            query = query.where(ReportNotesRow.unit_id.in_(list(unit_ids)))
+        rows = await self._s.scalars(query)
+        return {r.unit_id: ReportNotes(
+            unit_id=r.unit_id, month=r.month, difficulties=r.difficulties,
+            proposals=r.proposals, updated_by=r.updated_by, updated_at=utc(r.updated_at))
+            for r in rows}
+
+    async def save_notes(self, notes: ReportNotes) -> None:
+        values = {"difficulties": notes.difficulties, "proposals": notes.proposals,
+                  "updated_by": notes.updated_by, "updated_at": notes.updated_at}
+        await self._s.execute(
+            conflict_insert(self._s)(ReportNotesRow.__table__)
+            .values(unit_id=notes.unit_id, month=notes.month, **values)
+            .on_conflict_do_update(index_elements=["unit_id", "month"], set_=values))

@@ -39,6 +39,7 @@ def resident_from_row(row: ResidentRow) -> Resident:
         approved_by=row.approved_by,
         approved_at=utc(row.approved_at),
         consent=row.consent,
+        ethnicity=row.ethnicity,
     )
 
 
@@ -98,6 +99,7 @@ class SqlResidents:
         row.status = r.status.value
         row.reject_reason = r.reject_reason
         row.consent = r.consent
+        row.ethnicity = r.ethnicity
         row.registered_by = r.registered_by
         row.registered_at = r.registered_at or self._clock()
         row.approved_by = r.approved_by
@@ -251,4 +253,5 @@ def _export_from_row(
         household_direct_gifts=kinds.get(SupportKind.DIRECT_GIFT.value, 0),
         household_shop_offers=kinds.get(SupportKind.SHOP_OFFER.value, 0),
         support=devices[1].get(r.id),
+        ethnicity=r.ethnicity,
     )

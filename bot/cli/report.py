@@ -11,8 +11,9 @@ from bot.report_delivery import report_builder
 from bot.runtime import Runtime
 from core.clock import Clock
 from core.figures import Month, parse_month
+from core.services.report_notes import report_sections
 from core.services.reports import build_and_send, monthly_report
-from documents.report_json import report_json
+from documents.report_json import notes_json, report_json
 from documents.report_text import report_text
 from documents.report_xlsx import report_xlsx
 
@@ -38,14 +39,17 @@ async def cmd_report(rt: Runtime, args: argparse.Namespace, clock: Clock) -> int
     async with rt.uow() as uow:
         unit = await unit_or_province(uow, rt, args.unit)
         report = await monthly_report(uow, dataset, month, unit.id)
+        notes = await report_sections(uow, unit.id, month)  # sections II and III, if written
     if args.format == "xlsx":
-        emit(report_xlsx(report, rt.text), args.out)
+        emit(report_xlsx(report, rt.text, notes), args.out)
     elif args.format == "json":
-        emit(json.dumps(report_json(report), ensure_ascii=False, indent=2).encode("utf-8"),
-             args.out)
+        data = report_json(report)
+        if not notes.empty:
+            data["notes"] = notes_json(notes)
+        emit(json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8"), args.out)
     else:
         # With --limit, the messages a chat would get, a blank line between them.
-        text = "\n\n".join(report_text(report, rt.text, args.limit))
+        text = "\n\n".join(report_text(report, rt.text, args.limit, notes=notes))
         emit(text.encode("utf-8"), args.out)
     return 0
 

@@ -28,7 +28,7 @@ from documents.spreadsheets import Table, rejects_path, write_rejects
 RESIDENT_FIELDS = (
     "id", "commune", "commune_code", "village", "village_code", "household", "household_head",
     "full_name", "date_of_birth", "gender", "citizen_id", "legacy_id", "poverty", "policy",
-    "has_smartphone", "phone", "status", "approved_at",
+    "has_smartphone", "phone", "status", "approved_at", "ethnicity",
     # what the priority reads about the household (an outside reader can redo the order)
     "household_has_smartphone", "household_whole_phones", "household_other_programme",
     "household_direct_gifts", "household_shop_offers", "support",

@@ -28,7 +28,9 @@ _FIELDS_BY_KEY = (
     ("registry-household-code-taken", "household_code"),
     ("registry-unknown-village", "village"),
     ("import-village", "village"),
+    ("import-household-head", "relation"),
     ("import-household", "household_code"),
+    ("import-other-commune", "commune_code"),
     ("rules-cccd", "citizen_id"),
     ("rules-cmnd", "citizen_id"),
     ("rules-name", "full_name"),
@@ -64,6 +66,7 @@ class _Batch:
     outside_limit: int | None = None
     outside: int = 0  # IDs met so far that another commune holds
     households: dict[str, Household] = field(default_factory=dict)
+    heads: dict[int, Household] = field(default_factory=dict)  # head's line -> its household
 
 
 async def import_residents(
@@ -120,6 +123,7 @@ def _household_smartphones(rows: Sequence[ImportRow | RowError]) -> dict[str, bo
 
 
 async def _import_row(uow: UnitOfWork, batch: _Batch, row: ImportRow, report: ImportReport) -> None:
+    _same_commune(batch, row)
     await _count_outside(uow, batch, row)
     place = _village(batch, row)
     existing = await _already_present(uow, batch.commune, row)
@@ -127,6 +131,10 @@ async def _import_row(uow: UnitOfWork, batch: _Batch, row: ImportRow, report: Im
         report.present += 1
         if batch.approve:
             await _confirm(uow, batch, existing, report)
+        if row.household_group == row.line:  # a head met again: its members join its household
+            found = await uow.households.get(existing.household_id)
+            if found is not None:
+                batch.heads[row.line] = found
         return
     household, created = await _household(uow, batch, row, place)
     resident = await registry.register_resident(
@@ -138,7 +146,15 @@ async def _import_row(uow: UnitOfWork, batch: _Batch, row: ImportRow, report: Im
         await _confirm(uow, batch, resident, report)
     if row.household_code:  # cached only once the row is safely in
         batch.households[row.household_code] = household
+    if row.household_group == row.line:
+        batch.heads[row.line] = household
 
+
+def _same_commune(batch: _Batch, row: ImportRow) -> None:
+    """A list that names each person's commune by code is read for that commune only."""
+    if row.commune_code is not None and row.commune_code != batch.commune.code:
+        raise RuleError("import-other-commune", code=row.commune_code,
+                        commune=batch.commune.name)
 
 async def _count_outside(uow: UnitOfWork, batch: _Batch, row: ImportRow) -> None:
     """Refuse the row, untested, once the file has met its share of other communes' IDs;
@@ -194,6 +210,11 @@ async def _household(
     code = row.household_code
     created = False
     household = batch.households.get(code) if code else None
+    if household is None and not code and row.household_group not in (None, row.line):
+        # a member of the review's list joins the household its head's row opened
+        household = batch.heads.get(row.household_group or 0)
+        if household is None:
+            raise RuleError("import-household-head-refused", line=row.household_group)
     if household is None and code:
         household = await uow.households.by_code(batch.commune.id, code)
         if household is not None:
@@ -211,6 +232,7 @@ async def _household(
 
 def _household_form(batch: _Batch, row: ImportRow, place: Unit) -> registry.HouseholdForm:
     has_smartphone = batch.smartphone.get(row.household_code or "", row.has_smartphone)
+    confirmed = batch.approve or row.recognised  # the review's list: recognised by decision
     return registry.HouseholdForm(
         village_id=place.id,
         head_name=row.household_head or row.full_name,
@@ -218,8 +240,8 @@ def _household_form(batch: _Batch, row: ImportRow, place: Unit) -> registry.Hous
         policy=row.policy,
         has_smartphone=has_smartphone or row.has_smartphone,
         code=row.household_code,
-        class_source=ClassSource.CONFIRMED if batch.approve else ClassSource.DECLARED,
-        review_year=batch.today.year if batch.approve else None,
+        class_source=ClassSource.CONFIRMED if confirmed else ClassSource.DECLARED,
+        review_year=(row.review_year or batch.today.year) if confirmed else None,
     )
 
 
@@ -231,9 +253,10 @@ async def _update_household(
         household,
         has_smartphone=household.has_smartphone or batch.smartphone.get(household.code, False),
     )
-    if batch.approve:
+    if batch.approve or row.recognised:
         updated = replace(updated, poverty=row.poverty, policy=row.policy,
-                          class_source=ClassSource.CONFIRMED, review_year=batch.today.year)
+                          class_source=ClassSource.CONFIRMED,
+                          review_year=row.review_year or batch.today.year)
     if updated != household:
         await uow.households.update(updated)
         await record(uow, batch.actor, batch.now, "update", "household", household.id,
@@ -266,4 +289,5 @@ def _form(row: ImportRow) -> registry.ResidentForm:
         legacy_id=row.legacy_id,
         gender=row.gender,
         phone=row.phone,
+        ethnicity=row.ethnicity,
     )

@@ -54,6 +54,7 @@ class ResidentForm:
     gender: Gender | None = None
     phone: str | None = None
     consent: bool = True
+    ethnicity: str | None = None
 
 
 async def village(uow: UnitOfWork, village_id: int) -> Unit:
@@ -214,6 +215,7 @@ async def register_resident(
             registered_by=actor.official_id,
             registered_at=now,
             consent=checked.consent,
+            ethnicity=checked.ethnicity,
         )
     )
     await record(

@@ -18,10 +18,12 @@ from core.dates import format_date
 from core.errors import RuleError
 from core.figures import Month, Report, compute
 from core.messages import Reply
-from core.model import ChatState, Level, Official, Unit
+from core.model import Actor, ChatState, Level, Official, Unit
 from core.ports import UnitOfWork, UnitOfWorkFactory
 from core.report_runs import ReportRun, due_month
+from core.services.audit import record
 from core.services.outbox import enqueue_all
+from core.services.scope import require_within
 
 ALREADY = ("reports-already-sent", "reports-already-built")
 REPORTED_LEVELS = (Level.PROVINCE, Level.DISTRICT, Level.COMMUNE)
@@ -92,6 +94,34 @@ async def build_and_send_all(
                                       sent_at=now if kept else None)
     await uow.reports.finish(list(redone.values()))
     return [redone.get(unit.id, claimed[unit.id]) for unit in mine]
+
+
+async def send_report(
+    uow: UnitOfWork, actor: Actor, unit_id: int, month: Month, *, build: Builder,
+    now: datetime, locale: str = "vi",
+) -> ReportRun:
+    """An official's "send to the unit's officials" for a unit of their scope: the
+    scheduler's exactly-once build_and_send, audited; the caller commits. Only for a month
+    that is over: a report sent early would take the month's place from the full one."""
+    await require_within(uow, actor, unit_id)
+    unit = await uow.units.get(unit_id)
+    if unit is None or unit.level not in REPORTED_LEVELS:
+        raise RuleError("report-notes-not-reported", unit=unit.name if unit else "")
+    if now < month.end:
+        raise RuleError("report-send-month-not-over", month=f"{month.month:02d}/{month.year}")
+    run = await build_and_send(uow, unit, month, build=build, now=now, trigger=actor.label,
+                               locale=locale)
+    await record(uow, actor, now, "send", "report", run.id, unit.id,
+                 after=_Sent(month=run.month, recipients=len(run.recipients)))
+    return run
+
+
+@dataclass(frozen=True, slots=True)
+class _Sent:
+    """What the audit trail keeps of a report sent: the month and how many got it."""
+
+    month: str
+    recipients: int
 
 
 def _recipients(readers: Sequence[tuple[Official, ChatState]]) -> list[dict[str, object]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 from openpyxl import load_workbook
+from playwright.async_api import Page
 
 from admin.appkeys import CLOCK, IMPORT_DIR
 from bot.runtime import Runtime, open_runtime
@@ -50,6 +52,15 @@ async def served(database_url: str, tmp_path: Path) -> AsyncIterator[Served]:
             yield Served(f"http://{host}:{port}", world, rt)
         finally:
             await runner.cleanup()
+
+
+async def sign_in(page: Page, base: str, login: str) -> None:
+    """Through the login form, to the dashboard."""
+    await page.goto(f"{base}/admin/login")
+    await page.fill("input[name=login]", login)
+    await page.fill("input[name=password]", PASSWORD)
+    await page.click("button[type=submit]")
+    await page.wait_for_url(f"{base}/admin")
 
 
 async def test_officer_approves_and_imports_in_chromium(served: Served, tmp_path: Path) -> None:
@@ -112,14 +123,7 @@ async def test_officer_receives_a_phone_and_hands_it_over_in_chromium(served: Se
     async with chromium() as browser:
         page = await phone_page(browser, outside)
 
-        async def sign_in(login: str) -> None:
-            await page.goto(f"{served.base}/admin/login")
-            await page.fill("input[name=login]", login)
-            await page.fill("input[name=password]", PASSWORD)
-            await page.click("button[type=submit]")
-            await page.wait_for_url(f"{served.base}/admin")
-
-        await sign_in("xa")
+        await sign_in(page, served.base, "xa")
         await page.goto(f"{served.base}/admin/pledges")
         await page.click("summary")  # the receipt form is folded away
         await page.fill("input[name=phones]", "1")
@@ -150,3 +154,37 @@ async def test_officer_receives_a_phone_and_hands_it_over_in_chromium(served: Se
         OUTPUT.mkdir(exist_ok=True)
         await page.screenshot(path=str(OUTPUT / "admin-handover-record.png"), full_page=True)
     assert outside == []  # every asset came from our own server
+
+
+async def test_officer_writes_and_sends_the_months_report_on_a_phone(served: Served) -> None:
+    """Issue 16 item 3 at a phone's width: the reports page leads to last month's report of
+    the commune, sections II and III are written and kept, the report is downloaded and sent
+    once; the page never needs scrolling sideways (the wide tables scroll in their box)."""
+    text = served.runtime.text
+    hard = "Th\u00f4n N\u00e0 M\u00f2n ch\u01b0a c\u00f3 s\u00f3ng."
+    outside: list[str] = []
+    async with chromium() as browser:
+        page = await phone_page(browser, outside)
+        await sign_in(page, served.base, "xa")
+        await page.goto(f"{served.base}/admin/reports")
+        await page.click("#build-report")
+        await page.wait_for_url("**/admin/reports/build")
+        assert text("report-build-heading", unit="x\u00e3 C\u00f4n Minh", month="08/2023") in (
+            await page.locator("h2").inner_text())
+        await page.fill("#difficulties", hard)
+        await page.click("#notes-form button[type=submit]")
+        await page.wait_for_url("**#notes")
+        assert await page.input_value("#difficulties") == hard
+        async with page.expect_download() as download:
+            await page.click("#xlsx")
+        saved = io.BytesIO((await (await download.value).path()).read_bytes())
+        cells = [c.value for row in load_workbook(saved).worksheets[0].iter_rows() for c in row]
+        assert hard in cells
+        width = await page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 360
+        await page.click("#send button")
+        await page.wait_for_url("**#sent")
+        sent = await page.locator("#sent").inner_text()
+        assert text("report-build-stored-xlsx") in sent  # stored: nobody linked to receive it
+        assert await page.locator("#send").count() == 0  # nothing left to click twice
+    assert outside == []

@@ -112,7 +112,8 @@ async def test_the_page_fits_a_phone_in_chromium(database_url: str, tmp_path) ->
     from bot.runtime import open_runtime
     from bot.server import make_app
     from bot.settings import load_settings
-    from tests.admin.conftest import PASSWORD, Clock, build_world
+    from tests.admin.conftest import Clock, build_world
+    from tests.admin.test_admin_browser import sign_in
     from tests.bot.test_webchat_browser import OUTPUT, chromium, phone_page
 
     settings = load_settings(environ={"PHOCAP_DATABASE_URL": database_url},
@@ -136,11 +137,7 @@ async def test_the_page_fits_a_phone_in_chromium(database_url: str, tmp_path) ->
         try:
             async with chromium() as browser:
                 page = await phone_page(browser, outside)
-                await page.goto(f"{base}/admin/login")
-                await page.fill("input[name=login]", "tinh")
-                await page.fill("input[name=password]", PASSWORD)
-                await page.click("button[type=submit]")
-                await page.wait_for_url(f"{base}/admin")
+                await sign_in(page, base, "tinh")
                 await page.click("text=" + TEXTS.text("admin-nav-channels", "vi"))
                 await page.wait_for_url(f"{base}/admin/channels")
                 OUTPUT.mkdir(exist_ok=True)

@@ -17,6 +17,9 @@ from tests.core.services.test_imports import EXPECTED_ERRORS, GOOD_LINES, write_
 SAMPLE = Path("/work/shared/samples/danh-sach-xa-mau.xlsx")
 if not SAMPLE.is_file():  # a clean clone carries its own copy
     SAMPLE = Path(__file__).resolve().parents[1] / "data" / "danh-sach-xa-mau.xlsx"
+# the poverty review's list as its software exports it (issue 18 item 5)
+REVIEW = (Path(__file__).resolve().parents[1] / "documents" / "samples"
+          / "danh-sach-ho-ngheo-sau-ra-soat.xlsx")
 
 
 async def upload(admin: Admin, path: Path) -> tuple[int, str]:
@@ -112,3 +115,23 @@ async def test_a_new_upload_ends_the_earlier_preview_and_deletes_its_files(
     assert (await upload(admin, SAMPLE))[0] == 200
     [third] = list(admin.import_dir.iterdir())
     assert third not in (first, second, rejects)
+
+
+async def test_the_poverty_review_list_imports_from_the_web_as_it_comes(admin: Admin) -> None:
+    """Issue 18 item 5: the review software's workbook through the admin's import."""
+    await admin.login("commune")
+    before = await commune_residents(admin)
+    status, page = await upload(admin, REVIEW)
+    assert status == 200, page
+    assert "Ho\u00e0ng V\u0103n P\u1ea3n" in page and await commune_residents(admin) == before
+    r = await admin.post("/admin/import/save", {})
+    assert r.status == 200 and 'id="rejects"' in await r.text()
+    added = [a for a in await commune_residents(admin) if a not in before]
+    assert len(added) == 11  # 13 people: a child and a person listed twice are refused
+    sheet = load_workbook(io.BytesIO(await (await admin.client.get(
+        "/admin/import/rejects")).read())).active
+    rows = list(sheet.iter_rows(values_only=True))
+    reasons = {row[1]: row[-1] for row in rows[1:]}
+    assert set(reasons) == {"Ho\u00e0ng Th\u1ecb Mai", "Tri\u1ec7u V\u0103n S\u01a1n"}
+    assert "Ng\u00e0y sinh" in reasons["Ho\u00e0ng Th\u1ecb Mai"]
+    assert "14" in reasons["Tri\u1ec7u V\u0103n S\u01a1n"]  # the line it repeats

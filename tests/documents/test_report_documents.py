@@ -17,9 +17,10 @@ import pytest
 from openpyxl import load_workbook
 
 from core.model import Policy, Poverty, Receipt
+from core.report_runs import ReportNotes
 from core.services import registry
 from core.services.reports import monthly_report
-from documents.report_json import report_json
+from documents.report_json import notes_from_json, notes_json, report_json
 from documents.report_text import TELEGRAM_LIMIT, ZALO_LIMIT, report_text
 from documents.report_xlsx import report_xlsx
 from storage.db import make_engine, make_sessionmaker
@@ -193,3 +194,35 @@ def test_report_command_prints_json_text_and_writes_xlsx(tmp_path: Path) -> None
     bad = phocap(env, tmp_path, "report", "--month", "2023-13")
     assert bad.returncode == 1
     assert "2023-13" in bad.stderr
+
+
+async def test_sections_two_and_three_close_the_text_and_sit_under_the_xlsx_table(
+    story: Story,
+) -> None:
+    async with story.u() as uow:
+        report = await monthly_report(uow, "test", OCTOBER, story.unit[P].id)
+    notes = ReportNotes(unit_id=story.unit[P].id, month="2023-10",
+                        difficulties="=HYPERLINK(\"http://x\")", proposals="")
+    whole = report_text(report, text, notes=notes)[0]
+    hard, ask = text("report-notes-difficulties"), text("report-notes-proposals")
+    # after every unit's block, in order, an empty section saying so
+    assert whole.endswith(f"{hard}\n=HYPERLINK(\"http://x\")\n\n{ask}\n"
+                          f"{text('report-notes-empty')}")
+    assert report_text(report, text, notes=ReportNotes(1, "2023-10")) == report_text(report, text)
+    pieces = report_text(report, text, ZALO_LIMIT, notes=notes)
+    assert pieces[-1].endswith(text("report-notes-empty"))
+
+    ws = load_workbook(io.BytesIO(report_xlsx(report, text, notes))).worksheets[0]
+    cells = [c for row in ws.iter_rows() for c in row if c.value is not None]
+    at_title = [c.value for c in cells].index(hard)
+    below = cells[at_title + 1]
+    assert below.data_type == "s"  # typed text: never a live formula
+    assert str(below.value).endswith("=HYPERLINK(\"http://x\")")
+    assert cells[at_title].row > ws.max_row - 6  # under the totals row
+
+
+def test_a_stored_report_keeps_its_sections() -> None:
+    notes = ReportNotes(unit_id=5, month="2023-09", difficulties="a", proposals="b")
+    stored = {"month": "2023-09", "notes": notes_json(notes)}
+    assert notes_from_json(stored, 5) == notes
+    assert notes_from_json({"month": "2023-09"}, 5) is None
