@@ -19,11 +19,11 @@ ACTIONS = (
     "register", "create", "update", "approve", "reject", "invite", "revoke-invite", "link",
     "unlink", "password", "add-token", "revoke-token", "receive", "transfer", "assign",
     "serve", "handover", "confirm", "open", "close", "export", "erase", "read", "read-list",
-    "id-conflict", "add", "answer", "done", "object",
+    "id-conflict", "add", "answer", "done", "object", "send",
 )
 ENTITIES = ("resident", "household", "official", "chat", "unit", "pledge", "receipt",
             "transfer", "support", "handover", "case", "audit", "posting", "objection",
-            "follow_up", "guidance_session", "task")
+            "follow_up", "guidance_session", "task", "report")
 # Never written to the trail: a hash of a password, an invite code or a token is a secret
 # too (it can be tried offline); the trail says only that it changed.
 SECRET_FIELDS = frozenset({"password_hash", "code_hash", "token_hash", "token", "secret",
