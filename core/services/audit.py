@@ -23,7 +23,7 @@ ACTIONS = (
 )
 ENTITIES = ("resident", "household", "official", "chat", "unit", "pledge", "receipt",
             "transfer", "support", "handover", "case", "audit", "posting", "objection",
-            "follow_up", "guidance_session", "task", "report")
+            "follow_up", "guidance_session", "task", "report", "report-notes")
 # Never written to the trail: a hash of a password, an invite code or a token is a secret
 # too (it can be tried offline); the trail says only that it changed.
 SECRET_FIELDS = frozenset({"password_hash", "code_hash", "token_hash", "token", "secret",
