@@ -132,4 +132,3 @@ async def test_the_residents_history_reads_the_same_way(admin: Admin) -> None:
             f'{text("export-value-status-approved")}') in main
     assert f'{text("column-approved_at")}</span>: 12/09/2023 09:30' in main
     assert RAW_KEY.findall(main) == [] and ISO_TIME.findall(main) == []
-
