@@ -133,3 +133,17 @@ async def test_the_residents_history_reads_the_same_way(admin: Admin) -> None:
     assert f'{text("column-approved_at")}</span>: 12/09/2023 09:30' in main
     assert RAW_KEY.findall(main) == [] and ISO_TIME.findall(main) == []
 
+
+async def test_no_page_of_the_menu_renders_a_raw_key(admin: Admin) -> None:
+    await busy_day(admin)
+    w = admin.world
+    pages = ("/admin", "/admin/residents", f"/admin/households?village={w.units['village'].id}",
+             "/admin/pledges", "/admin/stock", "/admin/allocation", "/admin/handovers",
+             "/admin/import", "/admin/officials", "/admin/invitations", "/admin/audit",
+             "/admin/channels", "/admin/reports", "/admin/account",
+             f"/admin/residents/{w.residents['own']}")
+    for path in pages:
+        r = await admin.client.get(path)
+        assert r.status == 200, path
+        main = body(await r.text())
+        assert (path, RAW_KEY.findall(main), DICT_REPR.findall(main)) == (path, [], [])
