@@ -28,7 +28,7 @@ from core.model import Case, Handover
 from core.ports import UnitOfWork
 from core.services import handover as service
 from documents.handover_record import render_record
-from documents.lists import HANDOVER_COLUMNS, handover_row
+from documents.lists import CASE_COLUMNS, HANDOVER_COLUMNS, case_row, handover_row
 
 
 async def handovers_page(request: web.Request, error: str | None = None,
@@ -45,6 +45,7 @@ async def handovers_page(request: web.Request, error: str | None = None,
         "waiting": waiting, "lots": lots, "done": list(reversed(done)), "cases": cases,
         "items": service.CHECKLIST, "error": error, "display": service.display_code,
         "exports": exports.export_links("/admin/handovers", {}),
+        "case_exports": exports.export_links("/admin/cases", {}),
     }, status=status)
 
 
@@ -57,6 +58,19 @@ async def export_handovers(request: web.Request) -> web.Response:
         rows = [handover_row(r, when) for r in reversed(done)]
         await exports.audit_export(uow, request, "handover", scope.unit.id, {}, len(rows))
     return exports.send(request, "ban-giao", rows, HANDOVER_COLUMNS)
+
+
+async def export_cases(request: web.Request) -> web.Response:
+    """Every case of the official's unit, open and closed, oldest first, as .xlsx or .csv."""
+    when = exports.local_time(request)
+    async with unit_of_work(request) as uow:
+        scope = await request_scope(request, uow)
+        communes = await service.commune_ids(uow, scope.unit)
+        handed = {row.handover.id: row for row in await uow.handovers.export_rows(communes)}
+        rows = [case_row(c, handed[c.handover_id], when)
+                for c in await uow.handovers.cases_in(communes) if c.handover_id in handed]
+        await exports.audit_export(uow, request, "case", scope.unit.id, {}, len(rows))
+    return exports.send(request, "vuong-mac", rows, CASE_COLUMNS)
 
 
 async def record(request: web.Request) -> web.Response:

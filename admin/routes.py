@@ -98,6 +98,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", f"/admin/stock.{FMT}", donations.export_stock, R),
     Route("GET", "/admin/handovers", handovers.handovers_page, R),
     Route("GET", f"/admin/handovers.{FMT}", handovers.export_handovers, R),
+    Route("GET", f"/admin/cases.{FMT}", handovers.export_cases, R),
     Route("POST", "/admin/handovers", handovers.record, W),
     Route("GET", "/admin/handovers/{handover_id:\\d+}/record", handovers.record_page, R),
     Route("POST", "/admin/handovers/{handover_id:\\d+}/paper", handovers.on_paper, W),

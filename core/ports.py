@@ -258,6 +258,9 @@ class HandoverRepository(Protocol):
     async def open_cases(self, commune_ids: Sequence[int]) -> list[Case]:
         """Cases not closed yet whose support lies in these communes, oldest first."""
         ...
+    async def cases_in(self, commune_ids: Sequence[int]) -> list[Case]:
+        """Every case, open or closed, whose support lies in these communes, oldest first."""
+        ...
     async def export_rows(self, commune_ids: Sequence[int] | None) -> list[HandoverExport]:
         """Every handover (or those of these communes), oldest first."""
         ...

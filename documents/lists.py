@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from core.model import HandoverExport, Household, Official, Receipt, Unit
+from core.model import Case, HandoverExport, Household, Official, Receipt, Unit
 from core.page_views import InvitationLine, ResidentLine
 from core.services.pledges import PledgeExport
 
@@ -38,6 +38,8 @@ STOCK_COLUMNS = ("code", "name", "level", "parent_name", "phones", "money", "sub
 HOUSEHOLD_COLUMNS = ("village", "household_code", "household_head", "poverty", "policy",
                      "class_source", "household_has_smartphone", "registered_members")
 OFFICIAL_COLUMNS = ("id", "official_name", "role", "unit", "login", "active", "linked_chats")
+CASE_COLUMNS = ("case_id", "kind", "opened_at", "commune", "village", "full_name", "note",
+                "closed_at", "resolution")
 INVITATION_COLUMNS = ("official_name", "role", "unit", "invited_by", "invited_at",
                       "expires_at")
 
@@ -68,6 +70,16 @@ def pledge_row(row: PledgeExport, when: When = iso) -> dict[str, object]:
         "model": p.model, "amount": p.amount, "offer": p.offer, "commune": row.commune,
         "commune_code": row.commune_code, "donor_name": p.donor_name, "status": p.status.value,
         "created_at": when(p.created_at),
+    }
+
+
+def case_row(case: Case, handover: HandoverExport, when: When = iso) -> dict[str, object]:
+    """A case with the person and place of the handover it is about."""
+    return {
+        "case_id": case.id, "kind": case.kind.value, "opened_at": when(case.opened_at),
+        "commune": handover.commune, "village": handover.village,
+        "full_name": handover.full_name, "note": case.note, "closed_at": when(case.closed_at),
+        "resolution": case.resolution,
     }
 
 

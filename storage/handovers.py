@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -139,11 +139,17 @@ class SqlHandovers:
         return [case_from_row(r) for r in rows]
 
     async def open_cases(self, commune_ids: Sequence[int]) -> list[Case]:
+        return await self._cases(commune_ids, CaseRow.closed_at.is_(None))
+
+    async def cases_in(self, commune_ids: Sequence[int]) -> list[Case]:
+        return await self._cases(commune_ids, true())
+
+    async def _cases(self, commune_ids: Sequence[int], which: ColumnElement[bool]) -> list[Case]:
         rows = await self._s.scalars(
             select(CaseRow)
             .join(HandoverRow, HandoverRow.id == CaseRow.handover_id)
             .join(SupportRow, SupportRow.id == HandoverRow.support_id)
-            .where(CaseRow.closed_at.is_(None), SupportRow.commune_id.in_(list(commune_ids)))
+            .where(which, SupportRow.commune_id.in_(list(commune_ids)))
             .order_by(CaseRow.opened_at, CaseRow.id)
         )
         return [case_from_row(r) for r in rows]

@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 
 from admin.exports import check_size
 from core.errors import RuleError
-from core.model import PledgeKind, Role
+from core.model import Confirmation, PledgeKind, Role
 from core.page_views import AuditQuery
 from core.services import handover as handover_service
 from core.services import registry
@@ -162,6 +162,31 @@ async def test_handovers_leave_with_the_recipient_and_the_local_time(admin: Admi
     await admin.logout()
     await admin.login("sibling")
     assert len(await sheet(admin, "/admin/handovers.xlsx")) == 1
+
+
+async def test_cases_leave_open_and_closed_with_the_person_and_the_kind(admin: Admin) -> None:
+    """A case opened at the confirmation and closed, then one the sibling commune cannot
+    see: both rows for the officer, with the kind and the resolution in words."""
+    support_id = await assigned(admin)
+    async with admin.runtime.uow() as u:
+        done = await handover_service.record_handover(
+            u, SYSTEM, support_id, IMEI, dict.fromkeys(ITEMS, True), START)
+        chat = await u.chats.get_or_create("web", "new-phone", START)
+        await handover_service.confirm(u, done.code, chat, Confirmation.PROBLEM, "no SIM",
+                                       START)
+        [case] = await u.handovers.cases_for(done.id)
+        await handover_service.close_case(u, SYSTEM, case.id, "SIM fitted", START)
+        await u.commit()
+    await admin.login("commune")
+    rows = await sheet(admin, "/admin/cases.xlsx")
+    assert column(rows, "column-full_name") == [AN]
+    assert column(rows, "column-kind") == [vi("export-value-kind-problem")]
+    assert column(rows, "column-resolution") == ["SIM fitted"]
+    assert column(rows, "column-opened_at") == [datetime(2023, 9, 12, 9, 30)]
+    assert [r[0] for r in (await table(admin, "/admin/cases.csv"))[1:]] == [str(case.id)]
+    await admin.logout()
+    await admin.login("sibling")
+    assert len(await sheet(admin, "/admin/cases.xlsx")) == 1
 
 
 async def test_households_officials_and_invitations_leave_too(admin: Admin) -> None:
