@@ -86,6 +86,7 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/admin/handovers/{handover_id:\\d+}/paper", handovers.on_paper, W),
     Route("POST", "/admin/cases/{case_id:\\d+}/close", handovers.close_case, W),
     Route("GET", "/admin/allocation", allocation.allocation_page, R),
+    Route("GET", "/admin/allocation.{kind:xlsx|csv}", allocation.export, R),
     Route("POST", "/admin/allocation/commit", allocation.commit, W),
     Route("GET", "/api/v1/residents", api.residents, R),
     Route("GET", "/api/v1/residents/{resident_id:\\d+}", api.resident, R),

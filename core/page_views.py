@@ -27,6 +27,7 @@ class ResidentQuery:
     policy: str | None = None
     name: str | None = None
     after_id: int = 0
+    offset: int = 0  # a numbered page: rows skipped after after_id
 
 
 @dataclass(frozen=True, slots=True)

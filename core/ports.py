@@ -388,7 +388,13 @@ class PageViews(Protocol):
     (storage/page_views.py)."""
 
     async def resident_page(self, q: ResidentQuery, limit: int) -> list[ResidentLine]:
-        """Up to limit residents after q.after_id, in id order (keyset: no OFFSET)."""
+        """Up to limit residents after q.after_id (and q.offset more), in id order."""
+        ...
+    async def resident_count(self, q: ResidentQuery) -> int:
+        """How many residents the query finds after q.after_id (its offset aside)."""
+        ...
+    async def resident_lines(self, resident_ids: Sequence[int]) -> dict[int, ResidentLine]:
+        """These residents with their household, village and commune names, by id."""
         ...
     async def status_counts(self, place: Place) -> dict[str, int]:
         """How many residents of the place have each status."""

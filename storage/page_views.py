@@ -26,7 +26,7 @@ from storage.models import (
 from storage.name_search import is_common, name_match
 from storage.officials import official_from_row
 from storage.residents import resident_from_row
-from storage.sql import utc
+from storage.sql import CHUNK, utc
 from storage.unit_tree import unit_revision
 
 
@@ -37,25 +37,42 @@ class SqlPageViews:
     # -- residents -----------------------------------------------------------------------------
 
     async def resident_page(self, q: ResidentQuery, limit: int) -> list[ResidentLine]:
-        """Up to limit residents after q.after_id, in id order (keyset: no OFFSET)."""
+        """Up to limit residents after q.after_id (and q.offset more), in id order."""
         session = self._session
         has_name = bool(q.name and fold(q.name))
         common = has_name and await is_common(session, q.name or "")
+        in_id_order = q.place.under is not None and (common or not has_name)
+        async with _without_sort(session, in_id_order):
+            return await self._lines(and_(*_resident_filters(q, common)), limit=limit,
+                                     offset=q.offset)
+
+    async def resident_count(self, q: ResidentQuery) -> int:
+        common = bool(q.name and fold(q.name)) and await is_common(self._session, q.name or "")
+        query = (select(func.count()).select_from(ResidentRow)
+                 .join(HouseholdRow, HouseholdRow.id == ResidentRow.household_id)
+                 .where(and_(*_resident_filters(q, common))))
+        return int(await self._session.scalar(query) or 0)
+
+    async def resident_lines(self, resident_ids: Sequence[int]) -> dict[int, ResidentLine]:
+        ids = sorted(set(resident_ids))
+        out: dict[int, ResidentLine] = {}
+        for start in range(0, len(ids), CHUNK):  # a commune's whole list, in bounded queries
+            where = ResidentRow.id.in_(ids[start:start + CHUNK])
+            out.update((x.resident.id, x) for x in await self._lines(where))
+        return out
+
+    async def _lines(self, where: ColumnElement[bool], *, limit: int | None = None,
+                     offset: int = 0) -> list[ResidentLine]:
         village, commune = aliased(UnitRow), aliased(UnitRow)
         query = (
             select(ResidentRow, HouseholdRow, village.name, commune.name)
             .join(HouseholdRow, HouseholdRow.id == ResidentRow.household_id)
             .join(village, village.id == ResidentRow.village_id)
             .join(commune, commune.id == ResidentRow.commune_id)
-            .where(and_(*_resident_filters(q, common)))
-            .order_by(ResidentRow.id)
-            .limit(limit)
+            .where(where).order_by(ResidentRow.id).limit(limit).offset(offset)
         )
-        in_id_order = q.place.under is not None and (common or not has_name)
-        async with _without_sort(session, in_id_order):
-            rows = (await session.execute(query)).all()
         return [ResidentLine(resident_from_row(r), household_from_row(h), v, c)
-                for r, h, v, c in rows]
+                for r, h, v, c in (await self._session.execute(query)).all()]
 
     async def status_counts(self, place: Place) -> dict[str, int]:
         query = (select(ResidentRow.status, func.count()).where(_in_place(place))
