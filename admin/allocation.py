@@ -173,7 +173,7 @@ async def _lines(request: web.Request, uow: UnitOfWork, scope: Scope,
 
 async def export(request: web.Request) -> web.Response:
     """The lines of the filter shown, as .xlsx or .csv (every page, every commune chosen)."""
-    kind = request.match_info["kind"]
+    kind = request.path.rsplit(".", 1)[-1]  # the route's own suffix: xlsx or csv
     wanted = parse_filter(request)
     async with unit_of_work(request) as uow:
         scope = await request_scope(request, uow)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 from urllib.parse import urlencode
 
@@ -25,10 +25,13 @@ from admin.context import (
     unit_of_work,
     who,
 )
+from admin.paging import PAGE_SIZE, page_at
 from admin.scoping import Scope, request_scope
+from admin.units import picked_unit
+from core.codes import household_shown
 from core.dates import parse_date
 from core.errors import RuleError
-from core.model import Level, Policy, Poverty, Resident, Status, Unit
+from core.model import Policy, Poverty, Resident, Status, Unit
 from core.page_views import AuditQuery, ResidentLine, ResidentQuery
 from core.ports import UnitOfWork
 from core.services import registry
@@ -36,7 +39,6 @@ from core.services.audit import READS, record_list_read, record_read
 from core.services.scope import within
 from documents.spreadsheets import rows_to_xlsx
 
-PAGE = 50
 EXPORT_BATCH = 1000
 EXPORT_COLUMNS = (
     "id", "commune", "village", "household", "household_head", "full_name", "date_of_birth",
@@ -77,7 +79,7 @@ def resident_query(scope: Scope, args: MultiMapping[str], after: int = 0) -> Res
     )
 
 
-async def page_of(uow: UnitOfWork, query: ResidentQuery, size: int = PAGE
+async def page_of(uow: UnitOfWork, query: ResidentQuery, size: int = PAGE_SIZE
                   ) -> tuple[list[ResidentLine], int | None]:
     """One page and the cursor of the next (None on the last page)."""
     lines = await uow.views.resident_page(query, size + 1)
@@ -87,19 +89,21 @@ async def page_of(uow: UnitOfWork, query: ResidentQuery, size: int = PAGE
 
 
 async def residents(request: web.Request) -> web.Response:
-    """The list, filtered and paged by id (keyset)."""
+    """The list, filtered, in numbered pages."""
     async with unit_of_work(request) as uow:
         scope = await request_scope(request, uow)
-        query = resident_query(scope, request.query, parse_id(request.query.get("after")) or 0)
-        lines, cursor = await page_of(uow, query)
+        unit_id = picked_unit(scope, request.query)
+        query = replace(resident_query(scope, request.query), place=scope.place(unit_id))
+        page = page_at(request.query.get("page"), await uow.views.resident_count(query))
+        lines = await uow.views.resident_page(replace(query, offset=page.offset), page.size)
     kept = {k: request.query[k] for k in FILTERS if request.query.get(k)}
+    if unit_id is not None:
+        kept["unit"] = str(unit_id)  # a unit typed in the picker's box, from now on chosen
     return render(request, "residents.html", {
-        "lines": lines, "filters": kept,
-        "units": _unit_choices(scope, scope.get(parse_id(kept.get("unit")) or scope.unit.id)),
+        "lines": lines, "filters": kept, "page": page,
+        "units": _unit_choices(scope, scope.get(unit_id or scope.unit.id)),
         "statuses": list(Status), "poverties": list(Poverty), "policies": list(Policy),
-        "next_url": f"?{urlencode({**kept, 'after': cursor})}" if cursor else None,
         "export_url": f"/admin/residents.xlsx?{urlencode(kept)}",
-        "first_url": f"?{urlencode(kept)}" if request.query.get("after") else None,
     })
 
 
@@ -238,20 +242,18 @@ async def edit(request: web.Request) -> web.Response:
 
 
 async def households(request: web.Request) -> web.Response:
-    """A village's households with their class and where the class comes from."""
+    """The households of a unit of the scope, with their commune, village and class."""
     async with unit_of_work(request) as uow:
         scope = await request_scope(request, uow)
-        villages = sorted(scope.of_level(Level.VILLAGE), key=scope.label)
-        chosen = parse_id(request.query.get("village"))
-        if chosen is None and scope.unit.level is Level.VILLAGE:
-            chosen = scope.unit.id
-        village = scope.get(chosen) if chosen is not None else None
-        if village is not None and village.level is not Level.VILLAGE:
-            raise NotFound
-        rows = await uow.views.households_in_village(village.id) if village else []
+        unit_id = picked_unit(scope, request.query) or query_number(
+            request.query.get("village"))  # the old links named a village
+        place = scope.place(unit_id)
+        page = page_at(request.query.get("page"), await uow.views.household_count(place))
+        rows = await uow.views.household_page(place, page.offset, page.size)
+    kept = {"unit": str(unit_id)} if unit_id is not None else {}
     return render(request, "households.html", {
-        "village": village, "rows": rows,
-        "villages": [(v.id, scope.label(v)) for v in villages]})
+        "rows": rows, "page": page, "filters": kept,
+        "units": _unit_choices(scope, scope.get(unit_id or scope.unit.id))})
 
 
 async def export(request: web.Request) -> web.Response:
@@ -280,7 +282,8 @@ async def export(request: web.Request) -> web.Response:
 def _export_row(line: ResidentLine, tz: tzinfo) -> dict[str, object]:
     r, h = line.resident, line.household
     return {
-        "id": r.id, "commune": line.commune, "village": line.village, "household": h.code,
+        "id": r.id, "commune": line.commune, "village": line.village,
+        "household": household_shown(h.code),
         "household_head": h.head_name, "full_name": r.full_name,
         "date_of_birth": r.date_of_birth, "gender": r.gender.value if r.gender else None,
         "citizen_id": r.citizen_id, "legacy_id": r.legacy_id, "poverty": h.poverty.value,

@@ -39,6 +39,14 @@ class ResidentLine:
 
 
 @dataclass(frozen=True, slots=True)
+class HouseholdLine:
+    household: Household
+    members: int  # its people in the register
+    village: str
+    commune: str
+
+
+@dataclass(frozen=True, slots=True)
 class AuditQuery:
     unit_ids: tuple[int, ...]
     entity: str | None = None

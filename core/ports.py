@@ -32,7 +32,15 @@ from core.model import (
     Transfer,
     Unit,
 )
-from core.page_views import AuditLine, AuditQuery, Place, ResidentLine, ResidentQuery, TokenInfo
+from core.page_views import (
+    AuditLine,
+    AuditQuery,
+    HouseholdLine,
+    Place,
+    ResidentLine,
+    ResidentQuery,
+    TokenInfo,
+)
 from core.priority import Candidate
 from core.report_runs import ReportRun
 
@@ -401,6 +409,12 @@ class PageViews(Protocol):
         ...
     async def households_in_village(self, village_id: int) -> list[tuple[Household, int]]:
         """The village's households with how many of their people are registered."""
+        ...
+    async def household_page(self, place: Place, offset: int, limit: int
+                             ) -> list[HouseholdLine]:
+        """The place's households by commune, village and code: up to limit after offset."""
+        ...
+    async def household_count(self, place: Place) -> int:
         ...
     async def audit_page(self, q: AuditQuery, limit: int) -> list[AuditLine]:
         """Newest first, before q.before_id (keyset)."""

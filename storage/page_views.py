@@ -11,7 +11,15 @@ from sqlalchemy.orm import aliased
 
 from core.model import Actor, AuditEntry, ChatState, Household, Official
 from core.names import fold
-from core.page_views import AuditLine, AuditQuery, Place, ResidentLine, ResidentQuery, TokenInfo
+from core.page_views import (
+    AuditLine,
+    AuditQuery,
+    HouseholdLine,
+    Place,
+    ResidentLine,
+    ResidentQuery,
+    TokenInfo,
+)
 from storage.chats import chat_from_row
 from storage.households import household_from_row
 from storage.models import (
@@ -89,6 +97,25 @@ class SqlPageViews:
         return [(household_from_row(h), int(n))
                 for h, n in (await self._session.execute(query)).all()]
 
+    async def household_page(self, place: Place, offset: int, limit: int
+                             ) -> list[HouseholdLine]:
+        members = (select(ResidentRow.household_id, func.count().label("n"))
+                   .group_by(ResidentRow.household_id).subquery())
+        village, commune = aliased(UnitRow), aliased(UnitRow)
+        query = (select(HouseholdRow, func.coalesce(members.c.n, 0), village.name, commune.name)
+                 .outerjoin(members, members.c.household_id == HouseholdRow.id)
+                 .join(village, village.id == HouseholdRow.village_id)
+                 .join(commune, commune.id == HouseholdRow.commune_id)
+                 .where(_in_place(place, HouseholdRow))
+                 .order_by(commune.name, village.name, HouseholdRow.code, HouseholdRow.id)
+                 .limit(limit).offset(offset))
+        return [HouseholdLine(household_from_row(h), int(n), v, c)
+                for h, n, v, c in (await self._session.execute(query)).all()]
+
+    async def household_count(self, place: Place) -> int:
+        query = select(func.count()).select_from(HouseholdRow).where(_in_place(place, HouseholdRow))
+        return int(await self._session.scalar(query) or 0)
+
     # -- audit trail ---------------------------------------------------------------------------
 
     async def audit_page(self, q: AuditQuery, limit: int) -> list[AuditLine]:
@@ -146,17 +173,19 @@ def token_info(r: ApiTokenRow) -> TokenInfo:
     return TokenInfo(r.id, r.label, utc(r.created_at) or r.created_at, utc(r.last_used_at))
 
 
-def _in_place(place: Place) -> ColumnElement[bool]:
+def _in_place(place: Place, row: type[ResidentRow] | type[HouseholdRow] = ResidentRow
+              ) -> ColumnElement[bool]:
+    """The residents (or households) of the place."""
     if place.village_id is not None:
-        return ResidentRow.village_id == place.village_id
+        return row.village_id == place.village_id
     if place.under is None:
-        return ResidentRow.commune_id.in_(place.commune_ids)
+        return row.commune_id.in_(place.commune_ids)
     # a commune hangs under a district or straight under its province (since 2025); asked
     # of each resident read, in id order, so that a page stops early (a list of thousands of
     # communes would be built and sent on every request)
     commune, parent = aliased(UnitRow), aliased(UnitRow)
     return (select(commune.id).outerjoin(parent, parent.id == commune.parent_id)
-            .where(commune.id == ResidentRow.commune_id,
+            .where(commune.id == row.commune_id,
                    or_(commune.parent_id == place.under, parent.parent_id == place.under))
             .exists())
 
