@@ -133,10 +133,14 @@ async def allocation_page(request: web.Request, notice: str | None = None,
         visible = kept if printing else kept[page.offset:page.offset + page.size]
         lines = await _lines(request, uow, scope, visible)
     filters = {k: request.query[k] for k in FILTERS if request.query.get(k)}
+    # a district or province of many communes: the summary is paged too
+    listed = shown if scope.unit.level is not Level.COMMUNE and wanted.commune is None else []
+    summary_page = page_at(request.query.get("spage"), len(listed))
     return render(request, "allocation.html", {
         "view": view, "province": me.role is Role.PROVINCE,
-        "summary": [summarise(c) for c in shown] if scope.unit.level is not Level.COMMUNE
-        else [],
+        "summary": [summarise(c) for c in
+                    listed[summary_page.offset:summary_page.offset + summary_page.size]],
+        "summary_page": summary_page,
         "chosen": chosen, "lines": lines, "page": page, "filters": filters,
         "printing": printing, "tiers": range(1, TIERS + 1), "statuses": STATUSES,
         "queues": [s.value for s in Support], "communes": [c.commune for c in shown],
