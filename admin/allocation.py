@@ -29,7 +29,7 @@ from admin.context import (
     who,
 )
 from admin.paging import page_at
-from admin.scoping import Scope, request_scope
+from admin.scoping import LISTED_COMMUNES, Scope, request_scope
 from core.allocation import Entry, explain_entry
 from core.codes import household_shown
 from core.errors import RuleError
@@ -38,6 +38,7 @@ from core.ports import UnitOfWork
 from core.priority import TIERS, Support
 from core.services import allocation
 from core.services.allocation import AllocationView, CommunePlan
+from core.services.audit import record_list_read
 from documents.spreadsheets import rows_to_csv, rows_to_xlsx
 
 FILTERS = ("commune", "tier", "queue", "status")
@@ -144,6 +145,7 @@ async def allocation_page(request: web.Request, notice: str | None = None,
         "chosen": chosen, "lines": lines, "page": page, "filters": filters,
         "printing": printing, "tiers": range(1, TIERS + 1), "statuses": STATUSES,
         "queues": [s.value for s in Support], "communes": [c.commune for c in shown],
+        "commune_choice": len(shown) <= LISTED_COMMUNES,  # else chosen in the summary
         "commits": me.role in allocation.COMMITTING_ROLES,
         "own_list": scope.unit.level is Level.COMMUNE,
         "moves": view.written_moves,
@@ -186,6 +188,10 @@ async def export(request: web.Request) -> web.Response:
             c for c in view.communes if scope.has(c.commune.id)]
         kept = [(c, e) for c in chosen for e in c.assignment.entries if wanted.keeps(e)]
         lines = await _lines(request, uow, scope, kept)
+        # names leave the programme: the trail says who took which list
+        await record_list_read(uow, who(request).actor, now(request),
+                               wanted.commune or scope.unit.id, f"admin-allocation-{kind}",
+                               {k: request.query.get(k) for k in FILTERS}, len(lines))
     rows = [_export_row(line) for line in lines]
     if kind == "csv":
         data = rows_to_csv(rows, EXPORT_COLUMNS)

@@ -17,7 +17,9 @@ from datetime import date
 
 from openpyxl import load_workbook
 
+from core.page_views import AuditQuery
 from core.services import registry
+from core.services.audit import READ_LIST
 from core.services.receiving import ReceiptForm, record_receipt
 from tests.admin.conftest import START, Admin, add_person
 from tests.conftest import SYSTEM
@@ -118,6 +120,10 @@ async def test_the_export_carries_the_filter_shown(admin: Admin) -> None:
     lines = list(csv.DictReader(io.StringIO((await as_csv.read()).decode("utf-8-sig"))))
     assert len(lines) == 53 and {x["queue"] for x in lines} == {"partial"}
     assert [x["rank"] for x in lines[:3]] == ["1", "2", "3"]
+    async with admin.runtime.uow() as u:  # names left the programme: the trail says so
+        trail = await u.views.audit_page(AuditQuery(
+            unit_ids=(admin.world.units["commune"].id,), action=READ_LIST), 10)
+    assert [(x.entry.after or {}).get("rows") for x in trail] == [53, 2]
 
 
 async def test_the_province_sees_each_commune_then_drills_into_one(admin: Admin) -> None:
