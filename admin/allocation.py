@@ -2,44 +2,150 @@
 
 A commune officer sees and commits the commune's own list, made from what the commune holds;
 a province or district officer sees and commits the distribution of what their unit holds to
-the communes (no one named), with the communes' lists as they would then stand. The form
-carries the fingerprint of the part that was shown, so a commit records that or nothing
-(core.services.allocation.commit).
+the communes (no one named), with a summary per commune first and each commune's list one
+click away. The form carries the fingerprint of the part that was shown, so a commit records
+that or nothing (core.services.allocation.commit). A commune's list is filtered (tier, queue,
+status), paged, printed and exported with the filter that is shown.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 from aiohttp import web
 
-from admin.context import Forbidden, config, now, render, text, today, unit_of_work, who
-from admin.scoping import request_scope
-from core.allocation import Assignment, Entry, explain_entry
+from admin.context import (
+    Forbidden,
+    catalogue,
+    config,
+    locale,
+    now,
+    query_number,
+    render,
+    text,
+    today,
+    unit_of_work,
+    who,
+)
+from admin.paging import page_at
+from admin.scoping import LISTED_COMMUNES, Scope, request_scope
+from core.allocation import Entry, explain_entry
+from core.codes import household_shown
 from core.errors import RuleError
 from core.model import Level, Role
+from core.ports import UnitOfWork
+from core.priority import TIERS, Support
 from core.services import allocation
+from core.services.allocation import AllocationView, CommunePlan
+from core.services.audit import record_list_read
+from documents.spreadsheets import rows_to_csv, rows_to_xlsx
+
+FILTERS = ("commune", "tier", "queue", "status")
+STATUSES = ("given", "waiting")  # reached by this round's stock, or still waiting
+EXPORT_COLUMNS = ("commune", "village", "household", "full_name", "queue", "tier", "rank",
+                  "of_total", "allocation_status", "why")
+TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Filter:
+    commune: int | None = None
+    tier: int | None = None
+    queue: Support | None = None
+    status: str | None = None
+
+    def keeps(self, e: Entry) -> bool:
+        return ((self.tier is None or e.tier == self.tier)
+                and (self.queue is None or e.ranked.support is self.queue)
+                and (self.status is None or (self.status == "waiting") == e.waiting))
+
+
+def parse_filter(args: web.Request) -> Filter:
+    """The filter of the query string; a value no list has is a 400, never a 500."""
+    q = args.query
+    tier = query_number(q.get("tier"))
+    queue, status = q.get("queue") or None, q.get("status") or None
+    if ((tier is not None and not 1 <= tier <= TIERS)
+            or (queue is not None and queue not in {s.value for s in Support})
+            or (status is not None and status not in STATUSES)):
+        raise RuleError("admin-error-bad-query")
+    return Filter(query_number(q.get("commune")), tier, Support(queue) if queue else None, status)
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """A commune's line of the province's (or district's) summary."""
+
+    plan: CommunePlan
+    phone_queue: int  # people in the phone queue
+    phones_given: int  # of them, reached by this round's phones
+    money_queue: int
+    money_given: int
+
+    @property
+    def phones(self) -> int:
+        return self.plan.phones_held + self.plan.phones_in
+
+    @property
+    def money(self) -> int:
+        return self.plan.money_held + self.plan.money_in
+
+
+def summarise(plan: CommunePlan) -> Summary:
+    entries = plan.assignment.entries
+    whole = [e for e in entries if e.ranked.support is Support.WHOLE]
+    partial = [e for e in entries if e.ranked.support is Support.PARTIAL]
+    return Summary(plan, len(whole), sum(not e.waiting for e in whole),
+                   len(partial), sum(not e.waiting for e in partial))
+
+
+async def _view(request: web.Request, uow: UnitOfWork, scope: Scope) -> AllocationView:
+    return await allocation.preview(uow, scope.unit.dataset, today(request),
+                                    config(request).support_per_person,
+                                    unit=scope.unit if scope.unit.level in allocation.PARTS
+                                    else None)
+
+
+def _chosen(view: AllocationView, scope: Scope, wanted: Filter) -> list[CommunePlan]:
+    """The communes whose lines are shown: the commune officer's own, or the one chosen."""
+    shown = [c for c in view.communes if scope.has(c.commune.id)]
+    if wanted.commune is not None:
+        scope.get(wanted.commune)  # another unit's commune: not found, as everywhere
+        return [c for c in shown if c.commune.id == wanted.commune]
+    return shown if scope.unit.level is Level.COMMUNE else []
 
 
 async def allocation_page(request: web.Request, notice: str | None = None,
                           error: str | None = None, status: int = 200) -> web.Response:
     me = who(request).official
+    wanted = parse_filter(request)
+    printing = request.query.get("print") == "1"
     async with unit_of_work(request) as uow:
         scope = await request_scope(request, uow)
-        view = await allocation.preview(uow, scope.unit.dataset, today(request),
-                                        config(request).support_per_person,
-                                        unit=scope.unit if scope.unit.level in allocation.PARTS
-                                        else None)
+        view = await _view(request, uow, scope)
         shown = [c for c in view.communes if scope.has(c.commune.id)]
-        people = {r.id: r for r in await uow.residents.in_units([c.commune.id for c in shown])}
-    communes = [{
-        "plan": c,
-        "lines": [{
-            "entry": e,
-            "name": people[e.resident_id].full_name if e.resident_id in people else "",
-            "why": _explained(request, c.assignment, e, c.commune.name),
-        } for e in c.assignment.entries],
-    } for c in shown]
+        chosen = _chosen(view, scope, wanted)
+        kept = [(c, e) for c in chosen for e in c.assignment.entries if wanted.keeps(e)]
+        page = page_at(request.query.get("page"), len(kept))
+        visible = kept if printing else kept[page.offset:page.offset + page.size]
+        lines = await _lines(request, uow, scope, visible)
+    filters = {k: request.query[k] for k in FILTERS if request.query.get(k)}
+    # a district or province of many communes: the summary is paged too
+    listed = shown if scope.unit.level is not Level.COMMUNE and wanted.commune is None else []
+    summary_page = page_at(request.query.get("spage"), len(listed))
     return render(request, "allocation.html", {
-        "view": view, "communes": communes, "province": me.role is Role.PROVINCE,
+        "view": view, "province": me.role is Role.PROVINCE,
+        "summary": [summarise(c) for c in
+                    listed[summary_page.offset:summary_page.offset + summary_page.size]],
+        "summary_page": summary_page,
+        "chosen": chosen, "lines": lines, "page": page, "filters": filters,
+        "printing": printing, "tiers": range(1, TIERS + 1), "statuses": STATUSES,
+        "queues": [s.value for s in Support], "communes": [c.commune for c in shown],
+        "commune_choice": len(shown) <= LISTED_COMMUNES,  # else chosen in the summary
         "commits": me.role in allocation.COMMITTING_ROLES,
         "own_list": scope.unit.level is Level.COMMUNE,
         "moves": view.written_moves,
@@ -47,9 +153,66 @@ async def allocation_page(request: web.Request, notice: str | None = None,
     }, status=status)
 
 
-def _explained(request: web.Request, a: Assignment, e: Entry, commune: str) -> str:
-    key, params = explain_entry(a, e, commune, config(request).tz)
-    return text(request, key, **params)
+@dataclass(frozen=True, slots=True)
+class Line:
+    commune: str
+    village: str
+    household: str
+    resident_id: int
+    name: str
+    entry: Entry
+    why: str
+
+
+async def _lines(request: web.Request, uow: UnitOfWork, scope: Scope,
+                 entries: Sequence[tuple[CommunePlan, Entry]]) -> list[Line]:
+    """The shown entries with the person's name, village and household, each explained."""
+    people = await uow.views.resident_lines([e.resident_id for _, e in entries])
+    out = []
+    for c, e in entries:
+        x = people[e.resident_id]  # a queued person is a resident of the commune
+        key, params = explain_entry(c.assignment, e, c.commune.name, config(request).tz)
+        out.append(Line(c.commune.name, x.village, household_shown(x.household.code),
+                        e.resident_id, x.resident.full_name, e, text(request, key, **params)))
+    return out
+
+
+async def export(request: web.Request) -> web.Response:
+    """The lines of the filter shown, as .xlsx or .csv (every page, every commune chosen)."""
+    kind = request.path.rsplit(".", 1)[-1]  # the route's own suffix: xlsx or csv
+    wanted = parse_filter(request)
+    async with unit_of_work(request) as uow:
+        scope = await request_scope(request, uow)
+        view = await _view(request, uow, scope)
+        chosen = _chosen(view, scope, wanted) or [
+            c for c in view.communes if scope.has(c.commune.id)]
+        kept = [(c, e) for c in chosen for e in c.assignment.entries if wanted.keeps(e)]
+        lines = await _lines(request, uow, scope, kept)
+        # names leave the programme: the trail says who took which list
+        await record_list_read(uow, who(request).actor, now(request),
+                               wanted.commune or scope.unit.id, f"admin-allocation-{kind}",
+                               {k: request.query.get(k) for k in FILTERS}, len(lines))
+    rows = [_export_row(line) for line in lines]
+    if kind == "csv":
+        data = rows_to_csv(rows, EXPORT_COLUMNS)
+    else:
+        texts, lang = catalogue(request), locale(request)
+        data = rows_to_xlsx(rows, EXPORT_COLUMNS, lambda key, **p: texts.text(key, lang, **p))
+    stamp = now(request).astimezone(config(request).tz).strftime("%Y%m%d-%H%M")
+    return web.Response(body=data, headers={
+        "Content-Type": TYPES[kind],
+        "Content-Disposition": f'attachment; filename="phan-bo-{stamp}.{kind}"',
+    })
+
+
+def _export_row(line: Line) -> dict[str, object]:
+    e = line.entry
+    return {
+        "commune": line.commune, "village": line.village, "household": line.household,
+        "full_name": line.name, "queue": e.ranked.support.value, "tier": e.tier,
+        "rank": e.position, "of_total": e.of_total,
+        "allocation_status": "waiting" if e.waiting else "given", "why": line.why,
+    }
 
 
 async def commit(request: web.Request) -> web.Response:
@@ -73,3 +236,4 @@ async def commit(request: web.Request) -> web.Response:
     notice = text(request, "allocation-cli-committed", plan=done.plan_id,
                   transfers=done.transfers, whole=done.whole, partial=done.partial)
     return await allocation_page(request, notice=notice)
+

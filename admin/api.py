@@ -15,6 +15,7 @@ from admin.residents import (
     resident_query,
 )
 from admin.scoping import request_scope
+from core.codes import household_shown
 from core.model import Household, Level, Resident
 from core.services import registry
 from core.services.audit import record_read
@@ -47,7 +48,8 @@ def resident_json(r: Resident, h: Household | None = None, village: str | None =
 
 def household_json(h: Household, members: int | None = None) -> dict[str, object]:
     out: dict[str, object] = {
-        "id": h.id, "code": h.code, "head_name": h.head_name, "poverty": h.poverty.value,
+        "id": h.id, "code": household_shown(h.code), "head_name": h.head_name,
+        "poverty": h.poverty.value,
         "policy": h.policy.value, "class_source": h.class_source.value,
         "review_year": h.review_year, "has_smartphone": h.has_smartphone,
         "village_id": h.village_id,

@@ -14,6 +14,7 @@ import jinja2
 from aiohttp import web
 
 from admin.appkeys import CATALOGUE, CLOCK, CONFIG, JINJA, UOW, AdminConfig
+from core.codes import household_shown
 from core.dates import format_date
 from core.errors import RuleError
 from core.i18n import Catalogue
@@ -203,6 +204,7 @@ def render(
         "is_province": isinstance(found, Who) and found.official.role is Role.PROVINCE,
         "fdate": show_date,
         "money": lambda amount: format_number(amount, lang),
+        "hcode": household_shown,
         "ftime": show_time(request),
         "path": request.path,
     }
@@ -215,7 +217,8 @@ def render(
 
 PAGE_HEADERS = {
     "Content-Security-Policy": (
-        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+        "default-src 'none'; style-src 'self'; script-src 'self'; connect-src 'self'; "
+        "img-src 'self' data:; form-action 'self'; "
         "base-uri 'none'; frame-ancestors 'none'"
     ),
     "X-Content-Type-Options": "nosniff",

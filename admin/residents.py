@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from urllib.parse import urlencode
+from dataclasses import dataclass, replace
 
 from aiohttp import web
 from multidict import MultiMapping
@@ -22,10 +21,12 @@ from admin.context import (
     unit_of_work,
     who,
 )
+from admin.paging import PAGE_SIZE, page_at
 from admin.scoping import Scope, request_scope
+from admin.units import picked_unit
 from core.dates import parse_date
 from core.errors import RuleError
-from core.model import Level, Policy, Poverty, Resident, Status, Unit
+from core.model import Policy, Poverty, Resident, Status, Unit
 from core.page_views import AuditQuery, ResidentLine, ResidentQuery
 from core.ports import UnitOfWork
 from core.services import registry
@@ -33,7 +34,6 @@ from core.services.audit import READS, record_list_read, record_read
 from core.services.scope import within
 from documents.lists import HOUSEHOLD_COLUMNS, RESIDENT_COLUMNS, household_row, resident_row
 
-PAGE = 50
 EXPORT_BATCH = 1000
 FILTERS = ("unit", "status", "poverty", "policy", "q")
 
@@ -69,7 +69,7 @@ def resident_query(scope: Scope, args: MultiMapping[str], after: int = 0) -> Res
     )
 
 
-async def page_of(uow: UnitOfWork, query: ResidentQuery, size: int = PAGE
+async def page_of(uow: UnitOfWork, query: ResidentQuery, size: int = PAGE_SIZE
                   ) -> tuple[list[ResidentLine], int | None]:
     """One page and the cursor of the next (None on the last page)."""
     lines = await uow.views.resident_page(query, size + 1)
@@ -79,19 +79,21 @@ async def page_of(uow: UnitOfWork, query: ResidentQuery, size: int = PAGE
 
 
 async def residents(request: web.Request) -> web.Response:
-    """The list, filtered and paged by id (keyset)."""
+    """The list, filtered, in numbered pages."""
     async with unit_of_work(request) as uow:
         scope = await request_scope(request, uow)
-        query = resident_query(scope, request.query, parse_id(request.query.get("after")) or 0)
-        lines, cursor = await page_of(uow, query)
+        unit_id = picked_unit(scope, request.query)
+        query = replace(resident_query(scope, request.query), place=scope.place(unit_id))
+        page = page_at(request.query.get("page"), await uow.views.resident_count(query))
+        lines = await uow.views.resident_page(replace(query, offset=page.offset), page.size)
     kept = {k: request.query[k] for k in FILTERS if request.query.get(k)}
+    if unit_id is not None:
+        kept["unit"] = str(unit_id)  # a unit typed in the picker's box, from now on chosen
     return render(request, "residents.html", {
-        "lines": lines, "filters": kept,
-        "units": _unit_choices(scope, scope.get(parse_id(kept.get("unit")) or scope.unit.id)),
+        "lines": lines, "filters": kept, "page": page,
+        "units": _unit_choices(scope, scope.get(unit_id or scope.unit.id)),
         "statuses": list(Status), "poverties": list(Poverty), "policies": list(Policy),
-        "next_url": f"?{urlencode({**kept, 'after': cursor})}" if cursor else None,
         "exports": exports.export_links("/admin/residents", kept),
-        "first_url": f"?{urlencode(kept)}" if request.query.get("after") else None,
     })
 
 
@@ -229,42 +231,34 @@ async def edit(request: web.Request) -> web.Response:
     raise web.HTTPFound(f"/admin/residents/{resident_id}")
 
 
-def _village(scope: Scope, args: MultiMapping[str]) -> Unit | None:
-    """The households page's village: the one asked for, or the village head's own."""
-    chosen = parse_id(args.get("village"))
-    if chosen is None and scope.unit.level is Level.VILLAGE:
-        chosen = scope.unit.id
-    village = scope.get(chosen) if chosen is not None else None
-    if village is not None and village.level is not Level.VILLAGE:
-        raise NotFound
-    return village
-
-
 async def households(request: web.Request) -> web.Response:
-    """A village's households with their class and where the class comes from."""
+    """The households of a unit of the scope, with their commune, village and class."""
     async with unit_of_work(request) as uow:
         scope = await request_scope(request, uow)
-        villages = sorted(scope.of_level(Level.VILLAGE), key=scope.label)
-        village = _village(scope, request.query)
-        rows = await uow.views.households_in_village(village.id) if village else []
+        unit_id = picked_unit(scope, request.query) or query_number(
+            request.query.get("village"))  # the old links named a village
+        place = scope.place(unit_id)
+        page = page_at(request.query.get("page"), await uow.views.household_count(place))
+        rows = await uow.views.household_page(place, page.offset, page.size)
+    kept = {"unit": str(unit_id)} if unit_id is not None else {}
     return render(request, "households.html", {
-        "village": village, "rows": rows,
-        "villages": [(v.id, scope.label(v)) for v in villages],
-        "exports": exports.export_links("/admin/households", {"village": str(village.id)})
-        if village else None})
+        "rows": rows, "page": page, "filters": kept,
+        "units": _unit_choices(scope, scope.get(unit_id or scope.unit.id)),
+        "exports": exports.export_links("/admin/households", kept)})
 
 
 async def export_households(request: web.Request) -> web.Response:
-    """The village's households, as the households page lists them, as .xlsx or .csv."""
+    """The households as the households page lists them (its unit), as .xlsx or .csv."""
     async with unit_of_work(request) as uow:
         scope = await request_scope(request, uow)
-        village = _village(scope, request.query)
-        if village is None:
-            raise NotFound
-        found = await uow.views.households_in_village(village.id)
-        rows = [household_row(h, village.name, n) for h, n in found]
-        await exports.audit_export(uow, request, "household", village.id,
-                                   {"village": village.id}, len(rows))
+        unit_id = picked_unit(scope, request.query) or query_number(
+            request.query.get("village"))
+        place = scope.place(unit_id)
+        exports.check_size(await uow.views.household_count(place))
+        found = await uow.views.household_page(place, 0, exports.MAX_ROWS)
+        rows = [household_row(line.household, line.village, line.members) for line in found]
+        await exports.audit_export(uow, request, "household", unit_id or scope.unit.id,
+                                   {"unit": unit_id}, len(rows))
     return exports.send(request, "ho-gia-dinh", rows, HOUSEHOLD_COLUMNS)
 
 

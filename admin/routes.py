@@ -17,6 +17,7 @@ from admin import (
     dashboard,
     donations,
     handovers,
+    households,
     imports,
     officials,
     posting,
@@ -24,6 +25,7 @@ from admin import (
     reports,
     residents,
     static,
+    units,
 )
 from admin.context import Access
 from admin.exports import ROUTE_FORMAT as FMT
@@ -67,6 +69,9 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/admin/residents/{resident_id:\\d+}/erase", privacy.erase, W),
     Route("GET", "/admin/households", residents.households, R),
     Route("GET", f"/admin/households.{FMT}", residents.export_households, R),
+    Route("GET", "/admin/households/{household_id:\\d+}", households.household_page, R),
+    Route("POST", "/admin/households/{household_id:\\d+}/class", households.correct_class, W),
+    Route("GET", "/admin/units.json", units.units_json, R),
     Route("GET", "/admin/import", imports.import_page, W),
     Route("POST", "/admin/import", imports.upload, W),
     Route("POST", "/admin/import/save", imports.save, W),
@@ -108,6 +113,8 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/admin/aftercare/tasks", aftercare.task_done, R),
     Route("POST", "/admin/aftercare/sessions", aftercare.add_session, R),
     Route("GET", "/admin/allocation", allocation.allocation_page, R),
+    Route("GET", "/admin/allocation.xlsx", allocation.export, R),
+    Route("GET", "/admin/allocation.csv", allocation.export, R),
     Route("POST", "/admin/allocation/commit", allocation.commit, W),
     Route("GET", "/admin/posting", posting.posting_page, R),
     Route("POST", "/admin/posting/open", posting.open_posting, W),

@@ -18,6 +18,7 @@ from aiohttp import web
 
 from admin.context import NotFound, who
 from core.model import Level, Official, Unit
+from core.names import fold
 from core.page_views import Place
 from core.ports import UnitOfWork
 
@@ -33,6 +34,7 @@ class Scope:
     units: Mapping[int, Unit]  # the official's unit and every unit below it
     children: Mapping[int, list[Unit]]  # of the whole dataset, by name
     _places: dict[int, Place] = field(default_factory=dict, compare=False, repr=False)
+    _folded: dict[int, str] = field(default_factory=dict, compare=False, repr=False)
 
     def has(self, unit_id: int | None) -> bool:
         return unit_id is not None and unit_id in self.units
@@ -67,6 +69,12 @@ class Scope:
         while out[-1].id != self.unit.id and out[-1].parent_id in self.units:
             out.append(self.units[out[-1].parent_id or 0])
         return out[::-1]
+
+    def folded(self) -> dict[int, str]:
+        """Each unit's name as a search compares it (core.names.fold), made once per scope."""
+        if not self._folded:
+            self._folded.update((u.id, fold(u.name)) for u in self.units.values())
+        return self._folded
 
     def label(self, unit: Unit) -> str:
         """A village with its commune, so that two villages of the same name stay apart."""

@@ -8,7 +8,8 @@ from aiohttp import web
 
 from admin.context import NotFound
 
-TYPES = {"admin.css": "text/css"}
+TYPES = {"admin.css": "text/css", "lists.css": "text/css",
+         "unit-picker.js": "text/javascript"}
 
 
 async def asset(request: web.Request) -> web.Response:

@@ -49,3 +49,12 @@ def household_code(typed: str) -> str:
     if not _HOUSEHOLD_CODE.fullmatch(code):
         raise RuleError("registration-household-code-format")
     return code
+
+
+def household_shown(code: str) -> str:
+    """A household code as every page and export shows it: the register's form (capitals,
+    trimmed); a code kept before that form was checked is shown as it was written."""
+    try:
+        return household_code(code)
+    except RuleError:
+        return code.strip()

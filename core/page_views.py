@@ -27,12 +27,21 @@ class ResidentQuery:
     policy: str | None = None
     name: str | None = None
     after_id: int = 0
+    offset: int = 0  # a numbered page: rows skipped after after_id
 
 
 @dataclass(frozen=True, slots=True)
 class ResidentLine:
     resident: Resident
     household: Household
+    village: str
+    commune: str
+
+
+@dataclass(frozen=True, slots=True)
+class HouseholdLine:
+    household: Household
+    members: int  # its people in the register
     village: str
     commune: str
 

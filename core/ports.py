@@ -38,6 +38,7 @@ from core.model import (
 from core.page_views import (
     AuditLine,
     AuditQuery,
+    HouseholdLine,
     InvitationLine,
     Place,
     ReceiptLine,
@@ -483,13 +484,25 @@ class PageViews(Protocol):
     (storage/page_views.py)."""
 
     async def resident_page(self, q: ResidentQuery, limit: int) -> list[ResidentLine]:
-        """Up to limit residents after q.after_id, in id order (keyset: no OFFSET)."""
+        """Up to limit residents after q.after_id (and q.offset more), in id order."""
+        ...
+    async def resident_count(self, q: ResidentQuery) -> int:
+        """How many residents the query finds after q.after_id (its offset aside)."""
+        ...
+    async def resident_lines(self, resident_ids: Sequence[int]) -> dict[int, ResidentLine]:
+        """These residents with their household, village and commune names, by id."""
         ...
     async def status_counts(self, place: Place) -> dict[str, int]:
         """How many residents of the place have each status."""
         ...
     async def households_in_village(self, village_id: int) -> list[tuple[Household, int]]:
         """The village's households with how many of their people are registered."""
+        ...
+    async def household_page(self, place: Place, offset: int, limit: int
+                             ) -> list[HouseholdLine]:
+        """The place's households by commune, village and code: up to limit after offset."""
+        ...
+    async def household_count(self, place: Place) -> int:
         ...
     async def audit_page(self, q: AuditQuery, limit: int) -> list[AuditLine]:
         """Newest first, before q.before_id (keyset)."""

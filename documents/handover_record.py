@@ -16,6 +16,7 @@ import jinja2
 import segno
 from markupsafe import Markup
 
+from core.codes import household_shown
 from core.dates import format_date
 from core.i18n import Catalogue
 from core.model import Handover, SupportKind
@@ -67,6 +68,7 @@ def render_record(
         born=format_date(data.resident.date_of_birth),
         whole=data.support.kind is SupportKind.WHOLE, given=_given(t, data), code=code,
         origin=_origin(t, data),
+        household_code=household_shown(data.household.code) if data.household else "",
         missing=", ".join(t(f"handover-item-{m}") for m in data.missing),
         qr_svg=Markup(svg),  # noqa: S704  (segno's own SVG)
         status=_status(t, data.handover), tick=TICK, cross=CROSS,

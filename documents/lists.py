@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from core.codes import household_shown
 from core.model import Case, HandoverExport, Household, Official, Receipt, Unit
 from core.page_views import InvitationLine, ResidentLine
 from core.services.pledges import PledgeExport
@@ -52,7 +53,8 @@ def resident_row(line: ResidentLine, when: When = iso) -> dict[str, object]:
     """A resident with their household, as the residents page lists them."""
     r, h = line.resident, line.household
     return {
-        "id": r.id, "commune": line.commune, "village": line.village, "household": h.code,
+        "id": r.id, "commune": line.commune, "village": line.village,
+        "household": household_shown(h.code),
         "household_head": h.head_name, "full_name": r.full_name,
         "date_of_birth": r.date_of_birth, "gender": r.gender.value if r.gender else None,
         "citizen_id": r.citizen_id, "legacy_id": r.legacy_id, "poverty": h.poverty.value,
@@ -120,7 +122,8 @@ def stock_row(unit: Unit, parent: str | None, phones: int, money: int, subtree_p
 
 def household_row(household: Household, village: str, members: int) -> dict[str, object]:
     h = household
-    return {"village": village, "household_code": h.code, "household_head": h.head_name,
+    return {"village": village, "household_code": household_shown(h.code),
+            "household_head": h.head_name,
             "poverty": h.poverty.value, "policy": h.policy.value,
             "class_source": h.class_source.value, "household_has_smartphone": h.has_smartphone,
             "registered_members": members}

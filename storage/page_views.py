@@ -15,6 +15,7 @@ from core.names import fold
 from core.page_views import (
     AuditLine,
     AuditQuery,
+    HouseholdLine,
     InvitationLine,
     Place,
     ReceiptLine,
@@ -40,7 +41,7 @@ from storage.name_search import is_common, name_match
 from storage.officials import official_from_row
 from storage.receipts import receipt_from_row
 from storage.residents import resident_from_row
-from storage.sql import utc
+from storage.sql import CHUNK, utc
 from storage.unit_tree import unit_revision
 
 
@@ -51,25 +52,42 @@ class SqlPageViews:
     # -- residents -----------------------------------------------------------------------------
 
     async def resident_page(self, q: ResidentQuery, limit: int) -> list[ResidentLine]:
-        """Up to limit residents after q.after_id, in id order (keyset: no OFFSET)."""
+        """Up to limit residents after q.after_id (and q.offset more), in id order."""
         session = self._session
         has_name = bool(q.name and fold(q.name))
         common = has_name and await is_common(session, q.name or "")
+        in_id_order = q.place.under is not None and (common or not has_name)
+        async with _without_sort(session, in_id_order):
+            return await self._lines(and_(*_resident_filters(q, common)), limit=limit,
+                                     offset=q.offset)
+
+    async def resident_count(self, q: ResidentQuery) -> int:
+        common = bool(q.name and fold(q.name)) and await is_common(self._session, q.name or "")
+        query = (select(func.count()).select_from(ResidentRow)
+                 .join(HouseholdRow, HouseholdRow.id == ResidentRow.household_id)
+                 .where(and_(*_resident_filters(q, common))))
+        return int(await self._session.scalar(query) or 0)
+
+    async def resident_lines(self, resident_ids: Sequence[int]) -> dict[int, ResidentLine]:
+        ids = sorted(set(resident_ids))
+        out: dict[int, ResidentLine] = {}
+        for start in range(0, len(ids), CHUNK):  # a commune's whole list, in bounded queries
+            where = ResidentRow.id.in_(ids[start:start + CHUNK])
+            out.update((x.resident.id, x) for x in await self._lines(where))
+        return out
+
+    async def _lines(self, where: ColumnElement[bool], *, limit: int | None = None,
+                     offset: int = 0) -> list[ResidentLine]:
         village, commune = aliased(UnitRow), aliased(UnitRow)
         query = (
             select(ResidentRow, HouseholdRow, village.name, commune.name)
             .join(HouseholdRow, HouseholdRow.id == ResidentRow.household_id)
             .join(village, village.id == ResidentRow.village_id)
             .join(commune, commune.id == ResidentRow.commune_id)
-            .where(and_(*_resident_filters(q, common)))
-            .order_by(ResidentRow.id)
-            .limit(limit)
+            .where(where).order_by(ResidentRow.id).limit(limit).offset(offset)
         )
-        in_id_order = q.place.under is not None and (common or not has_name)
-        async with _without_sort(session, in_id_order):
-            rows = (await session.execute(query)).all()
         return [ResidentLine(resident_from_row(r), household_from_row(h), v, c)
-                for r, h, v, c in rows]
+                for r, h, v, c in (await self._session.execute(query)).all()]
 
     async def status_counts(self, place: Place) -> dict[str, int]:
         query = (select(ResidentRow.status, func.count()).where(_in_place(place))
@@ -85,6 +103,25 @@ class SqlPageViews:
                  .where(HouseholdRow.village_id == village_id).order_by(HouseholdRow.code))
         return [(household_from_row(h), int(n))
                 for h, n in (await self._session.execute(query)).all()]
+
+    async def household_page(self, place: Place, offset: int, limit: int
+                             ) -> list[HouseholdLine]:
+        members = (select(ResidentRow.household_id, func.count().label("n"))
+                   .group_by(ResidentRow.household_id).subquery())
+        village, commune = aliased(UnitRow), aliased(UnitRow)
+        query = (select(HouseholdRow, func.coalesce(members.c.n, 0), village.name, commune.name)
+                 .outerjoin(members, members.c.household_id == HouseholdRow.id)
+                 .join(village, village.id == HouseholdRow.village_id)
+                 .join(commune, commune.id == HouseholdRow.commune_id)
+                 .where(_in_place(place, HouseholdRow))
+                 .order_by(commune.name, village.name, HouseholdRow.code, HouseholdRow.id)
+                 .limit(limit).offset(offset))
+        return [HouseholdLine(household_from_row(h), int(n), v, c)
+                for h, n, v, c in (await self._session.execute(query)).all()]
+
+    async def household_count(self, place: Place) -> int:
+        query = select(func.count()).select_from(HouseholdRow).where(_in_place(place, HouseholdRow))
+        return int(await self._session.scalar(query) or 0)
 
     # -- audit trail ---------------------------------------------------------------------------
 
@@ -168,17 +205,19 @@ def token_info(r: ApiTokenRow) -> TokenInfo:
     return TokenInfo(r.id, r.label, utc(r.created_at) or r.created_at, utc(r.last_used_at))
 
 
-def _in_place(place: Place) -> ColumnElement[bool]:
+def _in_place(place: Place, row: type[ResidentRow] | type[HouseholdRow] = ResidentRow
+              ) -> ColumnElement[bool]:
+    """The residents (or households) of the place."""
     if place.village_id is not None:
-        return ResidentRow.village_id == place.village_id
+        return row.village_id == place.village_id
     if place.under is None:
-        return ResidentRow.commune_id.in_(place.commune_ids)
+        return row.commune_id.in_(place.commune_ids)
     # a commune hangs under a district or straight under its province (since 2025); asked
     # of each resident read, in id order, so that a page stops early (a list of thousands of
     # communes would be built and sent on every request)
     commune, parent = aliased(UnitRow), aliased(UnitRow)
     return (select(commune.id).outerjoin(parent, parent.id == commune.parent_id)
-            .where(commune.id == ResidentRow.commune_id,
+            .where(commune.id == row.commune_id,
                    or_(commune.parent_id == place.under, parent.parent_id == place.under))
             .exists())
 

@@ -18,6 +18,7 @@ from bot.cli.common import (
 from bot.cli.progress import Progress
 from bot.runtime import Runtime
 from core.clock import Clock
+from core.codes import household_shown
 from core.importing import ResidentExport, RowError, parse_rows
 from core.model import Level
 from core.services.audit import record_list_read
@@ -143,4 +144,5 @@ def _export_row(r: ResidentExport) -> dict[str, object]:
     row: dict[str, object] = {name: getattr(r, name) for name in RESIDENT_FIELDS}
     approved: datetime | None = r.approved_at
     row["approved_at"] = approved.isoformat() if approved else None
+    row["household"] = household_shown(r.household)
     return row

@@ -290,3 +290,24 @@ async def update_resident(
     await record(uow, actor, now, "update", "resident", resident.id, resident.commune_id,
                  before=resident, after=updated)
     return updated
+
+
+async def correct_household_class(
+    uow: UnitOfWork, actor: Actor, household_id: int, poverty: Poverty, policy: Policy,
+    now: datetime,
+) -> Household:
+    """The commune corrects a household's class (poor, near-poor, neither; merit, social
+    policy, neither) from its official list: the class is then confirmed, audited before
+    and after; the same class again changes nothing."""
+    household = await uow.households.get(household_id)
+    if household is None:
+        raise RuleError("registry-unknown-household")
+    await require_within(uow, actor, household.commune_id)
+    updated = replace(household, poverty=poverty, policy=policy,
+                      class_source=ClassSource.CONFIRMED)
+    if updated == household:
+        return household
+    await uow.households.update(updated)
+    await record(uow, actor, now, "classify", "household", household.id, household.commune_id,
+                 before=household, after=updated)
+    return updated

@@ -140,6 +140,7 @@ async def test_officer_receives_a_phone_and_hands_it_over_in_chromium(served: Se
         # the commune records its own list: its phone goes to An
         await page.goto(f"{served.base}/admin/allocation")
         await page.click("#commit-list")
+        await page.wait_for_url(f"{served.base}/admin/allocation/commit")  # the answer page
         assert await page.locator(".notice").count() == 1
 
         await page.goto(f"{served.base}/admin/handovers")

@@ -43,8 +43,11 @@ async def test_the_province_commits_its_distribution_then_the_commune_its_list(
     await stock_and_approve(admin)
     await admin.login("province")
     html = await (await admin.client.get("/admin/allocation")).text()
-    assert AN in html and CUONG in html and "commit-distribution" in html
-    assert "commit-list" not in html
+    assert "commit-distribution" in html and "commit-list" not in html
+    for commune, name in (("commune", AN), ("sibling", CUONG)):  # each commune's list
+        drilled = await admin.client.get("/admin/allocation",
+                                         params={"commune": admin.world.units[commune].id})
+        assert name in await drilled.text()
     fingerprint = html.split('name="fingerprint" value="')[1].split('"')[0]
     forged = await admin.post("/admin/allocation/commit", {"fingerprint": fingerprint},
                               token="forged")

@@ -121,6 +121,15 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/admin/households.{fmt}"): Case(
         lambda w: Req(f"/admin/households.xlsx?village={w.units['village'].id}"), 200,
         other=lambda w: Req(f"/admin/households.csv?village={w.units['foreign_village'].id}")),
+    ("GET", "/admin/households/{household_id}"): Case(
+        lambda w: Req(f"/admin/households/{w.households['own']}"), 200,
+        other=lambda w: Req(f"/admin/households/{w.households['foreign']}")),
+    ("POST", "/admin/households/{household_id}/class"): Case(
+        lambda w: Req(f"/admin/households/{w.households['own']}/class",
+                      lambda w: {"poverty": "near_poor", "policy": "merit"}), 302,
+        other=lambda w: Req(f"/admin/households/{w.households['foreign']}/class",
+                            lambda w: {"poverty": "near_poor", "policy": "merit"})),
+    ("GET", "/admin/units.json"): Case(lambda w: Req("/admin/units.json?q=con+minh"), 200),
     ("GET", "/admin/import"): Case(lambda w: Req("/admin/import"), 200),
     ("POST", "/admin/import"): Case(
         lambda w: Req("/admin/import", lambda w: upload(w, "commune")), 200,
@@ -183,7 +192,15 @@ CASES: dict[tuple[str, str], Case] = {
         lambda w: Req("/admin/handovers/999999/paper", lambda w: {}), 404),
     ("POST", "/admin/cases/{case_id}/close"): Case(
         lambda w: Req("/admin/cases/999999/close", lambda w: {"resolution": "x"}), 404),
-    ("GET", "/admin/allocation"): Case(lambda w: Req("/admin/allocation"), 200),
+    ("GET", "/admin/allocation"): Case(
+        lambda w: Req("/admin/allocation"), 200,
+        other=lambda w: Req(f"/admin/allocation?commune={w.units['foreign'].id}")),
+    ("GET", "/admin/allocation.xlsx"): Case(
+        lambda w: Req("/admin/allocation.xlsx"), 200,
+        other=lambda w: Req(f"/admin/allocation.xlsx?commune={w.units['foreign'].id}")),
+    ("GET", "/admin/allocation.csv"): Case(
+        lambda w: Req("/admin/allocation.csv"), 200,
+        other=lambda w: Req(f"/admin/allocation.csv?commune={w.units['foreign'].id}")),
     # each official records their own unit's part (a commune its list, the province its
     # distribution); a fingerprint from no preview is refused (409)
     ("POST", "/admin/allocation/commit"): Case(
