@@ -166,6 +166,39 @@ CASES: dict[tuple[str, str], Case] = {
     # reports: tests/admin/test_reports_page.py checks one of another unit is not found
     ("GET", "/admin/reports"): Case(lambda w: Req("/admin/reports"), 200),
     ("GET", "/admin/reports/{run_id}.xlsx"): Case(lambda w: Req("/admin/reports/999.xlsx"), 404),
+    # a report built on demand: a village head's unit has none
+    ("GET", "/admin/reports/build"): Case(
+        lambda w: Req(f"/admin/reports/build?unit={w.units['commune'].id}&month=2023-08"), 200,
+        other=lambda w: Req(f"/admin/reports/build?unit={w.units['foreign'].id}"),
+        roles_ok={"village_head": 404}),
+    ("GET", "/admin/reports/build.xlsx"): Case(
+        lambda w: Req(f"/admin/reports/build.xlsx?unit={w.units['commune'].id}"), 200,
+        other=lambda w: Req(f"/admin/reports/build.xlsx?unit={w.units['foreign'].id}"),
+        roles_ok={"village_head": 404}),
+    ("POST", "/admin/reports/notes"): Case(
+        lambda w: Req("/admin/reports/notes", lambda w: {
+            "unit": w.units["commune"].id, "month": "2023-08", "difficulties": "Thi\u1ebfu",
+            "proposals": ""}), 302,
+        other=lambda w: Req("/admin/reports/notes", lambda w: {
+            "unit": w.units["foreign"].id, "month": "2023-08", "difficulties": "x"})),
+    ("POST", "/admin/reports/send"): Case(
+        lambda w: Req("/admin/reports/send", lambda w: {
+            "unit": w.units["commune"].id, "month": "2023-08"}), 302,
+        other=lambda w: Req("/admin/reports/send", lambda w: {
+            "unit": w.units["foreign"].id, "month": "2023-08"})),
+    # after the handover: village heads too mark tasks and record guidance sessions
+    ("GET", "/admin/aftercare"): Case(lambda w: Req("/admin/aftercare"), 200),
+    ("POST", "/admin/aftercare/tasks"): Case(
+        lambda w: Req("/admin/aftercare/tasks", lambda w: {"handover": 999999,
+                                                           "item": "zalo"}), 400),
+    ("POST", "/admin/aftercare/sessions"): Case(
+        lambda w: Req("/admin/aftercare/sessions", lambda w: {
+            "village": w.units["village"].id, "held_on": "10/09/2023", "led_by": "Doan TN"}),
+        302,
+        other=lambda w: Req("/admin/aftercare/sessions", lambda w: {
+            "village": w.units["foreign_village"].id, "held_on": "10/09/2023",
+            "led_by": "Doan TN"})),
+    ("GET", "/admin/cases.{fmt}"): Case(lambda w: Req("/admin/cases.xlsx"), 200),
     ("GET", "/admin/reports/{run_id}.json"): Case(lambda w: Req("/admin/reports/999.json"), 404),
     ("GET", "/admin/pledges"): Case(lambda w: Req("/admin/pledges"), 200),
     ("GET", "/admin/pledges.{fmt}"): Case(lambda w: Req("/admin/pledges.xlsx"), 200),
