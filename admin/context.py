@@ -166,6 +166,12 @@ def show_time(request: web.Request) -> Callable[[datetime | None], str]:
     return shown
 
 
+def grouped(params: Mapping[str, object], locale: str) -> dict[str, object]:
+    """A sentence's whole numbers grouped by thousands, as the |num filter groups a cell's."""
+    return {k: format_number(v, locale) if isinstance(v, int) and not isinstance(v, bool)
+            else v for k, v in params.items()}
+
+
 @jinja2.pass_context
 def number_filter(context: jinja2.runtime.Context, value: int | None) -> str:
     """`{{ n|num }}`: thousands separated as the page's language writes them (an admin page
@@ -195,7 +201,7 @@ def render(
     lang = locale(request)
     found = request.get("admin_who")
     base = {
-        "t": lambda key, **params: text(request, key, **params),
+        "t": lambda key, **params: text(request, key, **grouped(params, lang)),
         "lang": lang,
         "other_lang": "en" if lang == "vi" else "vi",
         "csrf": request.get("admin_csrf", ""),

@@ -16,7 +16,7 @@ from aiohttp import web
 
 from admin.appkeys import CATALOGUE, CLOCK, CONFIG, JINJA, UOW
 from admin.charts import bar_chart
-from admin.context import setup_templates
+from admin.context import grouped, setup_templates
 from admin.reports import coverage_chart
 from core.dates import format_date
 from core.i18n import Catalogue
@@ -183,7 +183,7 @@ class Texts:
         self._tz = tz
 
     def __call__(self, key: str, **params: object) -> str:
-        return self._catalogue.text(key, self.locale, **params)
+        return self._catalogue.text(key, self.locale, **grouped(params, self.locale))
 
     def date(self, at: datetime) -> str:
         return format_date(at.astimezone(self._tz).date())

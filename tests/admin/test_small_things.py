@@ -71,3 +71,11 @@ async def test_a_refused_receipt_keeps_every_value_typed(admin: Admin) -> None:
     assert '<textarea name="serials" rows="3">490154203237519</textarea>' in page
     assert '<option value="used" selected>' in page
     assert f'<option value="{typed["unit"]}" selected>' in page
+
+
+def test_a_sentences_whole_numbers_are_grouped_too() -> None:
+    from admin.context import grouped
+
+    assert grouped({"count": 1500, "day": 15, "yes": True, "name": "An"}, "vi") == {
+        "count": "1.500", "day": "15", "yes": True, "name": "An"}
+    assert grouped({"count": 226500}, "en") == {"count": "226,500"}
