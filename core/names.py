@@ -44,9 +44,11 @@ def fold(text: str) -> str:
     return " ".join(bare.translate(_FOLD_LETTERS).lower().split())
 
 
-# The administrative words a unit's name starts with (xa, phuong, thi tran, thon, ban, to).
+# The administrative words a unit's name starts with: tinh, huyen, thanh pho, thi xa (province
+# and district), xa, phuong, thi tran (commune), thon, ban, to (village).
 WARD, TOWN = "Ph\u01b0\u1eddng ", "Th\u1ecb tr\u1ea5n "  # a commune-level unit's other kinds
-UNIT_WORDS = ("X\u00e3 ", "Ph\u01b0\u1eddng ", "Th\u1ecb tr\u1ea5n ", "Th\u00f4n ", "B\u1ea3n ",
+UNIT_WORDS = ("T\u1ec9nh ", "Huy\u1ec7n ", "Th\u00e0nh ph\u1ed1 ", "Th\u1ecb x\u00e3 ",
+              "X\u00e3 ", "Ph\u01b0\u1eddng ", "Th\u1ecb tr\u1ea5n ", "Th\u00f4n ", "B\u1ea3n ",
               "T\u1ed5 ")
 
 
@@ -57,6 +59,11 @@ def in_running_text(unit_name: str) -> str:
         if unit_name.startswith(word):
             return word.lower() + unit_name[len(word):]
     return unit_name
+
+
+def at_sentence_start(text: str) -> str:
+    """A unit's name (or any phrase) opening a sentence: its first letter in upper case."""
+    return text[:1].upper() + text[1:]
 
 
 def probable_duplicate(a_name: str, a_dob: date, b_name: str, b_dob: date) -> bool:
