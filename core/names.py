@@ -6,6 +6,7 @@ import unicodedata
 from datetime import date
 
 from core.errors import RuleError
+from core.model import Gender
 
 MAX_NAME_LENGTH = 100
 
@@ -64,6 +65,14 @@ def in_running_text(unit_name: str) -> str:
 def at_sentence_start(text: str) -> str:
     """A unit's name (or any phrase) opening a sentence: its first letter in upper case."""
     return text[:1].upper() + text[1:]
+
+
+def addressed(full_name: str, gender: Gender | None) -> dict[str, object]:
+    """The params that name and address a resident: "ong" or "ba" by sex and the full name,
+    "ong/ba" where the sex is not recorded (the neutral written form), never a first name."""
+    form = gender.value if gender else "unknown"
+    return {"full_name": full_name, "name": f"key:resident-name-{form}",
+            "you": f"key:resident-you-{form}"}
 
 
 def probable_duplicate(a_name: str, a_dob: date, b_name: str, b_dob: date) -> bool:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 
 from core.i18n import UNIT_PARAMS, Catalogue, load_catalogue
+from core.model import Gender
+from core.names import addressed
 
 CATALOGUE = load_catalogue()
 COMMUNE, PROVINCE = "X\u00e3 C\u00f4n Minh", "T\u1ec9nh B\u1eafc K\u1ea1n"
@@ -69,3 +71,94 @@ def test_no_literal_text_capitalises_a_unit_word_mid_sentence(locale: str) -> No
     for key in CATALOGUE.keys(locale):
         text = filled(CATALOGUE, key, locale, "x\u00e3 C\u00f4n Minh")
         assert capitalised_mid_sentence(text) == [], (key, text)
+
+
+# -- forms of address ---------------------------------------------------------------------
+
+FULL_NAME = "N\u00f4ng Th\u1ecb Th\u00e0o"
+# Messages to a resident (the confirmation on the new phone) and about one (to officers and
+# village heads): the resident is named by the params of core.names.addressed.
+RESIDENT_KEYS = ("handover-confirm-ask-whole", "handover-confirm-ask-partial",
+                 "handover-case-opened-not_received", "handover-case-opened-problem",
+                 "registry-duplicate-citizen-id", "registry-duplicate-person",
+                 "handover-serial-unknown", "handover-serial-other-lot")
+RESIDENT_PREFIXES = ("handover-confirm-", "resident-")
+OFFICIAL_PREFIXES = ("admin-", "chat-start-official", "chat-help-official", "menu-official",
+                     "chat-menu-official", "chat-start-village_head", "chat-help-village_head",
+                     "menu-village_head", "chat-menu-village_head", "handover-case-opened-",
+                     "reports-reminder", "scope-outside-unit", "registration-")
+DONOR_PREFIXES = ("pledge-", "receiving-donor-", "handover-donor-", "chat-start-public",
+                  "chat-help-public", "menu-public", "chat-menu-public")
+YOU_INFORMAL, COMRADE, HONOURED = "b\u1ea1n", "\u0111\u1ed3ng ch\u00ed", "qu\u00fd v\u1ecb"
+
+
+def words(text: str) -> str:
+    return " " + " ".join(text.lower().replace("!", " ").replace(".", " ").split()) + " "
+
+
+def test_no_vietnamese_text_says_ban() -> None:
+    # residents are "ong/ba", officials and village heads "dong chi", donors "quy vi"
+    for key in CATALOGUE.keys("vi"):
+        assert f" {YOU_INFORMAL} " not in words(filled(CATALOGUE, key, "vi", COMMUNE)), key
+
+
+@pytest.mark.parametrize(("gender", "title"), [
+    (Gender.MALE, "\u00f4ng "), (Gender.FEMALE, "b\u00e0 "), (None, "\u00f4ng/b\u00e0 ")])
+def test_a_resident_is_named_with_title_and_full_name(gender: Gender | None, title: str) -> None:
+    for key in RESIDENT_KEYS:
+        params: dict[str, object] = {f: "7" for f in CATALOGUE.fields(key, "vi")}
+        params |= addressed(FULL_NAME, gender)
+        text = CATALOGUE.text(key, "vi", **params)
+        assert title + FULL_NAME in text, (key, text)
+        assert "\u00f4ng/b\u00e0 \u00f4ng" not in text and "b\u00e0 b\u00e0 " not in text, text
+
+
+def test_messages_to_a_resident_address_them_and_never_a_comrade_or_donor() -> None:
+    for key in CATALOGUE.keys("vi"):
+        if key.startswith(RESIDENT_PREFIXES) and "{you}" in "".join(
+                "{" + f + "}" for f in CATALOGUE.fields(key, "vi")):
+            params: dict[str, object] = {f: "7" for f in CATALOGUE.fields(key, "vi")}
+            text = CATALOGUE.text(key, "vi", **(params | addressed(FULL_NAME, Gender.FEMALE)))
+            assert " b\u00e0" in words(text), (key, text)
+        if key.startswith(RESIDENT_PREFIXES):
+            text = words(filled(CATALOGUE, key, "vi", COMMUNE))
+            assert COMRADE not in text and HONOURED not in text, key
+
+
+def test_officials_are_comrades_and_donors_honoured_guests() -> None:
+    for key in CATALOGUE.keys("vi"):
+        text = words(filled(CATALOGUE, key, "vi", COMMUNE))
+        if key.startswith(OFFICIAL_PREFIXES):
+            assert HONOURED not in text, (key, text)
+        if key.startswith(DONOR_PREFIXES):
+            assert COMRADE not in text, (key, text)
+    for key in ("chat-start-official", "chat-start-village_head", "menu-official",
+                "menu-village_head", "scope-outside-unit"):
+        assert COMRADE in CATALOGUE.text(key, "vi").lower(), key
+    for key in ("chat-start-public", "menu-public", "pledge-ask-kind"):
+        assert HONOURED in CATALOGUE.text(key, "vi").lower(), key
+
+
+# -- plain words --------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("jargon", "locale"), [
+    ("s\u1ed5 c\u00e1i", "vi"), ("m\u00e3 b\u0103m", "vi"), ("t\u1ec9 l\u1ec7", "vi"),
+    ("xo\u00e1", "vi"), ("ledger", "en"), ("hash", "en")])
+def test_no_jargon_and_one_spelling(jargon: str, locale: str) -> None:
+    for key in CATALOGUE.keys(locale):
+        assert jargon not in CATALOGUE.text(key, locale).lower(), key
+
+
+def test_a_count_of_phones_is_never_a_phone_number() -> None:
+    # "so dien thoai" is a phone number: a count is "so luong dien thoai"
+    for key in ("receiving-count-invalid", "admin-receipt-phones",
+                "admin-allocation-phones-served"):
+        assert "s\u1ed1 l\u01b0\u1ee3ng \u0111i\u1ec7n tho\u1ea1i" in \
+            CATALOGUE.text(key, "vi").lower(), key
+
+
+def test_the_id_field_carries_its_2024_name() -> None:
+    label = ("S\u1ed1 \u0111\u1ecbnh danh c\u00e1 nh\u00e2n "
+             "(s\u1ed1 th\u1ebb c\u0103n c\u01b0\u1edbc/CCCD)")
+    assert CATALOGUE.text("column-citizen_id", "vi") == label
+    assert CATALOGUE.text("registration-field-citizen-id", "vi") == label

@@ -328,9 +328,10 @@ def test_household_codes_the_chat_accepts_are_imported_in_capitals(typed: object
 
 
 @pytest.mark.parametrize("header", [
-    "CCCD", "S\u1ed1 CCCD", "C\u0103n c\u01b0\u1edbc c\u00f4ng d\u00e2n", "S\u1ed1 \u0111\u1ecbnh danh",
-    "S\u1ed1 \u0111\u1ecbnh danh c\u00e1 nh\u00e2n", "S\u1ed1 th\u1ebb c\u0103n c\u01b0\u1edbc",
-    "CMND/CCCD", "S\u1ed1 CMND/CCCD", "S\u1ed1 CMND", "s\u1ed1 \u0111\u1ecbnh danh c\u00e1 nh\u00e2n:",
+    "CCCD", "S\u1ed1 CCCD", "C\u0103n c\u01b0\u1edbc c\u00f4ng d\u00e2n",
+    "S\u1ed1 \u0111\u1ecbnh danh", "S\u1ed1 \u0111\u1ecbnh danh c\u00e1 nh\u00e2n",
+    "S\u1ed1 th\u1ebb c\u0103n c\u01b0\u1edbc", "CMND/CCCD", "S\u1ed1 CMND/CCCD", "S\u1ed1 CMND",
+    "s\u1ed1 \u0111\u1ecbnh danh c\u00e1 nh\u00e2n:",
     # the label the exports and the forms carry since 1 July 2024 (Luat Can cuoc 2023)
     "S\u1ed1 \u0111\u1ecbnh danh c\u00e1 nh\u00e2n (s\u1ed1 th\u1ebb c\u0103n c\u01b0\u1edbc/CCCD)",
 ])

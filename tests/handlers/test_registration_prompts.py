@@ -20,7 +20,8 @@ HEAD = "N\u00f4ng V\u0103n Th\u00e0o"
 PARAMS: dict[str, object] = {
     "count": 245, "shown": 8, "household_code": "ND-015", "head": HEAD, "name": HEAD,
     "poverty_label": "key:registration-poverty-near_poor",
-    "policy_label": "key:registration-policy-merit", "has_smartphone_household": "key:registration-no",
+    "policy_label": "key:registration-policy-merit",
+    "has_smartphone_household": "key:registration-no",
     "born": "14/02/1958", "citizen_id": "006058011223", "has_smartphone": "key:registration-no",
     "phone": "0912345678",
 }

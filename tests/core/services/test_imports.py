@@ -315,7 +315,9 @@ async def test_bad_rows_are_reported_and_good_rows_saved(
     assert state.residents[HANG][2] == "near_poor"
     assert state.households["BX-01"][0] is True  # Hoa says yes
     duplicate = next(e for e in report.errors if e.line == 15)
-    assert duplicate.params["name"] == LAN
+    # the list says she is a woman: the message names "ba" and her full name
+    assert duplicate.params["full_name"] == LAN
+    assert duplicate.params["name"] == "key:resident-name-female"
     assert duplicate.params["household"] == "OLD-01"
     async with uow() as u:
         hoa = await u.residents.by_citizen_id("006185001007")  # zeros restored (xlsx)
