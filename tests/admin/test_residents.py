@@ -83,8 +83,11 @@ async def test_edit_is_checked_and_the_trail_shows_before_and_after(admin: Admin
         "update", {"phone": None, "has_smartphone": False},
         {"phone": "+84912345678", "has_smartphone": True})
     page = await (await admin.client.get(f"/admin/residents/{own}")).text()
-    assert "<code>phone</code>:  \u2192 +84912345678" in page
-    assert "<code>has_smartphone</code>: False \u2192 True" in page
+    # the fields by their Vietnamese column names, yes and no in words (issue 17, item 6)
+    say = admin.runtime.text
+    assert f"<li>{say('column-phone')}:  \u2192 +84912345678</li>" in page
+    assert f"<li>{say('column-has_smartphone')}: {say('export-no')} \u2192 {say('export-yes')}" \
+        in page
 
 
 async def test_a_duplicate_citizen_id_is_named_not_saved(admin: Admin) -> None:
