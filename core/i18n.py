@@ -81,7 +81,7 @@ def _as_placed(name: str, before: str) -> str:
 
 class _Params(dict[str, object]):
     """Lets a text name another key as a value: a param given as 'key:rules-class-poor'
-    (filled in with the same params)."""
+    (filled in with the same params), or a list of them (the missing columns' names)."""
 
     def __init__(self, params: Mapping[str, object], catalogue: Catalogue, locale: str):
         super().__init__(params)
@@ -90,6 +90,11 @@ class _Params(dict[str, object]):
 
     def __getitem__(self, name: str) -> object:
         value = super().__getitem__(name)
+        if isinstance(value, list | tuple):  # several phrases: each in turn, comma-separated
+            return ", ".join(str(self._phrase(v)) for v in value)
+        return self._phrase(value)
+
+    def _phrase(self, value: object) -> object:
         if isinstance(value, str) and value.startswith("key:"):
             # the named text gets the same params: a phrase may hold a number or a date too
             return self._catalogue.text(value[4:], self._locale, **dict.copy(self))

@@ -62,14 +62,16 @@ def test_the_pattern_finds_english_words() -> None:
 async def test_no_admin_page_shows_english_in_vietnamese(admin: Admin) -> None:
     code = await earmarked_pledge(admin)
     await admin.login("province")
-    paths = html_pages(admin) + [f"/admin/pledges/{code}", "/admin/residents?q=x"]
+    paths = [*html_pages(admin), f"/admin/pledges/{code}", "/admin/residents?q=x"]
     assert len(paths) >= 15
     for path in paths:
         answer = await admin.client.get(path)
         assert answer.status == 200, path
         assert answer.headers["Content-Type"].startswith("text/html"), path
         body = await answer.text()
-        assert english_on(body) == [], (path, [visible(body)[max(0, m.start() - 80):m.end() + 20] for m in PATTERN.finditer(visible(body))])
+        shown = visible(body)
+        assert english_on(body) == [], (path, [shown[max(0, m.start() - 80):m.end() + 20]
+                                               for m in PATTERN.finditer(shown)])
     await admin.logout()
     login = await (await admin.client.get("/admin/login")).text()
     assert english_on(login) == []
