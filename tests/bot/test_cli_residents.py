@@ -28,7 +28,8 @@ ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 120
 REASON_VI = "L\u00fd do"
 LINE_VI = "D\u00f2ng"
-CCCD_VI = "S\u1ed1 CCCD"
+CCCD_VI = ("S\u1ed1 \u0111\u1ecbnh danh c\u00e1 nh\u00e2n "  # the ID column named since 1 July 2024
+           "(s\u1ed1 th\u1ebb c\u0103n c\u01b0\u1edbc/CCCD)")
 
 
 def minor_born() -> date:
@@ -75,7 +76,7 @@ def test_sample_import_prints_the_summary_in_vietnamese(
 ) -> None:
     done = import_sample(env, tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "X\u00e3 C\u00f4n Minh" in done.stdout
+    assert "v\u00e0o x\u00e3 C\u00f4n Minh" in done.stdout  # lower case inside the sentence
     assert "l\u01b0u m\u1edbi 8 ng\u01b0\u1eddi (5 h\u1ed9 m\u1edbi)" in done.stdout
     assert "b\u1ecb t\u1eeb ch\u1ed1i 0 d\u00f2ng" in done.stdout
     assert error_lines(done.stdout, LINE_VI) == []
