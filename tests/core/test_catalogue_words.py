@@ -3,6 +3,9 @@ address, plain words, no raw keys (issue 17, item 6)."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from core.i18n import UNIT_PARAMS, Catalogue, load_catalogue
@@ -162,3 +165,50 @@ def test_the_id_field_carries_its_2024_name() -> None:
              "(s\u1ed1 th\u1ebb c\u0103n c\u01b0\u1edbc/CCCD)")
     assert CATALOGUE.text("column-citizen_id", "vi") == label
     assert CATALOGUE.text("registration-field-citizen-id", "vi") == label
+
+
+# -- no raw keys --------------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATES = [*ROOT.glob("admin/templates/**/*.html"), *ROOT.glob("documents/templates/*.html")]
+CODE = [p for folder in ("core", "handlers", "admin", "documents", "bot")
+        for p in (ROOT / folder).rglob("*.py")]
+# t("key"), say("key", ...), Reply("key"), RuleError("key"), key="key", "key:key"
+LITERAL = re.compile(r'(?:(?:\bt|\bsay|\btext|Reply|RuleError)\(|\bkey\s*=)\s*"'
+                     r'([a-z][a-z0-9_]*(?:-[a-z0-9_]+)+)"')
+KEY_REFERENCE = re.compile(r'"key:([a-z][a-z0-9_]*(?:-[a-z0-9_]+)+)"')
+PREFIX = re.compile(r'\bt\(\s*"([a-z][a-z0-9_-]*-)"\s*~')
+
+
+def named_keys() -> dict[str, str]:
+    """Every catalogue key the templates and the code name literally, with where."""
+    found: dict[str, str] = {}
+    for path in TEMPLATES + CODE:
+        source = path.read_text(encoding="utf-8")
+        for pattern in (LITERAL, KEY_REFERENCE):
+            for key in pattern.findall(source):
+                found.setdefault(key, str(path.relative_to(ROOT)))
+    return found
+
+
+def test_every_key_the_pages_and_the_code_name_is_in_both_catalogues() -> None:
+    found = named_keys()
+    assert len(found) > 300 and "handover-confirm-ask-whole" in found
+    for locale in ("vi", "en"):
+        missing = {k: where for k, where in found.items() if k not in CATALOGUE.keys(locale)}
+        assert missing == {}, locale
+
+
+def test_every_key_a_page_builds_has_its_family_in_the_catalogue() -> None:
+    for path in TEMPLATES:
+        for prefix in PREFIX.findall(path.read_text(encoding="utf-8")):
+            assert any(k.startswith(prefix) for k in CATALOGUE.keys("vi")), (path, prefix)
+
+
+@pytest.mark.parametrize("locale", ["vi", "en"])
+def test_no_text_renders_a_key_or_a_placeholder(locale: str) -> None:
+    keys = CATALOGUE.keys(locale)
+    for key in keys:
+        text = filled(CATALOGUE, key, locale, COMMUNE)
+        assert "{" not in text and "key:" not in text, key
+        assert not set(re.findall(r"[a-z][a-z0-9_]*(?:-[a-z0-9_]+){2,}", text)) & keys, key
