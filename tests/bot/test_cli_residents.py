@@ -130,8 +130,9 @@ def test_english_report_and_repeat_import(env: dict[str, str], tmp_path: Path) -
     assert "3 already present" in again.stdout
     lines = error_lines(again.stdout, "Line")
     assert len(lines) == len(EXPECTED_ERRORS)
-    assert any(line.startswith("Line 15 \u2014 Citizen ID: This citizen ID is already "
-                               f"registered for {LAN}") for line in lines)
+    assert any(line.startswith(  # the column by its 2024 name, the woman as "Ms", full name
+        "Line 15 \u2014 Personal identification number (identity card/CCCD number): This "
+        f"personal identification number is already registered for Ms {LAN}") for line in lines)
     assert any(line.startswith("Line 10 \u2014 Date of birth: ") for line in lines)
     rejects = load_workbook(tmp_path / "danh-sach-loi-loi.xlsx").active
     assert rejects.cell(1, rejects.max_column).value == "Reason"
