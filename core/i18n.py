@@ -8,7 +8,13 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from string import Formatter
 
+from core.names import at_sentence_start, in_running_text
+
 DEFAULT_LOCALE = "vi"
+# The params that hold a unit's name: written lower-case inside a sentence ("tai xa Con Minh")
+# and capitalised where a sentence or a line starts, whoever fills them in.
+UNIT_PARAMS = frozenset({"unit", "commune", "source", "target", "where", "place"})
+_SENTENCE_ENDS = ".!?\n"
 
 
 class Catalogue:
@@ -36,7 +42,7 @@ class Catalogue:
         template = texts.get(key) or self._texts[self.default].get(key)
         if template is None:
             return key
-        return template.format_map(_Params(params, self, locale or self.default))
+        return _fill(template, _Params(params, self, locale or self.default))
 
     def fields(self, key: str, locale: str) -> set[str]:
         """The names a text expects, for the guard test that compares catalogues."""
@@ -45,9 +51,37 @@ class Catalogue:
         return {name.split(".")[0].split("[")[0] for name in names}
 
 
+def _fill(template: str, params: _Params) -> str:
+    """str.format_map, except that a unit's name is put as it stands where it is put."""
+    formatter = Formatter()
+    out: list[str] = []
+    for literal, field, spec, conversion in formatter.parse(template):
+        out.append(literal)
+        if field is None:
+            continue
+        value, _ = formatter.get_field(field, (), params)
+        if field in UNIT_PARAMS and isinstance(value, str) and not _is_key(params, field):
+            value = _as_placed(value, "".join(out))
+        value = formatter.convert_field(value, conversion)
+        out.append(formatter.format_field(value, spec or ""))
+    return "".join(out)
+
+
+def _is_key(params: _Params, field: str) -> bool:
+    """A phrase from the catalogue (a 'key:' value) is written as the catalogue has it."""
+    raw = dict.get(params, field)
+    return isinstance(raw, str) and raw.startswith("key:")
+
+
+def _as_placed(name: str, before: str) -> str:
+    tail = before.rstrip(" ")
+    return at_sentence_start(name) if not tail or tail[-1] in _SENTENCE_ENDS else \
+        in_running_text(name)
+
+
 class _Params(dict[str, object]):
     """Lets a text name another key as a value: a param given as 'key:rules-class-poor'
-    (filled in with the same params)."""
+    (filled in with the same params), or a list of them (the missing columns' names)."""
 
     def __init__(self, params: Mapping[str, object], catalogue: Catalogue, locale: str):
         super().__init__(params)
@@ -56,6 +90,11 @@ class _Params(dict[str, object]):
 
     def __getitem__(self, name: str) -> object:
         value = super().__getitem__(name)
+        if isinstance(value, list | tuple):  # several phrases: each in turn, comma-separated
+            return ", ".join(str(self._phrase(v)) for v in value)
+        return self._phrase(value)
+
+    def _phrase(self, value: object) -> object:
         if isinstance(value, str) and value.startswith("key:"):
             # the named text gets the same params: a phrase may hold a number or a date too
             return self._catalogue.text(value[4:], self._locale, **dict.copy(self))

@@ -46,11 +46,15 @@ HEADERS: Mapping[str, str] = {
         ("ngay sinh", "ngay thang nam sinh", "ngay, thang, nam sinh", "date of birth", "dob"),
         "date_of_birth",
     ),
+    # Since 1 July 2024 (Luat Can cuoc 2023) the number is the "so dinh danh ca nhan" on a
+    # "the can cuoc"; the CCCD cards stay valid and old lists still say CMND or CCCD.
     **dict.fromkeys(
         ("so cccd", "cccd", "so cccd/cmnd", "cccd/cmnd", "so dinh danh", "citizen id",
          "so dinh danh ca nhan", "so dinh danh ca nhan/cccd", "ma dinh danh",
          "so dinh danh ca nhan (so the can cuoc/cccd)", "so the can cuoc", "so can cuoc",
-         "personal identification number"),
+         "personal identification number", "so cmnd/cccd", "cmnd/cccd", "cmnd", "so cmnd",
+         "can cuoc", "can cuoc cong dan", "so can cuoc cong dan", "the can cuoc",
+         "ma so dinh danh ca nhan", "dinh danh ca nhan", "id number"),
         "citizen_id",
     ),
     **dict.fromkeys(
@@ -214,7 +218,9 @@ def header_field(text: object) -> str | None:
     if not isinstance(text, str):
         return None
     folded = fold(text.translate(_UNDERSCORES)).strip(" :.*")
-    return HEADERS.get(folded)
+    # "So dinh danh ca nhan (so the can cuoc/CCCD)", "Ngay sinh (nn/tt/nnnn)": a bracketed
+    # note after a known name names the same column
+    return HEADERS.get(folded) or HEADERS.get(folded.split("(")[0].strip(" :.*"))
 
 
 def header_fields(cells: Sequence[object]) -> dict[int, str] | None:

@@ -6,6 +6,7 @@ import unicodedata
 from datetime import date
 
 from core.errors import RuleError
+from core.model import Gender
 
 MAX_NAME_LENGTH = 100
 
@@ -44,9 +45,11 @@ def fold(text: str) -> str:
     return " ".join(bare.translate(_FOLD_LETTERS).lower().split())
 
 
-# The administrative words a unit's name starts with (xa, phuong, thi tran, thon, ban, to).
+# The administrative words a unit's name starts with: tinh, huyen, thanh pho, thi xa (province
+# and district), xa, phuong, thi tran (commune), thon, ban, to (village).
 WARD, TOWN = "Ph\u01b0\u1eddng ", "Th\u1ecb tr\u1ea5n "  # a commune-level unit's other kinds
-UNIT_WORDS = ("X\u00e3 ", "Ph\u01b0\u1eddng ", "Th\u1ecb tr\u1ea5n ", "Th\u00f4n ", "B\u1ea3n ",
+UNIT_WORDS = ("T\u1ec9nh ", "Huy\u1ec7n ", "Th\u00e0nh ph\u1ed1 ", "Th\u1ecb x\u00e3 ",
+              "X\u00e3 ", "Ph\u01b0\u1eddng ", "Th\u1ecb tr\u1ea5n ", "Th\u00f4n ", "B\u1ea3n ",
               "T\u1ed5 ")
 
 
@@ -57,6 +60,19 @@ def in_running_text(unit_name: str) -> str:
         if unit_name.startswith(word):
             return word.lower() + unit_name[len(word):]
     return unit_name
+
+
+def at_sentence_start(text: str) -> str:
+    """A unit's name (or any phrase) opening a sentence: its first letter in upper case."""
+    return text[:1].upper() + text[1:]
+
+
+def addressed(full_name: str, gender: Gender | None) -> dict[str, object]:
+    """The params that name and address a resident: "ong" or "ba" by sex and the full name,
+    "ong/ba" where the sex is not recorded (the neutral written form), never a first name."""
+    form = gender.value if gender else "unknown"
+    return {"full_name": full_name, "name": f"key:resident-name-{form}",
+            "you": f"key:resident-you-{form}"}
 
 
 def probable_duplicate(a_name: str, a_dob: date, b_name: str, b_dob: date) -> bool:

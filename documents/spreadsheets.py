@@ -176,7 +176,8 @@ def _table(
         fields = {headers[i]: name for i, name in found.items() if i in headers}
         missing = missing_columns(fields.values())
         if missing:
-            raise RuleError("import-missing-columns", columns=", ".join(missing))
+            # named by their headers in the user's language, never by the field names
+            raise RuleError("import-missing-columns", columns=[f"key:column-{m}" for m in missing])
         body = [
             SourceRow(line=index + 2 + n, cells={h: _clean(_at(r, i)) for i, h in headers.items()})
             for n, r in enumerate(rows[index + 1 :])

@@ -1,9 +1,9 @@
 """The recipient's side, on the phone just handed over: the code (scanned as a Telegram deep
 link '/start <code>', or typed on Zalo and the web chat) opens this dialog.
 
-The bot greets the person by name, says what they received, from which unit and when, and
-asks: received / not received / a problem (a problem asks for a short description). Anything
-but a confirmation opens a case the commune officer must close.
+The bot greets the person as "ong"/"ba" with the full name, says what they received, from
+which unit and when, and asks: received / not received / a problem (a problem asks for a
+short description). Anything but a confirmation opens a case the commune officer must close.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from core.errors import RuleError
 from core.messages import Option, Reply
 from core.model import Confirmation, SupportKind
 from core.money import format_amount
+from core.names import addressed
 from core.services import handover as service
 from core.services.handover import HandoverRecord
 from handlers.dialog import Answer, Finish, SimpleDialog, Step, Stop, Turn
@@ -23,10 +24,11 @@ TYPED_CODE = "_code"
 ANSWERS = (Confirmation.CONFIRMED, Confirmation.NOT_RECEIVED, Confirmation.PROBLEM)
 
 
-def first_name(full_name: str) -> str:
-    """The name a Vietnamese is called by: the last word ('Thao' of 'Hoang Van Thao')."""
-    words = full_name.split()
-    return words[-1] if words else full_name
+async def _address(turn: Turn, code: str) -> dict[str, object]:
+    """How the bot addresses the person on the phone: 'ong'/'ba' and the full name."""
+    rec = await service.record_for_code(turn.uow, code)
+    return addressed(rec.resident.full_name, rec.resident.gender) if rec else \
+        addressed("", None)
 
 
 async def opening(turn: Turn, typed: str) -> dict[str, object]:
@@ -62,7 +64,7 @@ async def ask_answer(turn: Turn) -> Reply:
         return Reply("handover-confirm-ask-code")
     rec = await _record(turn)
     params: dict[str, object] = {
-        "name": first_name(rec.resident.full_name),
+        **addressed(rec.resident.full_name, rec.resident.gender),
         "unit": rec.unit.name,
         "date": format_date(service.local_date(rec.handover.handed_at)),
     }
@@ -108,11 +110,11 @@ async def _answer(turn: Turn, code: str, answer: Confirmation, note: str | None)
         if err.key != "handover-already-answered":
             raise
         return Finish([Reply(err.key, err.params)])  # nothing changed: say so, end here
-    return Finish([Reply(f"handover-confirm-done-{answer.value}")])
+    return Finish([Reply(f"handover-confirm-done-{answer.value}", await _address(turn, code))])
 
 
-async def ask_problem(_turn: Turn) -> Reply:
-    return Reply("handover-confirm-ask-problem")
+async def ask_problem(turn: Turn) -> Reply:
+    return Reply("handover-confirm-ask-problem", await _address(turn, str(turn.data["code"])))
 
 
 async def parse_problem(_turn: Turn, answer: Answer) -> str:

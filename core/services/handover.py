@@ -43,7 +43,7 @@ from core.model import (
     SupportStatus,
     Unit,
 )
-from core.names import in_running_text
+from core.names import addressed, in_running_text
 from core.ports import UnitOfWork
 from core.priority import VIETNAM
 from core.serials import MAX_SERIAL, is_bad_imei, mask_serial, normalise_serial
@@ -320,7 +320,8 @@ async def _expected(uow: UnitOfWork, support: Support, lot: Lot) -> dict[str, ob
         left = "key:handover-lot-left-unrecorded"
     else:
         left = "key:handover-lot-left-none"
-    return {"support": person(support.id), "name": resident.full_name if resident else "",
+    return {"support": person(support.id),
+            **(addressed(resident.full_name, resident.gender) if resident else {"name": ""}),
             "lot": lot.receipt.number, "lot_model": _model_of(lot.receipt),
             "lot_donor": _donor_of(lot.receipt), "left": left}
 
@@ -540,7 +541,8 @@ async def _tell_commune(uow: UnitOfWork, case: Case, support: Support, now: date
     places = await _place_names(uow, support)
     reply = Reply(f"handover-case-opened-{case.kind.value}", {
         "case": case.id, "support": person(support.id),
-        "name": resident.full_name if resident else "", "village": places["village"],
+        **(addressed(resident.full_name, resident.gender) if resident else {"name": ""}),
+        "village": places["village"],
         "note": case.note or "",
     })
     for official in await uow.officials.in_unit(support.commune_id):

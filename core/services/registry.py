@@ -25,7 +25,7 @@ from core.model import (
     Status,
     Unit,
 )
-from core.names import name_key, normalise_name
+from core.names import addressed, name_key, normalise_name
 from core.phones import normalise_phone
 from core.ports import UnitOfWork
 from core.services.audit import entry, record
@@ -179,7 +179,7 @@ async def _whereabouts(uow: UnitOfWork, other: Resident) -> dict[str, object]:
     household = await uow.households.get(other.household_id)
     place = await uow.units.get(other.village_id)
     return {
-        "name": other.full_name,
+        **addressed(other.full_name, other.gender),
         "born": other.date_of_birth.strftime("%d/%m/%Y"),
         "household": household.code if household else "",
         "head": household.head_name if household else "",

@@ -118,7 +118,7 @@ async def build_world(rt: Runtime) -> World:
         village_head = await u.officials.by_login("thon")
         assert village_head is not None
         for key, official_id in (("own", village_head.id), ("foreign", outsider.id)):
-            chat = await u.chats.get_or_create("webchat", f"chat-{key}", START)
+            chat = await u.chats.get_or_create("web", f"chat-{key}", START)
             chat.official_id = official_id
             await u.chats.save(chat)
             world.chats[key] = chat.id

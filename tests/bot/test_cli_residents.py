@@ -28,7 +28,8 @@ ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 120
 REASON_VI = "L\u00fd do"
 LINE_VI = "D\u00f2ng"
-CCCD_VI = "S\u1ed1 CCCD"
+CCCD_VI = ("S\u1ed1 \u0111\u1ecbnh danh c\u00e1 nh\u00e2n "  # the ID column named since 1 July 2024
+           "(s\u1ed1 th\u1ebb c\u0103n c\u01b0\u1edbc/CCCD)")
 
 
 def minor_born() -> date:
@@ -75,7 +76,7 @@ def test_sample_import_prints_the_summary_in_vietnamese(
 ) -> None:
     done = import_sample(env, tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "X\u00e3 C\u00f4n Minh" in done.stdout
+    assert "v\u00e0o x\u00e3 C\u00f4n Minh" in done.stdout  # lower case inside the sentence
     assert "l\u01b0u m\u1edbi 8 ng\u01b0\u1eddi (5 h\u1ed9 m\u1edbi)" in done.stdout
     assert "b\u1ecb t\u1eeb ch\u1ed1i 0 d\u00f2ng" in done.stdout
     assert error_lines(done.stdout, LINE_VI) == []
@@ -129,8 +130,9 @@ def test_english_report_and_repeat_import(env: dict[str, str], tmp_path: Path) -
     assert "3 already present" in again.stdout
     lines = error_lines(again.stdout, "Line")
     assert len(lines) == len(EXPECTED_ERRORS)
-    assert any(line.startswith("Line 15 \u2014 Citizen ID: This citizen ID is already "
-                               f"registered for {LAN}") for line in lines)
+    assert any(line.startswith(  # the column by its 2024 name, the woman as "Ms", full name
+        "Line 15 \u2014 Personal identification number (identity card/CCCD number): This "
+        f"personal identification number is already registered for Ms {LAN}") for line in lines)
     assert any(line.startswith("Line 10 \u2014 Date of birth: ") for line in lines)
     rejects = load_workbook(tmp_path / "danh-sach-loi-loi.xlsx").active
     assert rejects.cell(1, rejects.max_column).value == "Reason"

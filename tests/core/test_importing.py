@@ -8,10 +8,12 @@ from datetime import date, datetime
 import pytest
 
 from core.errors import RuleError
+from core.i18n import load_catalogue
 from core.importing import (
     ImportRow,
     RowError,
     citizen_id_text,
+    header_field,
     header_fields,
     is_data_row,
     match_village,
@@ -323,3 +325,25 @@ def test_household_codes_the_chat_accepts_are_imported_in_capitals(typed: object
     result = parse_row(12, good_values(household_code=typed), TODAY)
     assert isinstance(result, ImportRow)
     assert result.household_code == code
+
+
+@pytest.mark.parametrize("header", [
+    "CCCD", "S\u1ed1 CCCD", "C\u0103n c\u01b0\u1edbc c\u00f4ng d\u00e2n",
+    "S\u1ed1 \u0111\u1ecbnh danh", "S\u1ed1 \u0111\u1ecbnh danh c\u00e1 nh\u00e2n",
+    "S\u1ed1 th\u1ebb c\u0103n c\u01b0\u1edbc", "CMND/CCCD", "S\u1ed1 CMND/CCCD", "S\u1ed1 CMND",
+    "s\u1ed1 \u0111\u1ecbnh danh c\u00e1 nh\u00e2n:",
+    # the label the exports and the forms carry since 1 July 2024 (Luat Can cuoc 2023)
+    "S\u1ed1 \u0111\u1ecbnh danh c\u00e1 nh\u00e2n (s\u1ed1 th\u1ebb c\u0103n c\u01b0\u1edbc/CCCD)",
+])
+def test_every_name_of_the_personal_id_column_is_read_as_it(header: str) -> None:
+    assert header_field(header) == "citizen_id"
+
+
+def test_the_catalogues_own_label_for_the_id_column_reads_back() -> None:
+    catalogue = load_catalogue()
+    for locale in ("vi", "en"):
+        assert header_field(catalogue.text("column-citizen_id", locale)) == "citizen_id"
+
+
+def test_a_bracketed_note_does_not_make_an_unknown_column_known() -> None:
+    assert header_field("Ghi ch\u00fa (CCCD)") is None

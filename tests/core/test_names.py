@@ -267,6 +267,11 @@ def test_keys_are_plain_lower_ascii_for_vietnamese_names(name: str) -> None:
     ("X\u00e3 C\u00f4n Minh", "x\u00e3 C\u00f4n Minh"),
     ("Ph\u01b0\u1eddng S\u00f4ng C\u1ea7u", "ph\u01b0\u1eddng S\u00f4ng C\u1ea7u"),
     ("Th\u00f4n N\u00e0 D\u0103m", "th\u00f4n N\u00e0 D\u0103m"),
+    ("T\u1ec9nh B\u1eafc K\u1ea1n", "t\u1ec9nh B\u1eafc K\u1ea1n"),
+    ("Huy\u1ec7n Na R\u00ec", "huy\u1ec7n Na R\u00ec"),
+    ("Th\u00e0nh ph\u1ed1 B\u1eafc K\u1ea1n", "th\u00e0nh ph\u1ed1 B\u1eafc K\u1ea1n"),
+    ("Th\u1ecb tr\u1ea5n Y\u1ebfn L\u1ea1c", "th\u1ecb tr\u1ea5n Y\u1ebfn L\u1ea1c"),
+    ("UBND x\u00e3 C\u00f4n Minh", "UBND x\u00e3 C\u00f4n Minh"),  # already in a phrase
     ("B\u1eafc K\u1ea1n", "B\u1eafc K\u1ea1n"),  # no administrative word: unchanged
 ])
 def test_a_units_name_inside_a_sentence_lowers_only_its_administrative_word(

@@ -201,7 +201,10 @@ def test_vietnamese_texts_use_the_plans_terms() -> None:
         "h\u1ed9 c\u1eadn ngh\u00e8o",
         "gia \u0111\u00ecnh ng\u01b0\u1eddi c\u00f3 c\u00f4ng v\u1edbi c\u00e1ch m\u1ea1ng",
         "gia \u0111\u00ecnh ch\u00ednh s\u00e1ch x\u00e3 h\u1ed9i",
-        "c\u0103n c\u01b0\u1edbc c\u00f4ng d\u00e2n (CCCD)",
+        # since 1 July 2024 (Luat Can cuoc 2023) the number is the personal identification
+        # number, on a "the can cuoc" or on the CCCD cards that stay valid
+        "s\u1ed1 \u0111\u1ecbnh danh c\u00e1 nh\u00e2n",
+        "th\u1ebb c\u0103n c\u01b0\u1edbc ho\u1eb7c th\u1ebb CCCD",
         "\u0111i\u1ec7n tho\u1ea1i th\u00f4ng minh",
     ):
         assert term in vi, term

@@ -12,7 +12,6 @@ from sqlalchemy import select
 from core.i18n import load_catalogue
 from core.model import Confirmation, Handover, SupportStatus
 from core.services import handover as service
-from handlers.confirm import first_name
 from handlers.engine import Dispatcher
 from handlers.setup import build_dispatcher
 from storage.models import OutboxRow
@@ -68,11 +67,15 @@ async def test_the_code_typed_in_lower_case_with_a_space_greets_and_confirms(
     place, done = handed
     typed = f"{done.code[:5].lower()} {done.code[5:].lower()}"
     assert await phone.say(typed) == [ASK]
-    assert phone.param(ASK, "name") == first_name(THAO) == "Th\u00e0o"
+    # no sex recorded: the neutral written form, with the full name (never "ban" and a
+    # given name to an elderly villager)
+    assert phone.param(ASK, "full_name") == THAO
+    assert phone.param(ASK, "name") == "key:resident-name-unknown"
     assert phone.param(ASK, "serial_tail") == IMEI[-4:]
     assert (phone.param(ASK, "model"), phone.param(ASK, "date")) == ("Nokia C32", "12/09/2023")
     assert phone.param(ASK, "unit") == place.commune.name
-    assert "Th\u00e0o" in rendered(phone)
+    assert "Xin ch\u00e0o \u00f4ng/b\u00e0 " + THAO + "!" in rendered(phone)
+    assert "b\u1ea1n" not in rendered(phone).lower()
     assert phone.options() == ["confirmed", "not_received", "problem"]
     clock.advance(minutes=5)
     assert await phone.press("confirmed") == ["handover-confirm-done-confirmed"]

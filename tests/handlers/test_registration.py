@@ -269,7 +269,9 @@ async def test_duplicate_citizen_id_is_named_at_its_question(
     await head.say("14/02/1975")
     assert await head.say(THAO_ID) == ["registry-duplicate-citizen-id", ASK_ID]
     assert head.param("registry-duplicate-citizen-id", "household") == "ND-001"
-    assert head.param("registry-duplicate-citizen-id", "name") == "L\u1ed9c V\u0103n Ba"
+    assert head.param("registry-duplicate-citizen-id", "full_name") == "L\u1ed9c V\u0103n Ba"
+    # recorded as a man: the village head reads "ong Loc Van Ba"
+    assert "\u00f4ng L\u1ed9c V\u0103n Ba" in "\n".join(head.texts())
 
 
 async def test_an_id_held_in_another_district_is_only_said_to_exist(

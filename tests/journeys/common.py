@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 VILLAGE = "02173-01"  # Na Dam, xa Con Minh
 HEAD_NAME = "Ma V\u0103n Long"
 CON_MINH = "X\u00e3 C\u00f4n Minh"
+CON_MINH_IN_TEXT = "x\u00e3 C\u00f4n Minh"  # inside a sentence (issue 17, item 6)
 TELEGRAM_LIMIT = 4096
 
 # The two adults of the new household, as a village head types them, and as stored.

@@ -28,7 +28,7 @@ from storage.uow import SqlUnitOfWorkFactory
 from tests.bot.test_cli import phocap as run_cli
 from tests.conftest import SYSTEM
 from tests.fakes.telegram_api import FakeTelegramAPI
-from tests.journeys.common import CON_MINH, match, seed
+from tests.journeys.common import CON_MINH_IN_TEXT, match, seed
 from tests.journeys.test_telegram import PUBLIC_URL, SECRET, Phocap, TelegramUser
 
 DONOR_CHAT, OFFICER_CHAT, PHONE_CHAT = 3003, 4004, 5005
@@ -150,13 +150,15 @@ async def test_a_pledged_phone_reaches_a_person_and_the_donor_sees_where(
     phone = TelegramUser(api, app, PHONE_CHAT)
     [greeting] = await phone.say(f"/start {printed.replace('-', '')}",
                                  "handover-confirm-ask-whole")
-    assert greeting["fields"]["name"] in RECIPIENT and greeting["fields"]["model"] == "Nokia C32"
+    # "ong", "ba" or "ong/ba" and the full name, never the given name alone
+    assert greeting["fields"]["name"].endswith(" " + RECIPIENT)
+    assert greeting["fields"]["model"] == "Nokia C32"
     await phone.press("confirmed", "handover-confirm-done-confirmed")
 
     donor.expected += 1
     reached = (await api.wait_for_messages(DONOR_CHAT, donor.expected, 10))[-1]
     fields = match("handover-donor-reached", str(reached["text"]), code=pledge)
-    assert fields["commune"] == CON_MINH and RECIPIENT not in str(reached["text"])
+    assert fields["commune"] == CON_MINH_IN_TEXT and RECIPIENT not in str(reached["text"])
     for user in (donor, officer, phone):
         await user.settled()  # nothing more, nothing twice
 

@@ -24,6 +24,7 @@ from bot.settings import load_settings
 from tests.fakes.telegram_api import FakeTelegramAPI, Params, post_update
 from tests.journeys.common import (
     CON_MINH,
+    CON_MINH_IN_TEXT,
     HEAD_NAME,
     MAI,
     MAI_ID,
@@ -270,7 +271,7 @@ async def test_village_head_and_donor_journey(
     await donor.say("con minh", "pledge-ask-donor")  # typed without diacritics
     await donor.press("anonymous", "pledge-ask-contact")
     [summary] = await donor.press("skip", ("pledge-summary-phones", {"quantity": 5}))
-    assert summary["fields"]["where"] == CON_MINH
+    assert summary["fields"]["where"] == CON_MINH_IN_TEXT
     [done, _] = await donor.press("confirm", ("pledge-done-phones", {"quantity": 5}), "menu-public")
     pledge_code = done["fields"]["code"]
     assert pledge_code and " " not in pledge_code

@@ -22,6 +22,7 @@ from bot.settings import load_settings
 from core.model import PledgeKind, Status
 from tests.journeys.common import (
     CON_MINH,
+    CON_MINH_IN_TEXT,
     HEAD_NAME,
     THAO,
     THAO_ID,
@@ -288,7 +289,7 @@ async def test_phones_pledge_in_chromium(database_url: str, tmp_path: Path) -> N
             match("pledge-ask-contact", (await bot_says(page, 9))[-1])
             await type_in(page, "0912 345 678")
             summary = match("pledge-summary-phones", (await bot_says(page, 10))[-1], quantity=3)
-            assert (summary["where"], summary["model"]) == (CON_MINH, "Samsung Galaxy A05")
+            assert (summary["where"], summary["model"]) == (CON_MINH_IN_TEXT, "Samsung Galaxy A05")
             await click(page, label("dialog-confirm"))
             said = await bot_says(page, 12)
             done = match("pledge-done-phones", said[-2], quantity=3, model="Samsung Galaxy A05")

@@ -258,7 +258,9 @@ async def test_not_received_or_a_problem_opens_a_case_the_commune_officers_are_t
     reply = sent[0][2]
     assert reply["key"] == f"handover-case-opened-{kind.value}"
     params = reply["params"]
-    assert isinstance(params, dict) and params["name"] == THAO
+    # the officer reads of "ong/ba" and the full name (no sex recorded for this resident)
+    assert isinstance(params, dict) and params["full_name"] == THAO
+    assert params["name"] == "key:resident-name-unknown"
     assert params["support"] == f"S-{support.id}"
 
 

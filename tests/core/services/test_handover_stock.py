@@ -52,7 +52,7 @@ from core.model import (
     Transfer,
     Unit,
 )
-from core.names import in_running_text
+from core.names import addressed, in_running_text
 from core.serials import mask_serial
 from core.services import handover as service
 from core.services.pledges import PledgeForm, make_pledge
@@ -145,7 +145,7 @@ async def test_a_phone_of_another_lot_is_refused_and_the_right_one_brings_its_re
     err = await refused(uow, place.actor, thao.id, SAMSUNG_IMEI, now)
     assert (err.key, err.params) == ("handover-serial-other-lot", {
         "serial": SAMSUNG_IMEI, "number": samsung.number, "model": "Samsung Galaxy A05",
-        "donor": MINH_ANH, "support": f"S-{thao.id}", "name": THAO, "lot": xiaomi.number,
+        "donor": MINH_ANH, "support": f"S-{thao.id}", **addressed(THAO, None), "lot": xiaomi.number,
         "lot_model": "Xiaomi Redmi A3", "lot_donor": HONG_HA, "left": XIAOMI_IMEI})
 
     record = await hand(uow, place.actor, thao.id, XIAOMI_IMEI, now)
@@ -261,7 +261,8 @@ async def test_an_unknown_imei_for_a_fully_recorded_lot_is_refused(
     err = await refused(uow, place.actor, thao.id, UNKNOWN_IMEI, now)
     assert (err.key, err.params) == ("handover-serial-unknown", {
         "serial": UNKNOWN_IMEI, "commune": "x\u00e3 C\u00f4n Minh", "support": f"S-{thao.id}",
-        "name": THAO, "lot": lot.number, "lot_model": "Xiaomi Redmi A3", "lot_donor": HONG_HA,
+        **addressed(THAO, None), "lot": lot.number, "lot_model": "Xiaomi Redmi A3",
+        "lot_donor": HONG_HA,
         "left": XIAOMI_IMEI})
 
 

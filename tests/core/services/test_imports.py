@@ -13,6 +13,8 @@ import pytest
 from openpyxl import Workbook
 
 from bot import seed
+from core.errors import RuleError
+from core.i18n import load_catalogue
 from core.importing import RowError, parse_rows
 from core.model import Actor, ClassSource, Gender, Level, Policy, Poverty, Role, Status, Unit
 from core.services import registry
@@ -315,7 +317,9 @@ async def test_bad_rows_are_reported_and_good_rows_saved(
     assert state.residents[HANG][2] == "near_poor"
     assert state.households["BX-01"][0] is True  # Hoa says yes
     duplicate = next(e for e in report.errors if e.line == 15)
-    assert duplicate.params["name"] == LAN
+    # the list says she is a woman: the message names "ba" and her full name
+    assert duplicate.params["full_name"] == LAN
+    assert duplicate.params["name"] == "key:resident-name-female"
     assert duplicate.params["household"] == "OLD-01"
     async with uow() as u:
         hoa = await u.residents.by_citizen_id("006185001007")  # zeros restored (xlsx)
@@ -488,3 +492,15 @@ async def test_an_import_meets_only_its_share_of_other_communes_ids(
     assert sorted(e.entity_id for e in trail) == [holders[0].id, holders[1].id]
     assert {e.unit_id for e in trail} == {other.id}
     assert all(e.after is not None and e.after["outside"] is True for e in trail)
+
+
+def test_a_missing_column_is_named_by_its_header_never_its_field(tmp_path: Path) -> None:
+    path = tmp_path / "list.csv"
+    path.write_bytes(b"full_name,date_of_birth,phone\n")
+    with pytest.raises(RuleError) as err:
+        read_table(path)
+    catalogue = load_catalogue()
+    vi = catalogue.text(err.value.key, "vi", **err.value.params)
+    assert catalogue.text("column-village", "vi") in vi and "village" not in vi
+    en = catalogue.text(err.value.key, "en", **err.value.params)
+    assert en.endswith(catalogue.text("column-village", "en") + ".")
