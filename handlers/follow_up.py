@@ -15,7 +15,8 @@ from datetime import datetime, tzinfo
 from core.dates import format_date
 from core.errors import RuleError
 from core.messages import Option, Reply
-from core.model import ChatState, FollowUp, PhoneState, PhoneUse, Resident
+from core.model import ChatState, FollowUp, Gender, PhoneState, PhoneUse, Resident
+from core.names import addressed
 from core.ports import UnitOfWork, UnitOfWorkFactory
 from core.services import aftercare
 from core.services.handover import local_date
@@ -30,9 +31,17 @@ SEVERAL = re.compile(r"[\s,;.]+")
 
 def opening(follow_up: FollowUp, resident: Resident, handed: datetime) -> dict[str, object]:
     """What the three questions need, kept with the chat: no lookups to ask them again."""
-    return {"follow_up": follow_up.id, "name": resident.full_name, "day": follow_up.day,
+    return {"follow_up": follow_up.id, "full_name": resident.full_name,
+            "gender": resident.gender.value if resident.gender else None, "day": follow_up.day,
             "date": format_date(local_date(handed)), "head": follow_up.for_village_head,
             ASKED_BY_BOT: True}
+
+
+def _named(data: dict[str, object]) -> dict[str, object]:
+    """'ong'/'ba' with the full name, as every message to or about a resident says it."""
+    gender = data.get("gender")
+    return addressed(str(data.get("full_name", "")),
+                     Gender(gender) if isinstance(gender, str) else None)
 
 
 def _key(data: dict[str, object], name: str) -> str:
@@ -42,7 +51,7 @@ def _key(data: dict[str, object], name: str) -> str:
 
 def phone_question(data: dict[str, object]) -> Reply:
     options = tuple(Option(s.value, key=f"follow-up-phone-{s.value}") for s in PhoneState)
-    return Reply(_key(data, "ask-phone"), {"name": data["name"], "date": data["date"]}, options)
+    return Reply(_key(data, "ask-phone"), {**_named(data), "date": data["date"]}, options)
 
 
 async def ask_phone(turn: Turn) -> Reply:
@@ -72,15 +81,15 @@ async def finish_phone(turn: Turn) -> Finish:
     carried = _carried(turn)
     if state is PhoneState.WORKS:
         return Finish([], then=(USES, carried))
-    replies = [Reply(_key(turn.data, "case-opened"), {"name": turn.data["name"]})]
+    replies = [Reply(_key(turn.data, "case-opened"), _named(turn.data))]
     if state in aftercare.KEEPS_PHONE:
         return Finish(replies, then=(HELP, carried))
-    return Finish([*replies, Reply(_key(turn.data, "thanks"))])
+    return Finish([*replies, Reply(_key(turn.data, "thanks"), _named(turn.data))])
 
 
 async def ask_uses(turn: Turn) -> Reply:
     options = tuple(Option(u, key=f"follow-up-use-{u}") for u in USE_OPTIONS)
-    return Reply(_key(turn.data, "ask-uses"), {"name": turn.data["name"]}, options)
+    return Reply(_key(turn.data, "ask-uses"), _named(turn.data), options)
 
 
 async def parse_uses(_turn: Turn, answer: Answer) -> list[object]:
@@ -107,7 +116,7 @@ async def finish_uses(turn: Turn) -> Finish:
 
 async def ask_help(turn: Turn) -> Reply:
     options = (Option("yes", key="follow-up-help-yes"), Option("no", key="follow-up-help-no"))
-    return Reply(_key(turn.data, "ask-help"), {"name": turn.data["name"]}, options)
+    return Reply(_key(turn.data, "ask-help"), _named(turn.data), options)
 
 
 async def parse_help(_turn: Turn, answer: Answer) -> str:
@@ -119,9 +128,9 @@ async def parse_help(_turn: Turn, answer: Answer) -> str:
 async def finish_help(turn: Turn) -> Finish:
     wants = turn.data["help"] == "yes"
     await aftercare.answer_help(turn.uow, turn.chat, _id(turn), wants, turn.now)
-    replies = [Reply(_key(turn.data, "help-noted"), {"name": turn.data["name"]})] if wants \
+    replies = [Reply(_key(turn.data, "help-noted"), _named(turn.data))] if wants \
         else []
-    return Finish([*replies, Reply(_key(turn.data, "thanks"))])
+    return Finish([*replies, Reply(_key(turn.data, "thanks"), _named(turn.data))])
 
 
 def _id(turn: Turn) -> int:
@@ -132,7 +141,8 @@ def _id(turn: Turn) -> int:
 
 
 def _carried(turn: Turn) -> dict[str, object]:
-    return {k: turn.data[k] for k in ("follow_up", "name", "day", "date", "head", ASKED_BY_BOT)
+    return {k: turn.data[k] for k in ("follow_up", "full_name", "gender", "day", "date", "head",
+                                      ASKED_BY_BOT)
             if k in turn.data}
 
 

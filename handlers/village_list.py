@@ -14,6 +14,7 @@ from core.dates import format_date
 from core.i18n import Catalogue
 from core.messages import Reply
 from core.model import Household, Resident, Role, Status, Task, Unit
+from core.names import addressed
 from core.priority import Candidate, Ranked, Support, explain, ineligibility, rank
 from core.services import aftercare
 from core.services.handover import local_date
@@ -84,7 +85,8 @@ class _Lines:
         if not tasks:
             return []
         return [self._text("village-list-tasks"), *(
-            self._text("village-list-task", name=people[t.resident_id].full_name,
+            self._text("village-list-task", **addressed(people[t.resident_id].full_name,
+                                                         people[t.resident_id].gender),
                        item_label=f"key:task-item-{t.item}",
                        date=format_date(local_date(t.handed_at)))
             for t in tasks if t.resident_id in people)]
