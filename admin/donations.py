@@ -87,8 +87,10 @@ async def pledge_page(request: web.Request) -> web.Response:
         receipts = await uow.receipts.for_pledge(pledge.id)
         commune = await uow.units.get(pledge.commune_id) if pledge.commune_id else None
         units = {r.unit_id: await uow.units.get(r.unit_id) for r in receipts}
+        served = await uow.supports.using_pledge(pledge.id)
     return render(request, "pledge.html", {"p": pledge, "receipts": receipts,
-                                           "commune": commune, "units": units})
+                                           "commune": commune, "units": units,
+                                           "served": served})
 
 
 async def receive(request: web.Request) -> web.Response:

@@ -86,6 +86,7 @@ class PledgeView:
     receipts: list[ReceiptLine] = field(default_factory=list)
     destinations: list[Destination] = field(default_factory=list)
     entries: list[LedgerEntry] = field(default_factory=list)
+    served: int = 0  # people a shop's offer served (recorded as gifts against it)
 
 
 async def pledge_view(uow: UnitOfWork, typed: str) -> PledgeView | None:
@@ -119,6 +120,7 @@ async def pledge_view(uow: UnitOfWork, typed: str) -> PledgeView | None:
     return PledgeView(
         pledge, await unit(pledge.commune_id),
         [ReceiptLine(r, await unit(r.unit_id)) for r in receipts], destinations, entries,
+        await uow.supports.using_pledge(pledge.id) if pledge.kind is PledgeKind.OFFER else 0,
     )
 
 

@@ -109,6 +109,7 @@ class Tally:
     confirmed: int = 0  # handovers confirmed by the recipient (on the phone or on paper)
     drawn_phones: int = 0  # phones taken from this unit's stock by assignments
     drawn_money: int = 0  # money taken from this unit's funds by assignments
+    own_purchases: int = 0  # people who bought their own phone: covered, not served by us
 
     def __add__(self, other: Tally) -> Tally:
         return Tally(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))

@@ -57,6 +57,7 @@ SERVED_FIELD = {
     SupportKind.SHOP_OFFER.value: "shop_offers",
     SupportKind.DIRECT_GIFT.value: "direct_gifts",
     SupportKind.OTHER_PROGRAMME.value: "other_programmes",
+    SupportKind.OWN_PURCHASE.value: "own_purchases",
 }
 
 Counts = dict[int, dict[str, int]]
