@@ -23,6 +23,7 @@ from admin import (
     reports,
     residents,
     static,
+    villages,
 )
 from admin.context import Access
 
@@ -65,6 +66,9 @@ ROUTES: tuple[Route, ...] = (
           W),
     Route("POST", "/admin/residents/{resident_id:\\d+}/erase", privacy.erase, W),
     Route("GET", "/admin/households", residents.households, R),
+    Route("GET", "/admin/villages", villages.villages_page, R),
+    Route("POST", "/admin/villages/{village_id:\\d+}", villages.save_facts, W),
+    Route("POST", "/admin/villages/{village_id:\\d+}/survey-done", villages.survey_done, W),
     Route("GET", "/admin/import", imports.import_page, W),
     Route("POST", "/admin/import", imports.upload, W),
     Route("POST", "/admin/import/save", imports.save, W),

@@ -94,6 +94,9 @@ def _unit_block(f: Figures, text: Text) -> str:
              households_end=_percent(f.household_coverage.end, text),
              households_change=_percent(f.household_coverage.change, text, signed=True)),
     ]
+    if f.surveyed or f.unsurveyed:  # the pilot villages' survey: what the figure stands on
+        lines.append(text("coverage-text-survey", surveyed=f.surveyed, villages=f.unsurveyed,
+                          people=n(f.unsurveyed_uncovered)))
     return "\n".join(str(line) for line in lines)
 
 

@@ -15,6 +15,7 @@ from handlers.handover import handover_dialog
 from handlers.pledge import PLEDGE
 from handlers.registration import REGISTRATION, REGISTRATION_MORE
 from handlers.reminders import stop_command
+from handlers.survey import SURVEY
 from handlers.village_list import list_command
 
 
@@ -23,7 +24,7 @@ def dialogs(catalogue: Catalogue | None = None, bot_username: str | None = None)
     # Telegram deep link (without one, the QR holds the plain code)
     handover = handover_dialog(catalogue or load_catalogue(), bot_username=bot_username)
     return [REGISTRATION, REGISTRATION_MORE, PLEDGE, handover, CONFIRMATION,
-            CONFIRMATION_PROBLEM]
+            CONFIRMATION_PROBLEM, SURVEY]
 
 
 def commands(catalogue: Catalogue) -> dict[str, CommandHandler]:
