@@ -14,7 +14,7 @@ from aiohttp import web
 from admin.context import NotFound, now, render, text, unit_of_work, who
 from admin.scoping import Scope, request_scope
 from core.errors import RuleError
-from core.model import Level, Pledge, PledgeStatus, Role
+from core.model import Level, Pledge, PledgeStatus, ReceiptSource, Role
 from core.money import parse_amount
 from core.services import receiving
 from core.services.pledges import (
@@ -48,6 +48,7 @@ async def pledges_page(request: web.Request, error: str | None = None,
         "wanted": wanted, "receivers": sorted(receivers, key=lambda u: u.code),
         "error": error, "form": request.get("receipt_form", {}),
         "once": secrets.token_urlsafe(16),  # a browser sending the form again: no 2nd receipt
+        "sources": [s.value for s in ReceiptSource],
     }, status=status)
 
 
@@ -98,7 +99,7 @@ async def receive(request: web.Request) -> web.Response:
     form = await request.post()
     typed = {k: str(form.get(k, "")).strip() for k in
              ("unit", "pledge", "donor", "phones", "model", "condition", "serials", "money",
-              "number", "note", "once")}
+              "number", "note", "once", "source")}
     try:
         receipt_form = receiving.ReceiptForm(
             unit_id=_number(typed["unit"]),
@@ -111,6 +112,7 @@ async def receive(request: web.Request) -> web.Response:
             donor_name=typed["donor"] or None,
             number=typed["number"] or None,
             note=typed["note"] or None,
+            source=receiving.receipt_source(typed["source"]),
         )
         async with unit_of_work(request) as uow:
             scope = await request_scope(request, uow)

@@ -42,6 +42,8 @@ async def handovers_page(request: web.Request, error: str | None = None,
     return render(request, "handovers.html", {
         "waiting": waiting, "lots": lots, "done": list(reversed(done)), "cases": cases,
         "items": service.CHECKLIST, "error": error, "display": service.display_code,
+        # plan VI.6: where 3G/4G cannot be checked at home, the checklist says so
+        "no_signal": {u.id: u for u in scope.units.values() if u.no_signal},
     }, status=status)
 
 

@@ -113,6 +113,15 @@ class Tally:
     drawn_phones: int = 0  # phones taken from this unit's stock by assignments
     drawn_money: int = 0  # money taken from this unit's funds by assignments
     own_purchases: int = 0  # people who bought their own phone: covered, not served by us
+    # what was received, by its source (plan IV; core.model.ReceiptSource): phones, dong
+    received_phones_state_budget: int = 0
+    received_money_state_budget: int = 0
+    received_phones_business: int = 0
+    received_money_business: int = 0
+    received_phones_organisation: int = 0
+    received_money_organisation: int = 0
+    received_phones_individual: int = 0
+    received_money_individual: int = 0
 
     def __add__(self, other: Tally) -> Tally:
         return Tally(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
@@ -224,6 +233,7 @@ class Figures:
     surveyed: int = 0  # pilot villages whose survey was done by the month's end
     unsurveyed: int = 0  # pilot villages not yet surveyed (or without an adult population)
     unsurveyed_uncovered: int = 0  # adults registered there without a phone, not yet served
+    no_signal: int = 0  # pilot villages without mobile signal (vung lom song, plan VI.6)
 
 
 @dataclass(frozen=True, slots=True)
@@ -467,7 +477,7 @@ def _figures_of(unit: Unit, month: Vector, to_date: Vector, start: Vector, end: 
                 base: Vector, own: bool = False) -> Figures:
     at_start, at_end = _standing(start), _standing(end)
     (adults_0, homes_0, uncovered_0, open_homes_0, adults_1, homes_1, uncovered_1, open_homes_1,
-     surveyed, unsurveyed, unsurveyed_uncovered) = base
+     surveyed, unsurveyed, unsurveyed_uncovered, no_signal) = base
     return Figures(
         unit=unit, adults=adults_1 or None, households=homes_1 or None,
         month=Tally(*month), to_date=Tally(*to_date), start=at_start, end=at_end,
@@ -475,14 +485,15 @@ def _figures_of(unit: Unit, month: Vector, to_date: Vector, start: Vector, end: 
         household_coverage=Coverage(coverage(open_homes_0, homes_0),
                                     coverage(open_homes_1, homes_1)),
         own=own, surveyed=surveyed, unsurveyed=unsurveyed,
-        unsurveyed_uncovered=unsurveyed_uncovered,
+        unsurveyed_uncovered=unsurveyed_uncovered, no_signal=no_signal,
     )
 
 
 # A unit's coverage base, summed up the tree like a tally: at the month's start, then its end,
 # (adults, households, uncovered adults, uncovered households) of the villages counted; then
-# the villages counted at the end, those not, and the people uncovered in those not.
-_NO_BASE: Vector = [0] * 11
+# the villages counted at the end, those not, the people uncovered in those not, and the
+# villages without mobile signal.
+_NO_BASE: Vector = [0] * 12
 
 
 def _bases(data: ReportInput, by_id: Mapping[int, Unit], start: Mapping[int, Vector],
@@ -500,7 +511,7 @@ def _bases(data: ReportInput, by_id: Mapping[int, Unit], start: Mapping[int, Vec
                      standing[0], standing[1]] if known else [0, 0, 0, 0]
         known = surveyed(village, data.month.end)
         base += [1, 0, 0] if known else [0, 1, end[village.id][0]]
-        out[village.id] = base
+        out[village.id] = [*base, int(village.no_signal)]
     return out
 
 

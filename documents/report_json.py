@@ -63,7 +63,7 @@ def _unit_json(report: Report, f: Figures) -> dict[str, object]:
                            "change": f.household_coverage.change},
         },
         "survey": {"surveyed": f.surveyed, "unsurveyed": f.unsurveyed,
-                   "unsurveyed_uncovered": f.unsurveyed_uncovered},
+                   "unsurveyed_uncovered": f.unsurveyed_uncovered, "no_signal": f.no_signal},
     }
     if f.unit.level is not Level.VILLAGE:
         own = report.own[f.unit.id]
@@ -135,7 +135,8 @@ def _figures_from_json(unit: Unit, u: Mapping[str, Any]) -> Figures:
         household_coverage=Coverage(shares["households"]["start"],
                                     shares["households"]["end"]),
         surveyed=int(survey.get("surveyed", 0)), unsurveyed=int(survey.get("unsurveyed", 0)),
-        unsurveyed_uncovered=int(survey.get("unsurveyed_uncovered", 0)))
+        unsurveyed_uncovered=int(survey.get("unsurveyed_uncovered", 0)),
+        no_signal=int(survey.get("no_signal", 0)))
 
 
 def _own_from_json(unit: Unit, own: Mapping[str, Any]) -> Figures:

@@ -11,6 +11,7 @@ from collections.abc import Callable, MutableMapping
 from core.dates import format_date
 from core.figures import Figures, Report
 from core.messages import split_text
+from core.model import ReceiptSource
 from core.money import format_amount
 
 Text = Callable[..., str]
@@ -94,6 +95,18 @@ def _unit_block(f: Figures, text: Text) -> str:
              households_end=_percent(f.household_coverage.end, text),
              households_change=_percent(f.household_coverage.change, text, signed=True)),
     ]
+    sources = [text("gifts-text-source", source_label=f"key:gifts-source-{source.value}",
+                    phones=n(getattr(t, f"received_phones_{source.value}")),
+                    money=n(getattr(t, f"received_money_{source.value}")))
+               for source in ReceiptSource
+               if getattr(t, f"received_phones_{source.value}")
+               or getattr(t, f"received_money_{source.value}")]
+    if t.own_purchases:  # plan VI.2: covered by their own purchase, not by the programme
+        lines.append(text("gifts-text-own", own=n(m.own_purchases), own_total=n(t.own_purchases)))
+    if sources:  # plan IV: what each source gave, to date
+        lines.append(text("gifts-text-sources", sources="; ".join(str(x) for x in sources)))
+    if f.no_signal:  # plan VI.6: where a phone cannot be set up on 3G/4G at home
+        lines.append(text("gifts-text-no-signal", villages=f.no_signal))
     if f.surveyed or f.unsurveyed:  # the pilot villages' survey: what the figure stands on
         lines.append(text("coverage-text-survey", surveyed=f.surveyed, villages=f.unsurveyed,
                           people=n(f.unsurveyed_uncovered)))

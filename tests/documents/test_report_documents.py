@@ -112,7 +112,8 @@ async def test_json_has_every_unit_shown_with_iso_dates(story: Story) -> None:
     assert units[P]["own"]["to_date"]["transferred_out_money"] == 3 * M
     assert units[A]["coverage"]["adults"]["end"] == pytest.approx(0.8)
     assert units[B]["coverage"]["adults"]["start"] is None  # B1 not surveyed before 15/10
-    assert units[P]["survey"] == {"surveyed": 2, "unsurveyed": 0, "unsurveyed_uncovered": 0}
+    assert units[P]["survey"] == {"surveyed": 2, "unsurveyed": 0, "unsurveyed_uncovered": 0,
+                                  "no_signal": 0}
     assert units[B]["end"]["waiting_partial"] == [0, 0, 1, 0]
     async with story.u() as uow:
         commune = await monthly_report(uow, "test", OCTOBER, story.unit[B].id)
