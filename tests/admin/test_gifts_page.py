@@ -4,7 +4,7 @@ leaves the queue and the shop's offer pledge shows how many people used it."""
 
 from __future__ import annotations
 
-from core.model import PledgeKind, SupportKind
+from core.model import PledgeKind, ReceiptSource, SupportKind
 from core.services import registry
 from core.services.pledges import PledgeForm, make_pledge
 from tests.admin.conftest import START, Admin
@@ -115,3 +115,21 @@ async def test_a_resident_who_bought_their_own_phone_leaves_the_queue(admin: Adm
         waiting, _ = await u.residents.waiting_in([commune])
     assert support is not None and support.kind is SupportKind.OWN_PURCHASE
     assert own2 not in {c.resident_id for c in waiting[commune]}
+
+
+async def test_a_receipt_records_its_source_and_refuses_an_unknown_one(admin: Admin) -> None:
+    unit = admin.world.units["commune"].id
+    await admin.login("commune")
+    page = await (await admin.client.get("/admin/pledges")).text()
+    assert 'id="receipt-source"' in page and say(admin, "gifts-source-business") in page
+    bad = await admin.post("/admin/receipts", {"unit": unit, "money": "1tr", "number": "BN-X",
+                                               "source": "lottery"})
+    assert bad.status == 400
+    assert say(admin, "gifts-source-invalid") in await bad.text()
+    done = await admin.post("/admin/receipts", {"unit": unit, "money": "1tr", "number": "BN-Y",
+                                                "source": "business"})
+    assert done.status == 302
+    async with admin.runtime.uow() as u:
+        assert await u.receipts.by_number("BN-X") is None
+        receipt = await u.receipts.by_number("BN-Y")
+    assert receipt is not None and receipt.source is ReceiptSource.BUSINESS

@@ -47,3 +47,31 @@ def test_a_direct_gift_by_citizen_id(env: dict[str, str], tmp_path: Path) -> Non
                    "--giver", "FPT Shop")
     assert twice.returncode == 1  # one person, one support
     assert TEXTS.text("support-already-served", "vi") in twice.stderr
+
+
+async def sources(url: str) -> list[tuple[str, str | None]]:
+    engine = make_engine(url)
+    try:
+        async with SqlUnitOfWorkFactory(make_sessionmaker(engine))() as u:
+            found = []
+            for number in ("BN-A", "BN-B"):
+                receipt = await u.receipts.by_number(number)
+                found.append((number, receipt.source.value if receipt and receipt.source
+                              else None))
+            return found
+    finally:
+        await engine.dispose()
+
+
+def test_receive_records_the_source_of_a_receipt(env: dict[str, str], tmp_path: Path) -> None:
+    done = phocap(env, tmp_path, "receive", "--unit", "06", "--money", "5tr", "--number",
+                  "BN-A", "--source", "state_budget")
+    assert done.returncode == 0, done.stderr
+    plain = phocap(env, tmp_path, "receive", "--unit", "06", "--phones", "1", "--number",
+                   "BN-B")
+    assert plain.returncode == 0, plain.stderr
+    wrong = phocap(env, tmp_path, "receive", "--unit", "06", "--phones", "1", "--source",
+                   "lottery")
+    assert wrong.returncode == 2  # argparse names the choices
+    assert asyncio.run(sources(env["PHOCAP_DATABASE_URL"])) == [
+        ("BN-A", "state_budget"), ("BN-B", None)]
