@@ -76,6 +76,8 @@ def _unit_block(f: Figures, text: Text) -> str:
             "handed_total": t.handed_over, "confirmed_total": t.confirmed}),
         ("reports-text-on-hand", {"phones": t.on_hand_phones, "money": t.on_hand_money}),
     ]
+    # no figure because no pilot village below is surveyed yet: said so, not "no estimate"
+    say = _unsurveyed(text) if f.unsurveyed else text
     lines = [
         text("reports-text-unit", name=f.unit.name),
         text("reports-text-people", registered=n(m.registered),
@@ -88,12 +90,12 @@ def _unit_block(f: Figures, text: Text) -> str:
              whole="/".join(str(x) for x in f.end.waiting_whole),
              partial="/".join(str(x) for x in f.end.waiting_partial)),
         text("reports-text-coverage",
-             start=_percent(f.adult_coverage.start, text),
-             end=_percent(f.adult_coverage.end, text),
-             change=_percent(f.adult_coverage.change, text, signed=True),
-             households_start=_percent(f.household_coverage.start, text),
-             households_end=_percent(f.household_coverage.end, text),
-             households_change=_percent(f.household_coverage.change, text, signed=True)),
+             start=_percent(f.adult_coverage.start, say),
+             end=_percent(f.adult_coverage.end, say),
+             change=_percent(f.adult_coverage.change, say, signed=True),
+             households_start=_percent(f.household_coverage.start, say),
+             households_end=_percent(f.household_coverage.end, say),
+             households_change=_percent(f.household_coverage.change, say, signed=True)),
     ]
     sources = [text("gifts-text-source", source_label=f"key:gifts-source-{source.value}",
                     phones=n(getattr(t, f"received_phones_{source.value}")),
@@ -111,6 +113,14 @@ def _unit_block(f: Figures, text: Text) -> str:
         lines.append(text("coverage-text-survey", surveyed=f.surveyed, villages=f.unsurveyed,
                           people=n(f.unsurveyed_uncovered)))
     return "\n".join(str(line) for line in lines)
+
+
+def _unsurveyed(text: Text) -> Text:
+    """The catalogue, saying "survey not done yet" where it would say "no estimate"."""
+    def say(key: str, **params: object) -> str:
+        return str(text("coverage-unsurveyed" if key == "reports-text-unknown" else key,
+                        **params))
+    return say
 
 
 def _percent(share: float | None, text: Text, signed: bool = False) -> str:

@@ -11,6 +11,7 @@ from aiohttp import web
 from admin.passwords import hash_password, new_password
 from bot import seed
 from bot.cli.common import CLI, Subparsers, out
+from bot.demo_programme import load_demo_programme
 from bot.runtime import Runtime
 from bot.scheduler import setup_scheduler
 from bot.server import make_app
@@ -48,6 +49,7 @@ async def cmd_init(rt: Runtime, args: argparse.Namespace, clock: Clock) -> int:
         residents, invite = 0, None
         if args.demo and fresh:
             residents = await seed.load_demo(uow, CLI, rt.settings.dataset, clock())
+            await load_demo_programme(uow, CLI, rt.settings.dataset, clock())
         if args.demo:  # a fresh code each start: codes are used once
             invite = await seed.demo_village_head(
                 uow, CLI, rt.settings.dataset, rt.text("cli-demo-head-name"), clock())
