@@ -12,6 +12,7 @@ from handlers.confirm import CONFIRMATION, CONFIRMATION_PROBLEM
 from handlers.dialog import Dialog
 from handlers.engine import CommandHandler, Dispatcher
 from handlers.handover import handover_dialog
+from handlers.own_phone import BOUGHT_OWN
 from handlers.pledge import PLEDGE
 from handlers.registration import REGISTRATION, REGISTRATION_MORE
 from handlers.reminders import stop_command
@@ -24,7 +25,7 @@ def dialogs(catalogue: Catalogue | None = None, bot_username: str | None = None)
     # Telegram deep link (without one, the QR holds the plain code)
     handover = handover_dialog(catalogue or load_catalogue(), bot_username=bot_username)
     return [REGISTRATION, REGISTRATION_MORE, PLEDGE, handover, CONFIRMATION,
-            CONFIRMATION_PROBLEM, SURVEY]
+            CONFIRMATION_PROBLEM, SURVEY, BOUGHT_OWN]
 
 
 def commands(catalogue: Catalogue) -> dict[str, CommandHandler]:

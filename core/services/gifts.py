@@ -95,11 +95,12 @@ async def record_gift(
 async def record_own_purchase(
     uow: UnitOfWork, actor: Actor, resident_id: int, note: str | None, now: datetime
 ) -> Support:
-    """A resident bought their own phone (plan VI.2): they leave the queue, covered."""
+    """A resident bought their own phone (plan VI.2): they leave the queue, covered. Their
+    village head may say so too, hence the village's scope, not the commune's."""
     resident = await uow.residents.get(resident_id)
     if resident is None:
         raise RuleError("registry-unknown-resident", resident_id=resident_id)
-    await require_within(uow, actor, resident.commune_id)
+    await require_within(uow, actor, resident.village_id)
     return await _serve(uow, actor, resident, SupportKind.OWN_PURCHASE, "", clean_note(note),
                         now)
 

@@ -63,6 +63,9 @@ async def test_an_offer_against_a_pledge_serves_the_person_once(admin: Admin) ->
     assert f'id="offer-used">{say(admin, "gifts-offer-used", count=1)}<' in pledge_page
     public = await (await admin.client.get(f"/public/pledge/{code}")).text()
     assert f'id="offer-used">{say(admin, "gifts-offer-used", count=1)}<' in public
+    overview = await (await admin.client.get("/public")).text()
+    assert 'id="total-gifts">1<' in overview  # counted in the public figures, nobody named
+    assert "N\u00f4ng V\u0103n An" not in overview
 
 
 async def test_bad_input_is_refused_with_a_message_and_changes_nothing(admin: Admin) -> None:

@@ -202,7 +202,8 @@ async def test_consent_refused_explains_cancels_and_saves_nothing(
     await head.press("skip")
     assert await head.say("kh\u00f4ng") == ["registration-consent-refused", "menu-village_head"]
     assert head.options() == [
-        "cmd:register", "cmd:list", "cmd:survey-done", "cmd:pledge", "cmd:help", "cmd:lang"]
+        "cmd:register", "cmd:list", "cmd:survey-done", "cmd:bought", "cmd:pledge", "cmd:help",
+        "cmd:lang"]
     assert await head.say("Lan") == ["chat-not-understood", "menu-village_head"]
     assert await residents(uow, village) == []
 

@@ -22,14 +22,14 @@ from bot.seed import read_unit_file
 from core.errors import RuleError
 from core.figures import Month
 from core.i18n import load_catalogue
-from core.model import Actor, ReceiptSource, Role, SupportKind
+from core.model import Actor, Level, ReceiptSource, Role, SupportKind
 from core.priority import VIETNAM
 from core.report_runs import month_of
 from core.services import survey
 from core.services.gifts import record_gift, record_own_purchase
 from core.services.receiving import ReceiptForm, record_receipt
 from core.services.reports import monthly_report
-from core.services.units import import_units
+from core.services.units import UnitRecord, import_units
 from documents.report_text import report_text
 from storage.uow import SqlUnitOfWorkFactory
 from tests.conftest import SYSTEM
@@ -132,3 +132,21 @@ async def test_a_village_head_marks_their_own_village_only(
         with pytest.raises(RuleError) as err:
             await survey.mark_survey_done(u, head, ids["v2"], now)
         assert err.value.key == "survey-population-missing"
+
+
+async def test_import_units_reads_a_villages_adults_and_signal_and_keeps_the_rest(
+        uow: SqlUnitOfWorkFactory, now: datetime) -> None:
+    ids = await story(uow, now)
+    records = [UnitRecord("02173-01", "N\u00e0 D\u0103m", Level.VILLAGE, "02173", adults=321,
+                          households=99, no_signal=True),
+               UnitRecord("02173", "X\u00e3 C\u00f4n Minh", Level.COMMUNE, "066", adults=2470,
+                          households=900)]
+    async with uow() as u:
+        await import_units(u, SYSTEM, "2023", records, now)
+        await u.commit()
+    async with uow() as u:
+        v1, commune = await u.units.get(ids["v1"]), await u.units.get(ids["commune"])
+    assert v1 is not None and commune is not None
+    assert (v1.adult_population, v1.household_population, v1.no_signal) == (321, 99, True)
+    assert v1.survey_done_at == now  # the programme's record, not the file's
+    assert commune.pilot  # no mark in the file: it stays a pilot commune
