@@ -250,7 +250,7 @@ async def overview_page(request: web.Request) -> web.Response:
         points = await uow.views.coverage_by_month(config.dataset, province.id, now, config.tz)
     rows = report.rows()
     chart = bar_chart([(f.unit.name, f.adult_coverage.end) for f in rows if not f.own],
-                      texts("public-overview-chart"), texts("public-overview-no-estimate"),
+                      texts("public-overview-chart"), texts("coverage-unsurveyed"),
                       texts.percent)
     return render(request, "overview.html", {
         "t": texts, "report": report, "rows": rows, "chart": chart, "ledger_path": LEDGER_PATH,
