@@ -80,7 +80,7 @@ def _coverage_bars(request: web.Request, lines: list[Line]) -> Markup:
     return bar_chart(
         [(line.figures.unit.name, line.figures.adult_coverage.end) for line in lines],
         text(request, "admin-dashboard-chart-title"),
-        text(request, "admin-dashboard-chart-none"),
+        text(request, "coverage-unsurveyed"),  # no figure: no pilot village surveyed yet
         percent_of(request),
     )
 

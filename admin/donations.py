@@ -15,7 +15,7 @@ from admin import exports
 from admin.context import NotFound, now, render, text, unit_of_work, who
 from admin.scoping import Scope, request_scope
 from core.errors import RuleError
-from core.model import Level, Pledge, PledgeStatus, Role
+from core.model import Level, Pledge, PledgeStatus, ReceiptSource, Role
 from core.money import parse_amount
 from core.services import receiving
 from core.services.pledges import (
@@ -68,6 +68,7 @@ async def pledges_page(request: web.Request, error: str | None = None,
         "error": error, "form": request.get("receipt_form", {}),
         "once": secrets.token_urlsafe(16),  # a browser sending the form again: no 2nd receipt
         "exports": exports.export_links("/admin/pledges", {"status": wanted} if wanted else {}),
+        "sources": [s.value for s in ReceiptSource],
     }, status=status)
 
 
@@ -116,8 +117,10 @@ async def pledge_page(request: web.Request) -> web.Response:
         receipts = await uow.receipts.for_pledge(pledge.id)
         commune = await uow.units.get(pledge.commune_id) if pledge.commune_id else None
         units = {r.unit_id: await uow.units.get(r.unit_id) for r in receipts}
+        served = await uow.supports.using_pledge(pledge.id)
     return render(request, "pledge.html", {"p": pledge, "receipts": receipts,
-                                           "commune": commune, "units": units})
+                                           "commune": commune, "units": units,
+                                           "served": served})
 
 
 async def receive(request: web.Request) -> web.Response:
@@ -125,7 +128,7 @@ async def receive(request: web.Request) -> web.Response:
     form = await request.post()
     typed = {k: str(form.get(k, "")).strip() for k in
              ("unit", "pledge", "donor", "phones", "model", "condition", "serials", "money",
-              "number", "note", "once")}
+              "number", "note", "once", "source")}
     try:
         receipt_form = receiving.ReceiptForm(
             unit_id=_number(typed["unit"]),
@@ -138,6 +141,7 @@ async def receive(request: web.Request) -> web.Response:
             donor_name=typed["donor"] or None,
             number=typed["number"] or None,
             note=typed["note"] or None,
+            source=receiving.receipt_source(typed["source"]),
         )
         async with unit_of_work(request) as uow:
             scope = await request_scope(request, uow)

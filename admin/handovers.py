@@ -46,6 +46,8 @@ async def handovers_page(request: web.Request, error: str | None = None,
         "items": service.CHECKLIST, "error": error, "display": service.display_code,
         "exports": exports.export_links("/admin/handovers", {}),
         "case_exports": exports.export_links("/admin/cases", {}),
+        # plan VI.6: where 3G/4G cannot be checked at home, the checklist says so
+        "no_signal": {u.id: u for u in scope.units.values() if u.no_signal},
     }, status=status)
 
 

@@ -98,6 +98,7 @@ class PledgeView:
     receipts: list[ReceiptLine] = field(default_factory=list)
     destinations: list[Destination] = field(default_factory=list)
     entries: list[LedgerEntry] = field(default_factory=list)
+    served: int = 0  # people a shop's offer served (recorded as gifts against it)
 
 
 async def pledge_view(uow: UnitOfWork, typed: str) -> PledgeView | None:
@@ -131,6 +132,7 @@ async def pledge_view(uow: UnitOfWork, typed: str) -> PledgeView | None:
     return PledgeView(
         pledge, await unit(pledge.commune_id),
         [ReceiptLine(r, await unit(r.unit_id)) for r in receipts], destinations, entries,
+        await uow.supports.using_pledge(pledge.id) if pledge.kind is PledgeKind.OFFER else 0,
     )
 
 
@@ -260,7 +262,7 @@ async def overview_page(request: web.Request) -> web.Response:
         points = await uow.views.coverage_by_month(config.dataset, province.id, now, config.tz)
     rows = report.rows()
     chart = bar_chart([(f.unit.name, f.adult_coverage.end) for f in rows if not f.own],
-                      texts("public-overview-chart"), texts("public-overview-no-estimate"),
+                      texts("public-overview-chart"), texts("coverage-unsurveyed"),
                       texts.percent)
     return render(request, "overview.html", {
         "t": texts, "report": report, "rows": rows, "chart": chart, "ledger_path": LEDGER_PATH,

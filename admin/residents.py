@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, replace
 
 from aiohttp import web
@@ -128,6 +129,7 @@ async def resident_page(request: web.Request, error: str | None = None,
         village = await uow.units.get(resident.village_id)
         commune = await uow.units.get(resident.commune_id)
         members = await uow.residents.in_household(resident.household_id)
+        support = await uow.supports.active_for(resident.id)
         history = await uow.views.audit_page(AuditQuery(
             unit_ids=(resident.commune_id,), entity="resident", entity_id=resident.id,
             hide_actions=READS), 200)
@@ -136,6 +138,8 @@ async def resident_page(request: web.Request, error: str | None = None,
     return render(request, "resident.html", {
         "r": resident, "household": household, "village": village, "commune": commune,
         "members": members, "history": list(reversed(history)), "error": error,
+        "support": support, "gift": request.get("gift_form", {}),
+        "once": secrets.token_urlsafe(16),  # a browser sending a form again: no 2nd record
     }, status=status)
 
 

@@ -16,6 +16,7 @@ from admin import (
     channels,
     dashboard,
     donations,
+    gifts,
     handovers,
     households,
     imports,
@@ -26,6 +27,7 @@ from admin import (
     residents,
     static,
     units,
+    villages,
 )
 from admin.context import Access
 from admin.exports import ROUTE_FORMAT as FMT
@@ -64,6 +66,7 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/admin/residents/{resident_id:\\d+}/edit", residents.edit, W),
     Route("POST", "/admin/residents/{resident_id:\\d+}/approve", residents.approve, W),
     Route("POST", "/admin/residents/{resident_id:\\d+}/reject", residents.reject, W),
+    Route("POST", "/admin/residents/{resident_id:\\d+}/gift", gifts.record, W),
     Route("GET", "/admin/residents/{resident_id:\\d+}/personal-data.json", privacy.personal_data,
           W),
     Route("POST", "/admin/residents/{resident_id:\\d+}/erase", privacy.erase, W),
@@ -72,6 +75,9 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/admin/households/{household_id:\\d+}", households.household_page, R),
     Route("POST", "/admin/households/{household_id:\\d+}/class", households.correct_class, W),
     Route("GET", "/admin/units.json", units.units_json, R),
+    Route("GET", "/admin/villages", villages.villages_page, R),
+    Route("POST", "/admin/villages/{village_id:\\d+}", villages.save_facts, W),
+    Route("POST", "/admin/villages/{village_id:\\d+}/survey-done", villages.survey_done, W),
     Route("GET", "/admin/import", imports.import_page, W),
     Route("POST", "/admin/import", imports.upload, W),
     Route("POST", "/admin/import/save", imports.save, W),

@@ -41,6 +41,8 @@ def _unit_record(u: dict[str, Any]) -> UnitRecord:
         households=u.get("households"),
         address=u.get("address"),
         sample=bool(u.get("sample", False)),
+        pilot=bool(u["pilot"]) if "pilot" in u else None,
+        no_signal=bool(u["no_signal"]) if "no_signal" in u else None,
     )
 
 

@@ -7,9 +7,12 @@ receipt to the unit that received it, a pledge to the commune it is earmarked fo
 province). This module rolls them up the unit tree, works out coverage and its change, and
 never touches SQL, so a report over a million residents is a few hundred numbers here.
 
-Coverage (DESIGN): 1 - (adults without a smartphone and not yet served / the unit's adult
-population estimate); households likewise. The estimate is the unit's own; a unit without one
-uses the sum of its children's.
+Coverage (DESIGN "Coverage", plan II.2): counted over the villages of the pilot communes
+whose survey is done (ra soat xong) at the moment, each with the adult population its
+officials keep: 1 - (adults known to have no smartphone and not yet served there / those
+villages' adults); households likewise. A village not yet surveyed is counted apart (how
+many, and the people registered there still uncovered), never as 100 %; a unit with no
+surveyed village has no figure (None).
 """
 
 from __future__ import annotations
@@ -117,6 +120,16 @@ class Tally:
     cases_opened: int = 0  # cases opened: at the confirmation or at a follow-up
     guidance_sessions: int = 0  # guidance sessions held in the unit's villages
     guided: int = 0  # people who came to them
+    own_purchases: int = 0  # people who bought their own phone: covered, not served by us
+    # what was received, by its source (plan IV; core.model.ReceiptSource): phones, dong
+    received_phones_state_budget: int = 0
+    received_money_state_budget: int = 0
+    received_phones_business: int = 0
+    received_money_business: int = 0
+    received_phones_organisation: int = 0
+    received_money_organisation: int = 0
+    received_phones_individual: int = 0
+    received_money_individual: int = 0
 
     def __add__(self, other: Tally) -> Tally:
         return Tally(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
@@ -231,6 +244,10 @@ class Figures:
     adult_coverage: Coverage
     household_coverage: Coverage
     own: bool = False
+    surveyed: int = 0  # pilot villages whose survey was done by the month's end
+    unsurveyed: int = 0  # pilot villages not yet surveyed (or without an adult population)
+    unsurveyed_uncovered: int = 0  # adults registered there without a phone, not yet served
+    no_signal: int = 0  # pilot villages without mobile signal (vung lom song, plan VI.6)
 
 
 @dataclass(frozen=True, slots=True)
@@ -360,21 +377,20 @@ def roll_up(data: ReportInput, roots: Iterable[int] | None = None) -> Rollup:
     sums: dict[int, tuple[Vector, ...]] = {}
     figures: dict[int, Figures] = {}
     own = _Own(by_id)
-    for unit_id in order:  # children before parents: sums and population fallbacks need them
+    bases = _bases(data, by_id, start_own, end_own)
+    for unit_id in order:  # children before parents: sums need them
         unit = by_id[unit_id]
         kids = children.get(unit_id, ())
-        mine = (month_own[unit_id], to_date_own[unit_id], start_own[unit_id], end_own[unit_id])
+        mine = (month_own[unit_id], to_date_own[unit_id], start_own[unit_id], end_own[unit_id],
+                bases.get(unit_id, _NO_BASE))
         total = tuple(_add([part, *(sums[k][i] for k in kids)]) for i, part in enumerate(mine)
                       ) if kids else mine
         sums[unit_id] = total
-        adults = _estimate(unit.adult_population, [figures[k].adults for k in kids])
-        households = _estimate(unit.household_population,
-                               [figures[k].households for k in kids])
         figures[unit_id] = _figures_of(
-            unit, adults, households, month_moved.below.plus(unit_id, total[0]),
-            to_date_moved.below.plus(unit_id, total[1]), total[2], total[3])
+            unit, month_moved.below.plus(unit_id, total[0]),
+            to_date_moved.below.plus(unit_id, total[1]), total[2], total[3], total[4])
         own.vectors[unit_id] = (month_moved.alone.plus(unit_id, mine[0]),
-                                to_date_moved.alone.plus(unit_id, mine[1]), *mine[2:])
+                                to_date_moved.alone.plus(unit_id, mine[1]), *mine[2:4])
     return Rollup(data.month, by_id, figures, own, children)
 
 
@@ -391,8 +407,8 @@ class _Own(Mapping[int, Figures]):
         made = self._made.get(unit_id)
         if made is None:
             month, to_date, start, end = self.vectors[unit_id]
-            made = self._made[unit_id] = _figures_of(self.units[unit_id], None, None, month,
-                                                     to_date, start, end, own=True)
+            made = self._made[unit_id] = _figures_of(self.units[unit_id], month, to_date,
+                                                     start, end, _NO_BASE, own=True)
         return made
 
     def __iter__(self) -> Iterator[int]:
@@ -471,18 +487,59 @@ def _add(vectors: Sequence[Vector]) -> Vector:
     return [sum(column) for column in zip(*vectors, strict=True)]
 
 
-def _figures_of(unit: Unit, adults: int | None, households: int | None, month: Vector,
-                to_date: Vector, start: Vector, end: Vector, own: bool = False) -> Figures:
+def _figures_of(unit: Unit, month: Vector, to_date: Vector, start: Vector, end: Vector,
+                base: Vector, own: bool = False) -> Figures:
     at_start, at_end = _standing(start), _standing(end)
+    (adults_0, homes_0, uncovered_0, open_homes_0, adults_1, homes_1, uncovered_1, open_homes_1,
+     surveyed, unsurveyed, unsurveyed_uncovered, no_signal) = base
     return Figures(
-        unit=unit, adults=adults, households=households,
+        unit=unit, adults=adults_1 or None, households=homes_1 or None,
         month=Tally(*month), to_date=Tally(*to_date), start=at_start, end=at_end,
-        adult_coverage=Coverage(coverage(at_start.uncovered_adults, adults),
-                                coverage(at_end.uncovered_adults, adults)),
-        household_coverage=Coverage(coverage(at_start.uncovered_households, households),
-                                    coverage(at_end.uncovered_households, households)),
-        own=own,
+        adult_coverage=Coverage(coverage(uncovered_0, adults_0), coverage(uncovered_1, adults_1)),
+        household_coverage=Coverage(coverage(open_homes_0, homes_0),
+                                    coverage(open_homes_1, homes_1)),
+        own=own, surveyed=surveyed, unsurveyed=unsurveyed,
+        unsurveyed_uncovered=unsurveyed_uncovered, no_signal=no_signal,
     )
+
+
+# A unit's coverage base, summed up the tree like a tally: at the month's start, then its end,
+# (adults, households, uncovered adults, uncovered households) of the villages counted; then
+# the villages counted at the end, those not, the people uncovered in those not, and the
+# villages without mobile signal.
+_NO_BASE: Vector = [0] * 12
+
+
+def _bases(data: ReportInput, by_id: Mapping[int, Unit], start: Mapping[int, Vector],
+           end: Mapping[int, Vector]) -> dict[int, Vector]:
+    """Each pilot village's own coverage base (the other units have none of their own)."""
+    out: dict[int, Vector] = {}
+    for village in pilot_villages(data.units):
+        if village.id not in start:
+            continue  # outside the roots rolled up
+        base: Vector = []
+        for at, standing in ((data.month.start, start[village.id]),
+                             (data.month.end, end[village.id])):
+            known = surveyed(village, at)
+            base += [village.adult_population or 0, village.household_population or 0,
+                     standing[0], standing[1]] if known else [0, 0, 0, 0]
+        known = surveyed(village, data.month.end)
+        base += [1, 0, 0] if known else [0, 1, end[village.id][0]]
+        out[village.id] = [*base, int(village.no_signal)]
+    return out
+
+
+def surveyed(village: Unit, at: datetime) -> bool:
+    """The village's coverage is known at `at`: its survey was done before, and its
+    officials keep its adult population."""
+    return (village.survey_done_at is not None and village.survey_done_at < at
+            and bool(village.adult_population))
+
+
+def pilot_villages(units: Sequence[Unit]) -> list[Unit]:
+    """The villages of the pilot communes: the only places the programme's coverage counts."""
+    pilots = {u.id for u in units if u.level is Level.COMMUNE and u.pilot}
+    return [u for u in units if u.level is Level.VILLAGE and u.parent_id in pilots]
 
 
 def _standing(v: Vector) -> Standing:
@@ -495,14 +552,6 @@ def coverage(uncovered: int, population: int | None) -> float | None:
     if not population:
         return None
     return max(0.0, 1 - uncovered / population)
-
-
-def _estimate(own: int | None, children: Iterable[int | None]) -> int | None:
-    """The unit's own estimate, else the sum of its children's (None if none has one)."""
-    if own:
-        return own
-    known = [n for n in children if n]
-    return sum(known) if known else None
 
 
 def _children(units: Sequence[Unit]) -> dict[int, tuple[int, ...]]:
@@ -525,16 +574,3 @@ def _postorder(root: int, children: Mapping[int, tuple[int, ...]]) -> list[int]:
         stack.append((node, True))
         stack.extend((c, False) for c in children.get(node, ()))
     return out
-
-
-def estimates(units: Sequence[Unit], root_id: int) -> tuple[int | None, int | None]:
-    """The adult and household population estimates of a unit, as the report uses them."""
-    by_id = {u.id: u for u in units}
-    children = _children(units)
-    found: dict[int, tuple[int | None, int | None]] = {}
-    for unit_id in _postorder(root_id, children):
-        kids = [found[k] for k in children.get(unit_id, ())]
-        unit = by_id[unit_id]
-        found[unit_id] = (_estimate(unit.adult_population, [k[0] for k in kids]),
-                          _estimate(unit.household_population, [k[1] for k in kids]))
-    return found[root_id]

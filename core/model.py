@@ -61,6 +61,9 @@ class Unit:
     household_population: int | None = None
     address: str | None = None
     sample: bool = False
+    pilot: bool = False  # one of the plan's pilot communes: the programme's totals count these
+    survey_done_at: datetime | None = None  # a village's survey (ra soat) done: coverage known
+    no_signal: bool = False  # a village without mobile signal (vung lom song)
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,6 +210,7 @@ class SupportKind(enum.StrEnum):
     SHOP_OFFER = "shop_offer"  # a shop's or company's gift, discount or instalments
     DIRECT_GIFT = "direct_gift"  # an agency or person gave the phone directly
     OTHER_PROGRAMME = "other_programme"  # already given a device by another programme
+    OWN_PURCHASE = "own_purchase"  # bought their own phone (plan VI.2 encourages it)
 
 
 class SupportStatus(enum.StrEnum):
@@ -221,6 +225,15 @@ class Confirmation(enum.StrEnum):
     PAPER = "paper"  # confirmed in person, signed on paper
     NOT_RECEIVED = "not_received"
     PROBLEM = "problem"
+
+
+class ReceiptSource(enum.StrEnum):
+    """Where a receipt came from, as plan IV counts the programme's resources."""
+
+    STATE_BUDGET = "state_budget"
+    BUSINESS = "business"
+    ORGANISATION = "organisation"
+    INDIVIDUAL = "individual"
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,6 +253,7 @@ class Receipt:
     donor_name: str | None = None
     recorded_by: int | None = None
     note: str | None = None
+    source: ReceiptSource | None = None  # plan IV: who gave it (None: not recorded)
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,6 +288,7 @@ class Support:
     giver: str | None = None  # for gifts and offers: who gave
     note: str | None = None
     recorded_by: int | None = None
+    pledge_id: int | None = None  # the shop's offer pledge the gift used
 
 
 @dataclass(frozen=True, slots=True)

@@ -240,6 +240,9 @@ class SupportRepository(Protocol):
     async def drawn_from(self, receipt_ids: Sequence[int]) -> list[Support]:
         """Supports not cancelled whose phone came from one of these receipts, in id order."""
         ...
+    async def using_pledge(self, pledge_id: int) -> int:
+        """How many people a shop's offer pledge served (supports not cancelled)."""
+        ...
 
 
 class HandoverRepository(Protocol):

@@ -63,6 +63,8 @@ def _unit_json(report: Report, f: Figures) -> dict[str, object]:
             "households": {"start": f.household_coverage.start, "end": f.household_coverage.end,
                            "change": f.household_coverage.change},
         },
+        "survey": {"surveyed": f.surveyed, "unsurveyed": f.unsurveyed,
+                   "unsurveyed_uncovered": f.unsurveyed_uncovered, "no_signal": f.no_signal},
     }
     if f.unit.level is not Level.VILLAGE:
         own = report.own[f.unit.id]
@@ -125,13 +127,17 @@ def _standing(data: Mapping[str, Any]) -> Standing:
 
 def _figures_from_json(unit: Unit, u: Mapping[str, Any]) -> Figures:
     shares = u["coverage"]
+    survey = u.get("survey", {})  # absent from reports stored before it was counted
     return Figures(
         unit=unit, adults=u["adults"], households=u["households"],
         month=_tally(u["month"]), to_date=_tally(u["to_date"]),
         start=_standing(u["start"]), end=_standing(u["end"]),
         adult_coverage=Coverage(shares["adults"]["start"], shares["adults"]["end"]),
         household_coverage=Coverage(shares["households"]["start"],
-                                    shares["households"]["end"]))
+                                    shares["households"]["end"]),
+        surveyed=int(survey.get("surveyed", 0)), unsurveyed=int(survey.get("unsurveyed", 0)),
+        unsurveyed_uncovered=int(survey.get("unsurveyed_uncovered", 0)),
+        no_signal=int(survey.get("no_signal", 0)))
 
 
 def _own_from_json(unit: Unit, own: Mapping[str, Any]) -> Figures:

@@ -11,6 +11,7 @@ from collections.abc import Callable, MutableMapping
 from core.dates import format_date
 from core.figures import Figures, Report
 from core.messages import split_text
+from core.model import ReceiptSource
 from core.money import format_amount
 from core.report_runs import ReportNotes
 
@@ -92,6 +93,8 @@ def _unit_block(f: Figures, text: Text) -> str:
             "cases": m.cases_opened, "sessions": m.guidance_sessions, "guided": m.guided}),
         ("reports-text-on-hand", {"phones": t.on_hand_phones, "money": t.on_hand_money}),
     ]
+    # no figure because no pilot village below is surveyed yet: said so, not "no estimate"
+    say = _unsurveyed(text) if f.unsurveyed else text
     lines = [
         text("reports-text-unit", name=f.unit.name),
         text("reports-text-people", registered=n(m.registered),
@@ -104,14 +107,37 @@ def _unit_block(f: Figures, text: Text) -> str:
              whole="/".join(str(x) for x in f.end.waiting_whole),
              partial="/".join(str(x) for x in f.end.waiting_partial)),
         text("reports-text-coverage",
-             start=_percent(f.adult_coverage.start, text),
-             end=_percent(f.adult_coverage.end, text),
-             change=_percent(f.adult_coverage.change, text, signed=True),
-             households_start=_percent(f.household_coverage.start, text),
-             households_end=_percent(f.household_coverage.end, text),
-             households_change=_percent(f.household_coverage.change, text, signed=True)),
+             start=_percent(f.adult_coverage.start, say),
+             end=_percent(f.adult_coverage.end, say),
+             change=_percent(f.adult_coverage.change, say, signed=True),
+             households_start=_percent(f.household_coverage.start, say),
+             households_end=_percent(f.household_coverage.end, say),
+             households_change=_percent(f.household_coverage.change, say, signed=True)),
     ]
+    sources = [text("gifts-text-source", source_label=f"key:gifts-source-{source.value}",
+                    phones=n(getattr(t, f"received_phones_{source.value}")),
+                    money=n(getattr(t, f"received_money_{source.value}")))
+               for source in ReceiptSource
+               if getattr(t, f"received_phones_{source.value}")
+               or getattr(t, f"received_money_{source.value}")]
+    if t.own_purchases:  # plan VI.2: covered by their own purchase, not by the programme
+        lines.append(text("gifts-text-own", own=n(m.own_purchases), own_total=n(t.own_purchases)))
+    if sources:  # plan IV: what each source gave, to date
+        lines.append(text("gifts-text-sources", sources="; ".join(str(x) for x in sources)))
+    if f.no_signal:  # plan VI.6: where a phone cannot be set up on 3G/4G at home
+        lines.append(text("gifts-text-no-signal", villages=f.no_signal))
+    if f.surveyed or f.unsurveyed:  # the pilot villages' survey: what the figure stands on
+        lines.append(text("coverage-text-survey", surveyed=f.surveyed, villages=f.unsurveyed,
+                          people=n(f.unsurveyed_uncovered)))
     return "\n".join(str(line) for line in lines)
+
+
+def _unsurveyed(text: Text) -> Text:
+    """The catalogue, saying "survey not done yet" where it would say "no estimate"."""
+    def say(key: str, **params: object) -> str:
+        return str(text("coverage-unsurveyed" if key == "reports-text-unknown" else key,
+                        **params))
+    return say
 
 
 def _percent(share: float | None, text: Text, signed: bool = False) -> str:

@@ -8,7 +8,7 @@ from handlers.dialog import Turn
 
 MENUS: dict[str, tuple[str, ...]] = {
     "public": ("pledge", "help", "lang"),
-    "village_head": ("register", "list", "pledge", "help", "lang"),
+    "village_head": ("register", "list", "survey-done", "bought", "pledge", "help", "lang"),
     "official": ("handover", "pledge", "help", "lang"),
 }
 

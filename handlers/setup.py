@@ -14,9 +14,11 @@ from handlers.engine import CommandHandler, Dispatcher
 from handlers.follow_up import FOLLOW_UP_DIALOGS
 from handlers.handover import handover_dialog
 from handlers.objection import objection_dialog
+from handlers.own_phone import BOUGHT_OWN
 from handlers.pledge import PLEDGE
 from handlers.registration import REGISTRATION, REGISTRATION_MORE
 from handlers.reminders import stop_command
+from handlers.survey import SURVEY
 from handlers.village_list import list_command
 
 
@@ -26,7 +28,8 @@ def dialogs(catalogue: Catalogue | None = None, bot_username: str | None = None)
     texts = catalogue or load_catalogue()
     handover = handover_dialog(texts, bot_username=bot_username)
     return [REGISTRATION, REGISTRATION_MORE, PLEDGE, handover, CONFIRMATION,
-            CONFIRMATION_PROBLEM, objection_dialog(texts), *FOLLOW_UP_DIALOGS]
+            CONFIRMATION_PROBLEM, objection_dialog(texts), *FOLLOW_UP_DIALOGS, SURVEY,
+            BOUGHT_OWN]
 
 
 def commands(catalogue: Catalogue) -> dict[str, CommandHandler]:

@@ -1,6 +1,7 @@
 """Coverage month by month (SqlReportViews.coverage_by_month): adults and households not yet
 covered at the end of each month since the programme began, in two GROUP BY queries whatever
-the number of months or people.
+the number of months or people. As the report counts it (core.figures): over the pilot
+communes' villages whose survey was done by each month's end, never over the others.
 
 A person (or household) is uncovered from the moment they registered without a smartphone
 (DESIGN 'Coverage') until their first support not cancelled. Each one's start and end fall in
@@ -18,7 +19,7 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.figures import Month, MonthCoverage, coverage, estimates
+from core.figures import Month, MonthCoverage, coverage, pilot_villages, surveyed
 from core.model import Status, SupportStatus, Unit
 from core.report_runs import month_of
 from storage.models import HouseholdRow, ReceiptRow, ResidentRow, SupportRow, UnitRow
@@ -43,13 +44,21 @@ async def coverage_by_month(session: AsyncSession, dataset: str, unit_id: int,
     months = _months(month_of(start, tz), month_of(now, tz))
     units = [unit_from_row(r) for r in await session.scalars(
         select(UnitRow).where(UnitRow.dataset == dataset))]
-    villages = _below(units, unit_id)
+    below = set(_below(units, unit_id))
+    villages = [v for v in pilot_villages(units) if v.id in below]
+    ids = [v.id for v in villages]
     ends = [m.end for m in months]
-    people = _running(await _pairs(session, _people(villages), ends), len(months))
-    homes = _running(await _pairs(session, _homes(villages), ends), len(months))
-    adults, households = estimates(units, unit_id)
-    return [MonthCoverage(m, p, h, coverage(p, adults), coverage(h, households))
-            for m, p, h in zip(months, people, homes, strict=True)]
+    people = _by_village(await _pairs(session, _people(ids), ends), len(months))
+    homes = _by_village(await _pairs(session, _homes(ids), ends), len(months))
+    out: list[MonthCoverage] = []
+    for k, month in enumerate(months):
+        known = [v for v in villages if surveyed(v, month.end)]
+        p = sum(people.get(v.id, [0] * len(months))[k] for v in known)
+        h = sum(homes.get(v.id, [0] * len(months))[k] for v in known)
+        adults = sum(v.adult_population or 0 for v in known)
+        households = sum(v.household_population or 0 for v in known)
+        out.append(MonthCoverage(month, p, h, coverage(p, adults), coverage(h, households)))
+    return out
 
 
 def _months(first: Month, last: Month) -> list[Month]:
@@ -85,7 +94,8 @@ def _first_support() -> Any:
 def _people(villages: list[int]) -> Any:
     """Each adult registered without a smartphone: (start, stop)."""
     served = _first_support()
-    return (select(ResidentRow.registered_at.label("start"), served.c.at.label("stop"))
+    return (select(ResidentRow.village_id.label("village"),
+                   ResidentRow.registered_at.label("start"), served.c.at.label("stop"))
             .outerjoin(served, served.c.resident_id == ResidentRow.id)
             .where(~ResidentRow.has_smartphone, ResidentRow.status != Status.REJECTED.value,
                    ResidentRow.village_id.in_(villages)))
@@ -103,7 +113,7 @@ def _homes(villages: list[int]) -> Any:
                func.min(served.c.at).label("stop"))
         .outerjoin(served, served.c.resident_id == ResidentRow.id)
         .group_by(ResidentRow.household_id).subquery("per_home"))
-    return (select(per_home.c.start, per_home.c.stop)
+    return (select(HouseholdRow.village_id.label("village"), per_home.c.start, per_home.c.stop)
             .join(HouseholdRow, HouseholdRow.id == per_home.c.household_id)
             .where(~HouseholdRow.has_smartphone, per_home.c.phone == 0,
                    per_home.c.start.is_not(None), HouseholdRow.village_id.in_(villages)))
@@ -115,17 +125,27 @@ def _bucket(column: Any, ends: list[datetime]) -> Any:
 
 
 async def _pairs(session: AsyncSession, spans: Any, ends: list[datetime]
-                 ) -> list[tuple[int, int, int]]:
-    """(start bucket, end bucket, how many): the end is the stop, never before the start."""
+                 ) -> list[tuple[int, int, int, int]]:
+    """(village, start bucket, end bucket, how many): the end is the stop, never before the
+    start."""
     each = spans.subquery("spans")
     stop = case((each.c.stop < each.c.start, each.c.start), else_=each.c.stop)
     # Buckets labelled in a subquery first, grouped after: PostgreSQL would not match a
     # GROUP BY expression with bound values to the selected one.
-    labelled = select(_bucket(each.c.start, ends).label("b0"),
+    labelled = select(each.c.village, _bucket(each.c.start, ends).label("b0"),
                       _bucket(stop, ends).label("b1")).subquery("labelled")
-    query = (select(labelled.c.b0, labelled.c.b1, func.count())
-             .group_by(labelled.c.b0, labelled.c.b1))
-    return [(int(a), int(b), int(n)) for a, b, n in (await session.execute(query)).all()]
+    query = (select(labelled.c.village, labelled.c.b0, labelled.c.b1, func.count())
+             .group_by(labelled.c.village, labelled.c.b0, labelled.c.b1))
+    return [(int(v), int(a), int(b), int(n))
+            for v, a, b, n in (await session.execute(query)).all()]
+
+
+def _by_village(pairs: list[tuple[int, int, int, int]], months: int) -> dict[int, list[int]]:
+    """Each village's uncovered at the end of each month."""
+    grouped: dict[int, list[tuple[int, int, int]]] = {}
+    for village, b0, b1, n in pairs:
+        grouped.setdefault(village, []).append((b0, b1, n))
+    return {village: _running(each, months) for village, each in grouped.items()}
 
 
 def _running(pairs: list[tuple[int, int, int]], months: int) -> list[int]:

@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -55,6 +56,12 @@ class UnitRow(Base):
     household_population: Mapped[int | None] = mapped_column(Integer)
     address: Mapped[str | None] = mapped_column(String(400))
     sample: Mapped[bool] = mapped_column(Boolean, default=False)
+    # one of the plan's pilot communes: the programme's totals count these only
+    pilot: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # a village whose survey (ra soat) is done: its coverage is known from then
+    survey_done_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # a village without mobile signal (vung lom song)
+    no_signal: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class UnitMappingRow(Base):
@@ -267,6 +274,7 @@ class ReceiptRow(Base):
     donor_name: Mapped[str | None] = mapped_column(String(200))
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("officials.id"))
     note: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(String(16))  # plan IV: who gave it
 
 
 class TransferRow(Base):
@@ -367,6 +375,7 @@ class SupportRow(Base):
         ),
         Index("ix_supports_commune", "commune_id", "kind", "status"),
         Index("ix_supports_receipt", "receipt_id"),
+        Index("ix_supports_pledge", "pledge_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -382,6 +391,7 @@ class SupportRow(Base):
     giver: Mapped[str | None] = mapped_column(String(200))
     note: Mapped[str | None] = mapped_column(Text)
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("officials.id"))
+    pledge_id: Mapped[int | None] = mapped_column(ForeignKey("pledges.id"))  # a shop's offer
 
 
 class HandoverRow(Base):

@@ -8,7 +8,7 @@ from dataclasses import replace
 from sqlalchemy import bindparam, case, func, literal, select, text, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.model import Holdings, Receipt, SupportKind, SupportStatus, Transfer
+from core.model import Holdings, Receipt, ReceiptSource, SupportKind, SupportStatus, Transfer
 from storage.models import PledgeRow, ReceiptRow, SupportRow, TransferRow
 from storage.sql import CHUNK, insert_all, utc
 
@@ -28,6 +28,7 @@ def receipt_from_row(row: ReceiptRow) -> Receipt:
         money=row.money, model=row.model, condition=row.condition,
         serials=tuple(row.serials or ()), pledge_id=row.pledge_id, donor_name=row.donor_name,
         recorded_by=row.recorded_by, note=row.note,
+        source=ReceiptSource(row.source) if row.source else None,
     )
 
 
@@ -53,6 +54,7 @@ class SqlReceipts:
             condition=receipt.condition, serials=list(receipt.serials),
             pledge_id=receipt.pledge_id, donor_name=receipt.donor_name,
             recorded_by=receipt.recorded_by, note=receipt.note,
+            source=receipt.source.value if receipt.source else None,
         )
         self._s.add(row)
         await self._s.flush()

@@ -62,6 +62,7 @@ SERVED_FIELD = {
     SupportKind.SHOP_OFFER.value: "shop_offers",
     SupportKind.DIRECT_GIFT.value: "direct_gifts",
     SupportKind.OTHER_PROGRAMME.value: "other_programmes",
+    SupportKind.OWN_PURCHASE.value: "own_purchases",
 }
 
 Counts = dict[int, dict[str, int]]
@@ -186,15 +187,19 @@ async def _pledges(session: AsyncSession, both: tuple[Counts, Counts], span: _Sp
 async def _receipts(session: AsyncSession, both: tuple[Counts, Counts], span: _Span) -> None:
     in_month = span.month(ReceiptRow.received_at)
     query = (
-        select(ReceiptRow.unit_id, _sum_if(in_month, ReceiptRow.phones),
+        select(ReceiptRow.unit_id, ReceiptRow.source, _sum_if(in_month, ReceiptRow.phones),
                func.sum(ReceiptRow.phones), _sum_if(in_month, ReceiptRow.money),
                func.sum(ReceiptRow.money))
         .where(span.to_date(ReceiptRow.received_at))
-        .group_by(ReceiptRow.unit_id)
+        .group_by(ReceiptRow.unit_id, ReceiptRow.source)
     )
-    for unit_id, phones_m, phones_t, money_m, money_t in (await session.execute(query)).all():
+    for unit_id, source, phones_m, phones_t, money_m, money_t in (
+            await session.execute(query)).all():
         _add(both, unit_id, "received_phones", phones_m, phones_t)
         _add(both, unit_id, "received_money", money_m, money_t)
+        if source:  # plan IV: each source reported apart (none recorded: in the totals only)
+            _add(both, unit_id, f"received_phones_{source}", phones_m, phones_t)
+            _add(both, unit_id, f"received_money_{source}", money_m, money_t)
 
 
 async def _supports(session: AsyncSession, both: tuple[Counts, Counts], span: _Span) -> None:

@@ -203,7 +203,7 @@ class SqlResidents:
                    ResidentRow.status, ResidentRow.has_smartphone, ResidentRow.approved_at,
                    HouseholdRow.poverty, HouseholdRow.policy,
                    or_(HouseholdRow.has_smartphone, someone_has_one,
-                       at_home([SupportKind.SHOP_OFFER])),
+                       at_home([SupportKind.SHOP_OFFER, SupportKind.OWN_PURCHASE])),
                    served.exists(), at_home(WHOLE_PHONE_ROUTES), ResidentRow.household_id)
             .join(HouseholdRow, HouseholdRow.id == ResidentRow.household_id)
             .where(ResidentRow.commune_id.in_(list(commune_ids)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,7 +21,7 @@ def support_from_row(row: SupportRow) -> Support:
         commune_id=row.commune_id, status=SupportStatus(row.status),
         created_at=utc(row.created_at) or row.created_at, amount=row.amount,
         holder_unit_id=row.holder_unit_id, receipt_id=row.receipt_id, plan_id=row.plan_id,
-        giver=row.giver, note=row.note, recorded_by=row.recorded_by,
+        giver=row.giver, note=row.note, recorded_by=row.recorded_by, pledge_id=row.pledge_id,
     )
 
 
@@ -30,7 +30,7 @@ def _support_values(s: Support) -> dict[str, object]:
             "status": s.status.value, "created_at": s.created_at, "amount": s.amount,
             "holder_unit_id": s.holder_unit_id, "receipt_id": s.receipt_id,
             "plan_id": s.plan_id, "giver": s.giver, "note": s.note,
-            "recorded_by": s.recorded_by}
+            "recorded_by": s.recorded_by, "pledge_id": s.pledge_id}
 
 
 def _fill_support(row: SupportRow, s: Support) -> None:
@@ -103,3 +103,9 @@ class SqlSupports:
             .order_by(SupportRow.id)
         )
         return [support_from_row(r) for r in rows]
+
+    async def using_pledge(self, pledge_id: int) -> int:
+        return await self._s.scalar(
+            select(func.count()).select_from(SupportRow)
+            .where(SupportRow.pledge_id == pledge_id,
+                   SupportRow.status != SupportStatus.CANCELLED.value)) or 0

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.model import Level, Unit
 from storage.models import UnitMappingRow, UnitRow
-from storage.sql import Folder
+from storage.sql import Folder, utc
 from storage.unit_tree import bump_unit_revision
 
 _LEVELS = {level.value: level for level in Level}
@@ -30,6 +30,9 @@ def unit_from_row(row: UnitRow | Row[Any]) -> Unit:
         household_population=row.household_population,
         address=row.address,
         sample=row.sample,
+        pilot=bool(row.pilot),
+        survey_done_at=utc(row.survey_done_at),
+        no_signal=bool(row.no_signal),
     )
 
 
@@ -97,6 +100,9 @@ class SqlUnits:
         row.household_population = unit.household_population
         row.address = unit.address
         row.sample = unit.sample
+        row.pilot = unit.pilot
+        row.survey_done_at = unit.survey_done_at
+        row.no_signal = unit.no_signal
         await self._s.flush()
         await bump_unit_revision(self._s)  # other processes re-read their units tree
         return unit_from_row(row)

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from bot.cli import (
     allocate,
     backup,
+    gifts,
     handover,
     ledger,
     pledges,
@@ -37,7 +38,7 @@ from core.i18n import load_catalogue
 
 # In this order the commands appear in 'phocap --help', as they always have.
 GROUPS: tuple[Group, ...] = (
-    units, residents, pledges, receiving, handover, ledger, report, allocate, backup, users,
+    units, residents, pledges, receiving, gifts, handover, ledger, report, allocate, backup, users,
     retention,
     zalo,
 )

@@ -12,13 +12,20 @@ from bot.runtime import Runtime
 from core.clock import Clock
 from core.dates import format_date
 from core.importing import RowError
-from core.model import Level, Receipt
+from core.model import Level, Receipt, ReceiptSource
 from core.money import format_amount, parse_amount
 from core.names import in_running_text
 from core.ports import UnitOfWork
 from core.services.gifts import import_other_programme
 from core.services.pledges import find_pledge
-from core.services.receiving import ReceiptForm, StockLine, earmarked_for, record_receipt, stock
+from core.services.receiving import (
+    ReceiptForm,
+    StockLine,
+    earmarked_for,
+    receipt_source,
+    record_receipt,
+    stock,
+)
 from core.services.units import find_unit
 
 
@@ -34,6 +41,7 @@ def add_parsers(parsers: Parsers) -> None:
     receive.add_argument("--money")
     receive.add_argument("--number")
     receive.add_argument("--note")
+    receive.add_argument("--source", choices=[s.value for s in ReceiptSource])
     receive.set_defaults(run=cmd_receive)
 
     holdings = parsers.top.add_parser("stock")
@@ -57,6 +65,7 @@ async def cmd_receive(rt: Runtime, args: argparse.Namespace, clock: Clock) -> in
             unit_id=unit.id, phones=args.phones, money=money, model=args.model,
             condition="used" if args.used else None, serials=tuple(args.serial),
             pledge_code=args.pledge, donor_name=args.donor, number=args.number, note=args.note,
+            source=receipt_source(args.source),
         )
         receipt = await record_receipt(uow, CLI, form, clock())
         lines = await _receipt_lines(rt, uow, receipt, unit.name)

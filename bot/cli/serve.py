@@ -13,6 +13,7 @@ from aiohttp import web
 from admin.passwords import hash_password, new_password
 from bot import seed
 from bot.cli.common import CLI, Subparsers, out
+from bot.demo_programme import load_demo_programme
 from bot.runtime import Runtime
 from bot.scheduler import STARTED, setup_scheduler
 from bot.server import make_app
@@ -73,6 +74,7 @@ async def prepare(rt: Runtime, demo: bool, clock: Clock) -> Welcome:
         residents, invite = 0, None
         if demo and fresh:
             residents = await seed.load_demo(uow, CLI, rt.settings.dataset, clock())
+            await load_demo_programme(uow, CLI, rt.settings.dataset, clock())
         if demo:  # a fresh code each start: codes are used once
             invite = await seed.demo_village_head(
                 uow, CLI, rt.settings.dataset, rt.text("cli-demo-head-name"), clock())

@@ -12,7 +12,8 @@ from bot.runtime import Runtime
 from core.clock import Clock
 from core.services.units import import_units
 
-UNIT_FIELDS = ("code", "name", "level", "parent", "dataset", "adults", "households", "address")
+UNIT_FIELDS = ("code", "name", "level", "parent", "dataset", "adults", "households", "address",
+               "pilot", "no_signal")
 
 
 def add_parsers(parsers: Parsers) -> None:
@@ -44,7 +45,7 @@ async def cmd_export_units(rt: Runtime, args: argparse.Namespace, _clock: Clock)
             "code": u.code, "name": u.name, "level": u.level.value,
             "parent": codes.get(u.parent_id) if u.parent_id else None, "dataset": u.dataset,
             "adults": u.adult_population, "households": u.household_population,
-            "address": u.address,
+            "address": u.address, "pilot": u.pilot, "no_signal": u.no_signal,
         }
         for u in units
     ]

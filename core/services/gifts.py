@@ -20,13 +20,24 @@ from core.importing import (
     parse_birth_date,
     split_id,
 )
-from core.model import Actor, Level, Resident, Support, SupportKind, SupportStatus, Unit
+from core.model import (
+    Actor,
+    Level,
+    Pledge,
+    PledgeKind,
+    PledgeStatus,
+    Resident,
+    Support,
+    SupportKind,
+    SupportStatus,
+    Unit,
+)
 from core.names import name_key, normalise_name
 from core.ports import UnitOfWork
 from core.priority import VIETNAM
 from core.services.audit import record
 from core.services.ledger import append
-from core.services.pledges import normalise_donor
+from core.services.pledges import find_pledge, normalise_donor
 from core.services.receiving import clean_note
 from core.services.scope import require_within
 
@@ -62,15 +73,52 @@ async def record_gift(
     giver: str,
     note: str | None,
     now: datetime,
+    pledge: str | None = None,
 ) -> Support:
-    """A shop's offer or a direct gift given to a resident: they count as served from now."""
+    """A shop's offer or a direct gift given to a resident: they count as served from now.
+    `note` says what (a phone given, a discount, instalments); `pledge` is the code of the
+    shop's offer pledge it used, so that the pledge shows how many people it served."""
     if kind not in GIFT_KINDS:
         raise RuleError("receiving-gift-kind-invalid")
     resident = await uow.residents.get(resident_id)
     if resident is None:
         raise RuleError("registry-unknown-resident", resident_id=resident_id)
     await require_within(uow, actor, resident.commune_id)
-    return await _serve(uow, actor, resident, kind, normalise_donor(giver), clean_note(note), now)
+    offer = await _offer_pledge(uow, pledge, kind, resident) if pledge else None
+    named = giver.strip() or (offer.donor_name if offer and offer.donor_name else "")
+    if len(named) < 2:
+        raise RuleError("gifts-giver-missing")
+    return await _serve(uow, actor, resident, kind, normalise_donor(named), clean_note(note),
+                        now, offer.id if offer else None)
+
+
+async def record_own_purchase(
+    uow: UnitOfWork, actor: Actor, resident_id: int, note: str | None, now: datetime
+) -> Support:
+    """A resident bought their own phone (plan VI.2): they leave the queue, covered. Their
+    village head may say so too, hence the village's scope, not the commune's."""
+    resident = await uow.residents.get(resident_id)
+    if resident is None:
+        raise RuleError("registry-unknown-resident", resident_id=resident_id)
+    await require_within(uow, actor, resident.village_id)
+    return await _serve(uow, actor, resident, SupportKind.OWN_PURCHASE, "", clean_note(note),
+                        now)
+
+
+async def _offer_pledge(
+    uow: UnitOfWork, typed: str, kind: SupportKind, resident: Resident
+) -> Pledge:
+    """The shop's offer pledge a gift used; a RuleError when it cannot be that one."""
+    found = await find_pledge(uow, typed)
+    if found is None:
+        raise RuleError("gifts-pledge-unknown", code=typed.strip())
+    if found.kind is not PledgeKind.OFFER or kind is not SupportKind.SHOP_OFFER:
+        raise RuleError("gifts-pledge-not-offer", code=found.code)
+    if found.status is PledgeStatus.CANCELLED:
+        raise RuleError("gifts-pledge-cancelled", code=found.code)
+    if found.commune_id is not None and found.commune_id != resident.commune_id:
+        raise RuleError("gifts-pledge-elsewhere", code=found.code)
+    return found
 
 
 async def import_other_programme(
@@ -182,7 +230,7 @@ async def _serve_listed(
 
 async def _serve(
     uow: UnitOfWork, actor: Actor, resident: Resident, kind: SupportKind, giver: str,
-    note: str | None, now: datetime,
+    note: str | None, now: datetime, pledge_id: int | None = None,
 ) -> Support:
     [support] = await uow.supports.add(
         Support(
@@ -192,9 +240,10 @@ async def _serve(
             commune_id=resident.commune_id,
             status=SupportStatus.HANDED_OVER,
             created_at=now,
-            giver=giver,
+            giver=giver or None,
             note=note,
             recorded_by=actor.official_id,
+            pledge_id=pledge_id,
         )
     )
     await record(uow, actor, now, "serve", "support", support.id, resident.commune_id,

@@ -22,6 +22,7 @@ from core.model import (
     PledgeKind,
     PledgeStatus,
     Receipt,
+    ReceiptSource,
     Transfer,
     Unit,
 )
@@ -66,6 +67,7 @@ class ReceiptForm:
     number: str | None = None  # the paper receipt's number; None: generated
     note: str | None = None
     received_at: datetime | None = None  # None: now
+    source: ReceiptSource | None = None  # plan IV: state budget, business, organisation...
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +120,16 @@ def normalise_number(raw: str) -> str:
     if len(number) > MAX_NUMBER:
         raise RuleError("receiving-number-too-long", limit=MAX_NUMBER)
     return number
+
+
+def receipt_source(typed: str | None) -> ReceiptSource | None:
+    """A receipt's source as a form or the command line gives it; blank: not recorded."""
+    if not typed:
+        return None
+    try:
+        return ReceiptSource(typed.strip())
+    except ValueError:
+        raise RuleError("gifts-source-invalid") from None
 
 
 def clean_note(raw: str | None) -> str | None:
@@ -176,6 +188,7 @@ async def record_receipt(
             donor_name=_donor(form, pledge),
             recorded_by=actor.official_id,
             note=clean_note(form.note),
+            source=form.source,
         )
     )
     await record(uow, actor, now, "receive", "receipt", receipt.id, unit.id, after=receipt)

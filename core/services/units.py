@@ -30,6 +30,8 @@ class UnitRecord:
     households: int | None = None
     address: str | None = None
     sample: bool = False
+    pilot: bool | None = None  # None: as it was (a new unit: not a pilot commune)
+    no_signal: bool | None = None  # None: as it was (a new unit: it has signal)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +85,10 @@ async def import_units(
             id=old.id if old else 0, dataset=dataset, code=rec.code, name=rec.name,
             level=rec.level, parent_id=parent_id, adult_population=rec.adults,
             household_population=rec.households, address=rec.address, sample=rec.sample,
+            # the survey is the programme's record, not the file's: an import keeps it
+            survey_done_at=old.survey_done_at if old else None,
+            pilot=rec.pilot if rec.pilot is not None else bool(old and old.pilot),
+            no_signal=rec.no_signal if rec.no_signal is not None else bool(old and old.no_signal),
         )
         if old == new:
             unchanged += 1

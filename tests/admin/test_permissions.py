@@ -107,6 +107,22 @@ CASES: dict[tuple[str, str], Case] = {
                       lambda w: {"reason": "co dien thoai"}), 302,
         other=lambda w: Req(f"/admin/residents/{w.residents['foreign']}/reject",
                             lambda w: {"reason": "x"})),
+    # a gift without its giver: refused with a message (400) by whoever gets past the door
+    ("POST", "/admin/residents/{resident_id}/gift"): Case(
+        lambda w: Req(f"/admin/residents/{w.residents['own']}/gift",
+                      lambda w: {"kind": "direct", "giver": ""}), 400,
+        other=lambda w: Req(f"/admin/residents/{w.residents['foreign']}/gift",
+                            lambda w: {"kind": "direct", "giver": "UBND"})),
+    ("GET", "/admin/villages"): Case(lambda w: Req("/admin/villages"), 200),
+    ("POST", "/admin/villages/{village_id}"): Case(
+        lambda w: Req(f"/admin/villages/{w.units['village'].id}",
+                      lambda w: {"adults": "459", "households": "170"}), 302,
+        other=lambda w: Req(f"/admin/villages/{w.units['foreign_village'].id}",
+                            lambda w: {"adults": "1"})),
+    ("POST", "/admin/villages/{village_id}/survey-done"): Case(
+        lambda w: Req(f"/admin/villages/{w.units['village'].id}/survey-done", lambda w: {}),
+        302, other=lambda w: Req(f"/admin/villages/{w.units['foreign_village'].id}/survey-done",
+                                 lambda w: {})),
     ("GET", "/admin/residents/{resident_id}/personal-data.json"): Case(
         lambda w: Req(f"/admin/residents/{w.residents['own2']}/personal-data.json"), 200,
         other=lambda w: Req(f"/admin/residents/{w.residents['foreign']}/personal-data.json")),

@@ -4,6 +4,12 @@ The data set below is the one tests/storage/test_report_views.py writes into a d
 two communes of one district, September and October 2023, with every kind of event. The tallies and
 standings here are what storage must produce for it, worked out by hand from the story:
 
+Coverage (DESIGN "Coverage"): A and B are pilot communes, C is not. A1 (10 adults, 6
+households) was surveyed on 20/08, B1 (20 adults, 10 households) on 15/10 (local). C1 (50, 20;
+NOT_PILOT, added where a test says so) was surveyed on 01/08, with 5 adults and 2 households
+uncovered, but counts nowhere, its commune not being a pilot one. The units' own estimates
+(the province's 100 adults, a commune's) are not what coverage divides by.
+
 Commune A (village A1; 10 adults, 6 households):
   HA1 poor, merit family: a1 registered 20/08, approved 25/08, whole phone 05/09 (from A's
       stock), handed 10/09, confirmed 11/09; a2 registered 02/09, approved 03/09, part of the
@@ -31,7 +37,8 @@ Transfers: province -> A 1 phone 03/09; province -> district 1.000.000 d 20/09;
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -51,16 +58,25 @@ from core.figures import (
 from core.model import Level, Unit
 
 P, D, A, B, A1, B1 = "90", "901", "90101", "90102", "90101-01", "90102-01"
+C, C1 = "90103", "90103-01"
 SEPTEMBER, OCTOBER = Month(2023, 9), Month(2023, 10)
 M = 1_000_000
 
+LOCAL = timezone(timedelta(hours=7))
 UNITS = (
     Unit(1, "test", P, "T\u1ec9nh Th\u1eed", Level.PROVINCE, None, 100, 40),
     Unit(2, "test", D, "Huy\u1ec7n Th\u1eed", Level.DISTRICT, 1),
-    Unit(3, "test", A, "X\u00e3 A", Level.COMMUNE, 2, 10, 6),
-    Unit(4, "test", B, "X\u00e3 B", Level.COMMUNE, 2, 20, 10),
-    Unit(5, "test", A1, "Th\u00f4n A1", Level.VILLAGE, 3),
-    Unit(6, "test", B1, "Th\u00f4n B1", Level.VILLAGE, 4),
+    Unit(3, "test", A, "X\u00e3 A", Level.COMMUNE, 2, 10, 6, pilot=True),
+    Unit(4, "test", B, "X\u00e3 B", Level.COMMUNE, 2, 20, 10, pilot=True),
+    Unit(5, "test", A1, "Th\u00f4n A1", Level.VILLAGE, 3, 10, 6,
+         survey_done_at=datetime(2023, 8, 20, 10, tzinfo=LOCAL)),
+    Unit(6, "test", B1, "Th\u00f4n B1", Level.VILLAGE, 4, 20, 10,
+         survey_done_at=datetime(2023, 10, 15, 10, tzinfo=LOCAL)),
+)
+NOT_PILOT = (
+    Unit(7, "test", C, "X\u00e3 C", Level.COMMUNE, 2),
+    Unit(8, "test", C1, "Th\u00f4n C1", Level.VILLAGE, 7, 50, 20,
+         survey_done_at=datetime(2023, 8, 1, 10, tzinfo=LOCAL)),
 )
 
 # Own tallies by unit code: what storage must return for each window.
@@ -181,23 +197,38 @@ def test_september_rolls_communes_up_to_the_district_and_the_province() -> None:
     assert (province.served, province.handed_over, province.confirmed) == (2, 1, 1)
 
 
-def test_september_coverage_falls_as_registration_finds_people_without_a_phone() -> None:
+def test_september_coverage_counts_the_surveyed_pilot_villages_only() -> None:
     report = compute(expected_input(SEPTEMBER, UNITS), 1)
     a, b, district, province = (report.figures[i] for i in (3, 4, 2, 1))
-    assert a.adult_coverage.start == pytest.approx(0.9)  # 1 of 10 uncovered
+    assert a.adult_coverage.start == pytest.approx(0.9)  # 1 of A1's 10 uncovered
     assert a.adult_coverage.end == pytest.approx(0.7)  # a2, a3, a6
     assert a.adult_coverage.change == pytest.approx(-0.2)
     assert a.household_coverage.start == a.household_coverage.end == pytest.approx(5 / 6)
-    assert (b.adult_coverage.start, b.adult_coverage.end) == pytest.approx((0.95, 0.8))
-    assert (b.household_coverage.start, b.household_coverage.end) == pytest.approx((0.9, 0.8))
-    # The district keeps no estimate: its communes' sum stands in (30 adults, 16 households).
-    assert (district.adults, district.households) == (30, 16)
-    assert district.adult_coverage.end == pytest.approx(1 - 7 / 30)
-    assert district.household_coverage.start == pytest.approx(1 - 2 / 16)
-    assert (province.adults, province.households) == (100, 40)
-    assert province.adult_coverage.start == pytest.approx(0.98)
-    assert province.adult_coverage.end == pytest.approx(0.93)
-    assert province.household_coverage.change == pytest.approx(-0.025)
+    assert (a.surveyed, a.unsurveyed, a.unsurveyed_uncovered) == (1, 0, 0)
+    # B1 is not surveyed before 15/10: no figure, never 100 %; its 4 people counted apart
+    assert (b.adult_coverage.start, b.adult_coverage.end) == (None, None)
+    assert b.household_coverage.end is None and b.adults is None
+    assert (b.surveyed, b.unsurveyed, b.unsurveyed_uncovered) == (0, 1, 4)
+    # The totals: A1 alone (10 adults, 6 households), not the province's own 100
+    for total in (district, province):
+        assert (total.adults, total.households) == (10, 6)
+        assert (total.adult_coverage.start, total.adult_coverage.end) == pytest.approx(
+            (0.9, 0.7))
+        assert (total.surveyed, total.unsurveyed, total.unsurveyed_uncovered) == (1, 1, 4)
+        assert total.end.uncovered_adults == 3 + 4  # everyone registered, as before
+
+
+def test_a_commune_that_is_no_pilot_counts_nowhere() -> None:
+    units = UNITS + NOT_PILOT
+    base = expected_input(SEPTEMBER, units)
+    own = {8: Standing(5, 2)}
+    data = replace(base, at_start={**base.at_start, **own}, at_end={**base.at_end, **own})
+    report = compute(data, 1)
+    c, province = report.figures[7], report.total
+    assert (c.adult_coverage.end, c.adults, c.surveyed, c.unsurveyed) == (None, None, 0, 0)
+    assert (province.adults, province.households) == (10, 6)  # A1 alone, as without C
+    assert province.adult_coverage.end == pytest.approx(0.7)
+    assert province.end.uncovered_adults == 3 + 4 + 5  # its people are still registered
 
 
 def test_october_serves_people_and_coverage_rises() -> None:
@@ -208,9 +239,16 @@ def test_october_serves_people_and_coverage_rises() -> None:
     assert (b.month.assigned_whole, b.month.direct_gifts, b.month.other_programmes) == (1, 1, 1)
     assert (b.month.received_phones, b.month.handed_over, b.month.confirmed) == (5, 1, 1)
     assert (a.adult_coverage.start, a.adult_coverage.end) == pytest.approx((0.7, 0.8))
-    assert (b.adult_coverage.start, b.adult_coverage.end) == pytest.approx((0.8, 0.9))
-    assert province.adult_coverage.change == pytest.approx(0.03)
-    assert province.household_coverage.end == pytest.approx(0.95)
+    # B1 surveyed on 15/10: no figure at the start, 1 - 2/20 at the end
+    assert b.adult_coverage.start is None and b.adult_coverage.change is None
+    assert b.adult_coverage.end == pytest.approx(0.9)
+    assert b.household_coverage.end == pytest.approx(0.9)  # 1 of 10 households
+    # The province: A1 at the start (3 of 10), A1 and B1 at the end (2 + 2 of 30)
+    assert province.adult_coverage.start == pytest.approx(0.7)
+    assert province.adult_coverage.end == pytest.approx(1 - 4 / 30)
+    assert province.household_coverage.end == pytest.approx(1 - 2 / 16)
+    assert (province.adults, province.households) == (30, 16)
+    assert (province.surveyed, province.unsurveyed) == (2, 0)
     assert province.end.waiting_whole == (0, 1, 0, 2)
     assert province.end.waiting_partial == (1, 0, 2, 0)
     assert province.end.waiting == 3

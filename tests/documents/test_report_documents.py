@@ -75,7 +75,8 @@ async def test_xlsx_is_an_official_table_with_a_totals_row(story: Story) -> None
     assert ws.cell(ws.max_row, received).number_format == "#,##0"
     assert ws.cell(ws.max_row, received).border.left.style == "thin"  # framed, by style name
     coverage_end = headers.index(text("reports-col-coverage-end")) + 1
-    assert ws.cell(ws.max_row, coverage_end).value == pytest.approx(0.93)
+    # September: A1 alone is surveyed (3 of its 10 adults uncovered), B1 not yet
+    assert ws.cell(ws.max_row, coverage_end).value == pytest.approx(0.7)
     assert ws.cell(ws.max_row, coverage_end).number_format == "0.0%"
     to_date = book.worksheets[1]
     assert to_date.title == text("reports-sheet-to-date")
@@ -89,7 +90,9 @@ async def test_text_fits_each_chat_and_keeps_every_unit(story: Story) -> None:
     whole = report_text(report, text)
     assert len(whole) == 1
     assert "10.000.000" in whole[0]  # thousands with dots
-    assert "96,0%" in whole[0]  # the province's coverage at the month's end
+    assert "86,7%" in whole[0]  # the province's coverage at the month's end: 1 - 4/30
+    # the survey it stands on, and the target beside it
+    assert text("coverage-text-survey", surveyed=2, villages=0, people="0") in whole[0]
     for limit in (TELEGRAM_LIMIT, ZALO_LIMIT, 600, 300):
         pieces = report_text(report, text, limit)
         assert all(len(p) <= limit for p in pieces)
@@ -112,6 +115,9 @@ async def test_json_has_every_unit_shown_with_iso_dates(story: Story) -> None:
     assert units[P]["to_date"]["on_hand_money"] == 9_500_000
     assert units[P]["own"]["to_date"]["transferred_out_money"] == 3 * M
     assert units[A]["coverage"]["adults"]["end"] == pytest.approx(0.8)
+    assert units[B]["coverage"]["adults"]["start"] is None  # B1 not surveyed before 15/10
+    assert units[P]["survey"] == {"surveyed": 2, "unsurveyed": 0, "unsurveyed_uncovered": 0,
+                                  "no_signal": 0}
     assert units[B]["end"]["waiting_partial"] == [0, 0, 1, 0]
     async with story.u() as uow:
         commune = await monthly_report(uow, "test", OCTOBER, story.unit[B].id)

@@ -30,7 +30,9 @@ def stocked(demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
 def counts(db: Path) -> tuple[int, int, int, str]:
     with sqlite3.connect(db) as conn:
         plans = conn.execute("SELECT count(*), max(summary) FROM allocation_plans").fetchone()
-        supports = conn.execute("SELECT count(*) FROM supports").fetchone()[0]
+        # the plan's supports (the demo's gifts were recorded before it)
+        supports = conn.execute(
+            "SELECT count(*) FROM supports WHERE plan_id IS NOT NULL").fetchone()[0]
         transfers = conn.execute("SELECT count(*) FROM transfers").fetchone()[0]
     return plans[0], supports, transfers, plans[1] or "{}"
 

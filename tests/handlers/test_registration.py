@@ -201,7 +201,9 @@ async def test_consent_refused_explains_cancels_and_saves_nothing(
     await head.press("no")
     await head.press("skip")
     assert await head.say("kh\u00f4ng") == ["registration-consent-refused", "menu-village_head"]
-    assert head.options() == ["cmd:register", "cmd:list", "cmd:pledge", "cmd:help", "cmd:lang"]
+    assert head.options() == [
+        "cmd:register", "cmd:list", "cmd:survey-done", "cmd:bought", "cmd:pledge", "cmd:help",
+        "cmd:lang"]
     assert await head.say("Lan") == ["chat-not-understood", "menu-village_head"]
     assert await residents(uow, village) == []
 

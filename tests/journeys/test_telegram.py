@@ -197,7 +197,9 @@ async def test_village_head_and_donor_journey(
     )
     assert linked["fields"]["role"] == label("role-village_head")
     assert "N\u00e0 D\u0103m" in linked["fields"]["unit"]
-    assert head.buttons(menu) == ["cmd:register", "cmd:list", "cmd:pledge", "cmd:help", "cmd:lang"]
+    assert head.buttons(menu) == [
+        "cmd:register", "cmd:list", "cmd:survey-done", "cmd:bought", "cmd:pledge", "cmd:help",
+        "cmd:lang"]
 
     # (b) a new household, answered by buttons, typed numbers, labels and words
     [asked] = await head.press("cmd:register", (ASK_HOUSEHOLD, {"count": 0}))

@@ -18,7 +18,6 @@ from core.i18n import load_catalogue
 from core.model import (
     Confirmation,
     Handover,
-    Level,
     Pledge,
     PledgeKind,
     PledgeStatus,
@@ -42,6 +41,7 @@ from tests.core.test_figures import (
     B1,
     OCTOBER,
     SEPTEMBER,
+    UNITS,
     A,
     B,
     D,
@@ -67,19 +67,13 @@ def text(key: str, /, **params: object) -> str:
 
 
 async def build_units(u: SqlUnitOfWorkFactory) -> list[Unit]:
+    """The units of tests/core/test_figures.py, pilot marks and surveys with them."""
     async with u() as uow:
         saved: dict[str, Unit] = {}
-        for unit in (
-            Unit(0, "test", P, "T\u1ec9nh Th\u1eed", Level.PROVINCE, None, 100, 40),
-            Unit(0, "test", D, "Huy\u1ec7n Th\u1eed", Level.DISTRICT, None),
-            Unit(0, "test", A, "X\u00e3 A", Level.COMMUNE, None, 10, 6),
-            Unit(0, "test", B, "X\u00e3 B", Level.COMMUNE, None, 20, 10),
-            Unit(0, "test", A1, "Th\u00f4n A1", Level.VILLAGE, None),
-            Unit(0, "test", B1, "Th\u00f4n B1", Level.VILLAGE, None),
-        ):
-            parent = {D: P, A: D, B: D, A1: A, B1: B}.get(unit.code)
-            parent_id = saved[parent].id if parent else None
-            saved[unit.code] = await uow.units.save(replace(unit, parent_id=parent_id))
+        codes = {x.id: x.code for x in UNITS}
+        for unit in UNITS:
+            parent_id = saved[codes[unit.parent_id]].id if unit.parent_id else None
+            saved[unit.code] = await uow.units.save(replace(unit, id=0, parent_id=parent_id))
         await uow.commit()
     return list(saved.values())
 
