@@ -80,7 +80,9 @@ async def test_a_worker_over_its_limits_is_ended_and_the_next_file_is_read(
     reader = TableReader(ReaderLimits(seconds=1, memory_mb=256,
                                       table=ReadLimits(10_000_000, 100)))
     try:
-        heavy = sheet_with(tmp_path / "heavy.xlsx", "A1", "Z1000000")
+        # far past the second (and the rounding up) of CPU on any machine: 26 columns of a
+        # million rows took about a second to read on a fast one, so 100 columns of them
+        heavy = sheet_with(tmp_path / "heavy.xlsx", "A1", "CV1000000")
         with pytest.raises(RuleError) as caught:
             await reader.read(heavy)
         assert caught.value.key == "import-too-heavy"
