@@ -208,3 +208,19 @@ async def test_a_commune_officer_does_a_days_work_on_a_phone(served: Served,
     async with served.runtime.uow() as u:
         approved = await u.residents.get(served.world.residents["own"])
     assert approved is not None and approved.status.value == "approved"
+
+
+async def test_the_folded_menu_opens_without_scripts(served: Served) -> None:
+    """Old phones and locked-down browsers run no script: the button still opens the menu."""
+    async with chromium() as browser:
+        context = await browser.new_context(viewport={"width": 360, "height": 740},
+                                            java_script_enabled=False)
+        page = await context.new_page()
+        await sign_in(page, served.base, "xa")
+        menu = page.locator("#menu")
+        assert not await menu.is_visible()
+        await page.click("#menu-button")
+        assert await menu.is_visible()
+        await page.click("#menu a[href='/admin/handovers']")
+        await page.wait_for_url(f"{served.base}/admin/handovers")
+        assert not await page.locator("#menu").is_visible()  # folded again on the next page
