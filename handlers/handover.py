@@ -15,7 +15,7 @@ from core.errors import RuleError
 from core.i18n import Catalogue
 from core.messages import Option, Reply
 from core.model import Resident, Role, Support, SupportKind
-from core.names import fold
+from core.names import addressed, fold
 from core.services import handover as service
 from handlers.dialog import Answer, Finish, SimpleDialog, Step, Stop, Turn
 
@@ -93,13 +93,13 @@ async def ask_serial(turn: Turn) -> Reply:
     phones still to hand over, as buttons; the officer picks one or types what the phone says."""
     support, resident = await _chosen(turn)
     if support.kind is not SupportKind.WHOLE:
-        return Reply("handover-ask-serial-partial", {"name": resident.full_name},
+        return Reply("handover-ask-serial-partial", addressed(resident.full_name, resident.gender),
                      (Option(SKIP, key="handover-no-serial"),))
     lot = await service.lot_of(turn.uow, support)
     if lot is None:
-        return Reply("handover-ask-serial-any", {"name": resident.full_name})
+        return Reply("handover-ask-serial-any", addressed(resident.full_name, resident.gender))
     return Reply("handover-ask-serial", {
-        "name": resident.full_name, **_lot_params(lot),
+        **addressed(resident.full_name, resident.gender), **_lot_params(lot),
         "how_label": "key:handover-ask-serial-pick" if lot.serials_left
         else "key:handover-ask-serial-type",
     }, tuple(Option(f"{PHONE}{x}", label=x) for x in lot.serials_left[:MAX_OPTIONS]))
@@ -163,7 +163,7 @@ def summarise(catalogue: Catalogue, items: Sequence[str]) -> Callable[[Turn], Aw
         missing = not all(answers.values())
         params: dict[str, object] = {
             "support": service.person(support.id),
-            "name": resident.full_name,
+            **addressed(resident.full_name, resident.gender),
             "kind_label": f"key:handover-kind-{support.kind.value}",
             "serial": turn.data.get("serial") or "key:handover-none-given",
             "checklist": checklist_lines(catalogue, turn.locale, answers),
@@ -186,7 +186,8 @@ def finish(
             turn.uow, turn.actor, support.id, _optional(turn.data.get("serial")),
             _answers(turn, items), turn.now, items)
         replies = [Reply("handover-done", {
-            "name": resident.full_name, "code": service.display_code(handover.code),
+            **addressed(resident.full_name, resident.gender),
+            "code": service.display_code(handover.code),
             "support": service.person(support.id),
         }, qr=service.qr_payload(handover.code, bot_username))]
         missing = service.missing_items(handover)

@@ -13,6 +13,7 @@ from bot.cli.common import CLI, Parsers, export_options, out, write_rows
 from bot.runtime import Runtime
 from core.clock import Clock
 from core.errors import RuleError
+from core.names import addressed
 from core.services.handover import (
     CHECKLIST,
     display_code,
@@ -53,7 +54,8 @@ async def cmd_handover_give(rt: Runtime, args: argparse.Namespace, clock: Clock)
         data = await handover_record(uow, CLI, done.id)
         await uow.commit()
     r = data.receipt
-    out(rt.text("handover-cli-done", support=f"S-{support_id}", name=data.resident.full_name,
+    out(rt.text("handover-cli-done", support=f"S-{support_id}",
+                **addressed(data.resident.full_name, data.resident.gender),
                 serial=done.serial or "key:handover-none-given",
                 model=data.model or "key:handover-model-unknown",
                 number=r.number if r else "key:handover-none-given",

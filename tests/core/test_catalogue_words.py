@@ -84,7 +84,9 @@ FULL_NAME = "N\u00f4ng Th\u1ecb Th\u00e0o"
 RESIDENT_KEYS = ("handover-confirm-ask-whole", "handover-confirm-ask-partial",
                  "handover-case-opened-not_received", "handover-case-opened-problem",
                  "registry-duplicate-citizen-id", "registry-duplicate-person",
-                 "handover-serial-unknown", "handover-serial-other-lot")
+                 "handover-serial-unknown", "handover-serial-other-lot",
+                 "handover-ask-serial", "handover-ask-serial-any", "handover-ask-serial-partial",
+                 "handover-summary", "handover-done", "handover-cli-done")
 RESIDENT_PREFIXES = ("handover-confirm-", "resident-")
 OFFICIAL_PREFIXES = ("admin-", "chat-start-official", "chat-help-official", "menu-official",
                      "chat-menu-official", "chat-start-village_head", "chat-help-village_head",

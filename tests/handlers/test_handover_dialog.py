@@ -105,10 +105,10 @@ async def test_a_resident_is_found_by_name_without_diacritics_or_by_number(
     assert await officer.say("Nguyen Van A") == ["handover-support-not-found", ASK_SUPPORT]
     assert await officer.say("th") == ["handover-support-not-found", ASK_SUPPORT]
     assert await officer.say("lo thi mai") == [ASK_SERIAL]
-    assert officer.param(ASK_SERIAL, "name") == MAI
+    assert officer.param(ASK_SERIAL, "full_name") == MAI
     assert await officer.say("/back") == [ASK_SUPPORT]
     assert await officer.say(f"s-{thao.id}") == [ASK_SERIAL]
-    assert officer.param(ASK_SERIAL, "name") == THAO
+    assert officer.param(ASK_SERIAL, "full_name") == THAO
 
 
 async def test_nobody_waiting_ends_the_dialog_and_village_heads_may_not_hand_over(
