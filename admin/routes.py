@@ -83,6 +83,8 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/admin/handovers", handovers.handovers_page, R),
     Route("POST", "/admin/handovers", handovers.record, W),
     Route("GET", "/admin/handovers/{handover_id:\\d+}/record", handovers.record_page, R),
+    Route("GET", "/admin/handovers/{handover_id:\\d+}/record.docx", handovers.record_docx_file,
+          R),
     Route("POST", "/admin/handovers/{handover_id:\\d+}/paper", handovers.on_paper, W),
     Route("POST", "/admin/cases/{case_id:\\d+}/close", handovers.close_case, W),
     Route("GET", "/admin/allocation", allocation.allocation_page, R),

@@ -162,6 +162,8 @@ CASES: dict[tuple[str, str], Case] = {
         lambda w: Req("/admin/handovers", lambda w: {"support": "999999"}), 404),
     ("GET", "/admin/handovers/{handover_id}/record"): Case(
         lambda w: Req("/admin/handovers/999999/record"), 404),
+    ("GET", "/admin/handovers/{handover_id}/record.docx"): Case(
+        lambda w: Req("/admin/handovers/999999/record.docx"), 404),
     ("POST", "/admin/handovers/{handover_id}/paper"): Case(
         lambda w: Req("/admin/handovers/999999/paper", lambda w: {}), 404),
     ("POST", "/admin/cases/{case_id}/close"): Case(
