@@ -32,7 +32,7 @@ from markupsafe import Markup
 
 from core.model import Unit
 from core.money import format_amount
-from core.names import UNIT_WORDS
+from core.names import UNIT_WORDS, in_running_text
 
 Text = Callable[..., str]
 
@@ -165,6 +165,15 @@ def _group_en(w: _Words, g: int) -> str:
 
 
 # ---- the form's parts -------------------------------------------------------------------------
+
+
+def in_sentence(name: str) -> str:
+    """A unit's name inside a sentence: its administrative word in lower case, for a district
+    or a province too ('Uy ban nhan dan huyen Na Ri')."""
+    for word in _HIGHER_WORDS:
+        if name.startswith(word):
+            return word.lower() + name[len(word):]
+    return in_running_text(name)
 
 
 def issuing_body(text: Text, unit: Unit) -> str:

@@ -15,7 +15,6 @@ from datetime import UTC, date, datetime
 from core.dates import format_date
 from core.i18n import Catalogue
 from core.model import SupportKind
-from core.names import in_running_text
 from core.priority import VIETNAM
 from core.services.handover import HandoverRecord, display_code
 from documents.decree_form import (
@@ -28,6 +27,7 @@ from documents.decree_form import (
     amount_text,
     decree_date,
     form_of,
+    in_sentence,
     paper_docx,
     paper_html,
     party_signer,
@@ -93,7 +93,7 @@ def _opening(text: Text, data: HandoverRecord, plan: PlanRef) -> list[Block]:
         Para(text("documents-handover-opening", hour=f"{handed:%H}", minute=f"{handed:%M}",
                   date=decree_date(text, handed.date()),
                   village=place_name(data.village) if data.village else blank,
-                  commune=in_running_text(data.commune.name))),
+                  commune=in_sentence(data.commune.name))),
         Para(text("documents-handover-basis", number=plan.number or blank,
                   date=format_date(plan.on) if plan.on else blank), italic=True),
         Para(text("documents-handover-parties")),
@@ -105,17 +105,17 @@ def _parties(text: Text, data: HandoverRecord) -> list[Block]:
     giver = data.official
     village = data.village
     parts: list[Block] = [
-        Para(text("documents-handover-giver", unit=in_running_text(data.unit.name)), bold=True),
+        Para(text("documents-handover-giver", unit=in_sentence(data.unit.name)), bold=True),
         Para(text("documents-handover-giver-official", name=giver.name,
                   title=text("documents-handover-official-title",
-                             unit=in_running_text(data.unit.name)))
+                             unit=in_sentence(data.unit.name)))
              if giver else text("documents-handover-giver-unnamed")),
         Para(text("documents-handover-receiver", name=r.full_name), bold=True),
         Para(text("documents-handover-born", date=format_date(r.date_of_birth))),
         Para(text("documents-handover-id", number=r.citizen_id or blank)),
         Para(text("documents-handover-village",
                   village=place_name(village) if village else blank,
-                  commune=in_running_text(data.commune.name))),
+                  commune=in_sentence(data.commune.name))),
     ]
     if data.class_key:
         parts.append(Para(text("documents-handover-class", class_label=f"key:{data.class_key}")))
