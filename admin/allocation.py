@@ -11,12 +11,29 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from admin.context import Forbidden, config, now, render, text, today, unit_of_work, who
+from admin.context import (
+    Forbidden,
+    NotFound,
+    catalogue,
+    config,
+    locale,
+    now,
+    path_id,
+    render,
+    text,
+    today,
+    unit_of_work,
+    who,
+)
+from admin.reports import XLSX
 from admin.scoping import request_scope
 from core.allocation import Assignment, Entry, explain_entry
 from core.errors import RuleError
 from core.model import Level, Role
 from core.services import allocation
+from core.services.posting import posting_list
+from documents.decree_form import DOCX, bound
+from documents.posting_list import posting_docx, posting_html, posting_xlsx
 
 
 async def allocation_page(request: web.Request, notice: str | None = None,
@@ -72,3 +89,36 @@ async def commit(request: web.Request) -> web.Response:
     notice = text(request, "allocation-cli-committed", plan=done.plan_id,
                   transfers=done.transfers, whole=done.whole, partial=done.partial)
     return await allocation_page(request, notice=notice)
+
+
+async def posting(request: web.Request) -> web.Response:
+    """The commune's list for posting (danh sach niem yet): print view, .docx or .xlsx by the
+    path's ending; a commune outside the official's unit is not found."""
+    commune_id = path_id(request, "commune_id")
+    kind = request.match_info.get("kind", "")
+    if kind not in ("", "docx", "xlsx"):
+        raise NotFound
+    async with unit_of_work(request) as uow:
+        scope = await request_scope(request, uow)
+        if not scope.has(commune_id):
+            raise NotFound
+        data = await posting_list(uow, who(request).actor, commune_id, today(request),
+                                  config(request).support_per_person)
+    t = bound(catalogue(request), locale(request))
+    name = f"danh-sach-niem-yet-{data.commune.code}"
+    if kind == "docx":
+        return _download(posting_docx(data, t), DOCX, f"{name}.docx")
+    if kind == "xlsx":
+        return _download(posting_xlsx(data, t), XLSX, f"{name}.xlsx")
+    base = f"/admin/allocation/posting/{commune_id}"
+    page = posting_html(data, t, locale(request), links=(
+        (f"{base}.docx", t("documents-download-docx")),
+        (f"{base}.xlsx", t("documents-download-xlsx"))))
+    return web.Response(text=page, content_type="text/html",
+                        headers={"Cache-Control": "no-store"})
+
+
+def _download(body: bytes, content_type: str, filename: str) -> web.Response:
+    return web.Response(body=body, content_type=content_type, headers={
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "Cache-Control": "no-store"})

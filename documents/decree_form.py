@@ -30,6 +30,7 @@ from docx.table import Table, _Cell, _Row
 from docx.text.paragraph import Paragraph
 from markupsafe import Markup
 
+from core.i18n import Catalogue
 from core.model import Unit
 from core.money import format_amount
 from core.names import UNIT_WORDS, in_running_text
@@ -46,6 +47,13 @@ MARGINS_MM = {"top": 20, "bottom": 20, "left": 30, "right": 15}
 _HIGHER_WORDS = ("Huy\u1ec7n ", "Th\u00e0nh ph\u1ed1 ", "Th\u1ecb x\u00e3 ", "T\u1ec9nh ")
 BILLION = 10**9
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def bound(catalogue: Catalogue, locale: str) -> Text:
+    """The catalogue's texts in one language."""
+    def text(key: str, /, **params: object) -> str:
+        return catalogue.text(key, locale, **params)
+    return text
 
 
 # ---- dates and amounts ----------------------------------------------------------------------

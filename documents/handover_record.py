@@ -25,6 +25,7 @@ from documents.decree_form import (
     Qr,
     Text,
     amount_text,
+    bound,
     decree_date,
     form_of,
     in_sentence,
@@ -41,13 +42,6 @@ class PlanRef:
 
     number: str = ""
     on: date | None = None
-
-
-def bound(catalogue: Catalogue, locale: str) -> Text:
-    """The catalogue's texts in one language."""
-    def text(key: str, /, **params: object) -> str:
-        return catalogue.text(key, locale, **params)
-    return text
 
 
 def render_record(catalogue: Catalogue, locale: str, data: HandoverRecord,

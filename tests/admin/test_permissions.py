@@ -169,6 +169,15 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", "/admin/cases/{case_id}/close"): Case(
         lambda w: Req("/admin/cases/999999/close", lambda w: {"resolution": "x"}), 404),
     ("GET", "/admin/allocation"): Case(lambda w: Req("/admin/allocation"), 200),
+    # the posting list of the official's own commune, never of another unit's
+    ("GET", "/admin/allocation/posting/{commune_id}"): Case(
+        lambda w: Req(f"/admin/allocation/posting/{w.units['commune'].id}"), 200,
+        other=lambda w: Req(f"/admin/allocation/posting/{w.units['foreign'].id}"),
+        roles_ok={"village_head": 404}),  # a village head's unit is the village
+    ("GET", "/admin/allocation/posting/{commune_id}.{kind}"): Case(
+        lambda w: Req(f"/admin/allocation/posting/{w.units['commune'].id}.docx"), 200,
+        other=lambda w: Req(f"/admin/allocation/posting/{w.units['foreign'].id}.xlsx"),
+        roles_ok={"village_head": 404}),
     # each official records their own unit's part (a commune its list, the province its
     # distribution); a fingerprint from no preview is refused (409)
     ("POST", "/admin/allocation/commit"): Case(
