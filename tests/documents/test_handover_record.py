@@ -19,7 +19,7 @@ from bot.cli import main
 from bot.runtime import Runtime, open_runtime
 from bot.settings import load_settings
 from core.i18n import load_catalogue
-from core.model import Handover
+from core.model import Handover, SupportKind
 from core.services import handover as service
 from core.services.handover import HandoverRecord
 from documents.handover_record import PlanRef, record_docx, render_record
@@ -202,3 +202,35 @@ async def test_the_signatures_never_stand_alone_on_a_printed_page(printed: Print
         shot = await screenshot(browser, page, "bien-ban-ban-giao")
     assert seen_pages == {1, 2} or seen_pages == {2, 3}  # the page boundary was crossed
     assert shot.stat().st_size > 10_000
+
+
+async def test_a_money_support_has_its_own_record_with_the_amount_in_words(
+    database_url: str, tmp_path: Path, now: datetime,
+) -> None:
+    settings = load_settings(environ={"PHOCAP_DATABASE_URL": database_url},
+                             toml_path=tmp_path / "absent.toml")
+    async with open_runtime(settings) as rt:
+        place = await scene(rt.uow, now)
+        _, support = await waiting_resident(rt.uow, place, now, kind=SupportKind.PARTIAL,
+                                            amount=500_000)
+        async with rt.uow() as u:
+            done = await service.record_handover(u, place.actor, support.id, None,
+                                                 dict.fromkeys(service.CHECKLIST, False), now)
+            record = await service.handover_record(u, place.actor, done.id)
+            await u.commit()
+    page = render_record(load_catalogue(), "vi", record)
+    _in_order(page, [
+        BODY, "/BB-UBND", "BI\u00caN B\u1ea2N", _vi("documents-handover-subject-partial"),
+        THAO, _vi("documents-handover-money"),
+        "500.000 \u0111\u1ed3ng (N\u0103m tr\u0103m ngh\u00ecn \u0111\u1ed3ng)",
+        "Bi\u00ean b\u1ea3n k\u1ebft th\u00fac v\u00e0o h\u1ed3i",
+    ])
+    # no device section: no model, no serial line, no checklist
+    for absent in ("documents-handover-device", "documents-handover-checklist"):
+        assert _vi(absent) not in page
+    assert "IMEI" not in page
+    out = tmp_path / "bien-ban.docx"
+    code = await _run_cli(["handover", "record", str(done.id), "--out", str(out)], database_url)
+    assert code == 0
+    word = "\n".join(p.text for p in Document(str(out)).paragraphs)
+    assert "(N\u0103m tr\u0103m ngh\u00ecn \u0111\u1ed3ng)" in word and THAO in word
