@@ -115,14 +115,19 @@ def amount_text(text: Text, amount: int) -> str:
 def _read_vi(w: _Words, n: int) -> str:
     """Vietnamese: groups of three read in full after the first ('khong tram linh'), 'muoi'
     for ten and 'muoi' after a tens digit, 'mot' and 'lam' after it; 'nghin ty' beyond."""
+    return _read(w, n, lambda g, leading: _group_vi(w, g, leading))
+
+
+def _read(w: _Words, n: int, group_words: Callable[[int, bool], str]) -> str:
+    """Groups of three digits with their scales, billions read again as a number."""
     if n == 0:
         return w.digits[0]
     billions, rest = divmod(n, BILLION)
-    parts = [f"{_read_vi(w, billions)} {w.scales[3]}"] if billions else []
+    parts = [f"{_read(w, billions, group_words)} {w.scales[3]}"] if billions else []
     for group, scale in ((rest // 10**6, w.scales[2]), (rest // 1000 % 1000, w.scales[1]),
                          (rest % 1000, "")):
         if group:
-            said = _group_vi(w, group, leading=not parts)
+            said = group_words(group, not parts)
             parts.append(f"{said} {scale}" if scale else said)
     return " ".join(parts)
 
@@ -148,16 +153,7 @@ def _unit_after_ten(w: _Words, units: int, after_tens: bool) -> list[str]:
 
 
 def _read_en(w: _Words, n: int) -> str:
-    if n == 0:
-        return w.digits[0]
-    billions, rest = divmod(n, BILLION)
-    parts = [f"{_read_en(w, billions)} {w.scales[3]}"] if billions else []
-    for group, scale in ((rest // 10**6, w.scales[2]), (rest // 1000 % 1000, w.scales[1]),
-                         (rest % 1000, "")):
-        if group:
-            said = _group_en(w, group)
-            parts.append(f"{said} {scale}" if scale else said)
-    return " ".join(parts)
+    return _read(w, n, lambda g, _leading: _group_en(w, g))
 
 
 def _group_en(w: _Words, g: int) -> str:

@@ -71,3 +71,15 @@ async def screenshot(browser: Browser, page_html: str, name: str) -> Path:
         return target
     finally:
         await page.close()
+
+
+async def pages_keeping_the_signature(browser: Browser, page_html: str,
+                                      fillers: range) -> set[int]:
+    """Prints the page with each number of filler lines and checks that the body's last line
+    and the last signature land on the same page; returns the page counts seen."""
+    counts = set()
+    for filler in fillers:
+        pages, links = link_pages(await print_pdf(browser, marked(page_html, filler)))
+        assert links[LAST] == links[SIGN], f"{filler} lines: {links}"
+        counts.add(pages)
+    return counts
