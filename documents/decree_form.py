@@ -29,11 +29,16 @@ from docx.shared import Mm, Pt
 from docx.table import Table, _Cell, _Row
 from docx.text.paragraph import Paragraph
 from markupsafe import Markup
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from core.i18n import Catalogue
 from core.model import Unit
 from core.money import format_amount
 from core.names import UNIT_WORDS, in_running_text
+from documents.spreadsheets import write_text_as_text
 
 Text = Callable[..., str]
 
@@ -579,3 +584,86 @@ def _docx_block(doc: Document, block: Block) -> list[Paragraph]:
     p = doc.add_paragraph()
     p.add_run().add_picture(io.BytesIO(picture.getvalue()), width=Mm(30))
     return [p, *(add_text(doc, line) for line in block.lines)]
+
+
+# ---- .xlsx ------------------------------------------------------------------------------------
+
+
+def paper_xlsx(paper: Paper, sheet_title: str) -> bytes:
+    """The same document as a worksheet, for an official who keeps tables in Excel: the
+    header table in two halves, the title, the body's paragraphs as merged rows and its
+    tables framed, then the recipients beside the signer. A QR has no place in a cell: its
+    lines stand alone."""
+    book = Workbook()
+    ws = book.active
+    assert ws is not None
+    ws.title = sheet_title[:31]
+    width = max([len(b.headers) for b in paper.body if isinstance(b, Grid)] + [4])
+    sheet = _Sheet(ws, width)
+    form = paper.form
+    half = max(width // 2, 1)
+    sheet.pair((form.superior + "\n" if form.superior else "") + form.body,
+               f"{form.nation}\n{form.motto}", half, bold=True)
+    sheet.pair(form.number, form.place_date, half, italic_right=True)
+    sheet.line("")
+    for line in (form.title, form.subject, form.to):
+        if line:
+            sheet.line(line, bold=line is not form.to, center=True)
+    for block in paper.body:
+        if isinstance(block, Grid):
+            sheet.grid(block)
+        else:
+            for line in (block.text,) if isinstance(block, Para) else block.lines:
+                sheet.line(line, bold=isinstance(block, Para) and block.bold)
+    sheet.line("")
+    signers = "\n\n".join("\n".join((*s.lines, s.hint, "\n\n", s.name)).strip()
+                          for s in form.signers)
+    recipients = "\n".join((form.recipients_title, *form.recipients)) if form.recipients else ""
+    sheet.pair(recipients, signers, half, bold=True)
+    write_text_as_text(ws)  # names come from officials' and donors' lists
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
+class _Sheet:
+    """Rows written one after the other across `width` columns."""
+
+    def __init__(self, ws: Worksheet, width: int) -> None:
+        self.ws, self.width, self.row = ws, width, 1
+        for n in range(1, width + 1):
+            ws.column_dimensions[get_column_letter(n)].width = 40 if n == 2 else 14
+
+    def line(self, value: str, *, bold: bool = False, center: bool = False) -> None:
+        self._merged(self.row, 1, self.width, value, bold=bold, center=center)
+        self.row += 1
+
+    def pair(self, left: str, right: str, half: int, *, bold: bool = False,
+             italic_right: bool = False) -> None:
+        self._merged(self.row, 1, half, left, bold=bold, center=True)
+        self._merged(self.row, half + 1, self.width, right, bold=bold and not italic_right,
+                     center=True, italic=italic_right)
+        lines = max(left.count("\n"), right.count("\n")) + 1
+        self.ws.row_dimensions[self.row].height = 16 * lines
+        self.row += 1
+
+    def grid(self, grid: Grid) -> None:
+        thin = Side(style="thin")
+        box = Border(left=thin, right=thin, top=thin, bottom=thin)
+        for r, values in enumerate((grid.headers, *grid.rows)):
+            for c, value in enumerate(values, start=1):
+                cell = self.ws.cell(self.row, c, value)
+                cell.border = box
+                cell.font = Font(bold=r == 0)
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+            self.row += 1
+
+    def _merged(self, row: int, first: int, last: int, value: str, *, bold: bool = False,
+                center: bool = False, italic: bool = False) -> None:
+        cell = self.ws.cell(row, first, value)
+        cell.font = Font(bold=bold, italic=italic)
+        cell.alignment = Alignment(horizontal="center" if center else "left",
+                                   vertical="top", wrap_text=True)
+        if last > first:
+            self.ws.merge_cells(start_row=row, start_column=first, end_row=row, end_column=last)

@@ -4,11 +4,7 @@ village, household class, priority group and form of support; never a citizen ID
 
 from __future__ import annotations
 
-import io
 from datetime import date
-
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, Side
 
 from core.money import format_amount
 from core.priority import Support as Queue
@@ -25,8 +21,8 @@ from documents.decree_form import (
     in_sentence,
     paper_docx,
     paper_html,
+    paper_xlsx,
 )
-from documents.spreadsheets import write_text_as_text
 
 COLUMNS = ("number", "name", "born", "village", "class", "group", "form")
 WIDTHS_MM = (10, 38, 15, 22, 40, 15, 25)
@@ -76,33 +72,5 @@ def _rows(data: PostingList, text: Text) -> tuple[tuple[str, ...], ...]:
 
 
 def posting_xlsx(data: PostingList, text: Text) -> bytes:
-    """The same list as a table to print or to pass on: the title lines, then the list."""
-    book = Workbook()
-    ws = book.active
-    assert ws is not None
-    ws.title = text("documents-posting-title")[:31]
-    unit = in_sentence(data.commune.name)
-    titles = [text("documents-body", name=data.commune.name.upper()).replace("\n", " "),
-              text("documents-posting-title"), text("documents-posting-subject", unit=unit),
-              dated(text, data.commune, data.on)]
-    for row, line in enumerate(titles, start=1):
-        ws.cell(row, 1, line).font = Font(bold=row < 4, italic=row == 4)
-        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(COLUMNS))
-        ws.cell(row, 1).alignment = Alignment(horizontal="center", wrap_text=True)
-    thin = Side(style="thin")
-    box = Border(left=thin, right=thin, top=thin, bottom=thin)
-    first = len(titles) + 2
-    for r, values in enumerate([_headers(text), *_rows(data, text)], start=first):
-        for c, value in enumerate(values, start=1):
-            cell = ws.cell(r, c, value)
-            cell.border = box
-            cell.font = Font(bold=r == first)
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-    for letter, width in zip("ABCDEFG", (5, 26, 9, 16, 34, 9, 22), strict=True):
-        ws.column_dimensions[letter].width = width
-    ws.print_title_rows = f"{first}:{first}"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    write_text_as_text(ws)  # names come from the commune's lists
-    buf = io.BytesIO()
-    book.save(buf)
-    return buf.getvalue()
+    """The same list as a worksheet in the same form."""
+    return paper_xlsx(posting_paper(data, text), text("documents-posting-title"))

@@ -31,6 +31,7 @@ from documents.decree_form import (
     in_sentence,
     paper_docx,
     paper_html,
+    paper_xlsx,
     place_name,
 )
 
@@ -52,6 +53,14 @@ def report_docx(report: Report, text: Text, *, difficulties: str = "", proposals
     """The report as a Word file; difficulties and proposals are the officer's sections II
     and III (empty: 'Khong co.')."""
     return paper_docx(report_paper(report, text, difficulties, proposals, sending))
+
+
+def report_form_xlsx(report: Report, text: Text, *, difficulties: str = "",
+                     proposals: str = "", sending: Sending = Sending()) -> bytes:
+    """The same report as a worksheet in the same form (the figures table of every unit is
+    documents/report_xlsx.py's)."""
+    return paper_xlsx(report_paper(report, text, difficulties, proposals, sending),
+                      text("documents-report-type"))
 
 
 def report_html(report: Report, text: Text, locale: str, *, difficulties: str = "",

@@ -15,10 +15,12 @@ from core.clock import Clock
 from core.errors import RuleError
 from core.figures import Month, Report, parse_month
 from core.services.reports import build_and_send, monthly_report, period_report
-from documents.report_docx import Sending, report_docx, report_html
+from documents.report_docx import Sending, report_docx, report_form_xlsx, report_html
 from documents.report_json import report_json
 from documents.report_text import report_text
 from documents.report_xlsx import report_xlsx
+
+FORMAL = ("docx", "html", "xlsx-form")  # the report in the decree's form
 
 
 def add_parsers(parsers: Parsers) -> None:
@@ -27,8 +29,10 @@ def add_parsers(parsers: Parsers) -> None:
     report.add_argument("--from", dest="first", help="YYYY-MM: the final review's first month")
     report.add_argument("--to", dest="last", help="YYYY-MM: the final review's last month")
     report.add_argument("--unit", help="code or name; default: the province")
-    report.add_argument("--format", choices=("text", "json", "xlsx", "docx", "html"),
-                        default="text")
+    report.add_argument("--format", default="text",
+                        choices=("text", "json", "xlsx", "docx", "html", "xlsx-form"),
+                        help="xlsx: every unit's figures; docx, html, xlsx-form: the formal "
+                             "report to the unit above")
     report.add_argument("--limit", type=int, help="text: split into messages of this length")
     report.add_argument("--out", type=Path)
     report.add_argument("--send", action="store_true",
@@ -50,7 +54,7 @@ async def cmd_report(rt: Runtime, args: argparse.Namespace, clock: Clock) -> int
         unit = await unit_or_province(uow, rt, args.unit)
         report = await monthly_report(uow, dataset, month, unit.id)
         above = await uow.units.get(unit.parent_id) if unit.parent_id else None
-    if args.format in ("docx", "html"):
+    if args.format in FORMAL:
         _formal(rt, args, report, Sending(above=above, on=_today(rt, clock)))
     elif args.format == "xlsx":
         emit(report_xlsx(report, rt.text), args.out)
@@ -68,7 +72,7 @@ async def _review(rt: Runtime, args: argparse.Namespace, clock: Clock) -> int:
     """The final review: the same form, the figures over the period."""
     if not (args.first and args.last) or args.month or args.send:
         raise RuleError("documents-report-month-or-period")
-    if args.format not in ("docx", "html"):
+    if args.format not in FORMAL:
         raise RuleError("documents-review-format")
     first = parse_month(args.first, rt.settings.tz)
     last = parse_month(args.last, rt.settings.tz)
@@ -83,6 +87,8 @@ async def _review(rt: Runtime, args: argparse.Namespace, clock: Clock) -> int:
 def _formal(rt: Runtime, args: argparse.Namespace, report: Report, sending: Sending) -> None:
     if args.format == "docx":
         emit(report_docx(report, rt.text, sending=sending), args.out)
+    elif args.format == "xlsx-form":
+        emit(report_form_xlsx(report, rt.text, sending=sending), args.out)
     else:
         emit(report_html(report, rt.text, rt.locale, sending=sending).encode("utf-8"), args.out)
 

@@ -108,10 +108,13 @@ def test_the_list_as_docx_and_xlsx(demo: Path, tmp_path: Path) -> None:
     ws = load_workbook(book).active
     assert ws is not None
     values = [[c.value for c in row] for row in ws.iter_rows()]
-    assert values[1][0] == "DANH S\u00c1CH"
+    firsts = [row[0] for row in values]
+    assert "DANH S\u00c1CH" in firsts
+    assert firsts[0] == "\u1ee6Y BAN NH\u00c2N D\u00c2N\nX\u00c3 C\u00d4N MINH"
     header = values.index([vi(f"documents-posting-col-{c}") for c in
                            ("number", "name", "born", "village", "class", "group", "form")])
-    lines = values[header + 1:]
+    lines = values[header + 1:header + 1 + len(planned)]
+    assert values[header + 1 + len(planned)][0] == vi("documents-posting-total", count=5)
     assert [r[1] for r in lines] == [name for name, _, _ in planned]
     assert [r[6] for r in lines] == [WHOLE] * 3 + [PARTIAL] * 2
     flat = " ".join(str(v) for row in values for v in row if v is not None)

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 from docx import Document
+from openpyxl import load_workbook
 
 from core.priority import VIETNAM
 from core.services.reports import monthly_report, period_report
-from documents.report_docx import Sending, report_docx, report_html
+from documents.report_docx import Sending, report_docx, report_form_xlsx, report_html
 from storage.uow import SqlUnitOfWorkFactory
 from tests.bot.test_cli import demo_copy, phocap
 from tests.bot.test_webchat_browser import chromium
@@ -179,3 +180,23 @@ async def test_the_command_writes_the_report_and_the_review(
         refused = phocap(folder, "report", *bad)
         assert refused.returncode == 1, bad
         assert refused.stderr.strip(), bad
+
+
+async def test_the_formal_report_as_a_worksheet_has_the_same_parts(story: Story) -> None:
+    async with story.u() as uow:
+        report = await monthly_report(uow, "test", SEPTEMBER, story.unit[P].id)
+    book = load_workbook(io.BytesIO(report_form_xlsx(
+        report, text, proposals="Th\u00eam m\u00e1y",
+        sending=Sending(signer="N\u00f4ng V\u0103n A"))))
+    ws = book.active
+    assert ws is not None
+    cells = [str(c.value) for row in ws.iter_rows() for c in row if c.value is not None]
+    _in_order("\n".join(cells), [
+        "\u1ee6Y BAN NH\u00c2N D\u00c2N\nT\u1ec8NH TH\u1eec", NUMBER, REPORT,
+        "th\u00e1ng 9 n\u0103m 2023", text("documents-report-table-people"),
+        text("documents-report-row-registered"), "7", "9",
+        text("documents-report-proposals"), "Th\u00eam m\u00e1y",
+        "N\u01a1i nh\u1eadn:", TM, "N\u00f4ng V\u0103n A"])
+    registered = next(r for r in ws.iter_rows(values_only=True)
+                      if r[0] == text("documents-report-row-registered"))
+    assert registered[1:3] == ("7", "9")
