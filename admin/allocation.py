@@ -17,10 +17,12 @@ from aiohttp import web
 
 from admin.context import (
     Forbidden,
+    NotFound,
     catalogue,
     config,
     locale,
     now,
+    path_id,
     query_number,
     render,
     text,
@@ -29,6 +31,7 @@ from admin.context import (
     who,
 )
 from admin.paging import page_at
+from admin.reports import XLSX
 from admin.scoping import LISTED_COMMUNES, Scope, request_scope
 from core.allocation import Entry, explain_entry
 from core.codes import household_shown
@@ -39,6 +42,9 @@ from core.priority import TIERS, Support
 from core.services import allocation
 from core.services.allocation import AllocationView, CommunePlan
 from core.services.audit import record_list_read
+from core.services.posting_list import posting_list
+from documents.decree_form import DOCX, bound
+from documents.posting_list import posting_docx, posting_html, posting_xlsx
 from documents.spreadsheets import rows_to_csv, rows_to_xlsx
 
 FILTERS = ("commune", "tier", "queue", "status")
@@ -237,3 +243,35 @@ async def commit(request: web.Request) -> web.Response:
                   transfers=done.transfers, whole=done.whole, partial=done.partial)
     return await allocation_page(request, notice=notice)
 
+
+async def posting(request: web.Request) -> web.Response:
+    """The commune's list for posting (danh sach niem yet): print view, .docx or .xlsx by the
+    path's ending; a commune outside the official's unit is not found."""
+    commune_id = path_id(request, "commune_id")
+    kind = request.match_info.get("kind", "")
+    if kind not in ("", "docx", "xlsx"):
+        raise NotFound
+    async with unit_of_work(request) as uow:
+        scope = await request_scope(request, uow)
+        if not scope.has(commune_id):
+            raise NotFound
+        data = await posting_list(uow, who(request).actor, commune_id, today(request),
+                                  config(request).support_per_person)
+    t = bound(catalogue(request), locale(request))
+    name = f"danh-sach-niem-yet-{data.commune.code}"
+    if kind == "docx":
+        return _download(posting_docx(data, t), DOCX, f"{name}.docx")
+    if kind == "xlsx":
+        return _download(posting_xlsx(data, t), XLSX, f"{name}.xlsx")
+    base = f"/admin/allocation/posting/{commune_id}"
+    page = posting_html(data, t, locale(request), links=(
+        (f"{base}.docx", t("documents-download-docx")),
+        (f"{base}.xlsx", t("documents-download-xlsx"))))
+    return web.Response(text=page, content_type="text/html",
+                        headers={"Cache-Control": "no-store"})
+
+
+def _download(body: bytes, content_type: str, filename: str) -> web.Response:
+    return web.Response(body=body, content_type=content_type, headers={
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "Cache-Control": "no-store"})

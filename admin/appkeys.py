@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta, tzinfo
+from datetime import date, timedelta, tzinfo
 from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
 
@@ -43,6 +43,8 @@ class AdminConfig:
     trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()  # X-Forwarded-* believed
     cookie_secure: str = "auto"  # auto: Secure when served over https (or a proxy says so)
     import_outside_ids: int = 20  # IDs another commune holds that one import may meet
+    plan_number: str = ""  # the provincial plan the handover record cites; "": left blank
+    plan_date: date | None = None
 
 
 UOW = web.AppKey[UnitOfWorkFactory]("admin_uow")

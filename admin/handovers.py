@@ -27,7 +27,8 @@ from core.errors import RuleError
 from core.model import Case, Handover
 from core.ports import UnitOfWork
 from core.services import handover as service
-from documents.handover_record import render_record
+from documents.decree_form import DOCX
+from documents.handover_record import PlanRef, record_docx, render_record
 from documents.lists import CASE_COLUMNS, HANDOVER_COLUMNS, case_row, handover_row
 
 
@@ -100,15 +101,33 @@ async def record(request: web.Request) -> web.Response:
 
 
 async def record_page(request: web.Request) -> web.Response:
-    """The printable handover record (bien ban ban giao), with its QR."""
+    """The printable handover record (bien ban ban giao), with its QR and a link to the
+    same record as .docx."""
+    data, qr, plan = await _record(request)
+    docx = f"/admin/handovers/{data.handover.id}/record.docx"
+    page = render_record(catalogue(request), locale(request), data, qr, plan=plan,
+                         links=((docx, text(request, "documents-download-docx")),))
+    return web.Response(text=page, content_type="text/html",
+                        headers={"Cache-Control": "no-store"})  # personal data: keep no copy
+
+
+async def record_docx_file(request: web.Request) -> web.Response:
+    """The handover record as a Word file, to print or keep."""
+    data, qr, plan = await _record(request)
+    body = record_docx(catalogue(request), locale(request), data, qr, plan=plan)
+    return web.Response(body=body, content_type=DOCX, headers={
+        "Content-Disposition": f'attachment; filename="bien-ban-{data.handover.id}.docx"',
+        "Cache-Control": "no-store"})
+
+
+async def _record(request: web.Request) -> tuple[service.HandoverRecord, str, PlanRef]:
     async with unit_of_work(request) as uow:
         handover = await _handover_in_scope(uow, await request_scope(request, uow),
                                             path_id(request, "handover_id"))
         data = await service.handover_record(uow, who(request).actor, handover.id)
-    qr = service.qr_payload(data.handover.code, config(request).telegram_bot_username or None)
-    page = render_record(catalogue(request), locale(request), data, qr)
-    return web.Response(text=page, content_type="text/html",
-                        headers={"Cache-Control": "no-store"})  # personal data: keep no copy
+    conf = config(request)
+    qr = service.qr_payload(data.handover.code, conf.telegram_bot_username or None)
+    return data, qr, PlanRef(conf.plan_number, conf.plan_date)
 
 
 async def on_paper(request: web.Request) -> web.Response:

@@ -41,10 +41,13 @@ from core.services.ledger import shown_time
 from core.services.pledges import pledge_code
 from core.services.reports import monthly_report
 from core.services.units import province_of
+from documents.decree_form import DOCX, bound
+from documents.thanks_letter import Thanks, thanks_docx, thanks_html
 
 LEDGER_PATH: Final = "/public/ledger.json"
 PLEDGE_PATH: Final = "/public/pledge/{code}"
 COMMUNE_PATH: Final = "/public/commune/{code}"  # the commune's posted list (issue 18)
+THANKS_PATH: Final = "/public/pledge/{code}/thanks/{receipt_id:\\d+}"
 PAGE_DEFAULT: Final = 100
 PAGE_MAX: Final = 1000
 PAGE_HEADERS: Final = {
@@ -247,6 +250,41 @@ async def pledge_page(request: web.Request) -> web.Response:
     return render(request, "pledge.html", {"t": texts, "view": view, "ledger_path": LEDGER_PATH})
 
 
+async def thanks_letter(request: web.Request) -> web.Response:
+    """GET /public/pledge/{code}/thanks/{receipt_id}[.docx]: the donor's thank-you letter for
+    one receipt of the pledge, with the receipt's check code in the public log."""
+    texts = texts_of(request)
+    async with request.app[UOW]() as uow:
+        view = await pledge_view(uow, request.match_info["code"][:40])
+    data = _thanks_of(request, view)
+    if data is None:
+        return render(request, "not_found.html", {"t": texts}, status=404)
+    text = bound(request.app[CATALOGUE], texts.locale)
+    if request.match_info.get("kind") == "docx":
+        return web.Response(body=thanks_docx(data, text), content_type=DOCX, headers={
+            **PAGE_HEADERS, "Content-Disposition":
+            f'attachment; filename="thu-cam-on-{data.receipt.id}.docx"'})
+    docx = f"{request.path}.docx"
+    page = thanks_html(data, text, texts.locale,
+                       links=((docx, texts("documents-download-docx")),))
+    return web.Response(text=page, content_type="text/html", headers=PAGE_HEADERS)
+
+
+def _thanks_of(request: web.Request, view: PledgeView | None) -> Thanks | None:
+    """The letter's facts: the receipt must be one of this pledge's, and in the log."""
+    if view is None:
+        return None
+    wanted = request.match_info.get("receipt_id", "")
+    line = next((r for r in view.receipts if str(r.receipt.id) == wanted), None)
+    entry = next((e for e in view.entries if line is not None and e.kind == "receipt"
+                  and e.payload.get("number") == line.receipt.number), None)
+    if line is None or line.unit is None or entry is None:
+        return None
+    base = request.app[CONFIG].public_url or ""
+    page = base.rstrip("/") + PLEDGE_PATH.format(code=view.pledge.code)
+    return Thanks(view.pledge, line.receipt, line.unit, entry.hash, page)
+
+
 async def overview_page(request: web.Request) -> web.Response:
     """GET /public: the programme's figures per commune, to date; no person anywhere."""
     config = request.app[CONFIG]
@@ -313,3 +351,5 @@ def setup_public(app: web.Application) -> None:
     app.router.add_get(LEDGER_PATH, ledger_json)
     app.router.add_get(PLEDGE_PATH, pledge_page)
     app.router.add_get(COMMUNE_PATH, commune_page)
+    app.router.add_get(THANKS_PATH, thanks_letter)
+    app.router.add_get(THANKS_PATH + ".{kind:docx}", thanks_letter)

@@ -84,7 +84,8 @@ def fill_admin_keys(app: web.Application, runtime: Runtime, clock: Clock = syste
         session_idle=timedelta(minutes=s.session_idle_minutes),
         session_lifetime=timedelta(hours=s.session_lifetime_hours),
         token_lifetime=timedelta(days=s.token_days), trusted_proxies=s.proxies,
-        cookie_secure=s.cookie_secure, import_outside_ids=s.import_outside_ids)
+        cookie_secure=s.cookie_secure, import_outside_ids=s.import_outside_ids,
+        plan_number=s.plan_number, plan_date=s.plan_day)
     app[TABLE_READER] = make_table_reader(s)
     builder: Callable[[], Builder] = partial(report_builder, runtime.catalogue, s.dataset)
     app[REPORT_BUILDER] = builder

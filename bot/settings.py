@@ -7,12 +7,14 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from datetime import date
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from core.dates import parse_date
 from core.errors import RuleError
 from core.i18n import shipped_locales
 from core.passwords import check_password
@@ -89,6 +91,15 @@ class Settings:
     import_memory_mb: int = 1024  # the worker process's address space
     replay_hours: int = 24  # how long an update's id (and the web chat's answer) is kept
     upload_hours: int = 2  # how long an uploaded list waits for its "save"
+    # The provincial plan that documents cite ("Can cu Ke hoach so .../KH-UBND ngay ..."): its
+    # number and its date (dd/mm/yyyy). Unset, the documents leave "..." to fill in by hand.
+    plan_number: str = ""
+    plan_date: str = ""
+
+    @property
+    def plan_day(self) -> date | None:
+        """The plan's date, or None when it is not set."""
+        return parse_date(self.plan_date, date.max) if self.plan_date else None
 
     @property
     def tz(self) -> ZoneInfo:
@@ -167,6 +178,10 @@ def _validate(s: Settings) -> None:
         except RuleError as err:
             raise SettingsError("ADMIN_PASSWORD", err.key, **err.params) from None
     _check_zalo_oa(s)
+    try:
+        _ = s.plan_day
+    except RuleError:
+        raise SettingsError("PLAN_DATE", "settings-plan-date", value=s.plan_date) from None
 
 
 def _check_webhook_secret(s: Settings) -> None:

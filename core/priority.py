@@ -272,6 +272,12 @@ def _eligible(c: Candidate, cutoff: date) -> bool:
     )
 
 
+def class_key(c: Candidate, support: Support) -> str:
+    """The catalogue key naming the candidate's class for a support (the posting list's and
+    the handover record's 'doi tuong')."""
+    return _class_key(c, support)
+
+
 def _class_key(c: Candidate, support: Support) -> str:
     """The catalogue key naming the candidate's class, as the plan words each tier."""
     poverty = c.poverty.value.replace("_", "-")

@@ -19,6 +19,7 @@ from bot.cli import (
     handover,
     ledger,
     pledges,
+    posting,
     receiving,
     report,
     residents,
@@ -38,8 +39,8 @@ from core.i18n import load_catalogue
 
 # In this order the commands appear in 'phocap --help', as they always have.
 GROUPS: tuple[Group, ...] = (
-    units, residents, pledges, receiving, gifts, handover, ledger, report, allocate, backup, users,
-    retention,
+    units, residents, pledges, receiving, gifts, handover, ledger, report, allocate, posting,
+    backup, users, retention,
     zalo,
 )
 

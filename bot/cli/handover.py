@@ -9,7 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from bot.cli.common import CLI, Parsers, export_options, out, write_rows
+from bot.cli.common import CLI, Parsers, emit, export_options, out, write_rows
 from bot.runtime import Runtime
 from core.clock import Clock
 from core.errors import RuleError
@@ -21,7 +21,7 @@ from core.services.handover import (
     qr_payload,
     record_handover,
 )
-from documents.handover_record import render_record
+from documents.handover_record import PlanRef, record_docx, render_record
 from documents.lists import HANDOVER_COLUMNS, handover_row
 
 
@@ -38,6 +38,8 @@ def add_parsers(parsers: Parsers) -> None:
     rec.add_argument("id", type=int)
     rec.add_argument("--out", type=Path)
     rec.add_argument("--bot", help="the Telegram bot's username, for the QR's deep link")
+    rec.add_argument("--format", choices=("html", "docx"),
+                     help="default: docx for an --out ending in .docx, else html")
     rec.set_defaults(run=cmd_handover_record)
 
     handovers = parsers.exports.add_parser("handovers")
@@ -74,7 +76,14 @@ def _support_number(typed: str) -> int:
 async def cmd_handover_record(rt: Runtime, args: argparse.Namespace, _clock: Clock) -> int:
     async with rt.uow() as uow:
         data = await handover_record(uow, CLI, args.id)
-    page = render_record(rt.catalogue, rt.locale, data, qr_payload(data.handover.code, args.bot))
+    qr = qr_payload(data.handover.code, args.bot)
+    plan = PlanRef(rt.settings.plan_number, rt.settings.plan_day)
+    docx = args.format == "docx" or (args.format is None and args.out is not None
+                                     and args.out.suffix.lower() == ".docx")
+    if docx:
+        emit(record_docx(rt.catalogue, rt.locale, data, qr, plan=plan), args.out)
+        return 0
+    page = render_record(rt.catalogue, rt.locale, data, qr, plan=plan)
     if args.out is None:
         sys.stdout.write(page)
         return 0

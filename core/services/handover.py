@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
+from typing import Any
 
 from core.codes import (
     ALPHABET,
@@ -38,6 +39,7 @@ from core.model import (
     Receipt,
     Resident,
     Role,
+    Status,
     Support,
     SupportKind,
     SupportStatus,
@@ -45,7 +47,15 @@ from core.model import (
 )
 from core.names import addressed, in_running_text
 from core.ports import UnitOfWork
-from core.priority import VIETNAM
+from core.priority import (
+    VIETNAM,
+    WHOLE_PHONE_ROUTES,
+    Candidate,
+    class_key,
+    partial_tier,
+    whole_phone_tier,
+)
+from core.priority import Support as Queue
 from core.serials import MAX_SERIAL, is_bad_imei, mask_serial, normalise_serial
 from core.services.audit import record
 from core.services.ledger import append, month_start, month_text
@@ -84,6 +94,9 @@ class HandoverRecord:
     model: str | None  # the phone's model, from its receipt
     cases: tuple[Case, ...] = ()
     receipt: Receipt | None = None  # the phone's receipt: its model, condition and donor
+    village_head: Official | None = None  # the witness on the printed record
+    tier: int | None = None  # the priority group the support was given in (plan III.3)
+    class_key: str = ""  # the catalogue key of the household's class, as the plan words it
 
     @property
     def missing(self) -> list[str]:
@@ -634,7 +647,37 @@ async def _record_of(uow: UnitOfWork, handover: Handover, support: Support) -> H
         model=receipt.model if receipt else None,
         cases=tuple(await uow.handovers.cases_for(handover.id)),
         receipt=receipt,
+        village_head=await _village_head(uow, resident.village_id),
+        **await _group_of(uow, resident, support),
     )
+
+
+async def _village_head(uow: UnitOfWork, village_id: int) -> Official | None:
+    heads = [o for o in await uow.officials.in_unit(village_id)
+             if o.role is Role.VILLAGE_HEAD and o.active]
+    return heads[0] if heads else None
+
+
+async def _group_of(uow: UnitOfWork, resident: Resident, support: Support) -> dict[str, Any]:
+    """The priority group and class the support was given in: the plan's rule applied to the
+    household as it stands, as if the resident were still waiting."""
+    household = await uow.households.get(resident.household_id)
+    if household is None or support.kind not in (SupportKind.WHOLE, SupportKind.PARTIAL):
+        return {}
+    others = [r for r in await uow.residents.in_household(household.id) if r.id != resident.id]
+    got_whole = False
+    for other in others:
+        given = await uow.supports.active_for(other.id)
+        got_whole = got_whole or (given is not None and given.kind in WHOLE_PHONE_ROUTES)
+    candidate = Candidate(
+        resident_id=resident.id, commune_id=resident.commune_id,
+        date_of_birth=resident.date_of_birth, status=Status.APPROVED,
+        poverty=household.poverty, policy=household.policy, has_smartphone=False,
+        household_has_smartphone=False, household_got_whole_phone=got_whole)
+    on = local_date(support.created_at)
+    queue = Queue.WHOLE if support.kind is SupportKind.WHOLE else Queue.PARTIAL
+    tier = (whole_phone_tier if queue is Queue.WHOLE else partial_tier)(candidate, on)
+    return {"tier": tier, "class_key": class_key(candidate, queue)}
 
 
 async def record_for_code(uow: UnitOfWork, typed: str) -> HandoverRecord | None:

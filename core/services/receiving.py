@@ -377,6 +377,15 @@ async def _tell_donor(
         **({"commune": in_running_text(commune.name)} if moved and commune else {}),
     })
     await enqueue(uow, chat, reply, f"receipt:{receipt.id}:donor", now)
+    # The thank-you letter with the receipt (issue 17): its own message, once per receipt.
+    letter = Reply("documents-thanks-chat", {"unit": in_running_text(unit.name),
+                                             "url": thanks_path(pledge.code, receipt.id)})
+    await enqueue(uow, chat, letter, f"receipt:{receipt.id}:thanks", now)
+
+
+def thanks_path(pledge_code: str, receipt_id: int) -> str:
+    """Where the donor's thank-you letter for a receipt is (admin/public.py serves it)."""
+    return f"/public/pledge/{pledge_code}/thanks/{receipt_id}"
 
 
 def donor_message_key(receipt: Receipt) -> str:

@@ -21,6 +21,7 @@ from core.messages import Reply
 from core.model import Actor, ChatState, Level, Official, Unit
 from core.ports import UnitOfWork, UnitOfWorkFactory
 from core.report_runs import ReportRun, due_month
+from core.review import cumulative, months_between
 from core.services.audit import record
 from core.services.outbox import enqueue_all
 from core.services.scope import require_within
@@ -37,6 +38,14 @@ async def monthly_report(uow: UnitOfWork, dataset: str, month: Month, unit_id: i
     """The month's figures for a unit and every unit below it: what the CLI, the admin and
     the scheduler all call."""
     return compute(await uow.views.report_input(dataset, month), unit_id)
+
+
+async def period_report(uow: UnitOfWork, dataset: str, first: Month, last: Month,
+                        unit_id: int) -> Report:
+    """The final review's figures: each month computed as its monthly report is, then put
+    together over the period (core.review)."""
+    months = months_between(first, last)
+    return cumulative([await monthly_report(uow, dataset, m, unit_id) for m in months])
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,8 @@ was shown: the province its distribution to communes, a commune its own list (is
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from core.services import registry
 from core.services.receiving import ReceiptForm, record_receipt
 from tests.admin.conftest import START, Admin
@@ -10,6 +12,7 @@ from tests.conftest import SYSTEM
 from tests.posting_setup import posted_before
 
 AN = "N\u00f4ng V\u0103n An"  # own commune (Con Minh)
+AN_ID = "006090001234"
 CUONG = "Ho\u00e0ng V\u0103n C\u01b0\u1eddng"  # sibling commune (Nghia Ta)
 
 
@@ -75,3 +78,24 @@ async def test_the_province_commits_its_distribution_then_the_commune_its_list(
     assert done.status == 200
     assert admin.runtime.catalogue.text("allocation-cli-committed", "vi", plan=2, transfers=0,
                                         whole=1, partial=0) in await done.text()
+
+
+async def test_each_commune_links_its_posting_list_which_names_no_citizen_id(
+        admin: Admin) -> None:
+    await stock_and_approve(admin)
+    async with admin.runtime.uow() as u:  # the commune's own phone: An is on its list
+        await record_receipt(u, SYSTEM, ReceiptForm(admin.world.units["commune"].id, phones=1),
+                             START)
+        an = await u.residents.get(admin.world.residents["own"])
+        assert an is not None and an.full_name == AN
+        await u.residents.update(replace(an, citizen_id=AN_ID))
+        await u.commit()
+    await admin.login("commune")
+    html = await (await admin.client.get("/admin/allocation")).text()
+    link = f"/admin/allocation/posting/{admin.world.units['commune'].id}"
+    assert f'href="{link}"' in html
+    posted = await (await admin.client.get(link)).text()
+    assert AN in posted and CUONG not in posted
+    assert f'href="{link}.docx"' in posted and f'href="{link}.xlsx"' in posted
+    assert AN_ID not in posted
+    assert (await admin.client.get(f"{link}.pdf")).status == 404

@@ -3,6 +3,10 @@ nothing of another commune."""
 
 from __future__ import annotations
 
+import io
+
+from docx import Document
+
 from core.model import Confirmation, Support, SupportKind, SupportStatus
 from core.services import handover as service
 from core.services import registry
@@ -50,9 +54,18 @@ async def test_the_officer_records_a_handover_and_prints_its_record(admin: Admin
     html = await record.text()
     assert record.status == 200 and AN in html and IMEI in html and "<svg" in html
     assert record.headers["Cache-Control"] == "no-store"
+    # the same record as .docx, linked beside the print view
+    word_path = done.headers["Location"] + ".docx"
+    assert f'href="{word_path}"' in html
+    word = await admin.client.get(word_path)
+    assert word.status == 200 and word.headers["Cache-Control"] == "no-store"
+    assert word.content_type.endswith("wordprocessingml.document")
+    paragraphs = [p.text for p in Document(io.BytesIO(await word.read())).paragraphs]
+    assert any(AN in p for p in paragraphs) and any(IMEI in p for p in paragraphs)
     await admin.logout()
     await admin.login("sibling")  # another commune's officer
     assert (await admin.client.get(done.headers["Location"])).status == 404
+    assert (await admin.client.get(word_path)).status == 404
 
 
 async def test_a_case_is_closed_then_the_paper_signature_confirms(admin: Admin) -> None:

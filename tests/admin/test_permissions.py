@@ -237,6 +237,8 @@ CASES: dict[tuple[str, str], Case] = {
         lambda w: Req("/admin/handovers", lambda w: {"support": "999999"}), 404),
     ("GET", "/admin/handovers/{handover_id}/record"): Case(
         lambda w: Req("/admin/handovers/999999/record"), 404),
+    ("GET", "/admin/handovers/{handover_id}/record.docx"): Case(
+        lambda w: Req("/admin/handovers/999999/record.docx"), 404),
     ("POST", "/admin/handovers/{handover_id}/paper"): Case(
         lambda w: Req("/admin/handovers/999999/paper", lambda w: {}), 404),
     ("POST", "/admin/cases/{case_id}/close"): Case(
@@ -250,6 +252,15 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/admin/allocation.csv"): Case(
         lambda w: Req("/admin/allocation.csv"), 200,
         other=lambda w: Req(f"/admin/allocation.csv?commune={w.units['foreign'].id}")),
+    # the posting list of the official's own commune, never of another unit's
+    ("GET", "/admin/allocation/posting/{commune_id}"): Case(
+        lambda w: Req(f"/admin/allocation/posting/{w.units['commune'].id}"), 200,
+        other=lambda w: Req(f"/admin/allocation/posting/{w.units['foreign'].id}"),
+        roles_ok={"village_head": 404}),  # a village head's unit is the village
+    ("GET", "/admin/allocation/posting/{commune_id}.{kind}"): Case(
+        lambda w: Req(f"/admin/allocation/posting/{w.units['commune'].id}.docx"), 200,
+        other=lambda w: Req(f"/admin/allocation/posting/{w.units['foreign'].id}.xlsx"),
+        roles_ok={"village_head": 404}),
     # each official records their own unit's part (a commune its list, the province its
     # distribution); a fingerprint from no preview is refused (409)
     ("POST", "/admin/allocation/commit"): Case(

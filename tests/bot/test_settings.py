@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -84,3 +85,14 @@ def test_the_import_outside_ids_limit_is_a_setting_within_bounds(tmp_path: Path)
         load_settings(environ={"PHOCAP_IMPORT_OUTSIDE_IDS": "10001"},
                       toml_path=tmp_path / "n.toml")
     assert err.value.key == "settings-out-of-range"
+
+
+def test_the_plan_the_documents_cite_is_a_setting_left_blank_by_default(tmp_path: Path) -> None:
+    blank = load_settings(environ={}, toml_path=tmp_path / "none.toml")
+    assert (blank.plan_number, blank.plan_day) == ("", None)
+    s = load_settings(environ={"PHOCAP_PLAN_NUMBER": "369", "PHOCAP_PLAN_DATE": "14/6/2023"},
+                      toml_path=tmp_path / "none.toml")
+    assert (s.plan_number, s.plan_day) == ("369", date(2023, 6, 14))
+    with pytest.raises(SettingsError) as err:
+        load_settings(environ={"PHOCAP_PLAN_DATE": "31/02/2023"}, toml_path=tmp_path / "n.toml")
+    assert (err.value.name, err.value.key) == ("PHOCAP_PLAN_DATE", "settings-plan-date")

@@ -127,9 +127,10 @@ async def test_a_pledged_phone_reaches_a_person_and_the_donor_sees_where(
                                                         serials=(IMEI,), pledge_code=pledge),
                                  datetime.now(UTC))
             await u.commit()
-        donor.expected += 1
-        told = (await api.wait_for_messages(DONOR_CHAT, donor.expected, 10))[-1]
+        donor.expected += 2  # what was received, then the thank-you letter's link
+        told, letter = (await api.wait_for_messages(DONOR_CHAT, donor.expected, 10))[-2:]
         match("receiving-donor-phones", str(told["text"]), code=pledge)
+        assert f"/public/pledge/{pledge}/thanks/" in str(letter["text"])
 
         # the province's plan gives it to the first in Con Minh's queue
         async with uow() as u:

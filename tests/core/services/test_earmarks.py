@@ -102,7 +102,8 @@ async def test_an_earmark_received_at_another_commune_is_its_communes_stock(
         "from": GIAO_HIEU, "to": CON_MINH, "phones": phones, "money": money,
         "receipt": receipt.number, "pledge": p.code, "plan": None, "earmark": True,
     }
-    [reply] = await outbox(uow)
+    [reply, letter] = await outbox(uow)
+    assert letter["key"] == "documents-thanks-chat"
     key = "receiving-donor-phones-for" if kind == "phones" else "receiving-donor-money-for"
     assert reply["key"] == key
     params = reply["params"]
@@ -136,8 +137,9 @@ async def test_an_earmark_received_at_its_own_commune_moves_nowhere(
         held = await u.receipts.holdings(places[CON_MINH].id)
         entries = await u.ledger.all()
     assert held.phones == 2 and [e.kind for e in entries] == ["receipt"]
-    [reply] = await outbox(uow)
+    [reply, letter] = await outbox(uow)
     assert reply["key"] == "receiving-donor-phones"
+    assert letter["key"] == "documents-thanks-chat"
 
 
 async def test_an_officer_records_receipts_only_against_pledges_they_may_see(

@@ -234,8 +234,14 @@ async def test_the_donor_is_told_once_per_receipt_on_the_channel_they_pledged_on
             select(OutboxRow.dedupe_key, OutboxRow.channel, OutboxRow.chat_id, OutboxRow.reply)
             .order_by(OutboxRow.id)
         )).all()
+    # each receipt: its message, then the thank-you letter's link (issue 17)
     assert [r.dedupe_key for r in rows] == [f"receipt:{first.id}:donor",
-                                           f"receipt:{second.id}:donor"]
+                                           f"receipt:{first.id}:thanks",
+                                           f"receipt:{second.id}:donor",
+                                           f"receipt:{second.id}:thanks"]
+    letter = rows[1].reply
+    assert letter["key"] == "documents-thanks-chat"
+    assert letter["params"]["url"] == f"/public/pledge/{p.code}/thanks/{first.id}"
     assert {(r.channel, r.chat_id) for r in rows} == {("web", "donor-1")}
     reply = rows[0].reply
     assert reply["key"] == "receiving-donor-both"
@@ -244,7 +250,7 @@ async def test_the_donor_is_told_once_per_receipt_on_the_channel_they_pledged_on
     assert (params["code"], params["phones"], params["money"], params["unit"]) == (
         p.code, 1, "50.000", units[NA_RI].name)
     assert params["status_label"] == "key:receiving-status-partly_received"
-    second_params = rows[1].reply["params"]
+    second_params = rows[2].reply["params"]
     assert isinstance(second_params, dict)
     assert second_params["status_label"] == "key:receiving-status-received"
 
