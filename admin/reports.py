@@ -23,6 +23,7 @@ from admin.context import (
     query_number,
     render,
     text,
+    today,
     unit_of_work,
     who,
 )
@@ -35,6 +36,8 @@ from core.ports import UnitOfWork
 from core.report_runs import ReportNotes, ReportRun, month_of, previous
 from core.services.report_notes import report_sections, save_report_sections
 from core.services.reports import REPORTED_LEVELS, monthly_report, send_report
+from documents.decree_form import DOCX
+from documents.report_docx import Sending, report_docx
 from documents.report_json import notes_from_json, report_from_json
 from documents.report_xlsx import ReportTable, report_table, report_xlsx, shown
 
@@ -164,6 +167,7 @@ async def build_page(request: web.Request, *, error: str | None = None, status: 
         "month": month, "tables": tables, "run": run,
         "notes": typed or notes, "error": error, "over": now(request) >= month.end,
         "xlsx": _link(unit, month, BUILD + ".xlsx"),
+        "docx": _link(unit, month, BUILD + ".docx"),
         "month_text": f"{month.month:02d}/{month.year}",
     }, status=status)
 
@@ -186,6 +190,20 @@ async def build_xlsx(request: web.Request) -> web.Response:
     data = report_xlsx(report, partial(text, request), notes)
     name = f'attachment; filename="bao-cao-{unit.code}-{month.label}.xlsx"'
     return web.Response(body=data, headers={"Content-Type": XLSX,
+                                            "Content-Disposition": name})
+
+
+async def build_docx(request: web.Request) -> web.Response:
+    """The report as it stands now in Decree 30's form (mau 1.4), with sections II and III,
+    as the Word file the commune signs and sends to the unit above."""
+    async with unit_of_work(request) as uow:
+        unit, month = _asked(request, await request_scope(request, uow), request.query)
+        report, notes = await _built(request, uow, unit, month)
+        above = await uow.units.get(unit.parent_id) if unit.parent_id else None
+    data = report_docx(report, partial(text, request), difficulties=notes.difficulties,
+                       proposals=notes.proposals, sending=Sending(above=above, on=today(request)))
+    name = f'attachment; filename="bao-cao-{unit.code}-{month.label}.docx"'
+    return web.Response(body=data, headers={"Content-Type": DOCX,
                                             "Content-Disposition": name})
 
 

@@ -96,6 +96,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/admin/reports", reports.reports_page, R),
     Route("GET", "/admin/reports/build", reports.build_page, R),
     Route("GET", "/admin/reports/build.xlsx", reports.build_xlsx, R),
+    Route("GET", "/admin/reports/build.docx", reports.build_docx, R),
     Route("POST", "/admin/reports/notes", reports.save_notes, W),
     Route("POST", "/admin/reports/send", reports.send, W),
     Route("GET", "/admin/reports/{run_id:\\d+}.xlsx", reports.download_xlsx, R),

@@ -191,6 +191,10 @@ CASES: dict[tuple[str, str], Case] = {
         lambda w: Req(f"/admin/reports/build.xlsx?unit={w.units['commune'].id}"), 200,
         other=lambda w: Req(f"/admin/reports/build.xlsx?unit={w.units['foreign'].id}"),
         roles_ok={"village_head": 404}),
+    ("GET", "/admin/reports/build.docx"): Case(
+        lambda w: Req(f"/admin/reports/build.docx?unit={w.units['commune'].id}"), 200,
+        other=lambda w: Req(f"/admin/reports/build.docx?unit={w.units['foreign'].id}"),
+        roles_ok={"village_head": 404}),
     ("POST", "/admin/reports/notes"): Case(
         lambda w: Req("/admin/reports/notes", lambda w: {
             "unit": w.units["commune"].id, "month": "2023-08", "difficulties": "Thi\u1ebfu",

@@ -8,6 +8,7 @@ import io
 import re
 from datetime import UTC, datetime
 
+from docx import Document
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
@@ -147,6 +148,16 @@ async def test_sections_two_and_three_are_saved_audited_once_and_in_the_xlsx(
     at = cells.index(vi("report-notes-difficulties"))
     assert cells[at + 1] == HARD  # the line break typed at the end is not kept
     assert cells[at + 3] == ASK and cells[at + 2] == vi("report-notes-proposals")
+
+    # the formal report (Decree 30, mau 1.4) carries the same sections, in order
+    r = await admin.client.get(f"/admin/reports/build.docx?unit={commune}&month=2023-09")
+    assert r.status == 200 and r.headers["Content-Disposition"].endswith('.docx"')
+    doc = Document(io.BytesIO(await r.read()))
+    paragraphs = [p.text for p in doc.paragraphs]
+    hard_at, ask_at = paragraphs.index(HARD), paragraphs.index(ASK)
+    assert 0 < hard_at < ask_at
+    header = [cell.text for row in doc.tables[0].rows for cell in row.cells]
+    assert any("/BC-UBND" in cell for cell in header)  # the report's number, in the header
 
     too_long = await admin.post("/admin/reports/notes", {**form, "proposals": "x" * 4001})
     assert too_long.status == 400
