@@ -60,7 +60,7 @@ def thanks_paper(data: Thanks, text: Text) -> Paper:
         Para(text("documents-thanks-received", unit=unit)), *what,
         Para(text("documents-thanks-receipt", date=format_date(received), number=r.number)),
         Para(text("documents-thanks-follow", url=data.page)),
-        Qr(data.page, (text("documents-thanks-check", hash=data.check),)),
+        Qr(data.page, (text("documents-thanks-check", check=data.check),)),
         Para(text("documents-thanks-closing")),
     ]
     return Paper(form, tuple(body))

@@ -19,6 +19,7 @@ from tests.admin.conftest import PASSWORD, START
 from tests.admin.test_admin_browser import Served, served
 from tests.bot.test_webchat_browser import OUTPUT, chromium
 from tests.conftest import SYSTEM
+from tests.posting_setup import posted_before
 
 pytestmark = pytest.mark.browser
 __all__ = ["served"]  # the fixture, shared with the other browser tests
@@ -172,8 +173,12 @@ async def test_a_commune_officer_does_a_days_work_on_a_phone(served: Served,
         await page.wait_for_url(f"{base}/admin/stock")
         await fits()
 
+        # the commune's list was posted a full period ago and nobody objected (issue 18)
+        await posted_before(served.runtime.uow, SYSTEM, served.world.units["commune"],
+                            START.date(), START)
         await go("/admin/allocation")
         await page.click("#commit-list")
+        await page.wait_for_url(f"{base}/admin/allocation/commit")  # the answer page
         assert await page.locator(".notice").count() == 1
         await fits()
 

@@ -48,13 +48,13 @@ async def test_every_page_is_titled_in_the_users_language(admin: Admin) -> None:
 
 
 async def test_numbers_are_grouped_by_thousands_in_the_users_language(admin: Admin) -> None:
-    """The province's estimate of adults, 226 500 in the shipped units (2023), as the issue
-    quotes it."""
+    """The support per person, 500 000 dong by default, as the allocation page states it (the
+    dashboard's adults are now those of the surveyed villages only, a small figure here)."""
     await admin.login("province")
-    vi = await (await admin.client.get("/admin?lang=vi")).text()
-    assert '<td class="num">226.500</td>' in vi and "226500" not in vi
-    en = await (await admin.client.get("/admin?lang=en")).text()
-    assert '<td class="num">226,500</td>' in en and "226500" not in en
+    vi = await (await admin.client.get("/admin/allocation?lang=vi")).text()
+    assert "500.000" in vi and "500000" not in vi
+    en = await (await admin.client.get("/admin/allocation?lang=en")).text()
+    assert "500,000" in en and "500000" not in en
 
 
 async def test_a_refused_receipt_keeps_every_value_typed(admin: Admin) -> None:

@@ -39,13 +39,14 @@ def english_on(page: str) -> list[str]:
 def html_pages(admin: Admin) -> list[str]:
     """Every admin GET page that answers with HTML, its record numbers filled in."""
     w = admin.world
-    ids = {"resident_id": str(w.residents["own"]), "code": "", "handover_id": "", "run_id": ""}
+    ids = {"resident_id": str(w.residents["own"]), "code": "", "handover_id": "", "run_id": "",
+           "household_id": str(w.households["own"]), "commune_id": str(w.units["commune"].id)}
     paths = []
     for route in ROUTES:
         if route.method != "GET" or not route.path.startswith("/admin"):
             continue
-        if route.path.endswith((".xlsx", ".json", "/rejects", "/record")) \
-                or "{name}" in route.path or "/logout" in route.path:
+        if route.path.endswith((".xlsx", ".json", ".docx", ".csv", "/rejects", "/record")) \
+                or any(part in route.path for part in ("{name}", "{fmt", "{kind", "/logout")):
             continue
         path = re.sub(r"\{(\w+)(?::[^}]*)?\}", lambda m: ids[m.group(1)], route.path)
         if path.endswith("/"):

@@ -26,10 +26,12 @@ def test_a_period_adds_its_months_and_runs_from_the_first_start_to_the_last_end(
     assert t.served == 6
     # to date is October's: the phone received at commune A in August counts there
     assert review.to_date.received_phones == 8
-    # coverage from September's start (98 of 100) to October's end (96 of 100)
-    assert review.adult_coverage.start == pytest.approx(0.98)
-    assert review.adult_coverage.end == pytest.approx(0.96)
-    assert review.adult_coverage.change == pytest.approx(-0.02)
+    # coverage over the surveyed villages of the pilot communes (tests/core/test_figures.py):
+    # from September's start (1 of A1's 10 adults uncovered: 90 %) to October's end (4 of the
+    # 30 adults of A1 and B1 uncovered: 86.7 %)
+    assert review.adult_coverage.start == pytest.approx(0.9)
+    assert review.adult_coverage.end == pytest.approx(1 - 4 / 30)
+    assert review.adult_coverage.change == pytest.approx(1 - 4 / 30 - 0.9)
     assert review.start == september.total.start and review.end == october.total.end
     assert review.end.waiting == 3
     commune_b = cumulative([september, october]).figures[4]

@@ -31,7 +31,9 @@ def vi(key: str, /, **params: object) -> str:
 
 @pytest.fixture(scope="module")
 def demo(demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo with 3 phones and 1.000.000 dong (two shares of 500.000) at xa Con Minh."""
+    """The demo with 3 phones and 1.000.000 dong more at xa Con Minh: with the demo's own
+    receipts there (bot/data/demo-programme.json: 1 phone; 3.000.000 + 1.000.000 + 500.000
+    dong), 4 phones and 5.500.000 dong, eleven shares of 500.000."""
     folder = demo_copy(demo_template, tmp_path_factory.mktemp("posting"))
     done = phocap(folder, "receive", "--unit", "Con Minh", "--phones", "3", "--model",
                   "Nokia C32", "--money", "1000000", "--donor", "C\u00f4ng ty ABC")
@@ -61,8 +63,8 @@ async def test_the_list_posts_the_plans_people_in_order_without_an_id(
     demo: Path, tmp_path: Path,
 ) -> None:
     planned = _planned(demo)
-    # 3 phones: three whole phones; 1.000.000 dong: two shares of 500.000
-    assert [queue for _, queue, _ in planned] == ["whole"] * 3 + ["partial"] * 2
+    # 4 phones: four whole phones; 5.500.000 dong: eleven shares of 500.000
+    assert [queue for _, queue, _ in planned] == ["whole"] * 4 + ["partial"] * 11
     page = tmp_path / "ds.html"
     done = phocap(demo, "posting", "--unit", "Con Minh", "--out", str(page))
     assert done.returncode == 0, done.stderr
@@ -71,8 +73,8 @@ async def test_the_list_posts_the_plans_people_in_order_without_an_id(
                       r"<td>([^<]*)</td><td>([^<]*)</td><td class=\"num\">(\d)</td>"
                       r"<td>([^<]*)</td></tr>", printed)
     assert [(r[1], r[5]) for r in rows] == [(name, str(tier)) for name, _, tier in planned]
-    assert [r[6] for r in rows] == [WHOLE] * 3 + [PARTIAL] * 2
-    assert [r[0] for r in rows] == ["1", "2", "3", "4", "5"]
+    assert [r[6] for r in rows] == [WHOLE] * 4 + [PARTIAL] * 11
+    assert [r[0] for r in rows] == [str(n) for n in range(1, 16)]
     ids = _citizen_ids(demo)
     assert ids and not any(i in printed for i in ids)
     assert not TWELVE_DIGITS.search(printed)
@@ -80,7 +82,7 @@ async def test_the_list_posts_the_plans_people_in_order_without_an_id(
         "\u1ee6Y BAN NH\u00c2N D\u00c2N\nX\u00c3 C\u00d4N MINH", "S\u1ed1: \u2026/DS-UBND",
         vi("documents-nation"), vi("documents-motto"), "C\u00f4n Minh, ng\u00e0y",
         "DANH S\u00c1CH", "x\u00e3 C\u00f4n Minh", vi("documents-posting-col-name"),
-        planned[0][0], planned[-1][0], vi("documents-posting-total", count=5),
+        planned[0][0], planned[-1][0], vi("documents-posting-total", count=15),
         "N\u01a1i nh\u1eadn:", "TM. \u1ee6Y BAN NH\u00c2N D\u00c2N", "CH\u1ee6 T\u1ecaCH"])
     async with chromium() as browser:
         counts = await pages_keeping_the_signature(browser, printed, range(0, 40, 4))
@@ -114,8 +116,8 @@ def test_the_list_as_docx_and_xlsx(demo: Path, tmp_path: Path) -> None:
     header = values.index([vi(f"documents-posting-col-{c}") for c in
                            ("number", "name", "born", "village", "class", "group", "form")])
     lines = values[header + 1:header + 1 + len(planned)]
-    assert values[header + 1 + len(planned)][0] == vi("documents-posting-total", count=5)
+    assert values[header + 1 + len(planned)][0] == vi("documents-posting-total", count=15)
     assert [r[1] for r in lines] == [name for name, _, _ in planned]
-    assert [r[6] for r in lines] == [WHOLE] * 3 + [PARTIAL] * 2
+    assert [r[6] for r in lines] == [WHOLE] * 4 + [PARTIAL] * 11
     flat = " ".join(str(v) for row in values for v in row if v is not None)
     assert not any(i in flat for i in ids)

@@ -34,7 +34,7 @@ async def test_same_citizen_id_is_named_and_not_saved_twice(
             await registry.register_resident(u, SYSTEM, household, other, now, TODAY)
     assert err.value.key == "registry-duplicate-citizen-id"
     assert err.value.params["household"] == "CM-01"
-    assert err.value.params["name"] == PERSON.full_name
+    assert err.value.params["full_name"] == PERSON.full_name  # named as "ong/ba <name>"
     async with uow() as u:
         count = await u.session.scalar(select(func.count()).select_from(ResidentRow))
     assert count == 1

@@ -242,7 +242,7 @@ async def test_the_public_page_sums_each_commune_and_names_nobody(database_url, 
                                  allow_redirects=False)
         empty = await client.get("/public/pledge?code=", allow_redirects=False)
     assert page.status == 200
-    row = html.split(f"<td>{p.commune}</td>")[1].split("</tr>")[0]
+    row = html.split(f">{p.commune}</a></td>")[1].split("</tr>")[0]  # linked to its list
     cells = [c.split(">")[-1] for c in row.split("</td>")[:-1]]
     # pledged phones, pledged money, received phones, received money, handed, confirmed, coverage
     assert cells[2] == "2" and cells[4:6] == ["1", "1"]  # not earmarked: pledged at the province
