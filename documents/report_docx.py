@@ -16,7 +16,7 @@ from datetime import date
 
 from core.dates import format_date
 from core.figures import Figures, Month, Report, Tally
-from core.model import Level, Unit
+from core.model import Level, ReceiptSource, Unit
 from core.money import format_amount
 from documents.decree_form import (
     Block,
@@ -129,12 +129,16 @@ def _results(report: Report, text: Text) -> list[Block]:
         ("registered", lambda t: t.registered), ("approved", lambda t: t.approved),
         ("whole", lambda t: t.assigned_whole), ("partial", lambda t: t.assigned_partial),
         ("shop", lambda t: t.shop_offers), ("gift", lambda t: t.direct_gifts),
+        ("own-purchase", lambda t: t.own_purchases),
         ("handed", lambda t: t.handed_over), ("confirmed", lambda t: t.confirmed),
     ]
     sources: list[tuple[str, Pick]] = [
         ("pledged-phones", lambda t: t.pledged_phones),
         ("pledged-money", lambda t: t.pledged_money),
-        ("phones", lambda t: t.received_phones), ("money", lambda t: t.received_money),
+        ("phones", lambda t: t.received_phones),
+        *((f"phones-{s}", _source(f"received_phones_{s}")) for s in SOURCES),
+        ("money", lambda t: t.received_money),
+        *((f"money-{s}", _source(f"received_money_{s}")) for s in SOURCES),
         ("in-phones", lambda t: t.transferred_in_phones),
         ("in-money", lambda t: t.transferred_in_money),
     ]
@@ -157,7 +161,23 @@ def _results(report: Report, text: Text) -> list[Block]:
              _coverage_rows(text, total), (75, 30, 30, 30), (False, True, True, True)),
         Para(text("documents-report-units"), bold=True, indent=False),
         _units(report, text),
+        Para(text("documents-report-table-aftercare"), bold=True, indent=False),
+        Grid(head, _rows(text, total, AFTERCARE), (105, 30, 30), (False, True, True)),
     ]
+
+
+# what the plan asks to follow after the handover (III.5, VI.2)
+AFTERCARE: tuple[tuple[str, Pick], ...] = (
+    ("answered-30", lambda t: t.answered_30), ("using-30", lambda t: t.using_30),
+    ("answered-90", lambda t: t.answered_90), ("using-90", lambda t: t.using_90),
+    ("cases", lambda t: t.cases_opened), ("sessions", lambda t: t.guidance_sessions),
+    ("guided", lambda t: t.guided),
+)
+SOURCES = tuple(s.value for s in ReceiptSource)  # plan IV: received by source, apart
+
+
+def _source(field: str) -> Pick:
+    return lambda t: int(getattr(t, field))
 
 
 def _rows(text: Text, f: Figures, picks: Sequence[tuple[str, Pick]]
@@ -199,9 +219,18 @@ def _units(report: Report, text: Text) -> Grid:
 
 
 def _difficulties(report: Report, text: Text, typed: str) -> list[Block]:
-    waiting = report.total.end.waiting
+    """What the figures say is still to do, then the officer's own text."""
+    total = report.total
+    waiting = total.end.waiting
     said: list[Block] = [Para(text("documents-report-waiting", count=format_amount(waiting)))
                          ] if waiting else []
+    if total.month.cases_opened:
+        said.append(Para(text("documents-report-cases",
+                              count=format_amount(total.month.cases_opened))))
+    if total.unsurveyed:
+        said.append(Para(text("documents-report-unsurveyed",
+                              villages=format_amount(total.unsurveyed),
+                              people=format_amount(total.unsurveyed_uncovered))))
     if typed.strip() or not said:
         said += _officer_text(text, typed)
     return said
