@@ -81,11 +81,13 @@ def url_of(case: Case) -> str:
     return "/admin/residents" + (f"?{urlencode(params)}" if params else "")
 
 
-async def log_in(session: aiohttp.ClientSession, base: str) -> None:
+async def log_in(session: aiohttp.ClientSession, base: str, login: str = LOGIN,
+                 password: str = PASSWORD) -> None:
+    """The login form, as a browser fills it: the page first, for its CSRF token."""
     async with session.get(base + "/admin/login") as page:
         found = CSRF.search(await page.text())
     assert found, "no CSRF token on the login page"
-    form = {"login": LOGIN, "password": PASSWORD, "_csrf": found.group(1)}
+    form = {"login": login, "password": password, "_csrf": found.group(1)}
     async with session.post(base + "/admin/login", data=form, allow_redirects=False) as resp:
         assert resp.status in (302, 303), f"login answered {resp.status}"
 
