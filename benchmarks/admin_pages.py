@@ -17,6 +17,7 @@ handover, their audit lines), so that the pages have what they would hold in ser
 from __future__ import annotations
 
 import argparse
+import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -43,7 +44,10 @@ from benchmarks.synthetic import (
     DATASET,
     PER_PERSON,
     SYSTEM,
+    TABLES,
+    Names,
     Population,
+    fix_sequences,
     fresh_database,
     median,
     on_each_database,
@@ -98,6 +102,8 @@ async def build_world(url: str, residents: int) -> tuple[AsyncEngine, World]:
         communes = (await conn.execute(select(UnitRow.id, UnitRow.parent_id).where(
             UnitRow.id.in_(population.communes)))).all()
     await officials_everywhere(engine, None)
+    async with engine.begin() as conn:  # rows with explicit ids: the sequences move past them
+        await fix_sequences(conn, [TABLES["officials"], TABLES["chats"]])
     uow = SqlUnitOfWorkFactory(make_sessionmaker(engine))
     async with uow() as u:
         view = await allocation.preview(u, DATASET, ALLOCATED_ON, PER_PERSON)
@@ -116,10 +122,11 @@ async def add_accounts(engine: AsyncEngine, accounts: list[Account]) -> dict[str
     """Web accounts through the officials service, all with PASSWORD (hashed once)."""
     hashed = hash_password(PASSWORD)
     uow = SqlUnitOfWorkFactory(make_sessionmaker(engine))
+    names, rng = Names.load(), random.Random(21)
     made: dict[str, Official] = {}
     async with uow() as u:
         for login, role, unit_id in accounts:
-            made[login] = await add_official(u, SYSTEM, f"C\u00e1n b\u1ed9 {login}", role,
+            made[login] = await add_official(u, SYSTEM, names.person(rng, "female"), role,
                                              unit_id, datetime.now(UTC), login=login,
                                              password_hash=hashed)
         await u.commit()
