@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -36,7 +35,7 @@ from admin.passwords import hash_password
 from admin.reports import LISTED
 from admin.residents import PAGE
 from admin.scoping import Scope, UnitTrees
-from benchmarks.admin_list import log_in
+from benchmarks.admin_list import log_in, serving
 from benchmarks.allocation import NOW as ALLOCATED_AT
 from benchmarks.allocation import ON as ALLOCATED_ON
 from benchmarks.report import officials as officials_everywhere
@@ -58,8 +57,6 @@ from benchmarks.synthetic import (
     run,
     vacuum,
 )
-from bot.runtime import open_runtime
-from bot.server import make_app
 from bot.settings import load_settings
 from core.model import Level, Official, Role
 from core.page_views import AuditQuery, ResidentQuery
@@ -296,21 +293,11 @@ async def bench(url: str, rows: int, repeats: int) -> dict[str, Any]:
         reads = {login: await measure_reads(uow, seat, repeats) for login, seat in seats.items()}
     finally:
         await engine.dispose()
-    settings = load_settings(environ={"PHOCAP_DATABASE_URL": url},
-                             toml_path=Path("/nonexistent/phocap.toml"))
     results: dict[str, Any] = {}
-    async with open_runtime(settings) as rt:
-        runner = web.AppRunner(make_app(rt), access_log=None)
-        await runner.setup()
-        try:
-            site = web.TCPSite(runner, "127.0.0.1", 0)
-            await site.start()
-            host, port = runner.addresses[0][:2]
-            for login, role, _unit in accounts:
-                http = await measure_http(f"http://{host}:{port}", login, seats[login], repeats)
-                results[role.value] = {p: http[p] | reads[login][p] for p in http}
-        finally:
-            await runner.cleanup()
+    async with serving(url) as base:
+        for login, role, _unit in accounts:
+            http = await measure_http(base, login, seats[login], repeats)
+            results[role.value] = {p: http[p] | reads[login][p] for p in http}
     return results
 
 
