@@ -239,15 +239,16 @@ class Servers:
             except TimeoutError:
                 process.kill()
 
-    def errors(self) -> list[str]:
-        """The servers' logged errors and tracebacks under load (WARNING and above are
-        logged), before they were stopped."""
+    def logged_lines(self, levels: tuple[str, ...], tracebacks: bool = False) -> list[str]:
+        """The servers' log lines of those levels (bot/logs.py writes `level=error`), and
+        the tracebacks if asked, while under load: before they were stopped."""
         lines = []
         for n in range(SERVERS):
             logged = (self.folder / f"server-{n}.log").read_bytes()[:self.logged[n]]
             for line in logged.decode(errors="replace").splitlines():
-                if "ERROR" in line or "Traceback" in line:
-                    lines.append(f"server {n}: {line[:200]}")
+                if (tracebacks and "Traceback" in line) or any(
+                        f"level={lv} " in line for lv in levels):
+                    lines.append(f"server {n}: {line[:300]}")
         return lines
 
 
@@ -394,7 +395,9 @@ async def bench(url: str, residents: int, officials: int, chats: int, seconds: i
             "seconds": seconds, "elapsed_s": elapsed, "servers": SERVERS, "routes": by_route,
             "requests": total["requests"], "requests_per_s": total["per_s"],
             "p95_ms": total["p95_ms"], "errors": total["failures"],
-            "failures": failures(folder), "server_errors": servers.errors(),
+            "failures": failures(folder),
+            "server_errors": servers.logged_lines(("error", "critical"), tracebacks=True),
+            "server_warnings": len(servers.logged_lines(("warning",))),
             "peak_connections": peak["connections"], "peak_active": peak["active"],
             "messages_sent": sent, **done}
 
@@ -425,8 +428,9 @@ async def main(args: argparse.Namespace) -> None:
     for line in r["failures"] + r["server_errors"]:
         print(line)
     print(f"throughput: {r['requests_per_s']:.1f} requests/s; errors: {r['errors']} "
-          f"(server log errors: {len(r['server_errors'])}); database connections at peak: "
-          f"{r['peak_connections']} ({r['peak_active']} active); approved {r['approved']}, "
+          f"(server log errors: {len(r['server_errors'])}, warnings: {r['server_warnings']}); "
+          f"database connections at peak: {r['peak_connections']} ({r['peak_active']} active); "
+          f"approved {r['approved']}, "
           f"registered by chat {r['registered_by_chat']}, pledges {r['pledges']}, "
           f"messages sent {r['messages_sent']}")
     report(f"load: {officials} officials and {chats} Telegram chats for {seconds} s, "
