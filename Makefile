@@ -16,7 +16,14 @@ $(VENV)/.installed-run: pyproject.toml
 $(VENV)/.installed-test: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	touch $@ $(VENV)/.installed-run $(VENV)/.installed-bench
+
+# Locust, for the load test (benchmarks/load.py); the tests run it at a tiny size too.
+$(VENV)/.installed-bench: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	touch $@ $(VENV)/.installed-run
 
 # One process: the database made ready (demo data the first time), then served; the admin's
@@ -34,10 +41,11 @@ test: $(VENV)/.installed-test chromium
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
-# Performance figures (issue 8), at a size that takes a few minutes here; not tests.
-# PHOCAP_BENCH_POSTGRES_URL=postgresql+asyncpg://... adds PostgreSQL; see benchmarks/README.md.
-BENCHMARKS := conversations allocation report admin_list import_xlsx
-bench: $(VENV)/.installed-run
+# Performance figures (issues 8 and 21), at a size that takes a few minutes here; not tests.
+# PHOCAP_BENCH_POSTGRES_URL=postgresql+asyncpg://... adds PostgreSQL (the load test then runs
+# on it instead of SQLite); see benchmarks/README.md.
+BENCHMARKS := conversations allocation report admin_list import_xlsx admin_pages load
+bench: $(VENV)/.installed-bench
 	for b in $(BENCHMARKS); do $(BIN)/python -m benchmarks.$$b || exit 1; done
 
 lint: $(VENV)/.installed-test

@@ -13,6 +13,8 @@ from __future__ import annotations
 import argparse
 import re
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -81,11 +83,13 @@ def url_of(case: Case) -> str:
     return "/admin/residents" + (f"?{urlencode(params)}" if params else "")
 
 
-async def log_in(session: aiohttp.ClientSession, base: str) -> None:
+async def log_in(session: aiohttp.ClientSession, base: str, login: str = LOGIN,
+                 password: str = PASSWORD) -> None:
+    """The login form, as a browser fills it: the page first, for its CSRF token."""
     async with session.get(base + "/admin/login") as page:
         found = CSRF.search(await page.text())
     assert found, "no CSRF token on the login page"
-    form = {"login": LOGIN, "password": PASSWORD, "_csrf": found.group(1)}
+    form = {"login": login, "password": password, "_csrf": found.group(1)}
     async with session.post(base + "/admin/login", data=form, allow_redirects=False) as resp:
         assert resp.status in (302, 303), f"login answered {resp.status}"
 
@@ -180,6 +184,15 @@ async def bench(url: str, rows: int, repeats: int, reuse: bool = False) -> dict[
         sql = await measure_query(uow, official, cases(population), repeats)
     finally:
         await engine.dispose()
+    async with serving(url) as base:
+        http = await measure(base, cases(population), repeats)
+    return {kind: http[kind] | sql[kind] for kind in http}
+
+
+@asynccontextmanager
+async def serving(url: str) -> AsyncIterator[str]:
+    """The whole app (bot/server.py make_app) on the database, on a free port of 127.0.0.1,
+    in this process; its base URL."""
     settings = load_settings(environ={"PHOCAP_DATABASE_URL": url},
                              toml_path=Path("/nonexistent/phocap.toml"))
     async with open_runtime(settings) as rt:
@@ -189,10 +202,9 @@ async def bench(url: str, rows: int, repeats: int, reuse: bool = False) -> dict[
             site = web.TCPSite(runner, "127.0.0.1", 0)
             await site.start()
             host, port = runner.addresses[0][:2]
-            http = await measure(f"http://{host}:{port}", cases(population), repeats)
+            yield f"http://{host}:{port}"
         finally:
             await runner.cleanup()
-    return {kind: http[kind] | sql[kind] for kind in http}
 
 
 async def main(args: argparse.Namespace) -> None:
