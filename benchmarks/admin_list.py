@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from admin.passwords import hash_password
-from admin.residents import PAGE
+from admin.paging import PAGE_SIZE as PAGE
 from admin.scoping import UnitTrees
 from benchmarks.synthetic import (
     DATASET,
@@ -61,25 +61,25 @@ LOGIN, PASSWORD = "tinh-bench", "mat-khau-bench-1"
 CSRF = re.compile(r'name="_csrf" value="([^"]+)"')
 
 
-Case = tuple[int, str | None]  # (after id, name searched)
+Case = tuple[int, str | None]  # (page number, name searched): the page's numbered pages
 
 
 def cases(population: Population) -> dict[str, list[Case]]:
     """What each kind of request asks for; a search cycles through a few names."""
-    middle = (population.first_resident_id + population.last_resident_id) // 2
+    pages = -(-(population.last_resident_id - population.first_resident_id + 1) // PAGE)
     return {
-        "first page": [(0, None)],
-        "middle page": [(middle, None)],
-        "last page": [(population.last_resident_id - PAGE // 2, None)],
-        "name search": [(0, fold(n)) for n in population.sample_names[1:4]],
+        "first page": [(1, None)],
+        "middle page": [(max(1, pages // 2), None)],
+        "last page": [(pages, None)],
+        "name search": [(1, fold(n)) for n in population.sample_names[1:4]],
         # a surname alone: a tenth of the province, the slowest way to fill a page by index
-        "surname search": [(0, fold(n).split()[0]) for n in population.sample_names[1:4]],
+        "surname search": [(1, fold(n).split()[0]) for n in population.sample_names[1:4]],
     }
 
 
 def url_of(case: Case) -> str:
-    after, name = case
-    params = {k: v for k, v in (("after", after), ("q", name)) if v}
+    page, name = case
+    params = {k: v for k, v in (("page", page if page > 1 else None), ("q", name)) if v}
     return "/admin/residents" + (f"?{urlencode(params)}" if params else "")
 
 
@@ -124,11 +124,12 @@ async def measure_query(uow: SqlUnitOfWorkFactory, official: Official,
     for kind, asked in kinds.items():
         times = []
         for i in range(repeats + 1):
-            after, name = asked[i % len(asked)]
-            query = ResidentQuery(place=place, name=name, after_id=after)
+            page, name = asked[i % len(asked)]
+            query = ResidentQuery(place=place, name=name, offset=(page - 1) * PAGE)
             async with uow() as u:
                 started = time.perf_counter()
-                await u.views.resident_page(query, PAGE + 1)
+                await u.views.resident_count(query)  # the page counts, then reads its rows
+                await u.views.resident_page(query, PAGE)
                 if i:
                     times.append(time.perf_counter() - started)
         figures[kind] = {"sql_p50_ms": 1000 * median(times),
