@@ -515,6 +515,7 @@ async def test_a_refused_message_id_is_sent_again_to_the_user_id_alone(
     assert texts[0] == vi("chat-help-public")
     assert [s.reply_to for s in served.oa.sent] == [None, None]
     assert len(served.oa.refused) == 2  # each message tried once with the id, then without
+    await served.settled()  # the fake has the texts before the sender records what it learnt
     async with events_on(database_url) as store:
         # The menu carried buttons too: which of the two Zalo refused cannot be told, so the
         # OA is taken as plain text (shown to the admin).
