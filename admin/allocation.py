@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from admin import exports
 from admin.context import (
     Forbidden,
     NotFound,
@@ -45,16 +46,11 @@ from core.services.audit import record_list_read
 from core.services.posting_list import posting_list
 from documents.decree_form import DOCX, bound
 from documents.posting_list import posting_docx, posting_html, posting_xlsx
-from documents.spreadsheets import rows_to_csv, rows_to_xlsx
 
 FILTERS = ("commune", "tier", "queue", "status")
 STATUSES = ("given", "waiting")  # reached by this round's stock, or still waiting
 EXPORT_COLUMNS = ("commune", "village", "household", "full_name", "queue", "tier", "rank",
                   "of_total", "allocation_status", "why")
-TYPES = {
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "csv": "text/csv; charset=utf-8",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,7 +181,7 @@ async def _lines(request: web.Request, uow: UnitOfWork, scope: Scope,
 
 async def export(request: web.Request) -> web.Response:
     """The lines of the filter shown, as .xlsx or .csv (every page, every commune chosen)."""
-    kind = request.path.rsplit(".", 1)[-1]  # the route's own suffix: xlsx or csv
+    kind = request.match_info["fmt"]
     wanted = parse_filter(request)
     async with unit_of_work(request) as uow:
         scope = await request_scope(request, uow)
@@ -198,17 +194,8 @@ async def export(request: web.Request) -> web.Response:
         await record_list_read(uow, who(request).actor, now(request),
                                wanted.commune or scope.unit.id, f"admin-allocation-{kind}",
                                {k: request.query.get(k) for k in FILTERS}, len(lines))
-    rows = [_export_row(line) for line in lines]
-    if kind == "csv":
-        data = rows_to_csv(rows, EXPORT_COLUMNS)
-    else:
-        texts, lang = catalogue(request), locale(request)
-        data = rows_to_xlsx(rows, EXPORT_COLUMNS, lambda key, **p: texts.text(key, lang, **p))
-    stamp = now(request).astimezone(config(request).tz).strftime("%Y%m%d-%H%M")
-    return web.Response(body=data, headers={
-        "Content-Type": TYPES[kind],
-        "Content-Disposition": f'attachment; filename="phan-bo-{stamp}.{kind}"',
-    })
+    return exports.send(request, "phan-bo", [_export_row(line) for line in lines],
+                        EXPORT_COLUMNS)
 
 
 def _export_row(line: Line) -> dict[str, object]:

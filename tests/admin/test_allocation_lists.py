@@ -118,8 +118,11 @@ async def test_the_export_carries_the_filter_shown(admin: Admin) -> None:
     assert {r[shown(admin, "column-tier")] for r in by_title} == {3}
     as_csv = await admin.client.get("/admin/allocation.csv", params={"tier": "1"})
     lines = list(csv.DictReader(io.StringIO((await as_csv.read()).decode("utf-8-sig"))))
-    assert len(lines) == 53 and {x["queue"] for x in lines} == {"partial"}
-    assert [x["rank"] for x in lines[:3]] == ["1", "2", "3"]
+    # the CSV as every list leaves: the same Vietnamese titles and words as the workbook
+    queue, rank = shown(admin, "column-queue"), shown(admin, "column-rank")
+    assert len(lines) == 53
+    assert {x[queue] for x in lines} == {shown(admin, "export-value-queue-partial")}
+    assert [x[rank] for x in lines[:3]] == ["1", "2", "3"]
     async with admin.runtime.uow() as u:  # names left the programme: the trail says so
         trail = await u.views.audit_page(AuditQuery(
             unit_ids=(admin.world.units["commune"].id,), action=READ_LIST), 10)

@@ -250,11 +250,8 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/admin/allocation"): Case(
         lambda w: Req("/admin/allocation"), 200,
         other=lambda w: Req(f"/admin/allocation?commune={w.units['foreign'].id}")),
-    ("GET", "/admin/allocation.xlsx"): Case(
+    ("GET", "/admin/allocation.{fmt}"): Case(
         lambda w: Req("/admin/allocation.xlsx"), 200,
-        other=lambda w: Req(f"/admin/allocation.xlsx?commune={w.units['foreign'].id}")),
-    ("GET", "/admin/allocation.csv"): Case(
-        lambda w: Req("/admin/allocation.csv"), 200,
         other=lambda w: Req(f"/admin/allocation.csv?commune={w.units['foreign'].id}")),
     # the posting list of the official's own commune, never of another unit's
     ("GET", "/admin/allocation/posting/{commune_id}"): Case(
