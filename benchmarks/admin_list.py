@@ -25,8 +25,8 @@ from aiohttp import web
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from admin.passwords import hash_password
 from admin.paging import PAGE_SIZE as PAGE
+from admin.passwords import hash_password
 from admin.scoping import UnitTrees
 from benchmarks.synthetic import (
     DATASET,

@@ -31,9 +31,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from admin.audit import PAGE as AUDIT_PAGE
 from admin.context import Who
+from admin.paging import PAGE_SIZE as PAGE
 from admin.passwords import hash_password
 from admin.reports import LISTED
-from admin.paging import PAGE_SIZE as PAGE
 from admin.scoping import Scope, UnitTrees
 from benchmarks.admin_list import log_in, serving
 from benchmarks.allocation import NOW as ALLOCATED_AT
