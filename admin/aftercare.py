@@ -6,48 +6,17 @@ Thin over core.services.aftercare; everything is looked up within the official's
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass
-
 from aiohttp import web
 
 from admin.context import NotFound, now, render, text, today, unit_of_work, who
 from admin.scoping import request_scope
 from core.dates import parse_date
 from core.errors import RuleError
-from core.model import FollowUp, Level, PhoneState, Resident, Unit
+from core.model import Level, Unit
 from core.ports import UnitOfWork
 from core.services import aftercare
 from core.services import handover as handovers
 from core.services.units import descendants
-
-
-@dataclass(frozen=True, slots=True)
-class DayFigures:
-    """The answers to one day's question: asked, answered, phone works, used for something."""
-
-    day: int
-    asked: int
-    answered: int
-    works: int
-    using: int
-
-    @property
-    def adoption(self) -> float | None:
-        """Share of the answers in which the phone is used for at least one thing."""
-        return self.using / self.answered if self.answered else None
-
-
-def day_figures(follow_ups: list[FollowUp]) -> list[DayFigures]:
-    by_day: dict[int, Counter[str]] = {d: Counter() for d in sorted(aftercare.FOLLOW_UP_DAYS)}
-    for f in follow_ups:
-        count = by_day[f.day]
-        count["asked"] += f.asked_at is not None
-        count["answered"] += f.phone_state is not None
-        count["works"] += f.phone_state is PhoneState.WORKS
-        count["using"] += bool(f.uses)
-    return [DayFigures(d, c["asked"], c["answered"], c["works"], c["using"])
-            for d, c in by_day.items()]
 
 
 async def _villages(uow: UnitOfWork, unit: Unit) -> list[Unit]:
@@ -66,19 +35,12 @@ async def aftercare_page(request: web.Request, error: str | None = None,
         tasks = await aftercare.tasks(uow, ids)
         wanting = await uow.aftercare.wanting_help(ids)
         sessions = await uow.aftercare.sessions(ids)
-        people = await _residents(uow, {t.resident_id for t in tasks}
-                                  | {r for _, r in wanting}
-                                  | {a for s in sessions for a in s.attendees})
+        people = {r.id: r for r in await uow.residents.in_units(ids)}
     return render(request, "aftercare.html", {
-        "figures": day_figures(follow_ups), "tasks": tasks, "wanting": wanting,
+        "figures": aftercare.day_figures(follow_ups), "tasks": tasks, "wanting": wanting,
         "sessions": sessions, "people": people, "villages": {v.id: v for v in villages},
         "error": error,
     }, status=status)
-
-
-async def _residents(uow: UnitOfWork, ids: set[int]) -> dict[int, Resident]:
-    found = {i: await uow.residents.get(i) for i in sorted(ids)}
-    return {i: r for i, r in found.items() if r is not None}
 
 
 async def task_done(request: web.Request) -> web.Response:

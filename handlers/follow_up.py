@@ -146,17 +146,13 @@ def _carried(turn: Turn) -> dict[str, object]:
             if k in turn.data}
 
 
-def _one_step(name: str, step: Step) -> SimpleDialog:
-    async def finish(turn: Turn) -> Finish:
-        return await FINISHES[name](turn)
-    return SimpleDialog(name=name, steps=(step,), summarise=step.ask, complete=finish)
-
-
-FINISHES = {FOLLOW_UP: finish_phone, USES: finish_uses, HELP: finish_help}
 FOLLOW_UP_DIALOGS = (
-    _one_step(FOLLOW_UP, Step("phone", ask_phone, parse_phone, finishes=True)),
-    _one_step(USES, Step("uses", ask_uses, parse_uses, finishes=True)),
-    _one_step(HELP, Step("help", ask_help, parse_help, finishes=True)),
+    SimpleDialog(FOLLOW_UP, (Step("phone", ask_phone, parse_phone, finishes=True),),
+                 ask_phone, finish_phone),
+    SimpleDialog(USES, (Step("uses", ask_uses, parse_uses, finishes=True),),
+                 ask_uses, finish_uses),
+    SimpleDialog(HELP, (Step("help", ask_help, parse_help, finishes=True),),
+                 ask_help, finish_help),
 )
 
 

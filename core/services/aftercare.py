@@ -30,7 +30,7 @@ from core.model import (
 )
 from core.ports import UnitOfWork
 from core.services.audit import record
-from core.services.handover import CHECKLIST, open_case
+from core.services.handover import CHECKLIST, clean_text, open_case
 from core.services.scope import require_within
 
 FOLLOW_UP_DAYS = (90, 30, 7)  # latest first: a late tick asks the latest one due
@@ -47,6 +47,38 @@ CASES = {
 }
 # Asked for help only while the person still has the phone (broken: they may get it fixed).
 KEEPS_PHONE = frozenset({PhoneState.WORKS, PhoneState.BROKEN})
+
+
+@dataclass(frozen=True, slots=True)
+class DayFigures:
+    """The answers to one day's question: asked, answered, phone works, used for something."""
+
+    day: int
+    asked: int
+    answered: int
+    works: int
+    using: int
+
+    @property
+    def adoption(self) -> float | None:
+        """Share of the answers in which the phone is used for at least one thing."""
+        return self.using / self.answered if self.answered else None
+
+
+def day_figures(follow_ups: Sequence[FollowUp]) -> list[DayFigures]:
+    """The 7-, 30- and 90-day questions' figures, in that order."""
+    return [_figures(day, [f for f in follow_ups if f.day == day])
+            for day in sorted(FOLLOW_UP_DAYS)]
+
+
+def _figures(day: int, asked: Sequence[FollowUp]) -> DayFigures:
+    return DayFigures(
+        day=day,
+        asked=sum(f.asked_at is not None for f in asked),
+        answered=sum(f.phone_state is not None for f in asked),
+        works=sum(f.phone_state is PhoneState.WORKS for f in asked),
+        using=sum(bool(f.uses) for f in asked),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,8 +225,8 @@ async def record_session(
     village = await uow.units.get(village_id)
     if village is None:
         raise RuleError("registry-unknown-village")
-    leader = " ".join(led_by.split())
-    if not leader or len(leader) > MAX_LED_BY:
+    leader = clean_text(led_by, MAX_LED_BY, "guidance-led-by-invalid")  # NFC, one space
+    if leader is None:
         raise RuleError("guidance-led-by-invalid")
     if held_on > today:
         raise RuleError("guidance-date-future")
