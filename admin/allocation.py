@@ -32,7 +32,6 @@ from admin.context import (
     who,
 )
 from admin.paging import page_at
-from admin.reports import XLSX
 from admin.scoping import LISTED_COMMUNES, Scope, request_scope
 from core.allocation import Entry, explain_entry
 from core.codes import household_shown
@@ -249,7 +248,7 @@ async def posting(request: web.Request) -> web.Response:
     if kind == "docx":
         return _download(posting_docx(data, t), DOCX, f"{name}.docx")
     if kind == "xlsx":
-        return _download(posting_xlsx(data, t), XLSX, f"{name}.xlsx")
+        return _download(posting_xlsx(data, t), exports.FORMATS["xlsx"], f"{name}.xlsx")
     base = f"/admin/allocation/posting/{commune_id}"
     page = posting_html(data, t, locale(request), links=(
         (f"{base}.docx", t("documents-download-docx")),
