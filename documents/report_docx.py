@@ -11,7 +11,7 @@ cases or villages not yet surveyed are not in the report object, so they are not
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from core.dates import format_date
@@ -20,9 +20,11 @@ from core.model import Level, ReceiptSource, Unit
 from core.money import format_amount
 from documents.decree_form import (
     Block,
+    Form,
     Grid,
     Paper,
     Para,
+    Signer,
     Text,
     committee_signer,
     dated,
@@ -84,11 +86,14 @@ def report_paper(report: Report, text: Text, difficulties: str, proposals: str,
         to=text("documents-report-to", recipient=_recipient(text, root, sending.above)),
         recipients=(text("documents-recipient-above"), text("documents-recipient-archive")),
         signers=(committee_signer(text, deputy=sending.deputy, name=sending.signer),))
+    if root.level is Level.PROVINCE:
+        form = _department(text, root, form, sending)
     unit = in_sentence(root.name)
     period = (format_date(first.first_day), format_date(report.month.last_day))
-    intro = (text("documents-review-intro", unit=unit, first=period[0], last=period[1])
+    by = "-department" if root.level is Level.PROVINCE else ""  # who reports: see _department
+    intro = (text(f"documents-review-intro{by}", unit=unit, first=period[0], last=period[1])
              if review else
-             text("documents-report-intro", unit=unit, month=decree_month(report.month.month),
+             text(f"documents-report-intro{by}", unit=unit, month=decree_month(report.month.month),
                   year=report.month.year, first=period[0], last=period[1]))
     body: list[Block] = [Para(intro), *_results(report, text),
                          Para(text("documents-report-difficulties"), bold=True, indent=False),
@@ -109,9 +114,22 @@ def _blank_date(text: Text, root: Unit) -> str:
                 date=text("documents-date", day=blank, month=blank, year=blank))
 
 
+def _department(text: Text, province: Unit, form: Form, sending: Sending) -> Form:
+    """The province's report is the Department of Information and Communications' to the
+    Provincial People's Committee (plan VI.1: 'So TT&TT tong hop bao cao UBND tinh'): the
+    department issues it under the committee's name and its director signs."""
+    lines = ((text("documents-for-director"), text("documents-vice-director")) if sending.deputy
+             else (text("documents-director"),))
+    return replace(
+        form, superior=text("documents-province-committee", name=province.name.upper()),
+        body=text("documents-department"),
+        number=text("documents-number", symbol=text("documents-department-report-symbol")),
+        to=text("documents-report-to", recipient=text(
+            "documents-report-to-committee", unit=in_sentence(province.name))),
+        signers=(Signer(lines, sending.signer),))
+
+
 def _recipient(text: Text, root: Unit, above: Unit | None) -> str:
-    if root.level is Level.PROVINCE:
-        return text("documents-report-to-ministry")
     if above is None:
         return text("documents-report-to-above")
     return text("documents-report-to-unit", unit=in_sentence(above.name))

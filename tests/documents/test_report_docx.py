@@ -27,6 +27,11 @@ REPORT = "B\u00c1O C\u00c1O"
 NUMBER = "S\u1ed1: \u2026/BC-UBND"
 TM = "TM. \u1ee6Y BAN NH\u00c2N D\u00c2N"
 CHAIR = "CH\u1ee6 T\u1ecaCH"
+# plan VI.1: the Department of Information and Communications compiles the province's report
+# for the Provincial People's Committee, under the committee's name; its director signs
+DEPARTMENT = ("UBND T\u1ec8NH TH\u1eec", "S\u1ede TH\u00d4NG TIN V\u00c0 TRUY\u1ec0N TH\u00d4NG",
+              "S\u1ed1: \u2026/BC-STTTT")
+DIRECTOR = "GI\u00c1M \u0110\u1ed0C"
 
 
 @pytest.fixture
@@ -64,15 +69,15 @@ async def test_the_provinces_report_has_every_part_of_mau_1_4_in_order(story: St
         report, text, difficulties="Thi\u1ebfu m\u00e1y\nM\u01b0a l\u0169",
         sending=Sending(on=date(2023, 10, 15), signer="N\u00f4ng V\u0103n A"))))
     left, right = doc.tables[0].rows[0].cells
-    _in_order(left.text, ["\u1ee6Y BAN NH\u00c2N D\u00c2N\nT\u1ec8NH TH\u1eec", NUMBER])
+    _in_order(left.text, list(DEPARTMENT))
     # the place is the province's name without 'Tinh'; 15 October: no zero for month 10
     _in_order(right.text, [text("documents-nation"), text("documents-motto"),
                            "Th\u1eed, ng\u00e0y 15 th\u00e1ng 10 n\u0103m 2023"])
     everything = _all_text(doc)
     _in_order(everything, [
         REPORT, "th\u00e1ng 9 n\u0103m 2023",
-        # the province reports to the ministry, as the plan's own recipients say
-        "K\u00ednh g\u1eedi: B\u1ed9 Th\u00f4ng tin v\u00e0 Truy\u1ec1n th\u00f4ng.",
+        # to the Provincial People's Committee (plan VI.1, DESIGN "Reporting")
+        "K\u00ednh g\u1eedi: \u1ee6y ban nh\u00e2n d\u00e2n t\u1ec9nh Th\u1eed.",
         "t\u1eeb 01/09/2023 \u0111\u1ebfn 30/09/2023",
         text("documents-report-results"), text("documents-report-table-people"),
         text("documents-report-table-sources"), text("documents-report-table-coverage"),
@@ -82,7 +87,7 @@ async def test_the_provinces_report_has_every_part_of_mau_1_4_in_order(story: St
         "Thi\u1ebfu m\u00e1y", "M\u01b0a l\u0169",
         text("documents-report-proposals"), text("documents-report-none"),
         "N\u01a1i nh\u1eadn:", "- Nh\u01b0 tr\u00ean;", "- L\u01b0u: VT.",
-        TM, CHAIR, "N\u00f4ng V\u0103n A",
+        DIRECTOR, "N\u00f4ng V\u0103n A",
     ])
     # September: 7 registered (4 in A1, 3 in B1), 9 to date; 2 phones received at the
     # province (3 to date with commune A's August phone); 10.000.000 dong
@@ -126,7 +131,7 @@ async def test_the_final_review_sums_the_months_and_says_its_period(story: Story
     everything = _all_text(doc)
     _in_order(everything, [REPORT, "T\u1ed5ng k\u1ebft",
                            "t\u1eeb th\u00e1ng 9/2023 \u0111\u1ebfn th\u00e1ng 10/2023",
-                           "t\u1eeb 01/09/2023 \u0111\u1ebfn 31/10/2023", TM])
+                           "t\u1eeb 01/09/2023 \u0111\u1ebfn 31/10/2023", DIRECTOR])
     # phones: 2 (September, province) + 5 (October, commune B) = 7; 8 to date with August's
     assert _row(doc, "documents-report-row-phones")[1:] == ["7", "8"]
     # handed over: a1 in September, a2 and b2 in October
@@ -193,11 +198,11 @@ async def test_the_formal_report_as_a_worksheet_has_the_same_parts(story: Story)
     assert ws is not None
     cells = [str(c.value) for row in ws.iter_rows() for c in row if c.value is not None]
     _in_order("\n".join(cells), [
-        "\u1ee6Y BAN NH\u00c2N D\u00c2N\nT\u1ec8NH TH\u1eec", NUMBER, REPORT,
+        *DEPARTMENT, REPORT,
         "th\u00e1ng 9 n\u0103m 2023", text("documents-report-table-people"),
         text("documents-report-row-registered"), "7", "9",
         text("documents-report-proposals"), "Th\u00eam m\u00e1y",
-        "N\u01a1i nh\u1eadn:", TM, "N\u00f4ng V\u0103n A"])
+        "N\u01a1i nh\u1eadn:", DIRECTOR, "N\u00f4ng V\u0103n A"])
     registered = next(r for r in ws.iter_rows(values_only=True)
                       if r[0] == text("documents-report-row-registered"))
     assert registered[1:3] == ("7", "9")
