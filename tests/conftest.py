@@ -145,3 +145,17 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert result.returncode == 0, result.stderr
     return path / "p.db"
 
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The browser tests run on SQLite only: what they check (layout, forms, the walk through
+    the pages) is the same on either database, every page's handler and query is tested on
+    both by the other tests, and the Chromium runs are the slowest part of the CI budget."""
+    keep, dropped = [], []
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        twice = item.get_closest_marker("browser") and params.get("database_url") == "postgresql"
+        (dropped if twice else keep).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
