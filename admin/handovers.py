@@ -72,8 +72,12 @@ async def handovers_page(request: web.Request, error: str | None = None,
 
 
 def _communes(scope: Scope, unit: Unit) -> list[int]:
-    """The communes of a unit of the scope: itself, those under it, or a village's own."""
+    """The communes of a unit of the scope: itself, those under it, or (a village picked by
+    a commune's or higher officer) the village's own; a village head's scope has none, as
+    before."""
     if unit.level is Level.VILLAGE:
+        if not scope.has(unit.parent_id):
+            return []
         unit = scope.get(unit.parent_id)
     return [u.id for u in scope.below(unit) if u.level is Level.COMMUNE]
 
