@@ -102,7 +102,7 @@ class _Scope:
     ids: list[int] | None
 
     def has(self, column: Any) -> ColumnElement[bool]:
-        return true() if self.ids is None else column.in_(self.ids)  # type: ignore[no-any-return]
+        return true() if self.ids is None else column.in_(self.ids)
 
 
 EVERYWHERE = _Scope(None)
