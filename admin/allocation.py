@@ -36,7 +36,7 @@ from admin.scoping import LISTED_COMMUNES, Scope, request_scope
 from core.allocation import Entry, explain_entry
 from core.codes import household_shown
 from core.errors import RuleError
-from core.model import Level, Role
+from core.model import Level, Role, Unit
 from core.ports import UnitOfWork
 from core.priority import TIERS, Support
 from core.services import allocation
@@ -104,52 +104,76 @@ def summarise(plan: CommunePlan) -> Summary:
                    len(partial), sum(not e.waiting for e in partial))
 
 
-async def _view(request: web.Request, uow: UnitOfWork, scope: Scope) -> AllocationView:
-    return await allocation.preview(uow, scope.unit.dataset, today(request),
+async def _view(request: web.Request, uow: UnitOfWork, scope: Scope,
+                commune: int | None = None) -> AllocationView:
+    """The whole distribution of the official's unit, or (commune) one commune's own list
+    only, planned from what it holds: a commune's page never plans the whole province."""
+    unit = scope.get(commune) if commune is not None else scope.unit
+    return await allocation.preview(uow, unit.dataset, today(request),
                                     config(request).support_per_person,
-                                    unit=scope.unit if scope.unit.level in allocation.PARTS
-                                    else None)
+                                    unit=unit if unit.level in allocation.PARTS else None)
 
 
-def _chosen(view: AllocationView, scope: Scope, wanted: Filter) -> list[CommunePlan]:
-    """The communes whose lines are shown: the commune officer's own, or the one chosen."""
-    shown = [c for c in view.communes if scope.has(c.commune.id)]
-    if wanted.commune is not None:
-        scope.get(wanted.commune)  # another unit's commune: not found, as everywhere
-        return [c for c in shown if c.commune.id == wanted.commune]
-    return shown if scope.unit.level is Level.COMMUNE else []
+def _communes(scope: Scope) -> list[Unit]:
+    return sorted(scope.of_level(Level.COMMUNE), key=lambda u: u.id)
 
 
 async def allocation_page(request: web.Request, notice: str | None = None,
-                          error: str | None = None, status: int = 200) -> web.Response:
+                          error: str | None = None, status: int = 200,
+                          distribution: bool = False) -> web.Response:
+    """A commune's list (the commune officer's own, or the commune a province or district
+    officer chose: that commune's preview only); else the paged summary of the unit's
+    communes, each line that commune's own list planned from what it holds; with
+    ?distribution=1 the whole distribution of what the unit holds, to read and commit."""
     me = who(request).official
     wanted = parse_filter(request)
     printing = request.query.get("print") == "1"
+    distribution = distribution or request.query.get("distribution") == "1"
+    summary: list[Summary] = []
+    summary_page = page_at(None, 0)
+    view: AllocationView | None = None
+    chosen: list[CommunePlan] = []
+    lines: list[Line] = []
+    page = page_at(None, 0)
     async with unit_of_work(request) as uow:
         scope = await request_scope(request, uow)
-        view = await _view(request, uow, scope)
-        shown = [c for c in view.communes if scope.has(c.commune.id)]
-        chosen = _chosen(view, scope, wanted)
-        kept = [(c, e) for c in chosen for e in c.assignment.entries if wanted.keeps(e)]
-        page = page_at(request.query.get("page"), len(kept))
-        visible = kept if printing else kept[page.offset:page.offset + page.size]
-        lines = await _lines(request, uow, scope, visible)
+        if wanted.commune is not None:
+            scope.get(wanted.commune)  # another unit's commune: not found, as everywhere
+        own_list = scope.unit.level is Level.COMMUNE
+        distribution = distribution and not own_list
+        communes = _communes(scope)
+        if own_list or wanted.commune is not None:
+            view = await _view(request, uow, scope,
+                               None if own_list else wanted.commune)
+            chosen = list(view.written_lists)
+            kept = [(c, e) for c in chosen for e in c.assignment.entries if wanted.keeps(e)]
+            page = page_at(request.query.get("page"), len(kept))
+            visible = kept if printing else kept[page.offset:page.offset + page.size]
+            lines = await _lines(request, uow, scope, visible)
+        elif distribution:
+            view = await _view(request, uow, scope)
+        else:  # a district or province of many communes: a page of them at a time
+            summary_page = page_at(request.query.get("spage"), len(communes))
+            plans = await allocation.own_lists(
+                uow, scope.unit.dataset, today(request),
+                communes[summary_page.offset:summary_page.offset + summary_page.size],
+                config(request).support_per_person)
+            summary = [summarise(c) for c in plans]
     filters = {k: request.query[k] for k in FILTERS if request.query.get(k)}
-    # a district or province of many communes: the summary is paged too
-    listed = shown if scope.unit.level is not Level.COMMUNE and wanted.commune is None else []
-    summary_page = page_at(request.query.get("spage"), len(listed))
     return render(request, "allocation.html", {
-        "view": view, "province": me.role is Role.PROVINCE,
-        "summary": [summarise(c) for c in
-                    listed[summary_page.offset:summary_page.offset + summary_page.size]],
-        "summary_page": summary_page,
+        "view": view, "on": today(request), "per_person": config(request).support_per_person,
+        "province": me.role is Role.PROVINCE and distribution,
+        "distribution": distribution,
+        "summary": summary, "summary_page": summary_page,
         "chosen": chosen, "lines": lines, "page": page, "filters": filters,
         "printing": printing, "tiers": range(1, TIERS + 1), "statuses": STATUSES,
-        "queues": [s.value for s in Support], "communes": [c.commune for c in shown],
-        "commune_choice": len(shown) <= LISTED_COMMUNES,  # else chosen in the summary
-        "commits": me.role in allocation.COMMITTING_ROLES,
-        "own_list": scope.unit.level is Level.COMMUNE,
-        "moves": view.written_moves,
+        "queues": [s.value for s in Support], "communes": communes,
+        "commune_choice": len(communes) <= LISTED_COMMUNES,  # else chosen in the summary
+        # a commit records the part shown: the commune's list, or the whole distribution
+        "commits": me.role in allocation.COMMITTING_ROLES and view is not None
+        and (own_list or distribution),
+        "own_list": own_list,
+        "moves": view.written_moves if view is not None and distribution else (),
         "notice": notice, "error": error,
     }, status=status)
 
@@ -184,10 +208,18 @@ async def export(request: web.Request) -> web.Response:
     wanted = parse_filter(request)
     async with unit_of_work(request) as uow:
         scope = await request_scope(request, uow)
-        view = await _view(request, uow, scope)
-        chosen = _chosen(view, scope, wanted) or [
-            c for c in view.communes if scope.has(c.commune.id)]
+        if wanted.commune is not None:
+            scope.get(wanted.commune)  # another unit's commune: not found, as everywhere
+        if scope.unit.level is Level.COMMUNE or wanted.commune is not None:
+            view = await _view(request, uow, scope,
+                               None if scope.unit.level is Level.COMMUNE else wanted.commune)
+            chosen = list(view.written_lists)
+        else:  # every commune's own list, as the summary and each commune's page show them
+            chosen = await allocation.own_lists(uow, scope.unit.dataset, today(request),
+                                                _communes(scope),
+                                                config(request).support_per_person)
         kept = [(c, e) for c in chosen for e in c.assignment.entries if wanted.keeps(e)]
+        exports.check_size(len(kept))  # a province's every list: narrow it to a commune
         lines = await _lines(request, uow, scope, kept)
         # names leave the programme: the trail says who took which list
         await record_list_read(uow, who(request).actor, now(request),
@@ -224,7 +256,7 @@ async def commit(request: web.Request) -> web.Response:
             await uow.commit()
     except RuleError as err:
         return await allocation_page(request, error=text(request, err.key, **err.params),
-                                     status=409)
+                                     status=409, distribution=True)
     notice = text(request, "allocation-cli-committed", plan=done.plan_id,
                   transfers=done.transfers, whole=done.whole, partial=done.partial)
     return await allocation_page(request, notice=notice)

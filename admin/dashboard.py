@@ -45,7 +45,9 @@ async def home(request: web.Request) -> web.Response:
     async with unit_of_work(request) as uow:
         scope = await request_scope(request, uow)
         month = month_of(now(request), tz)
-        report = await monthly_report(uow, scope.unit.dataset, month, scope.unit.id)
+        # the official's unit and everything below it: only their rows are summed
+        report = await monthly_report(uow, scope.unit.dataset, month, scope.unit.id,
+                                      scope.ids if scope.unit.parent_id is not None else None)
         counts = await uow.views.status_counts(scope.place())
         points = await uow.views.coverage_by_month(scope.unit.dataset, scope.unit.id,
                                                    now(request), tz)

@@ -22,9 +22,11 @@ from admin.context import (
     unit_of_work,
     who,
 )
+from admin.paging import page_at
 from admin.scoping import Scope, request_scope
+from admin.units import picked_unit
 from core.errors import RuleError
-from core.model import Case, Handover
+from core.model import Case, Handover, Level, Unit
 from core.ports import UnitOfWork
 from core.services import handover as service
 from documents.decree_form import DOCX
@@ -34,22 +36,59 @@ from documents.lists import CASE_COLUMNS, HANDOVER_COLUMNS, case_row, handover_r
 
 async def handovers_page(request: web.Request, error: str | None = None,
                          status: int = 200) -> web.Response:
-    me = who(request)
+    """Three lists of the official's unit (or the unit chosen under it), each counted in
+    the database and shown 50 at a time: the open cases, the supports waiting for their
+    handover (in the queue's order) and the handovers done (newest first)."""
+    q = request.query
     async with unit_of_work(request) as uow:
         scope = await request_scope(request, uow)
-        communes = await service.commune_ids(uow, scope.unit)
-        waiting = await service.waiting(uow, me.actor)
-        lots = await service.lots_of(uow, [s for s, _ in waiting])
-        done = await uow.handovers.export_rows(communes)
-        cases = await uow.handovers.open_cases(communes)
+        unit_id = picked_unit(scope, q)
+        chosen = scope.get(unit_id or scope.unit.id)
+        communes = _communes(scope, chosen)
+        cases_page = page_at(q.get("cpage"), await uow.handovers.count_open_cases(communes))
+        cases = await uow.handovers.open_cases(communes, cases_page.offset, cases_page.size)
+        waiting_page = page_at(q.get("wpage"), await uow.supports.count_assigned(communes))
+        supports = await uow.supports.assigned(communes, waiting_page.offset,
+                                               waiting_page.size)
+        people = await uow.views.resident_lines([s.resident_id for s in supports])
+        waiting = [(s, people[s.resident_id].resident) for s in supports
+                   if s.resident_id in people]
+        lots = await service.lots_of(uow, supports)
+        done_page = page_at(q.get("page"), await uow.handovers.count_in(communes))
+        done = await uow.handovers.newest(communes, done_page.offset, done_page.size)
+    kept = {k: q[k] for k in ("cpage", "wpage", "page") if q.get(k)}
+    filters = {"unit": str(unit_id)} if unit_id is not None else {}
     return render(request, "handovers.html", {
-        "waiting": waiting, "lots": lots, "done": list(reversed(done)), "cases": cases,
+        "waiting": waiting, "lots": lots, "done": done, "cases": cases,
+        "cases_page": cases_page, "waiting_page": waiting_page, "done_page": done_page,
+        "kept": kept | filters, "filters": filters,
+        "units": _unit_choices(scope, chosen),
         "items": service.CHECKLIST, "error": error, "display": service.display_code,
         "exports": exports.export_links("/admin/handovers", {}),
         "case_exports": exports.export_links("/admin/cases", {}),
         # plan VI.6: where 3G/4G cannot be checked at home, the checklist says so
         "no_signal": {u.id: u for u in scope.units.values() if u.no_signal},
     }, status=status)
+
+
+def _communes(scope: Scope, unit: Unit) -> list[int]:
+    """The communes of a unit of the scope: itself, those under it, or (a village picked by
+    a commune's or higher officer) the village's own; a village head's scope has none, as
+    before."""
+    if unit.level is Level.VILLAGE:
+        if not scope.has(unit.parent_id):
+            return []
+        unit = scope.get(unit.parent_id)
+    return [u.id for u in scope.below(unit) if u.level is Level.COMMUNE]
+
+
+def _unit_choices(scope: Scope, chosen: Unit) -> list[tuple[int, str, int]]:
+    """(id, name, depth): the way down to the chosen unit, then the units directly under it
+    down to communes (supports and handovers are kept by commune), one level at a time."""
+    path = scope.path(chosen)
+    below = [u for u in scope.children.get(chosen.id, ()) if u.level is not Level.VILLAGE]
+    return ([(u.id, u.name, depth) for depth, u in enumerate(path)]
+            + [(u.id, u.name, len(path)) for u in below])
 
 
 async def export_handovers(request: web.Request) -> web.Response:

@@ -158,7 +158,8 @@ Reads = Callable[[UnitOfWork, Seat], Awaitable[object]]
 
 async def dashboard_reads(u: UnitOfWork, s: Seat) -> None:
     at = datetime.now(UTC)
-    await monthly_report(u, DATASET, month_of(at, TZ), s.scope.unit.id)
+    await monthly_report(u, DATASET, month_of(at, TZ), s.scope.unit.id,
+                         s.scope.ids if s.scope.unit.parent_id is not None else None)
     await u.views.status_counts(s.scope.place())
     await u.views.coverage_by_month(DATASET, s.scope.unit.id, at, TZ)
     await u.views.audit_page(AuditQuery(unit_ids=s.scope.ids), 1000)
@@ -183,18 +184,28 @@ async def stock_reads(u: UnitOfWork, s: Seat) -> None:
 
 
 async def allocation_reads(u: UnitOfWork, s: Seat) -> None:
-    unit = s.scope.unit
-    view = await allocation.preview(u, DATASET, datetime.now(UTC).date(), PER_PERSON,
-                                    unit=unit if unit.level in allocation.PARTS else None)
-    await u.residents.in_units([c.commune.id for c in view.communes if s.scope.has(c.commune.id)])
+    """A commune's own list; a province's or district's first page of 50 communes' lines."""
+    unit, on = s.scope.unit, datetime.now(UTC).date()
+    if unit.level is Level.COMMUNE:
+        view = await allocation.preview(u, DATASET, on, PER_PERSON, unit=unit)
+        entries = [e for c in view.written_lists for e in c.assignment.entries][:PAGE]
+        await u.views.resident_lines([e.resident_id for e in entries])
+        return
+    communes = sorted(s.scope.of_level(Level.COMMUNE), key=lambda c: c.id)[:PAGE]
+    await allocation.own_lists(u, DATASET, on, communes, PER_PERSON)
 
 
 async def handovers_reads(u: UnitOfWork, s: Seat) -> None:
+    """The page's three lists, each counted and one page of it read."""
     communes = await handover.commune_ids(u, s.scope.unit)
-    waiting = await handover.waiting(u, Who(s.official).actor)
-    await handover.lots_of(u, [support for support, _ in waiting])
-    await u.handovers.export_rows(communes)
-    await u.handovers.open_cases(communes)
+    await u.handovers.count_open_cases(communes)
+    await u.handovers.open_cases(communes, 0, PAGE)
+    await u.supports.count_assigned(communes)
+    waiting = await u.supports.assigned(communes, 0, PAGE)
+    await u.views.resident_lines([support.resident_id for support in waiting])
+    await handover.lots_of(u, waiting)
+    await u.handovers.count_in(communes)
+    await u.handovers.newest(communes, 0, PAGE)
 
 
 async def officials_reads(u: UnitOfWork, s: Seat) -> None:

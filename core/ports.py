@@ -233,9 +233,14 @@ class SupportRepository(Protocol):
     async def get(self, support_id: int) -> Support | None: ...
     async def active_for(self, resident_id: int) -> Support | None: ...
     async def update(self, support: Support) -> None: ...
-    async def assigned(self, commune_ids: Sequence[int]) -> list[Support]:
+    async def assigned(self, commune_ids: Sequence[int], offset: int = 0,
+                       limit: int | None = None) -> list[Support]:
         """Whole-phone and part-of-the-price supports still waiting for their handover in
-        these communes, in the order they were assigned (the queue's order)."""
+        these communes, in the order they were assigned (the queue's order); limit: a page
+        of them from offset."""
+        ...
+    async def count_assigned(self, commune_ids: Sequence[int]) -> int:
+        """How many assigned() would list, counted in the database."""
         ...
     async def drawn_from(self, receipt_ids: Sequence[int]) -> list[Support]:
         """Supports not cancelled whose phone came from one of these receipts, in id order."""
@@ -259,14 +264,25 @@ class HandoverRepository(Protocol):
     async def by_serial(self, serial: str) -> Handover | None: ...
     async def get_case(self, case_id: int) -> Case | None: ...
     async def cases_for(self, handover_id: int) -> list[Case]: ...
-    async def open_cases(self, commune_ids: Sequence[int]) -> list[Case]:
-        """Cases not closed yet whose support lies in these communes, oldest first."""
+    async def open_cases(self, commune_ids: Sequence[int], offset: int = 0,
+                         limit: int | None = None) -> list[Case]:
+        """Cases not closed yet whose support lies in these communes, oldest first; limit: a
+        page of them from offset."""
         ...
+    async def count_open_cases(self, commune_ids: Sequence[int]) -> int: ...
     async def cases_in(self, commune_ids: Sequence[int]) -> list[Case]:
         """Every case, open or closed, whose support lies in these communes, oldest first."""
         ...
     async def export_rows(self, commune_ids: Sequence[int] | None) -> list[HandoverExport]:
         """Every handover (or those of these communes), oldest first."""
+        ...
+    async def newest(self, commune_ids: Sequence[int], offset: int, limit: int
+                     ) -> list[HandoverExport]:
+        """A page of these communes' handovers, newest first (a page of export_rows, read
+        backwards)."""
+        ...
+    async def count_in(self, commune_ids: Sequence[int]) -> int:
+        """How many handovers these communes have, counted in the database."""
         ...
 
 
@@ -473,8 +489,10 @@ class ReportViews(Protocol):
     """The monthly report's reads: sums over many tables, shaped for core.figures
     (storage/report_views.py)."""
 
-    async def report_input(self, dataset: str, month: Month) -> ReportInput:
-        """Every sum the month's report needs, for every unit of the dataset."""
+    async def report_input(self, dataset: str, month: Month,
+                           within: Sequence[int] | None = None) -> ReportInput:
+        """Every sum the month's report needs, for every unit of the dataset; within: for
+        these units only (a unit and all below it: its figures are the same, from its rows)."""
         ...
     async def coverage_by_month(self, dataset: str, unit_id: int, now: datetime,
                                 tz: tzinfo) -> list[MonthCoverage]:

@@ -105,6 +105,20 @@ class SqlHandovers:
         return handover_from_row(row) if row else None
 
     async def export_rows(self, commune_ids: Sequence[int] | None) -> list[HandoverExport]:
+        return await self._exports(commune_ids, newest=False)
+
+    async def newest(self, commune_ids: Sequence[int], offset: int, limit: int
+                     ) -> list[HandoverExport]:
+        return await self._exports(commune_ids, newest=True, offset=offset, limit=limit)
+
+    async def count_in(self, commune_ids: Sequence[int]) -> int:
+        return await self._s.scalar(
+            select(func.count()).select_from(HandoverRow)
+            .join(SupportRow, SupportRow.id == HandoverRow.support_id)
+            .where(SupportRow.commune_id.in_(list(commune_ids)))) or 0
+
+    async def _exports(self, commune_ids: Sequence[int] | None, newest: bool,
+                       offset: int = 0, limit: int | None = None) -> list[HandoverExport]:
         commune, village = aliased(UnitRow), aliased(UnitRow)
         still_open = (
             select(func.count(CaseRow.id))
@@ -118,10 +132,13 @@ class SqlHandovers:
             .join(ResidentRow, ResidentRow.id == SupportRow.resident_id)
             .join(commune, commune.id == SupportRow.commune_id)
             .join(village, village.id == ResidentRow.village_id)
-            .order_by(HandoverRow.handed_at, HandoverRow.id)
+            .order_by(*((HandoverRow.handed_at.desc(), HandoverRow.id.desc()) if newest
+                        else (HandoverRow.handed_at, HandoverRow.id)))
         )
         if commune_ids is not None:
             query = query.where(SupportRow.commune_id.in_(list(commune_ids)))
+        if limit is not None:
+            query = query.offset(offset).limit(limit)
         return [
             HandoverExport(handover_from_row(h), support_from_row(s), name, c_name, c_code,
                            v_name, cases)
@@ -138,18 +155,30 @@ class SqlHandovers:
         )
         return [case_from_row(r) for r in rows]
 
-    async def open_cases(self, commune_ids: Sequence[int]) -> list[Case]:
-        return await self._cases(commune_ids, CaseRow.closed_at.is_(None))
+    async def open_cases(self, commune_ids: Sequence[int], offset: int = 0,
+                         limit: int | None = None) -> list[Case]:
+        return await self._cases(commune_ids, CaseRow.closed_at.is_(None), offset, limit)
+
+    async def count_open_cases(self, commune_ids: Sequence[int]) -> int:
+        return await self._s.scalar(
+            select(func.count()).select_from(CaseRow)
+            .join(HandoverRow, HandoverRow.id == CaseRow.handover_id)
+            .join(SupportRow, SupportRow.id == HandoverRow.support_id)
+            .where(CaseRow.closed_at.is_(None),
+                   SupportRow.commune_id.in_(list(commune_ids)))) or 0
 
     async def cases_in(self, commune_ids: Sequence[int]) -> list[Case]:
         return await self._cases(commune_ids, true())
 
-    async def _cases(self, commune_ids: Sequence[int], which: ColumnElement[bool]) -> list[Case]:
-        rows = await self._s.scalars(
+    async def _cases(self, commune_ids: Sequence[int], which: ColumnElement[bool],
+                     offset: int = 0, limit: int | None = None) -> list[Case]:
+        query = (
             select(CaseRow)
             .join(HandoverRow, HandoverRow.id == CaseRow.handover_id)
             .join(SupportRow, SupportRow.id == HandoverRow.support_id)
             .where(which, SupportRow.commune_id.in_(list(commune_ids)))
             .order_by(CaseRow.opened_at, CaseRow.id)
         )
-        return [case_from_row(r) for r in rows]
+        if limit is not None:
+            query = query.offset(offset).limit(limit)
+        return [case_from_row(r) for r in await self._s.scalars(query)]

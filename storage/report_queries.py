@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.ages import latest_adult_birth
@@ -68,13 +68,20 @@ SERVED_FIELD = {
 Counts = dict[int, dict[str, int]]
 
 
-async def report_input(session: AsyncSession, dataset: str, month: Month) -> ReportInput:
-    """Every sum the month's report needs, for every unit of the dataset."""
+async def report_input(session: AsyncSession, dataset: str, month: Month,
+                       within: Sequence[int] | None = None) -> ReportInput:
+    """Every sum the month's report needs, for every unit of the dataset; within: only for
+    these units (a unit and everything below it), each sum over their rows alone, so a
+    commune's figures cost a commune's rows. The figures of a unit whose subtree is within
+    are the same either way."""
     units = await units_of(session, dataset)
     province = province_of(units)  # where a pledge earmarked for no commune counts
+    scope = _Scope(None if within is None else list(within))
     at_start, at_end = await standings_at(session, [
-        (month.start, month.first_day - timedelta(days=1)), (month.end, month.last_day)])
-    in_month, to_date = await windows(session, month, province.id if province else None)
+        (month.start, month.first_day - timedelta(days=1)), (month.end, month.last_day)],
+        scope)
+    in_month, to_date = await windows(session, month, province.id if province else None,
+                                      scope)
     return ReportInput(
         month=month,
         units=units,
@@ -88,24 +95,37 @@ async def report_input(session: AsyncSession, dataset: str, month: Month) -> Rep
 # ---- what happened in the month and to date ---------------------------------------------------
 
 
-async def windows(session: AsyncSession, month: Month, province_id: int | None
-                  ) -> tuple[Window, Window]:
+@dataclass(frozen=True, slots=True)
+class _Scope:
+    """The units a report is asked for (None: all): a condition on a unit column."""
+
+    ids: list[int] | None
+
+    def has(self, column: Any) -> ColumnElement[bool]:
+        return true() if self.ids is None else column.in_(self.ids)
+
+
+EVERYWHERE = _Scope(None)
+
+
+async def windows(session: AsyncSession, month: Month, province_id: int | None,
+                  scope: _Scope = EVERYWHERE) -> tuple[Window, Window]:
     """Own tallies per unit in the month and from the beginning to the month's end. Each
     table is read once for both: the month is the part of the to-date rows that falls in
     it, summed beside them."""
     both: tuple[Counts, Counts] = (defaultdict(lambda: defaultdict(int)),
                                    defaultdict(lambda: defaultdict(int)))
     span = _Span(month.start, month.end)
-    await _registrations(session, both, span)
-    await _pledges(session, both, span, province_id)
-    await _receipts(session, both, span)
-    await _supports(session, both, span)
-    await _drawn(session, both, span)
-    await _handovers(session, both, span)
-    await _follow_ups(session, both, span)
-    await _cases(session, both, span)
-    await _guidance(session, both, month)
-    movements = await _movements(session, span)
+    await _registrations(session, both, span, scope)
+    await _pledges(session, both, span, province_id, scope)
+    await _receipts(session, both, span, scope)
+    await _supports(session, both, span, scope)
+    await _drawn(session, both, span, scope)
+    await _handovers(session, both, span, scope)
+    await _follow_ups(session, both, span, scope)
+    await _cases(session, both, span, scope)
+    await _guidance(session, both, month, scope)
+    movements = await _movements(session, span, scope)
     return tuple(  # type: ignore[return-value]
         Window({unit_id: Tally(**fields) for unit_id, fields in counts.items()}, moved)
         for counts, moved in zip(both, movements, strict=True))
@@ -140,7 +160,7 @@ def _add(both: tuple[Counts, Counts], unit_id: int, field: str, month: Any,
 
 
 async def _registrations(session: AsyncSession, both: tuple[Counts, Counts],
-                         span: _Span) -> None:
+                         span: _Span, scope: _Scope) -> None:
     approved = ResidentRow.status == Status.APPROVED.value
     query = (
         select(ResidentRow.village_id,
@@ -149,6 +169,7 @@ async def _registrations(session: AsyncSession, both: tuple[Counts, Counts],
                _count_if(and_(approved, span.month(ResidentRow.approved_at))),
                _count_if(and_(approved, span.to_date(ResidentRow.approved_at))))
         .where(~ResidentRow.has_smartphone, ResidentRow.status != REJECTED,
+               scope.has(ResidentRow.village_id),
                or_(span.to_date(ResidentRow.registered_at),
                    and_(approved, span.to_date(ResidentRow.approved_at))))
         .group_by(ResidentRow.village_id)
@@ -159,7 +180,7 @@ async def _registrations(session: AsyncSession, both: tuple[Counts, Counts],
 
 
 async def _pledges(session: AsyncSession, both: tuple[Counts, Counts], span: _Span,
-                   province_id: int | None) -> None:
+                   province_id: int | None, scope: _Scope) -> None:
     """By the commune a pledge is earmarked for; the others count for the province."""
     in_month = span.month(PledgeRow.created_at)
     query = (
@@ -168,7 +189,9 @@ async def _pledges(session: AsyncSession, both: tuple[Counts, Counts], span: _Sp
                _sum_if(in_month, PledgeRow.amount), func.sum(PledgeRow.amount),
                _count_if(in_month), func.count())
         .where(PledgeRow.status != PledgeStatus.CANCELLED.value,
-               span.to_date(PledgeRow.created_at))
+               span.to_date(PledgeRow.created_at),
+               # earmarked for no commune: the province's, in a scope that holds it
+               scope.has(func.coalesce(PledgeRow.commune_id, province_id or 0)))
         .group_by(PledgeRow.commune_id, PledgeRow.kind)
     )
     for commune_id, kind, qty_m, qty_t, amount_m, amount_t, n_m, n_t in (
@@ -184,13 +207,14 @@ async def _pledges(session: AsyncSession, both: tuple[Counts, Counts], span: _Sp
             _add(both, unit_id, "pledged_offers", n_m, n_t)
 
 
-async def _receipts(session: AsyncSession, both: tuple[Counts, Counts], span: _Span) -> None:
+async def _receipts(session: AsyncSession, both: tuple[Counts, Counts], span: _Span,
+                    scope: _Scope) -> None:
     in_month = span.month(ReceiptRow.received_at)
     query = (
         select(ReceiptRow.unit_id, ReceiptRow.source, _sum_if(in_month, ReceiptRow.phones),
                func.sum(ReceiptRow.phones), _sum_if(in_month, ReceiptRow.money),
                func.sum(ReceiptRow.money))
-        .where(span.to_date(ReceiptRow.received_at))
+        .where(span.to_date(ReceiptRow.received_at), scope.has(ReceiptRow.unit_id))
         .group_by(ReceiptRow.unit_id, ReceiptRow.source)
     )
     for unit_id, source, phones_m, phones_t, money_m, money_t in (
@@ -202,14 +226,16 @@ async def _receipts(session: AsyncSession, both: tuple[Counts, Counts], span: _S
             _add(both, unit_id, f"received_money_{source}", money_m, money_t)
 
 
-async def _supports(session: AsyncSession, both: tuple[Counts, Counts], span: _Span) -> None:
+async def _supports(session: AsyncSession, both: tuple[Counts, Counts], span: _Span,
+                    scope: _Scope) -> None:
     """People served, by the village they live in and how."""
     in_month = span.month(SupportRow.created_at)
     query = (
         select(ResidentRow.village_id, SupportRow.kind, _count_if(in_month), func.count(),
                _sum_if(in_month, SupportRow.amount), func.sum(SupportRow.amount))
         .join(ResidentRow, ResidentRow.id == SupportRow.resident_id)
-        .where(SupportRow.status != CANCELLED, span.to_date(SupportRow.created_at))
+        .where(SupportRow.status != CANCELLED, span.to_date(SupportRow.created_at),
+               scope.has(ResidentRow.village_id))
         .group_by(ResidentRow.village_id, SupportRow.kind)
     )
     for village_id, kind, n_m, n_t, amount_m, amount_t in (await session.execute(query)).all():
@@ -218,7 +244,8 @@ async def _supports(session: AsyncSession, both: tuple[Counts, Counts], span: _S
             _add(both, village_id, "assigned_partial_money", amount_m, amount_t)
 
 
-async def _drawn(session: AsyncSession, both: tuple[Counts, Counts], span: _Span) -> None:
+async def _drawn(session: AsyncSession, both: tuple[Counts, Counts], span: _Span,
+                 scope: _Scope) -> None:
     """What assignments took from the stock of the unit that held it."""
     in_month = span.month(SupportRow.created_at)
     query = (
@@ -226,7 +253,7 @@ async def _drawn(session: AsyncSession, both: tuple[Counts, Counts], span: _Span
                _sum_if(in_month, SupportRow.amount), func.sum(SupportRow.amount))
         .where(SupportRow.holder_unit_id.is_not(None), SupportRow.status != CANCELLED,
                SupportRow.kind.in_([SupportKind.WHOLE.value, SupportKind.PARTIAL.value]),
-               span.to_date(SupportRow.created_at))
+               span.to_date(SupportRow.created_at), scope.has(SupportRow.holder_unit_id))
         .group_by(SupportRow.holder_unit_id, SupportRow.kind)
     )
     for unit_id, kind, n_m, n_t, amount_m, amount_t in (await session.execute(query)).all():
@@ -236,7 +263,8 @@ async def _drawn(session: AsyncSession, both: tuple[Counts, Counts], span: _Span
             _add(both, unit_id, "drawn_money", amount_m, amount_t)
 
 
-async def _handovers(session: AsyncSession, both: tuple[Counts, Counts], span: _Span) -> None:
+async def _handovers(session: AsyncSession, both: tuple[Counts, Counts], span: _Span,
+                     scope: _Scope) -> None:
     confirmed = HandoverRow.confirmation.in_(CONFIRMED)
     query = (
         select(ResidentRow.village_id,
@@ -246,7 +274,7 @@ async def _handovers(session: AsyncSession, both: tuple[Counts, Counts], span: _
                _count_if(and_(confirmed, span.to_date(HandoverRow.confirmed_at))))
         .join(SupportRow, SupportRow.id == HandoverRow.support_id)
         .join(ResidentRow, ResidentRow.id == SupportRow.resident_id)
-        .where(SupportRow.status != CANCELLED,
+        .where(SupportRow.status != CANCELLED, scope.has(ResidentRow.village_id),
                or_(span.to_date(HandoverRow.handed_at),
                    and_(confirmed, span.to_date(HandoverRow.confirmed_at))))
         .group_by(ResidentRow.village_id)
@@ -256,8 +284,8 @@ async def _handovers(session: AsyncSession, both: tuple[Counts, Counts], span: _
         _add(both, village_id, "confirmed", conf_m, conf_t)
 
 
-async def _follow_ups(session: AsyncSession, both: tuple[Counts, Counts], span: _Span
-                      ) -> None:
+async def _follow_ups(session: AsyncSession, both: tuple[Counts, Counts], span: _Span,
+                      scope: _Scope) -> None:
     """The 30- and 90-day answers, and those in which the phone is used for something."""
     answered = FollowUpRow.answered_at
     used = func.json_array_length(FollowUpRow.uses) > 0
@@ -269,7 +297,7 @@ async def _follow_ups(session: AsyncSession, both: tuple[Counts, Counts], span: 
         .join(SupportRow, SupportRow.id == HandoverRow.support_id)
         .join(ResidentRow, ResidentRow.id == SupportRow.resident_id)
         .where(FollowUpRow.day.in_(ADOPTION_DAYS), FollowUpRow.phone_state.is_not(None),
-               span.to_date(answered))
+               span.to_date(answered), scope.has(ResidentRow.village_id))
         .group_by(ResidentRow.village_id, FollowUpRow.day)
     )
     for village_id, day, n_m, n_t, used_m, used_t in (await session.execute(query)).all():
@@ -277,26 +305,28 @@ async def _follow_ups(session: AsyncSession, both: tuple[Counts, Counts], span: 
         _add(both, village_id, f"using_{day}", used_m, used_t)
 
 
-async def _cases(session: AsyncSession, both: tuple[Counts, Counts], span: _Span) -> None:
+async def _cases(session: AsyncSession, both: tuple[Counts, Counts], span: _Span,
+                 scope: _Scope) -> None:
     query = (
         select(ResidentRow.village_id, _count_if(span.month(CaseRow.opened_at)), func.count())
         .join(HandoverRow, HandoverRow.id == CaseRow.handover_id)
         .join(SupportRow, SupportRow.id == HandoverRow.support_id)
         .join(ResidentRow, ResidentRow.id == SupportRow.resident_id)
-        .where(span.to_date(CaseRow.opened_at))
+        .where(span.to_date(CaseRow.opened_at), scope.has(ResidentRow.village_id))
         .group_by(ResidentRow.village_id)
     )
     for village_id, n_m, n_t in (await session.execute(query)).all():
         _add(both, village_id, "cases_opened", n_m, n_t)
 
 
-async def _guidance(session: AsyncSession, both: tuple[Counts, Counts], month: Month) -> None:
+async def _guidance(session: AsyncSession, both: tuple[Counts, Counts], month: Month,
+                    scope: _Scope) -> None:
     """Sessions by the day they were held (a local date), not the day they were recorded."""
     held = GuidanceSessionRow.held_on
     in_month = and_(held >= month.first_day, held < month.first_day_after)
     sessions = (
         select(GuidanceSessionRow.village_id, _count_if(in_month), func.count())
-        .where(held < month.first_day_after)
+        .where(held < month.first_day_after, scope.has(GuidanceSessionRow.village_id))
         .group_by(GuidanceSessionRow.village_id)
     )
     for village_id, n_m, n_t in (await session.execute(sessions)).all():
@@ -307,14 +337,15 @@ async def _guidance(session: AsyncSession, both: tuple[Counts, Counts], month: M
         _add(both, village_id, "guided", n_m, n_t)
 
 
-async def _movements(session: AsyncSession, span: _Span
+async def _movements(session: AsyncSession, span: _Span, scope: _Scope
                      ) -> tuple[list[Movement], list[Movement]]:
     in_month = span.month(TransferRow.at)
     query = (
         select(TransferRow.from_unit_id, TransferRow.to_unit_id, _count_if(in_month),
                _sum_if(in_month, TransferRow.phones), func.sum(TransferRow.phones),
                _sum_if(in_month, TransferRow.money), func.sum(TransferRow.money))
-        .where(span.to_date(TransferRow.at))
+        .where(span.to_date(TransferRow.at),
+               or_(scope.has(TransferRow.from_unit_id), scope.has(TransferRow.to_unit_id)))
         .group_by(TransferRow.from_unit_id, TransferRow.to_unit_id)
         .order_by(TransferRow.from_unit_id, TransferRow.to_unit_id)
     )
@@ -330,17 +361,17 @@ async def _movements(session: AsyncSession, span: _Span
 # ---- where people stood at a moment -----------------------------------------------------------
 
 
-async def standings_at(session: AsyncSession, moments: Sequence[tuple[datetime, date]]
-                       ) -> list[dict[int, Standing]]:
+async def standings_at(session: AsyncSession, moments: Sequence[tuple[datetime, date]],
+                       scope: _Scope = EVERYWHERE) -> list[dict[int, Standing]]:
     """Per moment (the instant `at`, adults on the day `on`) and village: adults and
     households not covered, and the people waiting in each tier (eligible as core.priority
     decides). The residents are read once for all the moments: the month's start and end
     cost one pass, not two."""
-    served = _served(max(at for at, _ in moments))
-    home = _home(served, [at for at, _ in moments])
-    adults = await _people(session, served, _whole_homes(max(at for at, _ in moments)),
-                           moments)
-    homes = await _homes(session, home, len(moments))
+    served = _served(max(at for at, _ in moments), scope)
+    home = _home(served, [at for at, _ in moments], scope)
+    adults = await _people(session, served,
+                           _whole_homes(max(at for at, _ in moments), scope), moments, scope)
+    homes = await _homes(session, home, len(moments), scope)
     out: list[dict[int, Standing]] = []
     for i in range(len(moments)):
         by_village: dict[int, Standing] = {}
@@ -352,19 +383,22 @@ async def standings_at(session: AsyncSession, moments: Sequence[tuple[datetime, 
     return out
 
 
-def _served(before: datetime) -> Any:
+def _served(before: datetime, scope: _Scope) -> Any:
     """Per resident served before `before`: when first (one row a person, however many
-    supports)."""
-    return (
+    supports); in a scope, its residents only."""
+    query = (
         select(SupportRow.resident_id.label("resident_id"),
                func.min(SupportRow.created_at).label("first_at"))
         .where(SupportRow.status != CANCELLED, SupportRow.created_at < before)
         .group_by(SupportRow.resident_id)
-        .subquery("served")
     )
+    if scope.ids is not None:
+        query = query.join(ResidentRow, ResidentRow.id == SupportRow.resident_id).where(
+            scope.has(ResidentRow.village_id))
+    return query.subquery("served")
 
 
-def _whole_homes(before: datetime) -> Any:
+def _whole_homes(before: datetime, scope: _Scope) -> Any:
     """Per household given a whole phone before `before`: when first. Few rows (those
     served), where _home has one per household: the tiers need only this."""
     return (
@@ -372,13 +406,13 @@ def _whole_homes(before: datetime) -> Any:
                func.min(SupportRow.created_at).label("whole_at"))
         .join(ResidentRow, ResidentRow.id == SupportRow.resident_id)
         .where(SupportRow.status != CANCELLED, SupportRow.kind == SupportKind.WHOLE.value,
-               SupportRow.created_at < before)
+               SupportRow.created_at < before, scope.has(ResidentRow.village_id))
         .group_by(ResidentRow.household_id)
         .subquery("whole_homes")
     )
 
 
-def _home(served: Any, moments: Sequence[datetime]) -> Any:
+def _home(served: Any, moments: Sequence[datetime], scope: _Scope) -> Any:
     """Per household: someone has a smartphone, and at each moment i: someone was served
     (served_i), someone registered is still without a smartphone (waiting_i)."""
     columns: list[Any] = [
@@ -395,13 +429,14 @@ def _home(served: Any, moments: Sequence[datetime]) -> Any:
     return (
         select(*columns)
         .outerjoin(served, served.c.resident_id == ResidentRow.id)
+        .where(scope.has(ResidentRow.village_id))
         .group_by(ResidentRow.household_id)
         .subquery("home")
     )
 
 
 async def _people(session: AsyncSession, served: Any, whole_homes: Any,
-                  moments: Sequence[tuple[datetime, date]]
+                  moments: Sequence[tuple[datetime, date]], scope: _Scope
                   ) -> list[dict[int, tuple[int, list[int], list[int]]]]:
     """Per moment and village: adults not covered, and the eligible by whole and partial
     tier."""
@@ -434,7 +469,7 @@ async def _people(session: AsyncSession, served: Any, whole_homes: Any,
         .outerjoin(whole_homes, whole_homes.c.household_id == ResidentRow.household_id)
         .outerjoin(served, served.c.resident_id == ResidentRow.id)
         .where(ResidentRow.registered_at < max(at for at, _ in moments),
-               ResidentRow.status != REJECTED)
+               ResidentRow.status != REJECTED, scope.has(ResidentRow.village_id))
         .subquery("each")
     )
     keys = [c for c in each.c if c.name != "village_id"]
@@ -452,7 +487,8 @@ async def _people(session: AsyncSession, served: Any, whole_homes: Any,
     return out
 
 
-async def _homes(session: AsyncSession, home: Any, moments: int) -> list[dict[int, int]]:
+async def _homes(session: AsyncSession, home: Any, moments: int, scope: _Scope
+                 ) -> list[dict[int, int]]:
     """Per moment and village: households with someone registered and waiting, nobody in
     them with a smartphone and nobody served."""
     counted = [func.sum(case((and_(home.c[f"served_{i}"] == 0, home.c[f"waiting_{i}"] == 1), 1),
@@ -460,7 +496,8 @@ async def _homes(session: AsyncSession, home: Any, moments: int) -> list[dict[in
     query = (
         select(HouseholdRow.village_id, *counted)
         .join(home, home.c.household_id == HouseholdRow.id)
-        .where(~HouseholdRow.has_smartphone, home.c.phone == 0)
+        .where(~HouseholdRow.has_smartphone, home.c.phone == 0,
+               scope.has(HouseholdRow.village_id))
         .group_by(HouseholdRow.village_id)
     )
     out: list[dict[int, int]] = [{} for _ in range(moments)]

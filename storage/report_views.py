@@ -6,6 +6,7 @@ sums) and storage/coverage.py (coverage month by month).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, tzinfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,8 +20,9 @@ class SqlReportViews:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def report_input(self, dataset: str, month: Month) -> ReportInput:
-        return await report_input(self._session, dataset, month)
+    async def report_input(self, dataset: str, month: Month,
+                           within: Sequence[int] | None = None) -> ReportInput:
+        return await report_input(self._session, dataset, month, within)
 
     async def coverage_by_month(self, dataset: str, unit_id: int, now: datetime,
                                 tz: tzinfo) -> list[MonthCoverage]:

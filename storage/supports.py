@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import RuleError
 from core.model import Support, SupportKind, SupportStatus
-from storage.models import SupportRow
+from storage.models import ResidentRow, SupportRow
 from storage.sql import CHUNK, insert_all, utc
 
 
@@ -81,17 +81,20 @@ class SqlSupports:
         _fill_support(row, support)
         await self._s.flush()
 
-    async def assigned(self, commune_ids: Sequence[int]) -> list[Support]:
-        rows = await self._s.scalars(
-            select(SupportRow)
-            .where(
-                SupportRow.commune_id.in_(list(commune_ids)),
-                SupportRow.kind.in_([SupportKind.WHOLE.value, SupportKind.PARTIAL.value]),
-                SupportRow.status == SupportStatus.ASSIGNED.value,
-            )
-            .order_by(SupportRow.created_at, SupportRow.id)
-        )
-        return [support_from_row(r) for r in rows]
+    async def assigned(self, commune_ids: Sequence[int], offset: int = 0,
+                       limit: int | None = None) -> list[Support]:
+        query = (select(SupportRow).join(ResidentRow, ResidentRow.id == SupportRow.resident_id)
+                 .where(*_assigned(commune_ids))
+                 .order_by(SupportRow.created_at, SupportRow.id))
+        if limit is not None:
+            query = query.offset(offset).limit(limit)
+        return [support_from_row(r) for r in await self._s.scalars(query)]
+
+    async def count_assigned(self, commune_ids: Sequence[int]) -> int:
+        return await self._s.scalar(
+            select(func.count()).select_from(SupportRow)
+            .join(ResidentRow, ResidentRow.id == SupportRow.resident_id)
+            .where(*_assigned(commune_ids))) or 0
 
     async def drawn_from(self, receipt_ids: Sequence[int]) -> list[Support]:
         if not receipt_ids:
@@ -109,3 +112,12 @@ class SqlSupports:
             select(func.count()).select_from(SupportRow)
             .where(SupportRow.pledge_id == pledge_id,
                    SupportRow.status != SupportStatus.CANCELLED.value)) or 0
+
+
+def _assigned(commune_ids: Sequence[int]) -> tuple[ColumnElement[bool], ...]:
+    """Whole phones and parts of the price of these communes still to be handed over, to
+    people who live there (joined to ResidentRow by the caller)."""
+    ids = list(commune_ids)
+    return (SupportRow.commune_id.in_(ids), ResidentRow.commune_id.in_(ids),
+            SupportRow.kind.in_([SupportKind.WHOLE.value, SupportKind.PARTIAL.value]),
+            SupportRow.status == SupportStatus.ASSIGNED.value)

@@ -271,16 +271,20 @@ async def preview(
     the commune holds now, not from what a distribution not yet committed would send it."""
     if per_person <= 0:
         raise RuleError("allocation-per-person-invalid")
+    if unit is not None and (unit.dataset != dataset or unit.level not in PARTS):
+        raise RuleError("allocation-unit-invalid")
+    if unit is not None and unit.level is Level.COMMUNE:
+        # one commune's own list: its province and the communes its earmarks name, read
+        # one by one, not the dataset's tens of thousands of units
+        return await _own_preview(uow, dataset, on, per_person, unit)
     units = await uow.units.all(dataset)
     province = province_of(units)
     if province is None:
         raise RuleError("allocation-no-province", dataset=dataset)
-    if unit is not None and (unit.dataset != dataset or unit.level not in PARTS):
-        raise RuleError("allocation-unit-invalid")
     communes = sorted((u for u in units if u.level is Level.COMMUNE), key=lambda u: u.id)
     districts = sorted((u for u in units if u.level is Level.DISTRICT), key=lambda u: u.id)
     holders = [*districts, province]
-    listed = [unit] if unit is not None and unit.level is Level.COMMUNE else communes
+    listed = communes
     held = await uow.receipts.holdings_by_unit([u.id for u in [*holders, *communes]])
     stock = {
         unit_id: _Stock([[r, n] for r, n in h.lots], h.money, dict(h.money_lots))
@@ -288,7 +292,7 @@ async def preview(
     }
     # Earmarks are moved when they are received; what an older record left elsewhere (at a
     # holder, or at another commune) goes to its commune first.
-    keepers = listed if listed is not communes else [*holders, *communes]
+    keepers = [*holders, *communes]
     receipts = {r for h in keepers for r, _ in held[h.id].lots} | {
         r for h in keepers for r, _ in held[h.id].money_lots}
     candidates, homes = await uow.residents.waiting_in([c.id for c in listed])
@@ -296,18 +300,89 @@ async def preview(
     planner = _Planner(communes=communes, candidates=candidates, homes=homes, stock=stock, on=on,
                        per_person=per_person)
     planner.send_earmarks(keepers, await uow.receipts.earmarks(sorted(receipts)))
-    if listed is communes:
-        phones = _share(planner, planner.share_phones, districts, province, communes)
-        money = _share(planner, planner.share_money, districts, province, communes)
-    else:  # a commune's own list: no distribution is planned
-        phones = plan_transfers(0, {})
-        money = plan_transfers(0, {})
+    phones = _share(planner, planner.share_phones, districts, province, communes)
+    money = _share(planner, planner.share_money, districts, province, communes)
     view = AllocationView(
         on=on, per_person=per_person, province=province, phones=phones, money=money,
         moves=tuple(planner.moves), communes=tuple(planner.commune_plan(c) for c in listed),
         part=unit,
     )
     return replace(view, fingerprint=fingerprint(view))
+
+
+async def _own_preview(uow: UnitOfWork, dataset: str, on: date, per_person: int,
+                       commune: Unit) -> AllocationView:
+    """preview(unit=commune): the commune's list from what it holds, its earmarks for other
+    communes sent on; no distribution is planned."""
+    province = await _province_above(uow, commune)
+    if province is None:
+        raise RuleError("allocation-no-province", dataset=dataset)
+    planner = await _own_planner(uow, dataset, on, per_person, [commune])
+    view = AllocationView(
+        on=on, per_person=per_person, province=province, phones=plan_transfers(0, {}),
+        money=plan_transfers(0, {}), moves=tuple(planner.moves),
+        communes=(planner.commune_plan(commune),), part=commune,
+    )
+    return replace(view, fingerprint=fingerprint(view))
+
+
+async def _province_above(uow: UnitOfWork, unit: Unit) -> Unit | None:
+    """The province a unit lies in, up its parents."""
+    seen = unit
+    while seen.level is not Level.PROVINCE and seen.parent_id is not None:
+        parent = await uow.units.get(seen.parent_id)
+        if parent is None:
+            break
+        seen = parent
+    if seen.level is Level.PROVINCE:
+        return seen
+    return province_of(await uow.units.all(unit.dataset))  # no parent recorded: as before
+
+
+async def _own_planner(uow: UnitOfWork, dataset: str, on: date, per_person: int,
+                       listed: Sequence[Unit]) -> _Planner:
+    """A planner over these communes' own stock with their earmarks for other communes sent:
+    each commune's list as its own preview plans it."""
+    held = await uow.receipts.holdings_by_unit([c.id for c in listed])
+    stock = {
+        unit_id: _Stock([[r, n] for r, n in h.lots], h.money, dict(h.money_lots))
+        for unit_id, h in held.items()
+    }
+    receipts = {r for c in listed for r, _ in held[c.id].lots} | {
+        r for c in listed for r, _ in held[c.id].money_lots}
+    earmarks = await uow.receipts.earmarks(sorted(receipts))
+    # the communes the earmarks name, as the dataset's units (another dataset's: none)
+    named = {c.id: c for c in listed}
+    for commune_id in sorted(set(earmarks.values()) - named.keys()):
+        found = await uow.units.get(commune_id)
+        if found is not None and found.dataset == dataset and found.level is Level.COMMUNE:
+            named[found.id] = found
+    candidates, homes = await uow.residents.waiting_in([c.id for c in listed])
+    candidates = await _as_posted(uow, listed, candidates)
+    planner = _Planner(communes=sorted(named.values(), key=lambda u: u.id),
+                       candidates=candidates, homes=homes, stock=stock, on=on,
+                       per_person=per_person)
+    planner.send_earmarks(listed, earmarks)
+    return planner
+
+
+async def own_lists(uow: UnitOfWork, dataset: str, on: date, communes: Sequence[Unit],
+                    per_person: int = DEFAULT_PER_PERSON) -> list[CommunePlan]:
+    """Each commune's list as preview(unit=commune) plans it (from what the commune holds
+    now, its earmarks sent on), for a page of a province's or district's communes at once:
+    the same queries as one commune's, over these communes only, never the whole province."""
+    if per_person <= 0:
+        raise RuleError("allocation-per-person-invalid")
+    if any(c.dataset != dataset or c.level is not Level.COMMUNE for c in communes):
+        raise RuleError("allocation-unit-invalid")
+    listed = sorted(communes, key=lambda u: u.id)
+    if not listed:
+        return []
+    planner = await _own_planner(uow, dataset, on, per_person, listed)
+    # one commune's earmark for another on this page: preview(unit=other) would not count
+    # it (nothing is distributed to a commune's own list), so neither does its line here
+    planner.incoming.clear()
+    return [planner.commune_plan(c) for c in listed]
 
 
 async def _as_posted(uow: UnitOfWork, communes: Sequence[Unit],

@@ -34,10 +34,12 @@ REPORTED_LEVELS = (Level.PROVINCE, Level.DISTRICT, Level.COMMUNE)
 BATCH = 100
 
 
-async def monthly_report(uow: UnitOfWork, dataset: str, month: Month, unit_id: int) -> Report:
+async def monthly_report(uow: UnitOfWork, dataset: str, month: Month, unit_id: int,
+                         within: Sequence[int] | None = None) -> Report:
     """The month's figures for a unit and every unit below it: what the CLI, the admin and
-    the scheduler all call."""
-    return compute(await uow.views.report_input(dataset, month), unit_id)
+    the scheduler all call. within: the unit and every unit below it, when the caller knows
+    them, so that only their rows are summed (the same figures, a commune's cost)."""
+    return compute(await uow.views.report_input(dataset, month, within), unit_id)
 
 
 async def period_report(uow: UnitOfWork, dataset: str, first: Month, last: Month,

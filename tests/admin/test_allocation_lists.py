@@ -17,8 +17,9 @@ from datetime import date
 
 from openpyxl import load_workbook
 
+from admin.allocation import summarise
 from core.page_views import AuditQuery
-from core.services import registry
+from core.services import allocation, registry
 from core.services.audit import READ_LIST
 from core.services.receiving import ReceiptForm, record_receipt
 from tests.admin.conftest import START, Admin, add_person
@@ -158,3 +159,26 @@ async def test_another_communes_list_is_not_found(admin: Admin) -> None:
     foreign = await admin.client.get("/admin/allocation",
                                      params={"commune": admin.world.units["foreign"].id})
     assert foreign.status == 404
+
+
+async def test_each_summary_line_is_that_communes_own_preview(admin: Admin) -> None:
+    """The summary plans a page of communes at once; each line must be what the commune's own
+    page (preview for that commune alone) says, each from its own stock."""
+    await fill_commune(admin)
+    w = admin.world
+    communes = sorted([w.units["commune"], w.units["sibling"]], key=lambda c: c.id)
+    async with admin.runtime.uow() as u:
+        await record_receipt(u, SYSTEM, ReceiptForm(w.units["sibling"].id, phones=1), START)
+        await u.commit()
+    async with admin.runtime.uow() as u:
+        together = await allocation.own_lists(u, w.units["commune"].dataset, START.date(),
+                                              communes, 500_000)
+        alone = [(await allocation.preview(u, c.dataset, START.date(), 500_000, unit=c)
+                  ).written_lists[0] for c in communes]
+    assert together == alone
+    # by hand: Con Minh 55 waiting, its 2 phones reach 2, the 53 others wait for money;
+    # Nghia Ta 1 waiting, its 1 phone reaches them, nobody waits for money
+    lines = {c.commune.id: summarise(c) for c in together}
+    assert {k: (s.phone_queue, s.phones, s.phones_given, s.money_queue, s.money_given)
+            for k, s in lines.items()} == {w.units["commune"].id: (55, 2, 2, 53, 0),
+                                           w.units["sibling"].id: (1, 1, 1, 0, 0)}

@@ -45,7 +45,12 @@ async def test_the_province_commits_its_distribution_then_the_commune_its_list(
         admin: Admin) -> None:
     await stock_and_approve(admin)
     await admin.login("province")
-    html = await (await admin.client.get("/admin/allocation")).text()
+    summary = await (await admin.client.get("/admin/allocation")).text()
+    # the summary plans no distribution, so it offers none to commit: the distribution's page
+    assert "commit-distribution" not in summary and "commit-list" not in summary
+    assert 'id="distribution-link"' in summary
+    html = await (await admin.client.get("/admin/allocation",
+                                         params={"distribution": "1"})).text()
     assert "commit-distribution" in html and "commit-list" not in html
     for commune, name in (("commune", AN), ("sibling", CUONG)):  # each commune's list
         drilled = await admin.client.get("/admin/allocation",

@@ -4,14 +4,17 @@ nothing of another commune."""
 from __future__ import annotations
 
 import io
+import re
+from dataclasses import replace
+from datetime import date, timedelta
 
 from docx import Document
 
-from core.model import Confirmation, Support, SupportKind, SupportStatus
+from core.model import Confirmation, Handover, Support, SupportKind, SupportStatus
 from core.services import handover as service
 from core.services import registry
 from core.services.receiving import ReceiptForm, record_receipt
-from tests.admin.conftest import START, Admin
+from tests.admin.conftest import START, Admin, add_person
 from tests.conftest import SYSTEM
 
 AN = "N\u00f4ng V\u0103n An"
@@ -122,3 +125,47 @@ async def test_the_phone_is_picked_from_the_persons_lot_and_another_communes_is_
     assert done.status == 302
     record = await (await admin.client.get(done.headers["Location"])).text()
     assert XIAOMI_2 in record and "Xiaomi Redmi A3" in record and HONG_HA in record
+
+
+async def test_the_waiting_and_done_lists_are_paged_and_filtered_by_unit(admin: Admin) -> None:
+    """51 phones waiting in xa Con Minh and 51 handed over in it: 50 of each on page 1 (the
+    supports in the queue's order, the handovers newest first), the last on page 2; the
+    province sees the same counts, and none when it picks xa Nghia Ta."""
+    w = admin.world
+    supports = []
+    for i in range(102):
+        resident_id, _ = await add_person(admin.runtime.uow, w.units["village"],
+                                          f"Ma V\u0103n {chr(65 + i // 26)}{chr(97 + i % 26)}",
+                                          date(1960, 1 + i % 12, 1 + i // 12), f"P-{i:03d}")
+        async with admin.runtime.uow() as u:
+            [support] = await u.supports.add(Support(
+                id=0, resident_id=resident_id, kind=SupportKind.PARTIAL,
+                commune_id=w.units["commune"].id, status=SupportStatus.ASSIGNED,
+                created_at=START + timedelta(minutes=i), amount=500_000))
+            if i >= 51:  # the later 51 handed over, an hour apart
+                await u.handovers.add(Handover(id=0, support_id=support.id, code=f"H{i:05d}",
+                                               handed_at=START + timedelta(hours=i)))
+                support = replace(support, status=SupportStatus.HANDED_OVER)
+                await u.supports.update(support)
+            await u.commit()
+        supports.append(support.id)
+    for who in ("commune", "province"):
+        await admin.login(who)
+        first = await (await admin.client.get("/admin/handovers")).text()
+        shown = admin.runtime.catalogue.text("lists-rows-shown", "vi", first=1, last=50,
+                                             total=51)
+        assert first.count(shown) == 2  # the waiting list and the handovers done
+        ids = [int(x) for x in re.findall(r'id="hand-over-(\d+)"', first)]
+        assert ids == supports[:50]  # in the order they were assigned
+        done = re.findall(r'/admin/handovers/(\d+)/record"', first)
+        assert len(done) == 50
+        second = await (await admin.client.get("/admin/handovers",
+                                               params={"wpage": 2, "page": 2})).text()
+        assert [int(x) for x in re.findall(r'id="hand-over-(\d+)"', second)] == [supports[50]]
+        last = re.findall(r'/admin/handovers/(\d+)/record"', second)
+        assert len(last) == 1 and last[0] not in done  # the oldest handover, alone
+        await admin.logout()
+    await admin.login("province")
+    other = await (await admin.client.get("/admin/handovers",
+                                          params={"unit": w.units["sibling"].id})).text()
+    assert 'id="hand-over-' not in other and "/record\"" not in other
