@@ -40,6 +40,7 @@ from core.page_views import (
     AuditQuery,
     HouseholdLine,
     InvitationLine,
+    OfficialQuery,
     Place,
     ReceiptLine,
     ResidentLine,
@@ -512,6 +513,11 @@ class PageViews(Protocol):
         ...
     async def officials_in(self, unit_ids: Sequence[int]) -> list[Official]:
         """Every official of these units, active or not, by unit then id."""
+        ...
+    async def official_page(self, q: OfficialQuery, offset: int, limit: int) -> list[Official]:
+        """The query's officials by unit then id: up to limit after offset."""
+        ...
+    async def official_count(self, q: OfficialQuery) -> int:
         ...
     async def chats_of(self, official_ids: Sequence[int]) -> dict[int, list[ChatState]]:
         """official id -> the chats linked to them, in id order."""

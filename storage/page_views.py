@@ -17,6 +17,7 @@ from core.page_views import (
     AuditQuery,
     HouseholdLine,
     InvitationLine,
+    OfficialQuery,
     Place,
     ReceiptLine,
     ResidentLine,
@@ -156,6 +157,16 @@ class SqlPageViews:
             OfficialRow.unit_id.in_(list(unit_ids))).order_by(OfficialRow.unit_id, OfficialRow.id))
         return [official_from_row(r) for r in rows]
 
+    async def official_page(self, q: OfficialQuery, offset: int, limit: int) -> list[Official]:
+        rows = await self._session.scalars(
+            select(OfficialRow).where(*_official_filters(q))
+            .order_by(OfficialRow.unit_id, OfficialRow.id).limit(limit).offset(offset))
+        return [official_from_row(r) for r in rows]
+
+    async def official_count(self, q: OfficialQuery) -> int:
+        query = select(func.count()).select_from(OfficialRow).where(*_official_filters(q))
+        return int(await self._session.scalar(query) or 0)
+
     async def chats_of(self, official_ids: Sequence[int]) -> dict[int, list[ChatState]]:
         rows = await self._session.scalars(select(ChatRow).where(
             ChatRow.official_id.in_(list(official_ids))).order_by(ChatRow.id))
@@ -220,6 +231,27 @@ def _in_place(place: Place, row: type[ResidentRow] | type[HouseholdRow] = Reside
             .where(commune.id == row.commune_id,
                    or_(commune.parent_id == place.under, parent.parent_id == place.under))
             .exists())
+
+
+def _official_filters(q: OfficialQuery) -> list[ColumnElement[bool]]:
+    if q.under is None:
+        where: list[ColumnElement[bool]] = [OfficialRow.unit_id.in_(q.unit_ids)]
+    else:  # the official's unit is the wide unit or hangs under it, at most three levels down
+        unit, up1, up2 = aliased(UnitRow), aliased(UnitRow), aliased(UnitRow)
+        where = [or_(OfficialRow.unit_id == q.under, select(unit.id)
+                     .outerjoin(up1, up1.id == unit.parent_id)
+                     .outerjoin(up2, up2.id == up1.parent_id)
+                     .where(unit.id == OfficialRow.unit_id,
+                            or_(unit.parent_id == q.under, up1.parent_id == q.under,
+                                up2.parent_id == q.under))
+                     .exists())]
+    if q.role:
+        where.append(OfficialRow.role == q.role)
+    if q.name:
+        typed = "%" + q.name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        where.append(or_(func.lower(OfficialRow.name).like(func.lower(typed), escape="\\"),
+                         OfficialRow.login.like(typed.lower(), escape="\\")))
+    return where
 
 
 def _resident_filters(q: ResidentQuery, common: bool) -> list[ColumnElement[bool]]:
