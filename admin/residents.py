@@ -22,7 +22,7 @@ from admin.context import (
     unit_of_work,
     who,
 )
-from admin.paging import PAGE_SIZE, page_at
+from admin.paging import COUNTED, PAGE_SIZE, Page, page_at
 from admin.scoping import Scope, request_scope
 from admin.units import picked_unit, unit_choices
 from core.dates import parse_date
@@ -85,13 +85,22 @@ async def residents(request: web.Request) -> web.Response:
         scope = await request_scope(request, uow)
         unit_id = picked_unit(scope, request.query)
         query = replace(resident_query(scope, request.query), place=scope.place(unit_id))
-        page = page_at(request.query.get("page"), await uow.views.resident_count(query))
-        lines = await uow.views.resident_page(replace(query, offset=page.offset), page.size)
+        after = parse_id(request.query.get("after"))
+        if after is not None:  # past the counted pages: on from the last row seen
+            lines, cursor = await page_of(uow, replace(query, after_id=after))
+            page: Page | None = None
+        else:
+            page = page_at(request.query.get("page"),
+                           await uow.views.resident_count(query, COUNTED + 1), counted=COUNTED)
+            lines = await uow.views.resident_page(replace(query, offset=page.offset),
+                                                  page.size)
+            last = page.more and page.number == page.pages and bool(lines)
+            cursor = lines[-1].resident.id if last else None
     kept = {k: request.query[k] for k in FILTERS if request.query.get(k)}
     if unit_id is not None:
         kept["unit"] = str(unit_id)  # a unit typed in the picker's box, from now on chosen
     return render(request, "residents.html", {
-        "lines": lines, "filters": kept, "page": page,
+        "lines": lines, "filters": kept, "page": page, "cursor": cursor,
         "units": unit_choices(scope, scope.get(unit_id or scope.unit.id)),
         "statuses": list(Status), "poverties": list(Poverty), "policies": list(Policy),
         "exports": exports.export_links("/admin/residents", kept),
@@ -229,7 +238,8 @@ async def households(request: web.Request) -> web.Response:
         unit_id = picked_unit(scope, request.query) or query_number(
             request.query.get("village"))  # the old links named a village
         place = scope.place(unit_id)
-        page = page_at(request.query.get("page"), await uow.views.household_count(place))
+        page = page_at(request.query.get("page"),
+                       await uow.views.household_count(place, COUNTED + 1), counted=COUNTED)
         rows = await uow.views.household_page(place, page.offset, page.size)
     kept = {"unit": str(unit_id)} if unit_id is not None else {}
     return render(request, "households.html", {

@@ -490,8 +490,9 @@ class PageViews(Protocol):
     async def resident_page(self, q: ResidentQuery, limit: int) -> list[ResidentLine]:
         """Up to limit residents after q.after_id (and q.offset more), in id order."""
         ...
-    async def resident_count(self, q: ResidentQuery) -> int:
-        """How many residents the query finds after q.after_id (its offset aside)."""
+    async def resident_count(self, q: ResidentQuery, limit: int | None = None) -> int:
+        """How many residents the query finds after q.after_id (its offset aside), counted
+        up to limit."""
         ...
     async def resident_lines(self, resident_ids: Sequence[int]) -> dict[int, ResidentLine]:
         """These residents with their household, village and commune names, by id."""
@@ -506,7 +507,8 @@ class PageViews(Protocol):
                              ) -> list[HouseholdLine]:
         """The place's households by commune, village and code: up to limit after offset."""
         ...
-    async def household_count(self, place: Place) -> int:
+    async def household_count(self, place: Place, limit: int | None = None) -> int:
+        """How many households the place holds, counted up to limit."""
         ...
     async def audit_page(self, q: AuditQuery, limit: int) -> list[AuditLine]:
         """Newest first, before q.before_id (keyset)."""
