@@ -69,6 +69,7 @@ class AuditQuery:
     before_id: int | None = None
     actions: tuple[str, ...] = ()  # only these, when given
     hide_actions: tuple[str, ...] = ()  # never these
+    under: int | None = None  # instead of unit_ids: this unit and every unit under it
 
 
 @dataclass(frozen=True, slots=True)

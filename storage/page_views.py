@@ -137,7 +137,9 @@ class SqlPageViews:
 
     async def audit_page(self, q: AuditQuery, limit: int) -> list[AuditLine]:
         """Newest first, before q.before_id (keyset)."""
-        where: list[ColumnElement[bool]] = [AuditRow.unit_id.in_(q.unit_ids)]
+        where: list[ColumnElement[bool]] = [
+            AuditRow.unit_id.in_(q.unit_ids) if q.under is None else _under(AuditRow.unit_id,
+                                                                            q.under)]
         if q.entity:
             where.append(AuditRow.entity == q.entity)
         if q.entity_id is not None:
@@ -242,18 +244,25 @@ def _in_place(place: Place, row: type[ResidentRow] | type[HouseholdRow] = Reside
             .exists())
 
 
+def _under(unit_id: InstrumentedAttribute[int] | InstrumentedAttribute[int | None], under: int
+           ) -> ColumnElement[bool]:
+    """The unit is `under` or hangs below it, at most three levels down (a village, its
+    commune, a district): a province's fifty thousand units are not sent as a list (past
+    the drivers' limit of bound parameters)."""
+    unit, up1, up2 = aliased(UnitRow), aliased(UnitRow), aliased(UnitRow)
+    return or_(unit_id == under, select(unit.id)
+               .outerjoin(up1, up1.id == unit.parent_id)
+               .outerjoin(up2, up2.id == up1.parent_id)
+               .where(unit.id == unit_id,
+                      or_(unit.parent_id == under, up1.parent_id == under,
+                          up2.parent_id == under))
+               .exists())
+
+
 def _official_filters(q: OfficialQuery) -> list[ColumnElement[bool]]:
-    if q.under is None:
-        where: list[ColumnElement[bool]] = [OfficialRow.unit_id.in_(q.unit_ids)]
-    else:  # the official's unit is the wide unit or hangs under it, at most three levels down
-        unit, up1, up2 = aliased(UnitRow), aliased(UnitRow), aliased(UnitRow)
-        where = [or_(OfficialRow.unit_id == q.under, select(unit.id)
-                     .outerjoin(up1, up1.id == unit.parent_id)
-                     .outerjoin(up2, up2.id == up1.parent_id)
-                     .where(unit.id == OfficialRow.unit_id,
-                            or_(unit.parent_id == q.under, up1.parent_id == q.under,
-                                up2.parent_id == q.under))
-                     .exists())]
+    where: list[ColumnElement[bool]] = [
+        OfficialRow.unit_id.in_(q.unit_ids) if q.under is None
+        else _under(OfficialRow.unit_id, q.under)]
     if q.role:
         where.append(OfficialRow.role == q.role)
     if q.name:
