@@ -24,7 +24,7 @@ from admin.context import (
     today,
     unit_of_work,
 )
-from admin.scoping import Scope, request_scope
+from admin.scoping import LISTED_UNITS, Scope, request_scope
 from core.dates import format_date, parse_date
 from core.errors import RuleError
 from core.model import AuditEntry
@@ -152,8 +152,9 @@ def audit_query(request: web.Request, scope: Scope, args: MultiMapping[str],
                 before: int | None) -> AuditQuery:
     """The page's filters from the query string."""
     kind = KINDS.get(args.get("kind", ""), AuditQuery(unit_ids=()))
+    wide = len(scope.units) > LISTED_UNITS  # a province: its units found in SQL
     return AuditQuery(
-        unit_ids=scope.ids,
+        unit_ids=() if wide else scope.ids, under=scope.unit.id if wide else None,
         entity=args.get("entity") if args.get("entity") in ENTITIES else None,
         action=args.get("action") if args.get("action") in ACTIONS else None,
         since=_day(request, args.get("since")), until=_day(request, args.get("until"), True),

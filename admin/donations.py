@@ -13,7 +13,9 @@ from aiohttp import web
 
 from admin import exports
 from admin.context import NotFound, now, render, text, unit_of_work, who
+from admin.paging import page_at
 from admin.scoping import Scope, request_scope
+from admin.units import picked_unit, unit_choices
 from core.errors import RuleError
 from core.model import Level, Pledge, PledgeStatus, ReceiptSource, Role
 from core.money import parse_amount
@@ -61,11 +63,23 @@ async def pledges_page(request: web.Request, error: str | None = None,
     rows = await _filtered_pledges(request)
     async with unit_of_work(request) as uow:
         scope = await request_scope(request, uow)
-    receivers = [u for u in scope.units.values() if u.level in RECEIVERS]
+    # the units a receipt may be recorded at: the way down to the unit chosen in the picker
+    # and those just under it, one level at a time (a province's ten thousand communes are
+    # not one list); the form sent back keeps its unit
+    typed = str(request.get("receipt_form", {}).get("unit", ""))
+    sent = int(typed) if typed.isascii() and typed.isdigit() and len(typed) < 10 else None
+    picked = picked_unit(scope, request.query)
+    chosen = scope.get(picked or (sent if scope.has(sent) else None) or scope.unit.id)
+    receivers = [scope.get(i) for i, _name, _depth in unit_choices(scope, chosen)]
+    page = page_at(request.query.get("page"), len(rows))
+    kept = {"status": wanted} if wanted else {}
     return render(request, "pledges.html", {
-        "rows": list(reversed(rows)), "statuses": [s.value for s in PledgeStatus],
-        "wanted": wanted, "receivers": sorted(receivers, key=lambda u: u.code),
-        "error": error, "form": request.get("receipt_form", {}),
+        "rows": list(reversed(rows))[page.offset:page.offset + page.size], "page": page,
+        "filters": kept, "units": unit_choices(scope, chosen), "chosen": str(chosen.id),
+        "statuses": [s.value for s in PledgeStatus],
+        "wanted": wanted, "receivers": [u for u in receivers if u.level in RECEIVERS],
+        "error": error, "form": request.get("receipt_form") or {"unit": str(chosen.id)},
+        "picked": picked is not None,
         "once": secrets.token_urlsafe(16),  # a browser sending the form again: no 2nd receipt
         "exports": exports.export_links("/admin/pledges", {"status": wanted} if wanted else {}),
         "sources": [s.value for s in ReceiptSource],
@@ -178,7 +192,7 @@ async def stock_page(request: web.Request) -> web.Response:
     me = who(request)
     async with unit_of_work(request) as uow:
         scope = await request_scope(request, uow)
-        lines = await receiving.stock(uow, me.actor, scope.unit)
+        lines = await receiving.stock(uow, me.actor, scope.unit, subtree=scope.units.values())
     return render(request, "stock.html", {
         "lines": lines, "exports": exports.export_links("/admin/stock", {}),
         "receipt_exports": exports.export_links("/admin/receipts", {})})
@@ -188,7 +202,8 @@ async def export_stock(request: web.Request) -> web.Response:
     """The stock of the official's unit and of every unit below it, down to the communes."""
     async with unit_of_work(request) as uow:
         scope = await request_scope(request, uow)
-        lines = await receiving.stock(uow, who(request).actor, scope.unit, every=True)
+        lines = await receiving.stock(uow, who(request).actor, scope.unit, every=True,
+                                      subtree=scope.units.values())
         names = {line.unit.id: line.unit.name for line in lines}
         rows = [stock_row(line.unit, names.get(line.unit.parent_id or 0), line.holdings.phones,
                           line.holdings.money, line.subtree_phones, line.subtree_money)

@@ -22,12 +22,12 @@ from admin.context import (
     unit_of_work,
     who,
 )
-from admin.paging import PAGE_SIZE, page_at
+from admin.paging import COUNTED, PAGE_SIZE, Page, page_at
 from admin.scoping import Scope, request_scope
-from admin.units import picked_unit
+from admin.units import picked_unit, unit_choices
 from core.dates import parse_date
 from core.errors import RuleError
-from core.model import Policy, Poverty, Resident, Status, Unit
+from core.model import Policy, Poverty, Resident, Status
 from core.page_views import AuditQuery, ResidentLine, ResidentQuery
 from core.ports import UnitOfWork
 from core.services import registry
@@ -85,30 +85,26 @@ async def residents(request: web.Request) -> web.Response:
         scope = await request_scope(request, uow)
         unit_id = picked_unit(scope, request.query)
         query = replace(resident_query(scope, request.query), place=scope.place(unit_id))
-        page = page_at(request.query.get("page"), await uow.views.resident_count(query))
-        lines = await uow.views.resident_page(replace(query, offset=page.offset), page.size)
+        after = parse_id(request.query.get("after"))
+        if after is not None:  # past the counted pages: on from the last row seen
+            lines, cursor = await page_of(uow, replace(query, after_id=after))
+            page: Page | None = None
+        else:
+            page = page_at(request.query.get("page"),
+                           await uow.views.resident_count(query, COUNTED + 1), counted=COUNTED)
+            lines = await uow.views.resident_page(replace(query, offset=page.offset),
+                                                  page.size)
+            last = page.more and page.number == page.pages and bool(lines)
+            cursor = lines[-1].resident.id if last else None
     kept = {k: request.query[k] for k in FILTERS if request.query.get(k)}
     if unit_id is not None:
         kept["unit"] = str(unit_id)  # a unit typed in the picker's box, from now on chosen
     return render(request, "residents.html", {
-        "lines": lines, "filters": kept, "page": page,
-        "units": _unit_choices(scope, scope.get(unit_id or scope.unit.id)),
+        "lines": lines, "filters": kept, "page": page, "cursor": cursor,
+        "units": unit_choices(scope, scope.get(unit_id or scope.unit.id)),
         "statuses": list(Status), "poverties": list(Poverty), "policies": list(Policy),
         "exports": exports.export_links("/admin/residents", kept),
     })
-
-
-def _unit_choices(scope: Scope, chosen: Unit) -> list[tuple[int, str, int]]:
-    """(id, name, depth): the way from the official's unit down to the chosen one, then what
-    is directly under it (under a village: its commune's villages). One level at a time, so
-    a province of ten thousand communes offers its districts, a district its communes: a
-    choice and a submit each, with no script, and a page a few kilobytes long."""
-    focus = chosen
-    if not scope.children.get(chosen.id) and chosen.id != scope.unit.id:
-        focus = scope.get(chosen.parent_id)
-    path = scope.path(focus)
-    return ([(u.id, u.name, depth) for depth, u in enumerate(path)]
-            + [(u.id, u.name, len(path)) for u in scope.children.get(focus.id, ())])
 
 
 async def resident_in_scope(uow: UnitOfWork, me: Who, resident_id: int) -> Resident:
@@ -242,12 +238,13 @@ async def households(request: web.Request) -> web.Response:
         unit_id = picked_unit(scope, request.query) or query_number(
             request.query.get("village"))  # the old links named a village
         place = scope.place(unit_id)
-        page = page_at(request.query.get("page"), await uow.views.household_count(place))
+        page = page_at(request.query.get("page"),
+                       await uow.views.household_count(place, COUNTED + 1), counted=COUNTED)
         rows = await uow.views.household_page(place, page.offset, page.size)
     kept = {"unit": str(unit_id)} if unit_id is not None else {}
     return render(request, "households.html", {
         "rows": rows, "page": page, "filters": kept,
-        "units": _unit_choices(scope, scope.get(unit_id or scope.unit.id)),
+        "units": unit_choices(scope, scope.get(unit_id or scope.unit.id)),
         "exports": exports.export_links("/admin/households", kept)})
 
 

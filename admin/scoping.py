@@ -25,6 +25,9 @@ from core.ports import UnitOfWork
 # Up to this many communes a place is a list (their index finds their residents); past it,
 # the communes of the unit are found in SQL and residents read in id order.
 LISTED_COMMUNES = 200
+# Up to this many units a scope's are sent to SQL as a list of ids; past it (a province's
+# fifty thousand, past the drivers' limit of bound parameters) SQL finds those under the unit.
+LISTED_UNITS = 1000
 SCOPES_KEPT = 1024  # officials' units whose scope is kept; a province's is a few MiB
 
 

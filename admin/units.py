@@ -63,3 +63,22 @@ async def units_json(request: web.Request) -> web.Response:
     return web.json_response({"units": [
         {"id": u.id, "name": u.name, "label": picker_label(scope, u), "level": u.level.value}
         for u in search_units(scope, typed)]})
+
+
+def focus(scope: Scope, chosen: Unit) -> Unit:
+    """The unit whose children a one-level choice offers: the chosen one, or the one above a
+    unit with none under it (a village: its commune)."""
+    if not scope.children.get(chosen.id) and chosen.id != scope.unit.id:
+        return scope.get(chosen.parent_id)
+    return chosen
+
+
+def unit_choices(scope: Scope, chosen: Unit) -> list[tuple[int, str, int]]:
+    """(id, name, depth): the way from the official's unit down to the chosen one, then what
+    is directly under it (under a village: its commune's villages). One level at a time, so
+    a province of ten thousand communes offers its districts, a district its communes: a
+    choice and a submit each, with no script, and a page a few kilobytes long."""
+    at = focus(scope, chosen)
+    path = scope.path(at)
+    return ([(u.id, u.name, depth) for depth, u in enumerate(path)]
+            + [(u.id, u.name, len(path)) for u in scope.children.get(at.id, ())])

@@ -20,6 +20,18 @@ class Place:
 
 
 @dataclass(frozen=True, slots=True)
+class OfficialQuery:
+    """The officials page's filter: the officials of these units (a commune, a district), or
+    of every unit under a wide one (a province: its fifty thousand units are not sent as a
+    list); of a role; whose name or login holds the typed text."""
+
+    unit_ids: tuple[int, ...] = ()
+    under: int | None = None
+    role: str | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ResidentQuery:
     place: Place
     status: str | None = None
@@ -57,6 +69,7 @@ class AuditQuery:
     before_id: int | None = None
     actions: tuple[str, ...] = ()  # only these, when given
     hide_actions: tuple[str, ...] = ()  # never these
+    under: int | None = None  # instead of unit_ids: this unit and every unit under it
 
 
 @dataclass(frozen=True, slots=True)

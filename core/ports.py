@@ -40,6 +40,7 @@ from core.page_views import (
     AuditQuery,
     HouseholdLine,
     InvitationLine,
+    OfficialQuery,
     Place,
     ReceiptLine,
     ResidentLine,
@@ -507,8 +508,9 @@ class PageViews(Protocol):
     async def resident_page(self, q: ResidentQuery, limit: int) -> list[ResidentLine]:
         """Up to limit residents after q.after_id (and q.offset more), in id order."""
         ...
-    async def resident_count(self, q: ResidentQuery) -> int:
-        """How many residents the query finds after q.after_id (its offset aside)."""
+    async def resident_count(self, q: ResidentQuery, limit: int | None = None) -> int:
+        """How many residents the query finds after q.after_id (its offset aside), counted
+        up to limit."""
         ...
     async def resident_lines(self, resident_ids: Sequence[int]) -> dict[int, ResidentLine]:
         """These residents with their household, village and commune names, by id."""
@@ -523,13 +525,19 @@ class PageViews(Protocol):
                              ) -> list[HouseholdLine]:
         """The place's households by commune, village and code: up to limit after offset."""
         ...
-    async def household_count(self, place: Place) -> int:
+    async def household_count(self, place: Place, limit: int | None = None) -> int:
+        """How many households the place holds, counted up to limit."""
         ...
     async def audit_page(self, q: AuditQuery, limit: int) -> list[AuditLine]:
         """Newest first, before q.before_id (keyset)."""
         ...
     async def officials_in(self, unit_ids: Sequence[int]) -> list[Official]:
         """Every official of these units, active or not, by unit then id."""
+        ...
+    async def official_page(self, q: OfficialQuery, offset: int, limit: int) -> list[Official]:
+        """The query's officials by unit then id: up to limit after offset."""
+        ...
+    async def official_count(self, q: OfficialQuery) -> int:
         ...
     async def chats_of(self, official_ids: Sequence[int]) -> dict[int, list[ChatState]]:
         """official id -> the chats linked to them, in id order."""

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from core.model import Actor, AuditEntry, ChatState, Household, Official, Role
 from core.names import fold
@@ -17,6 +18,7 @@ from core.page_views import (
     AuditQuery,
     HouseholdLine,
     InvitationLine,
+    OfficialQuery,
     Place,
     ReceiptLine,
     ResidentLine,
@@ -61,12 +63,12 @@ class SqlPageViews:
             return await self._lines(and_(*_resident_filters(q, common)), limit=limit,
                                      offset=q.offset)
 
-    async def resident_count(self, q: ResidentQuery) -> int:
+    async def resident_count(self, q: ResidentQuery, limit: int | None = None) -> int:
         common = bool(q.name and fold(q.name)) and await is_common(self._session, q.name or "")
-        query = (select(func.count()).select_from(ResidentRow)
+        found = (select(ResidentRow.id)
                  .join(HouseholdRow, HouseholdRow.id == ResidentRow.household_id)
-                 .where(and_(*_resident_filters(q, common))))
-        return int(await self._session.scalar(query) or 0)
+                 .where(and_(*_resident_filters(q, common))).limit(limit).subquery())
+        return int(await self._session.scalar(select(func.count()).select_from(found)) or 0)
 
     async def resident_lines(self, resident_ids: Sequence[int]) -> dict[int, ResidentLine]:
         ids = sorted(set(resident_ids))
@@ -96,38 +98,48 @@ class SqlPageViews:
 
     async def households_in_village(self, village_id: int) -> list[tuple[Household, int]]:
         """The village's households with how many of their people are registered."""
-        members = (select(ResidentRow.household_id, func.count().label("n"))
-                   .group_by(ResidentRow.household_id).subquery())
-        query = (select(HouseholdRow, func.coalesce(members.c.n, 0))
-                 .outerjoin(members, members.c.household_id == HouseholdRow.id)
-                 .where(HouseholdRow.village_id == village_id).order_by(HouseholdRow.code))
-        return [(household_from_row(h), int(n))
-                for h, n in (await self._session.execute(query)).all()]
+        rows = (await self._session.scalars(select(HouseholdRow).where(
+            HouseholdRow.village_id == village_id).order_by(HouseholdRow.code))).all()
+        members = await self._members([h.id for h in rows])
+        return [(household_from_row(h), members.get(h.id, 0)) for h in rows]
 
     async def household_page(self, place: Place, offset: int, limit: int
                              ) -> list[HouseholdLine]:
-        members = (select(ResidentRow.household_id, func.count().label("n"))
-                   .group_by(ResidentRow.household_id).subquery())
         village, commune = aliased(UnitRow), aliased(UnitRow)
-        query = (select(HouseholdRow, func.coalesce(members.c.n, 0), village.name, commune.name)
-                 .outerjoin(members, members.c.household_id == HouseholdRow.id)
+        query = (select(HouseholdRow, village.name, commune.name)
                  .join(village, village.id == HouseholdRow.village_id)
                  .join(commune, commune.id == HouseholdRow.commune_id)
                  .where(_in_place(place, HouseholdRow))
-                 .order_by(commune.name, village.name, HouseholdRow.code, HouseholdRow.id)
+                 .order_by(*_household_order(place, village, commune))
                  .limit(limit).offset(offset))
-        return [HouseholdLine(household_from_row(h), int(n), v, c)
-                for h, n, v, c in (await self._session.execute(query)).all()]
+        rows = (await self._session.execute(query)).all()
+        members = await self._members([h.id for h, _v, _c in rows])
+        return [HouseholdLine(household_from_row(h), members.get(h.id, 0), v, c)
+                for h, v, c in rows]
 
-    async def household_count(self, place: Place) -> int:
-        query = select(func.count()).select_from(HouseholdRow).where(_in_place(place, HouseholdRow))
-        return int(await self._session.scalar(query) or 0)
+    async def _members(self, household_ids: Sequence[int]) -> dict[int, int]:
+        """How many residents each of these households has: counted for the rows shown only
+        (a GROUP BY over every resident took the whole register on each page)."""
+        out: dict[int, int] = {}
+        for start in range(0, len(household_ids), CHUNK):
+            query = (select(ResidentRow.household_id, func.count())
+                     .where(ResidentRow.household_id.in_(household_ids[start:start + CHUNK]))
+                     .group_by(ResidentRow.household_id))
+            out.update((int(h), int(n)) for h, n in (await self._session.execute(query)).all())
+        return out
+
+    async def household_count(self, place: Place, limit: int | None = None) -> int:
+        found = (select(HouseholdRow.id).where(_in_place(place, HouseholdRow))
+                 .limit(limit).subquery())
+        return int(await self._session.scalar(select(func.count()).select_from(found)) or 0)
 
     # -- audit trail ---------------------------------------------------------------------------
 
     async def audit_page(self, q: AuditQuery, limit: int) -> list[AuditLine]:
         """Newest first, before q.before_id (keyset)."""
-        where: list[ColumnElement[bool]] = [AuditRow.unit_id.in_(q.unit_ids)]
+        where: list[ColumnElement[bool]] = [
+            AuditRow.unit_id.in_(q.unit_ids) if q.under is None else _under(AuditRow.unit_id,
+                                                                            q.under)]
         if q.entity:
             where.append(AuditRow.entity == q.entity)
         if q.entity_id is not None:
@@ -155,6 +167,16 @@ class SqlPageViews:
         rows = await self._session.scalars(select(OfficialRow).where(
             OfficialRow.unit_id.in_(list(unit_ids))).order_by(OfficialRow.unit_id, OfficialRow.id))
         return [official_from_row(r) for r in rows]
+
+    async def official_page(self, q: OfficialQuery, offset: int, limit: int) -> list[Official]:
+        rows = await self._session.scalars(
+            select(OfficialRow).where(*_official_filters(q))
+            .order_by(OfficialRow.unit_id, OfficialRow.id).limit(limit).offset(offset))
+        return [official_from_row(r) for r in rows]
+
+    async def official_count(self, q: OfficialQuery) -> int:
+        query = select(func.count()).select_from(OfficialRow).where(*_official_filters(q))
+        return int(await self._session.scalar(query) or 0)
 
     async def chats_of(self, official_ids: Sequence[int]) -> dict[int, list[ChatState]]:
         rows = await self._session.scalars(select(ChatRow).where(
@@ -220,6 +242,43 @@ def _in_place(place: Place, row: type[ResidentRow] | type[HouseholdRow] = Reside
             .where(commune.id == row.commune_id,
                    or_(commune.parent_id == place.under, parent.parent_id == place.under))
             .exists())
+
+
+def _under(unit_id: InstrumentedAttribute[int] | InstrumentedAttribute[int | None], under: int
+           ) -> ColumnElement[bool]:
+    """The unit is `under` or hangs below it, at most three levels down (a village, its
+    commune, a district): a province's fifty thousand units are not sent as a list (past
+    the drivers' limit of bound parameters)."""
+    unit, up1, up2 = aliased(UnitRow), aliased(UnitRow), aliased(UnitRow)
+    return or_(unit_id == under, select(unit.id)
+               .outerjoin(up1, up1.id == unit.parent_id)
+               .outerjoin(up2, up2.id == up1.parent_id)
+               .where(unit.id == unit_id,
+                      or_(unit.parent_id == under, up1.parent_id == under,
+                          up2.parent_id == under))
+               .exists())
+
+
+def _official_filters(q: OfficialQuery) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = [
+        OfficialRow.unit_id.in_(q.unit_ids) if q.under is None
+        else _under(OfficialRow.unit_id, q.under)]
+    if q.role:
+        where.append(OfficialRow.role == q.role)
+    if q.name:
+        typed = "%" + q.name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        where.append(or_(func.lower(OfficialRow.name).like(func.lower(typed), escape="\\"),
+                         OfficialRow.login.like(typed.lower(), escape="\\")))
+    return where
+
+
+def _household_order(place: Place, village: type[UnitRow], commune: type[UnitRow]
+                     ) -> tuple[InstrumentedAttribute[Any], ...]:
+    """By commune, village and code; under a wide unit (thousands of communes) in the order
+    of registration, so that a page is read and stopped at, not every household sorted."""
+    if place.under is not None:
+        return (HouseholdRow.id,)
+    return (commune.name, village.name, HouseholdRow.code, HouseholdRow.id)
 
 
 def _resident_filters(q: ResidentQuery, common: bool) -> list[ColumnElement[bool]]:
