@@ -37,7 +37,7 @@ from storage.models import (
     ResidentRow,
     UnitRow,
 )
-from storage.name_search import is_common, name_match
+from storage.name_search import matches, name_match
 from storage.officials import official_from_row
 from storage.receipts import receipt_from_row
 from storage.residents import resident_from_row
@@ -55,17 +55,18 @@ class SqlPageViews:
         """Up to limit residents after q.after_id (and q.offset more), in id order."""
         session = self._session
         has_name = bool(q.name and fold(q.name))
-        common = has_name and await is_common(session, q.name or "")
-        in_id_order = q.place.under is not None and (common or not has_name)
+        ids = await matches(session, q.name or "") if has_name else None
+        in_id_order = q.place.under is not None and (ids is None)  # no name, or a common one
         async with _without_sort(session, in_id_order):
-            return await self._lines(and_(*_resident_filters(q, common)), limit=limit,
+            return await self._lines(and_(*_resident_filters(q, ids)), limit=limit,
                                      offset=q.offset)
 
     async def resident_count(self, q: ResidentQuery) -> int:
-        common = bool(q.name and fold(q.name)) and await is_common(self._session, q.name or "")
+        has_name = bool(q.name and fold(q.name))
+        ids = await matches(self._session, q.name or "") if has_name else None
         query = (select(func.count()).select_from(ResidentRow)
                  .join(HouseholdRow, HouseholdRow.id == ResidentRow.household_id)
-                 .where(and_(*_resident_filters(q, common))))
+                 .where(and_(*_resident_filters(q, ids))))
         return int(await self._session.scalar(query) or 0)
 
     async def resident_lines(self, resident_ids: Sequence[int]) -> dict[int, ResidentLine]:
@@ -222,7 +223,9 @@ def _in_place(place: Place, row: type[ResidentRow] | type[HouseholdRow] = Reside
             .exists())
 
 
-def _resident_filters(q: ResidentQuery, common: bool) -> list[ColumnElement[bool]]:
+def _resident_filters(q: ResidentQuery, name_ids: Sequence[int] | None
+                      ) -> list[ColumnElement[bool]]:
+    """name_ids: the matches of a rare name (name_search.matches), None for a common one."""
     where = [_in_place(q.place), ResidentRow.id > q.after_id]
     if q.status:
         where.append(ResidentRow.status == q.status)
@@ -231,7 +234,7 @@ def _resident_filters(q: ResidentQuery, common: bool) -> list[ColumnElement[bool
     if q.policy:
         where.append(HouseholdRow.policy == q.policy)
     if q.name and fold(q.name):
-        where.append(name_match(q.name, common))
+        where.append(name_match(q.name, name_ids))
     return where
 
 
