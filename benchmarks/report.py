@@ -7,7 +7,11 @@ resident (the least that a report summed by SQL must read); "run ÷ GROUP BY" is
 that a busy machine changes least. Also timed alone: the province's report (SQL, then the
 roll-up) and the province's xlsx as an official downloads it (laid out from the stored JSON).
 
-    python -m benchmarks.report [--size tiny|default|full] [--database URL] [--units N]
+    python -m benchmarks.report [--size tiny|default|full|national] [--database URL] [--units N]
+
+--size national: 5,000,000 residents in 10,000 communes (500 a commune, 100 districts), the
+same 10,109 reporting units as full with five times the people: the run's ratio to the
+GROUP BY should stay as at full if its time grows no faster than the data.
 
 --units N gives officials to the first N units only (the province, then districts, then
 communes): to time a build per unit where building them all would take hours.
@@ -29,6 +33,7 @@ from benchmarks.synthetic import (
     TABLES,
     fresh_database,
     insert_rows,
+    layout,
     median,
     on_each_database,
     parser,
@@ -51,7 +56,10 @@ from storage.db import make_sessionmaker
 from storage.models import OutboxRow, ReportRunRow, UnitRow
 from storage.uow import SqlUnitOfWorkFactory
 
-SIZES = {"tiny": 2_000, "default": 100_000, "full": 1_000_000}
+# residents, communes (None: 100 residents a commune)
+SIZES: dict[str, tuple[int, int | None]] = {
+    "tiny": (2_000, None), "default": (100_000, None), "full": (1_000_000, None),
+    "national": (5_000_000, 10_000)}
 REPEATS = 3
 DAY = 15
 RUN_AT = datetime(2023, 11, 15, 3, 0, tzinfo=UTC)  # 10:00 in Vietnam: October's is due
@@ -82,10 +90,11 @@ async def officials(engine: AsyncEngine, limit: int | None) -> int:
     return len(people)
 
 
-async def bench(url: str, residents: int, limit: int | None) -> dict[str, Any]:
+async def bench(url: str, residents: int, limit: int | None, communes: int | None = None
+                ) -> dict[str, Any]:
     engine = await fresh_database(url)
     try:
-        population = await populate(engine, residents)
+        population = await populate(engine, residents, communes=communes)
         reporting = await officials(engine, limit)
         await vacuum(engine)
         uow = SqlUnitOfWorkFactory(make_sessionmaker(engine))
@@ -161,21 +170,24 @@ async def _province_figures(conn: Any) -> dict[str, Any]:
 
 
 async def main(args: argparse.Namespace) -> None:
-    residents = SIZES[args.size]
-    results = await on_each_database(args, lambda url, _tmp: bench(url, residents, args.units))
+    residents, communes = SIZES[args.size]
+    results = await on_each_database(
+        args, lambda url, _tmp: bench(url, residents, args.units, communes))
     rows = [(db, r["reports_built"], r["province_sql_s"], r["province_compute_s"],
              r["monthly_run_s"], r["one_pass_s"], r["run_per_pass"], r["province_xlsx_s"],
              r["peak_rss_mib"])
             for db, r in results.items()]
-    report(f"monthly run {MONTH}: {residents:,} residents, every reporting unit",
+    report(f"monthly run {MONTH}: {residents:,} residents in {layout(residents, communes)[0]:,}"
+           " communes, every reporting unit",
            ("database", "reports", "province SQL s", "roll-up s", "monthly run s",
             "one GROUP BY s", "run ÷ GROUP BY", "province xlsx s", "peak RSS MiB"), rows,
-           {"size": args.size, "residents": residents, "month": MONTH, "repeats": REPEATS,
+           {"size": args.size, "residents": residents,
+            "communes": layout(residents, communes)[0], "month": MONTH, "repeats": REPEATS,
             "results": results})
 
 
 if __name__ == "__main__":
-    p = parser(__doc__)
+    p = parser(__doc__, more_sizes=("national",))
     p.add_argument("--units", type=int, default=None, metavar="N",
                    help="officials in the first N reporting units only (default: all)")
     run(main, p.parse_args())

@@ -56,10 +56,11 @@ VILLAGE_NAME = "Th\u00f4n Th\u1eed nghi\u1ec7m {:05d}-{}"
 # ---- options and sizes --------------------------------------------------------------------
 
 
-def parser(description: str | None) -> argparse.ArgumentParser:
-    """--size tiny|default|full (--full for short) and --database URL (repeatable)."""
+def parser(description: str | None, more_sizes: Sequence[str] = ()) -> argparse.ArgumentParser:
+    """--size tiny|default|full (--full for short), or one of more_sizes the script knows,
+    and --database URL (repeatable)."""
     p = argparse.ArgumentParser(description=(description or "").splitlines()[0])
-    p.add_argument("--size", choices=("tiny", "default", "full"), default="default")
+    p.add_argument("--size", choices=("tiny", "default", "full", *more_sizes), default="default")
     p.add_argument("--full", dest="size", action="store_const", const="full")
     p.add_argument("--database", action="append", default=[], metavar="URL",
                    help=f"default: a temporary SQLite file, and ${POSTGRES_ENV} when set")
@@ -201,20 +202,22 @@ class Population:
     seconds: float = 0.0
 
 
-def layout(residents: int) -> tuple[int, int]:
-    """(communes, districts): 100 residents a commune, as 1,000,000 in 10,000 communes."""
-    communes = max(1, residents // 100)
+def layout(residents: int, communes: int | None = None) -> tuple[int, int]:
+    """(communes, districts): 100 residents a commune, as 1,000,000 in 10,000 communes, unless
+    the communes are given (5,000,000 in 10,000: 500 a commune); 100 communes a district."""
+    communes = communes or max(1, residents // 100)
     return communes, max(1, communes // 100)
 
 
 async def populate(engine: AsyncEngine, residents: int, *, seed: int = 8,
-                   stock_share: float = 0.02) -> Population:
+                   stock_share: float = 0.02, communes: int | None = None) -> Population:
     """Units, households and residents under province 06, and a province stock of phones
-    (stock_share of the residents) and of money (as much again, at PER_PERSON)."""
+    (stock_share of the residents) and of money (as much again, at PER_PERSON). Residents go
+    in by batches of BATCH, generated as they are written: memory does not grow with them."""
     started = time.perf_counter()
     rng = random.Random(seed)
     names = Names.load()
-    communes, districts = layout(residents)
+    communes, districts = layout(residents, communes)
     async with engine.begin() as conn:
         province_id = await _scalar(conn, select(UnitRow.id).where(
             UnitRow.dataset == DATASET, UnitRow.code == PROVINCE_CODE))

@@ -8,6 +8,8 @@ of a scan of every name.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import ColumnElement, Connection, Text, cast, delete, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,32 +35,38 @@ async def write_tails(session: AsyncSession, resident_id: int, name_key: str) ->
                                       for t in tails(name_key)])
 
 
-def name_match(name: str, common: bool = False) -> ColumnElement[bool]:
+def name_match(name: str, ids: Sequence[int] | None) -> ColumnElement[bool]:
     """Residents whose folded name starts, at one of its words, with the folded search.
 
-    A rare name is looked up in the index and its few residents read by id; a common one
-    (see is_common) is tested on each resident's own name_key as residents are read in id
-    order, where a page fills within a few hundred rows. (A test on the index per resident
-    would do too on SQLite, but PostgreSQL turns it into a join over every match.)
+    A rare name comes with the ids of its residents, looked up in the index beforehand
+    (matches): they are read by id, whatever the planner guesses of the place asked. A common
+    one (ids None) is tested on each resident's own name_key as residents are read in id
+    order, where a page fills within a few hundred rows.
     """
-    key = fold(name)
-    if common:
-        like = _like_escape(key)
-        return or_(ResidentRow.name_key.like(f"{like}%", escape="\\"),
-                   ResidentRow.name_key.like(f"% {like}%", escape="\\"))
-    return ResidentRow.id.in_(select(T.resident_id).where(T.tail >= key, T.tail < _past(key)))
+    if ids is not None:
+        return ResidentRow.id.in_(list(ids))
+    like = _like_escape(fold(name))
+    return or_(ResidentRow.name_key.like(f"{like}%", escape="\\"),
+               ResidentRow.name_key.like(f"% {like}%", escape="\\"))
 
 
 def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-async def is_common(session: AsyncSession, name: str) -> bool:
-    """More than COMMON residents' names start with it (counted no further, in the index)."""
+async def matches(session: AsyncSession, name: str) -> list[int] | None:
+    """The ids of the residents whose names match, from the index, when no more than COMMON
+    of its rows do (read no further); None for a common name.
+
+    The ids go to the query as a list rather than as a subquery of the index: PostgreSQL
+    cannot estimate how many residents a wide place holds (a test on each one's commune), and
+    where it guessed a few hundred (at 100,000 residents) it tested the name on every
+    resident of the place, one probe of the index each, instead of reading the few matches.
+    """
     key = fold(name)
-    some = select(T.resident_id).where(T.tail >= key, T.tail < _past(key)).limit(COMMON + 1)
-    return int(await session.scalar(select(func.count()).select_from(some.subquery())) or 0
-               ) > COMMON
+    found = (await session.scalars(select(T.resident_id).where(
+        T.tail >= key, T.tail < _past(key)).limit(COMMON + 1))).all()
+    return None if len(found) > COMMON else sorted(set(found))
 
 
 def _past(key: str) -> str:

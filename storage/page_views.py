@@ -39,7 +39,7 @@ from storage.models import (
     ResidentRow,
     UnitRow,
 )
-from storage.name_search import is_common, name_match
+from storage.name_search import matches, name_match
 from storage.officials import official_from_row
 from storage.receipts import receipt_from_row
 from storage.residents import resident_from_row
@@ -57,17 +57,18 @@ class SqlPageViews:
         """Up to limit residents after q.after_id (and q.offset more), in id order."""
         session = self._session
         has_name = bool(q.name and fold(q.name))
-        common = has_name and await is_common(session, q.name or "")
-        in_id_order = q.place.under is not None and (common or not has_name)
+        ids = await matches(session, q.name or "") if has_name else None
+        in_id_order = q.place.under is not None and (ids is None)  # no name, or a common one
         async with _without_sort(session, in_id_order):
-            return await self._lines(and_(*_resident_filters(q, common)), limit=limit,
+            return await self._lines(and_(*_resident_filters(q, ids)), limit=limit,
                                      offset=q.offset)
 
     async def resident_count(self, q: ResidentQuery, limit: int | None = None) -> int:
-        common = bool(q.name and fold(q.name)) and await is_common(self._session, q.name or "")
+        has_name = bool(q.name and fold(q.name))
+        ids = await matches(self._session, q.name or "") if has_name else None
         found = (select(ResidentRow.id)
                  .join(HouseholdRow, HouseholdRow.id == ResidentRow.household_id)
-                 .where(and_(*_resident_filters(q, common))).limit(limit).subquery())
+                 .where(and_(*_resident_filters(q, ids))).limit(limit).subquery())
         return int(await self._session.scalar(select(func.count()).select_from(found)) or 0)
 
     async def resident_lines(self, resident_ids: Sequence[int]) -> dict[int, ResidentLine]:
@@ -281,7 +282,9 @@ def _household_order(place: Place, village: type[UnitRow], commune: type[UnitRow
     return (commune.name, village.name, HouseholdRow.code, HouseholdRow.id)
 
 
-def _resident_filters(q: ResidentQuery, common: bool) -> list[ColumnElement[bool]]:
+def _resident_filters(q: ResidentQuery, name_ids: Sequence[int] | None
+                      ) -> list[ColumnElement[bool]]:
+    """name_ids: the matches of a rare name (name_search.matches), None for a common one."""
     where = [_in_place(q.place), ResidentRow.id > q.after_id]
     if q.status:
         where.append(ResidentRow.status == q.status)
@@ -290,7 +293,7 @@ def _resident_filters(q: ResidentQuery, common: bool) -> list[ColumnElement[bool
     if q.policy:
         where.append(HouseholdRow.policy == q.policy)
     if q.name and fold(q.name):
-        where.append(name_match(q.name, common))
+        where.append(name_match(q.name, name_ids))
     return where
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+import pytest
 from sqlalchemy import select
 
 from admin.scoping import UnitTrees
@@ -13,8 +14,9 @@ from core.model import Level, Official, Role, Unit
 from core.page_views import Place, ResidentQuery
 from core.services import privacy
 from core.services.units import UnitRecord, import_units
+from storage import name_search
 from storage.models import ResidentNameTailRow, ResidentRow
-from storage.name_search import name_match, rebuild_tails, tails
+from storage.name_search import matches, name_match, rebuild_tails, tails
 from tests.admin.conftest import START, Admin
 from tests.conftest import SYSTEM
 
@@ -33,8 +35,9 @@ async def found(admin: Admin, name: str, *, common: bool | None = None) -> list[
             place = (await UnitTrees().scope(uow, province)).place()
             return [x.resident.id for x in await uow.views.resident_page(
                 ResidentQuery(place=place, name=name), 100)]
+        ids = None if common else await matches(uow.session, name)
         rows = await uow.session.scalars(select(ResidentRow.id).where(
-            name_match(name, common)).order_by(ResidentRow.id))
+            name_match(name, ids)).order_by(ResidentRow.id))
         return list(rows)
 
 
@@ -162,3 +165,17 @@ async def test_a_commune_officer_chooses_among_their_villages(admin: Admin) -> N
     ids = [int(x) for x in OPTION.findall(page)]
     assert ids[0] == w.units["commune"].id and w.units["village"].id in ids
     assert w.units["sibling_village"].id not in ids
+
+
+async def test_a_rare_name_brings_its_residents_ids_and_a_common_one_none(
+        admin: Admin, monkeypatch: pytest.MonkeyPatch) -> None:
+    w = admin.world.residents  # Nong Van An, Lo Thi Binh, Hoang Van Cuong, Trieu Thi Dung
+    async with admin.runtime.uow() as uow:
+        assert await matches(uow.session, "Van") == sorted([w["own"], w["sibling"]])
+        assert await matches(uow.session, "van c") == [w["sibling"]]
+        assert await matches(uow.session, "zz") == []
+        monkeypatch.setattr(name_search, "COMMON", 1)  # two rows of the index: common now
+        assert await matches(uow.session, "van") is None
+        assert await matches(uow.session, "nong") == [w["own"]]
+    # both ways, the province's list holds the same two
+    assert await found(admin, "van") == [w["own"], w["sibling"]]

@@ -15,6 +15,9 @@ from typing import Any
 
 import pytest
 
+from benchmarks.report import SIZES
+from benchmarks.synthetic import layout
+
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 300
 
@@ -76,3 +79,10 @@ def test_import_xlsx(tmp_path: Path) -> None:
     r = run_tiny("import_xlsx", tmp_path)["results"]["sqlite"]
     assert r["rows"] == 200 and r["rows_per_s"] > 0 and r["read_s"] > 0
     assert "200" in r["summary"]  # the command's own summary: all 200 saved
+
+
+def test_the_national_size_puts_five_times_the_people_in_the_same_units() -> None:
+    residents, communes = SIZES["national"]
+    assert (residents, layout(residents, communes)) == (5_000_000, (10_000, 100))
+    assert layout(*SIZES["full"]) == (10_000, 100)  # 100 a commune, as before
+    assert layout(2_000) == (20, 1)
