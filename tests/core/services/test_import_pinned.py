@@ -80,7 +80,14 @@ def matching_files(village: str) -> list[list[ImportRow | RowError]]:
     elsewhere = parse_rows([(2, line(lan, "01/01/1969", None, "NEW-02", chang))], TODAY)
     held = parse_rows([(2, line("Ai \u0110\u00f3", "01/01/1969", "006169033441", "NEW-05",
                                  chang))], TODAY)  # Lan's ID, another name
-    return [first, by_name, elsewhere, held]
+    approved = parse_rows([  # imported with --approve
+        (2, line("Ph\u00f9ng V\u0103n M\u1ed9t", "01/02/1960", "006060001111", "NEW-06",
+                 village)),
+        (3, line("Ph\u00f9ng Th\u1ecb Hai", "01/03/1961", None, "NEW-06", village)),
+        (4, line("Ph\u00f9ng V\u0103n Ba", "01/04/1962", None, "NEW-03", village)),
+        (5, line("Ph\u00f9ng V\u0103n B\u1ed1n", "01/05/1963", None, None, village)),
+    ], TODAY)
+    return [first, by_name, elsewhere, held, approved]
 
 
 async def run(uow: SqlUnitOfWorkFactory, commune: Unit, now: datetime,
@@ -169,10 +176,11 @@ async def story(uow: SqlUnitOfWorkFactory, commune: Unit, now: datetime, tmp_pat
         other = next(v for v in await u.units.children(commune.id) if v.code.endswith("-01"))
     officer = Actor(label="web:xa", role=Role.COMMUNE, unit_id=commune.id, official_id=None)
     for n, rows in enumerate(matching_files(other.name)):
-        out[f"matching{n}"] = told(await run(uow, commune, now, rows, actor=officer), {})
+        out[f"matching{n}"] = told(await run(uow, commune, now, rows, actor=officer,
+                                             approve=n == 4), {})
         out[f"matching{n}_state"] = await state(uow)
     for n, rows in enumerate(matching_files(other.name)):
-        out[f"matching{n}_again"] = told(await run(uow, commune, now, rows), {})
+        out[f"matching{n}_again"] = told(await run(uow, commune, now, rows, approve=n == 4), {})
     out["matching_again_state"] = await state(uow)
     out["review"] = told(await run(uow, commune, now, review_rows()), {})
     out["review_again"] = told(await run(uow, commune, now, review_rows()), {})
