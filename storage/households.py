@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from types import SimpleNamespace
 from typing import cast
 
-from sqlalchemy import Table, func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
 from core.model import ClassSource, Household, Policy, Poverty
 from storage.models import HouseholdRow
-from storage.sql import CHUNK
-
-HOUSEHOLDS = cast(Table, HouseholdRow.__table__)
+from storage.sql import CHUNK, insert_all
 
 
 def household_from_row(row: HouseholdRow) -> Household:
@@ -88,10 +87,9 @@ class SqlHouseholds:
             return []
         at = self._clock()
         values = [{**_household_values(h), "created_at": at} for h in households]
-        ids = list(await self._s.scalars(
-            insert(HOUSEHOLDS).returning(HOUSEHOLDS.c.id, sort_by_parameter_order=True), values))
-        return [household_from_row(HouseholdRow(id=i, **v)) for i, v in zip(ids, values,
-                                                                            strict=True)]
+        ids = await insert_all(self._s, HouseholdRow, values)
+        return [household_from_row(cast(HouseholdRow, SimpleNamespace(id=i, **v)))
+                for i, v in zip(ids, values, strict=True)]
 
     async def by_codes(self, commune_id: int, codes: Sequence[str]) -> dict[str, Household]:
         wanted, out = sorted(set(codes)), {}

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from types import SimpleNamespace
 from typing import cast
 
-from sqlalchemy import Exists, Table, insert, or_, select
+from sqlalchemy import Exists, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -23,9 +24,7 @@ from storage.models import (
     UnitRow,
 )
 from storage.name_search import tails, write_tails
-from storage.sql import CHUNK, Folder, utc
-
-RESIDENTS = cast(Table, ResidentRow.__table__)
+from storage.sql import CHUNK, Folder, insert_all, utc
 
 
 def resident_from_row(row: ResidentRow) -> Resident:
@@ -134,13 +133,13 @@ class SqlResidents:
         if not residents:
             return []
         values = [self._values(r) for r in residents]
-        ids = list(await self._s.scalars(
-            insert(RESIDENTS).returning(RESIDENTS.c.id, sort_by_parameter_order=True), values))
+        ids = await insert_all(self._s, ResidentRow, values)
         await self._s.execute(insert(ResidentNameTailRow), [
             {"resident_id": i, "tail": t} for i, v in zip(ids, values, strict=True)
             for t in tails(str(v["name_key"]))])
-        return [resident_from_row(ResidentRow(id=i, **v)) for i, v in zip(ids, values,
-                                                                           strict=True)]
+        # read back as a row would be, without the ORM's bookkeeping of a new row
+        return [resident_from_row(cast(ResidentRow, SimpleNamespace(id=i, **v)))
+                for i, v in zip(ids, values, strict=True)]
 
     async def by_citizen_ids(self, citizen_ids: Sequence[str]) -> dict[str, Resident]:
         wanted, out = sorted(set(citizen_ids)), {}
