@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from types import SimpleNamespace
+from typing import cast
 
-from sqlalchemy import Exists, or_, select
+from sqlalchemy import Exists, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -14,9 +16,15 @@ from core.importing import ResidentExport
 from core.model import Gender, Policy, Poverty, Resident, Status, SupportKind
 from core.ports import Waiting
 from core.priority import WHOLE_PHONE_ROUTES, Candidate
-from storage.models import HouseholdRow, ResidentRow, SupportRow, UnitRow
-from storage.name_search import write_tails
-from storage.sql import CHUNK, Folder, utc
+from storage.models import (
+    HouseholdRow,
+    ResidentNameTailRow,
+    ResidentRow,
+    SupportRow,
+    UnitRow,
+)
+from storage.name_search import tails, write_tails
+from storage.sql import CHUNK, Folder, insert_all, utc
 
 
 def resident_from_row(row: ResidentRow) -> Resident:
@@ -85,25 +93,31 @@ class SqlResidents:
         return [resident_from_row(r) for r in rows]
 
     def _fill(self, row: ResidentRow, r: Resident) -> None:
-        row.household_id = r.household_id
-        row.commune_id = r.commune_id
-        row.village_id = r.village_id
-        row.full_name = r.full_name
-        row.name_key = self._fold(r.full_name)
-        row.date_of_birth = r.date_of_birth
-        row.gender = r.gender.value if r.gender else None
-        row.citizen_id = r.citizen_id
-        row.legacy_id = r.legacy_id
-        row.has_smartphone = r.has_smartphone
-        row.phone = r.phone
-        row.status = r.status.value
-        row.reject_reason = r.reject_reason
-        row.consent = r.consent
-        row.ethnicity = r.ethnicity
-        row.registered_by = r.registered_by
-        row.registered_at = r.registered_at or self._clock()
-        row.approved_by = r.approved_by
-        row.approved_at = r.approved_at
+        for name, value in self._values(r).items():
+            setattr(row, name, value)
+
+    def _values(self, r: Resident) -> dict[str, object]:
+        return {
+            "household_id": r.household_id,
+            "commune_id": r.commune_id,
+            "village_id": r.village_id,
+            "full_name": r.full_name,
+            "name_key": self._fold(r.full_name),
+            "date_of_birth": r.date_of_birth,
+            "gender": r.gender.value if r.gender else None,
+            "citizen_id": r.citizen_id,
+            "legacy_id": r.legacy_id,
+            "has_smartphone": r.has_smartphone,
+            "phone": r.phone,
+            "status": r.status.value,
+            "reject_reason": r.reject_reason,
+            "consent": r.consent,
+            "ethnicity": r.ethnicity,
+            "registered_by": r.registered_by,
+            "registered_at": r.registered_at or self._clock(),
+            "approved_by": r.approved_by,
+            "approved_at": r.approved_at,
+        }
 
     async def add(self, resident: Resident) -> Resident:
         row = ResidentRow()
@@ -112,6 +126,45 @@ class SqlResidents:
         await self._s.flush()
         await write_tails(self._s, row.id, row.name_key)
         return resident_from_row(row)
+
+    async def add_many(self, residents: Sequence[Resident]) -> list[Resident]:
+        """add() for many: one INSERT of them all (their ids back in order), one of their
+        tails, exactly as add() writes them."""
+        if not residents:
+            return []
+        values = [self._values(r) for r in residents]
+        ids = await insert_all(self._s, ResidentRow, values)
+        await self._s.execute(insert(ResidentNameTailRow), [
+            {"resident_id": i, "tail": t} for i, v in zip(ids, values, strict=True)
+            for t in tails(str(v["name_key"]))])
+        # read back as a row would be, without the ORM's bookkeeping of a new row
+        return [resident_from_row(cast(ResidentRow, SimpleNamespace(id=i, **v)))
+                for i, v in zip(ids, values, strict=True)]
+
+    async def by_citizen_ids(self, citizen_ids: Sequence[str]) -> dict[str, Resident]:
+        wanted, out = sorted(set(citizen_ids)), {}
+        for start in range(0, len(wanted), CHUNK):
+            for row in await self._s.scalars(select(ResidentRow).where(
+                    ResidentRow.citizen_id.in_(wanted[start:start + CHUNK]))):
+                out[str(row.citizen_id)] = resident_from_row(row)
+        return out
+
+    async def same_people(
+        self, commune_id: int, people: Sequence[tuple[str, date]]
+    ) -> dict[tuple[str, date], list[Resident]]:
+        """The commune's residents of these names, kept where the birth date matches too."""
+        wanted = set(people)
+        keys = sorted({k for k, _ in wanted})
+        out: dict[tuple[str, date], list[Resident]] = {}
+        for start in range(0, len(keys), CHUNK):
+            rows = await self._s.scalars(select(ResidentRow).where(
+                ResidentRow.commune_id == commune_id,
+                ResidentRow.name_key.in_(keys[start:start + CHUNK])).order_by(ResidentRow.id))
+            for row in rows:
+                if (row.name_key, row.date_of_birth) in wanted:
+                    out.setdefault((row.name_key, row.date_of_birth), []).append(
+                        resident_from_row(row))
+        return out
 
     async def update(self, resident: Resident) -> None:
         row = await self._s.get(ResidentRow, resident.id)

@@ -64,9 +64,12 @@ async def cmd_import_residents(rt: Runtime, args: argparse.Namespace, clock: Clo
     bar.start(len(parsed))
     async with rt.uow() as uow:
         commune = await find_unit(uow, rt.settings.dataset, args.commune, Level.COMMUNE)
+        # one transaction a batch (a dry run: one, rolled back): a crash leaves whole
+        # batches, which a re-run counts present
         report = await import_residents(uow, CLI, commune, parsed, today, started,
                                         approve=args.approve, progress=bar.step,
-                                        outside_limit=rt.settings.import_outside_ids)
+                                        outside_limit=rt.settings.import_outside_ids,
+                                        batch_done=None if args.dry_run else uow.commit)
         if args.dry_run:
             await record_list_read(uow, CLI, started, commune.id, "cli-import-dry-run",
                                    {"file": args.file.name}, len(parsed))

@@ -1,22 +1,32 @@
-"""Importing a commune's list of residents: households by code, one savepoint per row.
+"""Importing a commune's list of residents: households by code, in batches of rows.
 
-Works inside the caller's unit of work and never commits: a dry run is the same call
-followed by a rollback.
+Each batch is looked up in a few queries (the holders of its IDs, the commune's people of its
+names and birth dates, its households by code); a row those answers show to be plainly new is
+kept for one insert of the batch's households, residents and audit lines, and any other row
+(a duplicate, a person already registered, an existing household, a refusal, an approval)
+goes the row-by-row way, in its own savepoint, after what was kept before it is written, so
+that it finds the register exactly as the row-by-row import did.
+
+Works inside the caller's unit of work and never commits itself: after each batch it calls
+batch_done, which the caller may make a commit (one transaction a batch: a crash leaves whole
+batches, and a re-run counts them present); a dry run passes none and rolls back.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
+from core.codes import household_code
 from core.errors import RuleError
 from core.importing import ImportRow, RowError, match_village
-from core.model import Actor, ClassSource, Household, Level, Resident, Unit
-from core.names import name_key
+from core.model import Actor, ClassSource, Household, Level, Resident, Status, Unit
+from core.names import name_key, normalise_name
 from core.ports import UnitOfWork
 from core.services import registry
-from core.services.audit import record
+from core.services.audit import entry, record
+from core.services.scope import within
 
 # Which column a service error is about, by the start of its key.
 _FIELDS_BY_KEY = (
@@ -37,6 +47,9 @@ _FIELDS_BY_KEY = (
     ("rules-date", "date_of_birth"),
     ("rules-phone", "phone"),
 )
+
+
+BATCH = 2000  # rows looked up, checked and written together, in one transaction when committed
 
 
 @dataclass(slots=True)
@@ -67,6 +80,24 @@ class _Batch:
     outside: int = 0  # IDs met so far that another commune holds
     households: dict[str, Household] = field(default_factory=dict)
     heads: dict[int, Household] = field(default_factory=dict)  # head's line -> its household
+    inside: dict[int, bool] = field(default_factory=dict)  # village id -> within the actor's
+    places: dict[str, list[Unit]] = field(default_factory=dict)  # village text -> matches
+
+
+@dataclass(slots=True)
+class _Known:
+    """What the register holds for one batch's rows, and what the batch adds, not yet written:
+    the households and residents kept carry ids below zero until they are inserted."""
+
+    holders: dict[str, Resident]  # citizen ID -> its holder
+    people: dict[tuple[str, date], list[Resident]]  # (name key, birth) -> the commune's
+    codes: dict[str, Household]  # household code -> the commune's household
+    homes: dict[int, Household]  # household id -> household, of the residents above
+    wanted: list[str] = field(default_factory=list)  # the codes the batch's rows give
+    keys: dict[int, set[tuple[str, date]]] = field(default_factory=dict)  # line -> _keys
+    new_households: list[Household] = field(default_factory=list)
+    new_residents: list[Resident] = field(default_factory=list)
+    approved: set[int] = field(default_factory=set)  # the kept residents approved too
 
 
 async def import_residents(
@@ -79,9 +110,11 @@ async def import_residents(
     approve: bool = False,
     progress: Callable[[int], None] | None = None,
     outside_limit: int | None = None,
+    batch_done: Callable[[], Awaitable[None]] | None = None,
 ) -> ImportReport:
     """Save each valid row (a failing one undoes only itself); report the others by line.
-    progress, when given, is called with the number of rows done after each row.
+    progress, when given, is called with the number of rows done after each batch;
+    batch_done, when given, after each batch is written (the caller's commit).
     outside_limit, when given, is how many citizen IDs that another commune holds one call
     may meet: once met, every later ID this commune does not hold is refused untested, so
     that a file cannot probe the province's register."""
@@ -93,19 +126,261 @@ async def import_residents(
         smartphone=_household_smartphones(rows), outside_limit=outside_limit,
     )
     report = ImportReport()
-    for done, row in enumerate(rows, 1):
-        if isinstance(row, RowError):
-            report.errors.append(row)
-        else:
-            try:
-                async with uow.savepoint():
-                    await _import_row(uow, batch, row, report)
-            except RuleError as err:
-                report.errors.append(RowError(row.line, field_of(err.key), err.key, err.params))
+    size = max(1, BATCH)
+    for start in range(0, len(rows), size):
+        chunk = rows[start:start + size]
+        await _import_batch(uow, batch, chunk, report)
+        if batch_done is not None:
+            await batch_done()
         if progress is not None:
-            progress(done)
+            progress(start + len(chunk))
     report.errors.sort(key=lambda e: e.line)
     return report
+
+
+async def _import_batch(
+    uow: UnitOfWork, batch: _Batch, rows: Sequence[ImportRow | RowError], report: ImportReport
+) -> None:
+    """One batch: each row as the row-by-row import took it, the plainly new ones written
+    together."""
+    known = await _look_up(uow, batch.commune, rows)
+    for row in rows:
+        if isinstance(row, RowError):
+            report.errors.append(row)
+            continue
+        if await _keep_if_new(uow, batch, known, row, report):
+            continue
+        await _write(uow, batch, known)  # what came before, in the register first
+        try:
+            async with uow.savepoint():
+                await _import_row(uow, batch, row, report)
+        except RuleError as err:
+            report.errors.append(RowError(row.line, field_of(err.key), err.key, err.params))
+        await _learn(uow, batch, known, row)
+    await _write(uow, batch, known)
+
+
+def _keys(row: ImportRow) -> set[tuple[str, date]]:
+    """The (name key, birth) pairs the row-by-row way looks a row up by."""
+    out = {(name_key(row.full_name), row.date_of_birth)}
+    try:
+        out.add((name_key(normalise_name(row.full_name)), row.date_of_birth))
+    except RuleError:
+        pass
+    return out
+
+
+def _codes(row: ImportRow) -> set[str]:
+    if not row.household_code:
+        return set()
+    out = {row.household_code}
+    try:
+        out.add(household_code(row.household_code))
+    except RuleError:
+        pass
+    return out
+
+
+async def _look_up(
+    uow: UnitOfWork, commune: Unit, rows: Sequence[ImportRow | RowError]
+) -> _Known:
+    """Three queries for the batch instead of a few a row."""
+    valid = [r for r in rows if isinstance(r, ImportRow)]
+    ids = sorted({r.citizen_id for r in valid if r.citizen_id})
+    by_line = {r.line: _keys(r) for r in valid}
+    keys = sorted({k for found in by_line.values() for k in found})
+    codes = sorted({c for r in valid for c in _codes(r)})
+    holders = await uow.residents.by_citizen_ids(ids) if ids else {}
+    people = await uow.residents.same_people(commune.id, keys) if keys else {}
+    homes = {r.household_id for r in holders.values()} | {
+        r.household_id for found in people.values() for r in found}
+    return _Known(
+        holders=holders, people=people,
+        codes=await uow.households.by_codes(commune.id, codes) if codes else {},
+        homes=await uow.households.get_many(sorted(homes)) if homes else {}, wanted=codes,
+        keys=by_line,
+    )
+
+
+async def _learn(uow: UnitOfWork, batch: _Batch, known: _Known, row: ImportRow) -> None:
+    """After a row went the row-by-row way: what it may have changed, read again."""
+    if row.citizen_id:
+        holder = await uow.residents.by_citizen_id(row.citizen_id)
+        if holder is None:
+            known.holders.pop(row.citizen_id, None)
+        else:
+            known.holders[row.citizen_id] = holder
+    for key in _keys(row):
+        known.people[key] = await uow.residents.same_person(batch.commune.id, *key)
+    if row.household_code:
+        for code in _codes(row):
+            found = await uow.households.by_code(batch.commune.id, code)
+            if found is None:
+                known.codes.pop(code, None)
+            else:
+                known.codes[code] = found
+    else:  # a code made up for the row may be one a later row gives: read them again
+        known.codes = await uow.households.by_codes(batch.commune.id, known.wanted)
+
+
+async def _keep_if_new(
+    uow: UnitOfWork, batch: _Batch, known: _Known, row: ImportRow, report: ImportReport
+) -> bool:
+    """Keep the row for the batch's insert when the row-by-row way would plainly save it as
+    a new resident (and maybe a new household), changing nothing else; False otherwise,
+    with nothing changed."""
+    if row.commune_code is not None and row.commune_code != batch.commune.code:
+        return False
+    if _present(batch, known, row, report):
+        return True
+    if row.citizen_id and row.citizen_id in known.holders:
+        return False  # a duplicate or another commune's: the row-by-row way
+    if batch.outside_limit is not None and row.citizen_id and batch.outside >= \
+            batch.outside_limit:
+        return False
+    if any(known.people.get(k) for k in known.keys[row.line]):
+        return False
+    found = _places(batch, row)
+    if len(found) != 1:
+        return False
+    place = found[0]
+    try:
+        form = registry.resident_facts(_form(row), batch.today)
+    except RuleError:
+        return False
+    if not await _inside(uow, batch, place.id):
+        return False
+    household, created = await _new_household(uow, batch, known, row, place)
+    if household is None or household.village_id != place.id:
+        return False
+    if created:
+        known.new_households.append(household)
+    resident = Resident(
+        id=-len(known.new_residents) - 1, household_id=household.id,
+        commune_id=household.commune_id, village_id=household.village_id,
+        full_name=form.full_name, date_of_birth=form.date_of_birth, gender=form.gender,
+        citizen_id=form.citizen_id, legacy_id=form.legacy_id,
+        has_smartphone=form.has_smartphone, phone=form.phone, status=Status.REGISTERED,
+        registered_by=batch.actor.official_id, registered_at=batch.now, consent=form.consent,
+        ethnicity=form.ethnicity,
+    )
+    known.new_residents.append(resident)
+    if batch.approve:
+        known.approved.add(resident.id)
+        report.approved += 1
+    if resident.citizen_id:
+        known.holders[resident.citizen_id] = resident
+    for key in known.keys[row.line] | {(name_key(form.full_name), form.date_of_birth)}:
+        known.people.setdefault(key, []).append(resident)
+    report.saved += 1
+    report.households_created += created
+    if row.household_code:
+        batch.households[row.household_code] = household
+    if row.household_group == row.line:
+        batch.heads[row.line] = household
+    return True
+
+
+def _present(batch: _Batch, known: _Known, row: ImportRow, report: ImportReport) -> bool:
+    """A row the register already holds as listed, found as _already_present finds it:
+    counted present, nothing written (an approval goes the row-by-row way)."""
+    if batch.approve or len(_places(batch, row)) != 1:
+        return False
+    if row.citizen_id:
+        holder = known.holders.get(row.citizen_id)
+        if holder is None or holder.commune_id != batch.commune.id:
+            return False
+        candidates = [holder]
+    else:
+        candidates = known.people.get((name_key(row.full_name), row.date_of_birth), [])
+    for resident in candidates:
+        home = known.homes.get(resident.household_id)
+        if resident.id < 0 or home is None:
+            return False  # kept in this batch, not yet written: the row-by-row way
+        if row.household_code is None or home.code == row.household_code:
+            report.present += 1
+            if row.household_group == row.line:
+                batch.heads[row.line] = home
+            return True
+    return False
+
+
+def _places(batch: _Batch, row: ImportRow) -> list[Unit]:
+    """match_village, once for each way the file writes a village."""
+    if row.village not in batch.places:
+        batch.places[row.village] = match_village(row.village, batch.villages)
+    return batch.places[row.village]
+
+
+async def _inside(uow: UnitOfWork, batch: _Batch, village_id: int) -> bool:
+    if village_id not in batch.inside:
+        batch.inside[village_id] = await within(uow, batch.actor, village_id)
+    return batch.inside[village_id]
+
+
+async def _new_household(
+    uow: UnitOfWork, batch: _Batch, known: _Known, row: ImportRow, place: Unit
+) -> tuple[Household | None, bool]:
+    """The row's household when the row-by-row way would take it without writing to it:
+    one met earlier in the file, its head's, or a new one under the code the row gives;
+    (None, False) when it would do more (update one registered, make up a code)."""
+    code = row.household_code
+    if code and code in batch.households:
+        return batch.households[code], False
+    if not code:
+        if row.household_group not in (None, row.line):
+            return batch.heads.get(row.household_group or 0), False
+        return None, False
+    if code in known.codes:
+        return None, False
+    try:
+        typed = household_code(code)
+    except RuleError:
+        return None, False
+    if typed != code or typed in known.codes:
+        return None, False
+    form = _household_form(batch, row, place)
+    return Household(
+        id=-len(known.new_households) - 1, commune_id=batch.commune.id, village_id=place.id,
+        code=typed, head_name=normalise_name(form.head_name), poverty=form.poverty,
+        policy=form.policy, has_smartphone=form.has_smartphone,
+        class_source=form.class_source, review_year=form.review_year,
+    ), True
+
+
+async def _write(uow: UnitOfWork, batch: _Batch, known: _Known) -> None:
+    """Insert the rows kept so far: households, then residents and their name tails, then
+    the audit lines each would have had ('create household', 'register resident')."""
+    if not known.new_residents:
+        return
+    households = await uow.households.add_many(known.new_households)
+    real = {h.id: saved for h, saved in zip(known.new_households, households, strict=True)}
+    homed = [replace(r, household_id=real[r.household_id].id) if r.household_id < 0 else r
+             for r in known.new_residents]
+    saved = await uow.residents.add_many([
+        _approved(batch, r) if r.id in known.approved else r for r in homed])
+    registered = [replace(r, id=s.id, registered_at=s.registered_at)
+                  for r, s in zip(homed, saved, strict=True)]
+    await uow.audit.append(
+        *(entry(batch.actor, batch.now, "create", "household", h.id, h.commune_id, after=h)
+          for h in households),
+        *(entry(batch.actor, batch.now, "register", "resident", r.id, r.commune_id, after=r)
+          for r in registered),
+        *(entry(batch.actor, batch.now, "approve", "resident", r.id, r.commune_id, before=r,
+                after=_approved(batch, r))
+          for r, kept in zip(registered, known.new_residents, strict=True)
+          if kept.id in known.approved))
+    for cache in (batch.households, batch.heads):
+        for key, household in list(cache.items()):
+            if household.id < 0:
+                cache[key] = real[household.id]  # type: ignore[index]
+    known.new_households, known.new_residents, known.approved = [], [], set()
+
+
+def _approved(batch: _Batch, resident: Resident) -> Resident:
+    """As registry.approve leaves a resident just registered."""
+    return replace(resident, status=Status.APPROVED, reject_reason=None,
+                   approved_by=batch.actor.official_id, approved_at=batch.now)
 
 
 def field_of(key: str) -> str | None:

@@ -121,6 +121,23 @@ async def check_resident(
 ) -> ResidentForm:
     """The form with every value normalised and checked; duplicates are named inside the
     caller's unit, and only said to exist outside it."""
+    full_name, citizen_id, gender = _own_facts(form, today)
+    if citizen_id:
+        await _refuse_duplicate_id(uow, actor, commune_id, citizen_id, exclude_id, now)
+    await _refuse_same_person(uow, commune_id, full_name, form.date_of_birth, exclude_id)
+    phone = normalise_phone(form.phone) if form.phone else None
+    return replace(form, full_name=full_name, citizen_id=citizen_id, gender=gender, phone=phone)
+
+
+def resident_facts(form: ResidentForm, today: date) -> ResidentForm:
+    """check_resident's checks that need no register (no duplicate looked for): the form
+    normalised, or the RuleError check_resident would raise had it found no duplicate."""
+    full_name, citizen_id, gender = _own_facts(form, today)
+    phone = normalise_phone(form.phone) if form.phone else None
+    return replace(form, full_name=full_name, citizen_id=citizen_id, gender=gender, phone=phone)
+
+
+def _own_facts(form: ResidentForm, today: date) -> tuple[str, str | None, Gender | None]:
     full_name = normalise_name(form.full_name)
     if form.date_of_birth > today:
         raise RuleError("rules-date-future")
@@ -131,10 +148,7 @@ async def check_resident(
     if citizen_id:
         check_citizen_id(citizen_id, form.date_of_birth, gender)
         gender = gender or gender_from_citizen_id(citizen_id)
-        await _refuse_duplicate_id(uow, actor, commune_id, citizen_id, exclude_id, now)
-    await _refuse_same_person(uow, commune_id, full_name, form.date_of_birth, exclude_id)
-    phone = normalise_phone(form.phone) if form.phone else None
-    return replace(form, full_name=full_name, citizen_id=citizen_id, gender=gender, phone=phone)
+    return full_name, citizen_id, gender
 
 
 async def _refuse_duplicate_id(
