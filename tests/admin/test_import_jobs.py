@@ -57,6 +57,7 @@ async def test_a_list_saved_in_the_background_reports_as_before(
     assert "Tri\u1ec7u V\u0103n Ph\u00fac" not in names  # the minor, refused
     sheet = load_workbook(io.BytesIO(await (await admin.client.get(
         "/admin/import/rejects")).read())).active
+    assert sheet is not None
     assert len(list(sheet.iter_rows(values_only=True))) - 1 == len(EXPECTED_ERRORS)
     # the job is over: its page is gone, the form is the form again
     assert (await admin.client.get("/admin/import/job")).status == 404
