@@ -8,6 +8,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from admin import import_jobs
 from admin.appkeys import IMPORT_DIR, TABLE_READER
 from admin.audit import changes, who_text
 from admin.context import setup_templates
@@ -32,6 +33,7 @@ def setup_admin(app: web.Application) -> None:
     env.globals["audit_who"] = who_text
     app[TREES] = UnitTrees()
     app[IMPORT_DIR] = upload_folder()
+    import_jobs.setup_jobs(app)
     app[ACCESS] = add_routes(app.router)
     app.middlewares.extend([errors, session_layer(app), access])
     app.cleanup_ctx.append(_import_folder)

@@ -10,6 +10,7 @@ from pathlib import Path
 from aiohttp import web
 from aiohttp_session import get_session
 
+from admin import import_jobs
 from admin.appkeys import IMPORT_DIR, TABLE_READER
 from admin.context import NotFound, config, now, render, text, today, unit_of_work, who
 from admin.scoping import Scope, request_scope
@@ -45,7 +46,12 @@ def _communes(scope: Scope) -> list[Unit]:
 
 
 async def import_page(request: web.Request) -> web.Response:
-    """The upload form: a commune of the official's unit (their own one chosen) and a file."""
+    """The upload form: a commune of the official's unit (their own one chosen) and a file;
+    while this session's list is being saved, its progress instead."""
+    stored = (await get_session(request)).get(SESSION_KEY)
+    pending = _from_session(stored)
+    if pending is not None and import_jobs.find(request.app, pending.token) is not None:
+        raise web.HTTPSeeOther("/admin/import/job")
     async with unit_of_work(request) as uow:
         scope = await request_scope(request, uow)
     return render(request, "import.html", {"communes": _communes(scope),
@@ -79,7 +85,7 @@ async def upload(request: web.Request) -> web.Response:
         pending.path(folder).unlink(missing_ok=True)
         params = {**err.params, "path": pending.filename}  # not our temp folder's name
         return _form_error(request, scope, text(request, err.key, **params), commune.id)
-    (await get_session(request))[SESSION_KEY] = _to_session(pending)
+    (await get_session(request))[SESSION_KEY] = {**_to_session(pending), "rows": len(rows)}
     bad = {e.line for e in report.errors}
     good = {r.line for r in rows if isinstance(r, ImportRow) and r.line not in bad}
     return render(request, "import_preview.html", {
@@ -99,27 +105,65 @@ def _as_read(table: Table, row: SourceRow) -> tuple[int, list[str]]:
 
 
 async def save(request: web.Request) -> web.Response:
-    """Run the previewed import for real; keep the rejected rows for download."""
+    """Start saving the previewed list as a job of the app; a list of one batch is waited
+    for (the report at once, as before), a longer one shows its progress page."""
     form = await request.post()
     session = await get_session(request)
-    pending = _from_session(session.get(SESSION_KEY))
+    stored = session.get(SESSION_KEY)
+    pending = _from_session(stored)
     folder = request.app[IMPORT_DIR]
-    if pending is None or not pending.path(folder).is_file():
+    if pending is None or not pending.path(folder).is_file() or (
+            isinstance(stored, dict) and stored.get("job")):
         raise NotFound
     async with unit_of_work(request) as uow:
         commune = _commune(await request_scope(request, uow), pending.commune_id)
-    approve = form.get("approve") == "1"
-    table, _, report = await _run(request, commune, pending.path(folder), approve=approve)
-    rejects = None
-    if report.errors:
-        rejects = pending.rejects(folder, table)
-        await asyncio.to_thread(write_rejects, table, _reasons(request, report), rejects,
-                                text(request, "import-reason-column"))
+    job = import_jobs.start(
+        request.app, import_jobs.Job(pending.token, pending.filename, commune,
+                                     form.get("approve") == "1"),
+        pending.path(folder), who(request).actor, today(request), now(request),
+        config(request).import_outside_ids)
+    session[SESSION_KEY] = {**_to_session(pending), "job": True}
+    rows = stored.get("rows") if isinstance(stored, dict) else None
+    if isinstance(rows, int) and rows <= import_jobs.INLINE_ROWS and job.task is not None:
+        await asyncio.wait({job.task})
+    return await _job_page(request, job, pending)
+
+
+async def job_page(request: web.Request) -> web.Response:
+    """The progress of this session's saving, or its report once done."""
+    stored = (await get_session(request)).get(SESSION_KEY)
+    pending = _from_session(stored)
+    job = import_jobs.find(request.app, pending.token if pending else None)
+    if pending is None or job is None:
+        raise NotFound
+    return await _job_page(request, job, pending)
+
+
+async def _job_page(request: web.Request, job: import_jobs.Job, pending: Pending
+                    ) -> web.Response:
+    if not job.finished:
+        return render(request, "import_job.html", {"job": job,
+                                                   "every": import_jobs.REFRESH_S})
+    folder = request.app[IMPORT_DIR]
+    import_jobs.forget(request.app, job.token)
     pending.path(folder).unlink(missing_ok=True)
+    session = await get_session(request)
+    if job.report is None or job.table is None:
+        session[SESSION_KEY] = {**_to_session(pending), "done": True, "rejects": None}
+        err = job.error or RuleError("import-job-failed")
+        params = {**err.params, "path": pending.filename}
+        async with unit_of_work(request) as uow:
+            scope = await request_scope(request, uow)
+        return _form_error(request, scope, text(request, err.key, **params), job.commune.id)
+    report, rejects = job.report, None
+    if report.errors:
+        rejects = pending.rejects(folder, job.table)
+        await asyncio.to_thread(write_rejects, job.table, _reasons(request, report), rejects,
+                                text(request, "import-reason-column"))
     session[SESSION_KEY] = {**_to_session(pending), "done": True,
                             "rejects": rejects.name if rejects else None}
     return render(request, "import_report.html", {
-        "commune": commune, "report": report, "approve": approve, "rejects": rejects,
+        "commune": job.commune, "report": report, "approve": job.approve, "rejects": rejects,
         "errors": [_error_line(request, e) for e in report.errors]})
 
 

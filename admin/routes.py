@@ -82,6 +82,7 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/admin/import", imports.upload, W),
     Route("POST", "/admin/import/save", imports.save, W),
     Route("GET", "/admin/import/rejects", imports.rejects_file, W),
+    Route("GET", "/admin/import/job", imports.job_page, W),
     Route("GET", "/admin/officials", officials.officials_page, M),
     Route("GET", f"/admin/officials.{FMT}", officials.export_officials, M),
     Route("GET", "/admin/invitations", officials.invitations_page, M),
