@@ -19,7 +19,7 @@ ACTIONS = (
     "register", "create", "update", "approve", "reject", "invite", "revoke-invite", "link",
     "unlink", "password", "add-token", "revoke-token", "receive", "transfer", "assign",
     "serve", "handover", "confirm", "open", "close", "export", "erase", "read", "read-list",
-    "id-conflict", "add", "answer", "done", "object", "send", "classify", "survey-done",
+    "id-conflict", "add", "answer", "done", "object", "send", "classify", "survey-done", "import",
 )
 ENTITIES = ("resident", "household", "official", "chat", "unit", "pledge", "receipt",
             "transfer", "support", "handover", "case", "audit", "posting", "objection",

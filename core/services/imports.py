@@ -65,6 +65,32 @@ class ImportReport:
         return len({e.line for e in self.errors})
 
 
+@dataclass(frozen=True, slots=True)
+class ImportDone:
+    """The one line an import leaves in the commune's trail: how many rows, what became of
+    them, and which lines were refused (each refused row's reason is in the rejects file)."""
+
+    rows: int
+    saved: int
+    present: int
+    approved: int
+    households_created: int
+    rejected: int
+    rejected_lines: str  # "4, 9, 17", the first REJECTS_KEPT of them
+
+    @classmethod
+    def of(cls, rows: int, report: ImportReport) -> ImportDone:
+        lines = sorted({e.line for e in report.errors})
+        shown = ", ".join(str(n) for n in lines[:REJECTS_KEPT])
+        more = ", ..." if len(lines) > REJECTS_KEPT else ""
+        return cls(rows=rows, saved=report.saved, present=report.present,
+                   approved=report.approved, households_created=report.households_created,
+                   rejected=len(lines), rejected_lines=shown + more)
+
+
+REJECTS_KEPT = 200
+
+
 @dataclass(slots=True)
 class _Batch:
     """What one import call carries from row to row."""
@@ -135,6 +161,8 @@ async def import_residents(
         if progress is not None:
             progress(start + len(chunk))
     report.errors.sort(key=lambda e: e.line)
+    await record(uow, actor, now, "import", "unit", commune.id, commune.id,
+                 after=ImportDone.of(len(rows), report))
     return report
 
 

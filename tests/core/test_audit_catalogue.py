@@ -18,6 +18,7 @@ from core.i18n import load_catalogue
 from core.page_views import TokenInfo
 from core.posting import Objection
 from core.services.audit import ACTIONS, ENTITIES, SECRET_MARK, ListRead, entry
+from core.services.imports import ImportDone
 from core.services.registry import IdConflict
 from tests.conftest import SYSTEM
 
@@ -34,7 +35,7 @@ WRITERS: dict[str, tuple[tuple[int, str] | None, tuple[int, str] | None]] = {
 AUDITED = (model.Resident, model.Household, model.Official, model.Unit, model.Pledge,
            model.Receipt, model.Transfer, model.Support, model.Handover, model.Case,
            TokenInfo, ListRead, IdConflict, model.FollowUp, model.GuidanceSession, model.Task,
-           Objection)
+           Objection, ImportDone)
 
 
 def _argument(call: ast.Call, where: tuple[int, str] | None) -> str | None:

@@ -338,6 +338,13 @@ async def test_bad_file_imported_twice_creates_nothing_new(
     assert (again.saved, again.present, again.households_created) == (0, 3, 0)
     assert error_map(again) == EXPECTED_ERRORS
     assert await snapshot(uow) == before
+    # each import leaves one line in the commune's trail: the counts, and the lines refused
+    async with uow() as u:
+        lines = [a for a in await u.audit.for_entity("unit", commune.id) if a.action == "import"]
+    refused = ", ".join(str(n) for n in sorted(EXPECTED_ERRORS))
+    assert [(a.after or {}).get("rejected_lines") for a in lines] == [refused, refused]
+    assert sorted((a.after or {}).get("saved", -1) for a in lines) == [0, len(GOOD_LINES)]
+    assert [a.unit_id for a in lines] == [commune.id, commune.id]
 
 
 async def test_decomposed_name_is_saved_composed(
