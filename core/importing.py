@@ -9,6 +9,7 @@ Header names and values are compared folded (core.names.fold: no diacritics, low
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -276,7 +277,13 @@ def is_data_row(values: Mapping[str, object]) -> bool:
 
 
 def _is_footer(value: object) -> bool:
-    return _FOOTER.search(fold(cell_text(value))) is not None
+    return _is_footer_text(cell_text(value))
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_footer_text(text: str) -> bool:
+    """Cached: a list's villages, classes and yes/no cells repeat on every row."""
+    return _FOOTER.search(fold(text)) is not None
 
 
 def parse_poverty(value: object) -> Poverty:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from datetime import date
 
@@ -38,6 +39,7 @@ def name_key(name: str) -> str:
     return fold(name)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def fold(text: str) -> str:
     """Search text folded like name_key: no diacritics, d for d-with-stroke, lower case."""
     decomposed = unicodedata.normalize("NFD", text.translate(_APOSTROPHES))
