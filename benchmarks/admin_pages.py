@@ -196,8 +196,9 @@ async def allocation_reads(u: UnitOfWork, s: Seat) -> None:
 
 
 async def handovers_reads(u: UnitOfWork, s: Seat) -> None:
-    """The page's three lists, each counted and one page of it read."""
-    communes = await handover.commune_ids(u, s.scope.unit)
+    """The page's three lists, each counted and one page of it read (the communes from the
+    official's scope, as the page takes them)."""
+    communes = [c.id for c in s.scope.below(s.scope.unit) if c.level is Level.COMMUNE]
     await u.handovers.count_open_cases(communes)
     await u.handovers.open_cases(communes, 0, PAGE)
     await u.supports.count_assigned(communes)

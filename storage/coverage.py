@@ -112,6 +112,9 @@ def _homes(villages: list[int]) -> Any:
                func.min(case((waiting, ResidentRow.registered_at), else_=None)).label("start"),
                func.min(served.c.at).label("stop"))
         .outerjoin(served, served.c.resident_id == ResidentRow.id)
+        # the households of these villages only (their index), not every household's members
+        .where(ResidentRow.household_id.in_(
+            select(HouseholdRow.id).where(HouseholdRow.village_id.in_(villages))))
         .group_by(ResidentRow.household_id).subquery("per_home"))
     return (select(HouseholdRow.village_id.label("village"), per_home.c.start, per_home.c.stop)
             .join(HouseholdRow, HouseholdRow.id == per_home.c.household_id)

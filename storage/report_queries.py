@@ -26,6 +26,7 @@ from core.ages import latest_adult_birth
 from core.figures import Month, Movement, ReportInput, Standing, Tally, Window
 from core.model import (
     Confirmation,
+    Level,
     PledgeKind,
     PledgeStatus,
     Policy,
@@ -76,7 +77,13 @@ async def report_input(session: AsyncSession, dataset: str, month: Month,
     are the same either way."""
     units = await units_of(session, dataset)
     province = province_of(units)  # where a pledge earmarked for no commune counts
-    scope = _Scope(None if within is None else list(within))
+    scope = EVERYWHERE
+    if within is not None:
+        ids = set(within)
+        scope = _Scope(sorted(ids), sorted(
+            {u.parent_id for u in units if u.id in ids and u.level is Level.VILLAGE
+             and u.parent_id is not None}
+            | {u.id for u in units if u.id in ids and u.level is Level.COMMUNE}))
     at_start, at_end = await standings_at(session, [
         (month.start, month.first_day - timedelta(days=1)), (month.end, month.last_day)],
         scope)
@@ -100,9 +107,17 @@ class _Scope:
     """The units a report is asked for (None: all): a condition on a unit column."""
 
     ids: list[int] | None
+    communes: list[int] | None = None  # the communes its villages lie in
 
     def has(self, column: Any) -> ColumnElement[bool]:
         return true() if self.ids is None else column.in_(self.ids)
+
+    def residents(self) -> ColumnElement[bool]:
+        """Residents of its villages, found by their commune first (the indexed column)."""
+        if self.ids is None:
+            return true()
+        return and_(ResidentRow.commune_id.in_(self.communes or []),
+                    ResidentRow.village_id.in_(self.ids))
 
 
 EVERYWHERE = _Scope(None)
@@ -169,7 +184,7 @@ async def _registrations(session: AsyncSession, both: tuple[Counts, Counts],
                _count_if(and_(approved, span.month(ResidentRow.approved_at))),
                _count_if(and_(approved, span.to_date(ResidentRow.approved_at))))
         .where(~ResidentRow.has_smartphone, ResidentRow.status != REJECTED,
-               scope.has(ResidentRow.village_id),
+               scope.residents(),
                or_(span.to_date(ResidentRow.registered_at),
                    and_(approved, span.to_date(ResidentRow.approved_at))))
         .group_by(ResidentRow.village_id)
@@ -235,7 +250,7 @@ async def _supports(session: AsyncSession, both: tuple[Counts, Counts], span: _S
                _sum_if(in_month, SupportRow.amount), func.sum(SupportRow.amount))
         .join(ResidentRow, ResidentRow.id == SupportRow.resident_id)
         .where(SupportRow.status != CANCELLED, span.to_date(SupportRow.created_at),
-               scope.has(ResidentRow.village_id))
+               scope.residents())
         .group_by(ResidentRow.village_id, SupportRow.kind)
     )
     for village_id, kind, n_m, n_t, amount_m, amount_t in (await session.execute(query)).all():
@@ -274,7 +289,7 @@ async def _handovers(session: AsyncSession, both: tuple[Counts, Counts], span: _
                _count_if(and_(confirmed, span.to_date(HandoverRow.confirmed_at))))
         .join(SupportRow, SupportRow.id == HandoverRow.support_id)
         .join(ResidentRow, ResidentRow.id == SupportRow.resident_id)
-        .where(SupportRow.status != CANCELLED, scope.has(ResidentRow.village_id),
+        .where(SupportRow.status != CANCELLED, scope.residents(),
                or_(span.to_date(HandoverRow.handed_at),
                    and_(confirmed, span.to_date(HandoverRow.confirmed_at))))
         .group_by(ResidentRow.village_id)
@@ -297,7 +312,7 @@ async def _follow_ups(session: AsyncSession, both: tuple[Counts, Counts], span: 
         .join(SupportRow, SupportRow.id == HandoverRow.support_id)
         .join(ResidentRow, ResidentRow.id == SupportRow.resident_id)
         .where(FollowUpRow.day.in_(ADOPTION_DAYS), FollowUpRow.phone_state.is_not(None),
-               span.to_date(answered), scope.has(ResidentRow.village_id))
+               span.to_date(answered), scope.residents())
         .group_by(ResidentRow.village_id, FollowUpRow.day)
     )
     for village_id, day, n_m, n_t, used_m, used_t in (await session.execute(query)).all():
@@ -312,7 +327,7 @@ async def _cases(session: AsyncSession, both: tuple[Counts, Counts], span: _Span
         .join(HandoverRow, HandoverRow.id == CaseRow.handover_id)
         .join(SupportRow, SupportRow.id == HandoverRow.support_id)
         .join(ResidentRow, ResidentRow.id == SupportRow.resident_id)
-        .where(span.to_date(CaseRow.opened_at), scope.has(ResidentRow.village_id))
+        .where(span.to_date(CaseRow.opened_at), scope.residents())
         .group_by(ResidentRow.village_id)
     )
     for village_id, n_m, n_t in (await session.execute(query)).all():
@@ -394,7 +409,7 @@ def _served(before: datetime, scope: _Scope) -> Any:
     )
     if scope.ids is not None:
         query = query.join(ResidentRow, ResidentRow.id == SupportRow.resident_id).where(
-            scope.has(ResidentRow.village_id))
+            scope.residents())
     return query.subquery("served")
 
 
@@ -406,7 +421,7 @@ def _whole_homes(before: datetime, scope: _Scope) -> Any:
                func.min(SupportRow.created_at).label("whole_at"))
         .join(ResidentRow, ResidentRow.id == SupportRow.resident_id)
         .where(SupportRow.status != CANCELLED, SupportRow.kind == SupportKind.WHOLE.value,
-               SupportRow.created_at < before, scope.has(ResidentRow.village_id))
+               SupportRow.created_at < before, scope.residents())
         .group_by(ResidentRow.household_id)
         .subquery("whole_homes")
     )
@@ -429,7 +444,7 @@ def _home(served: Any, moments: Sequence[datetime], scope: _Scope) -> Any:
     return (
         select(*columns)
         .outerjoin(served, served.c.resident_id == ResidentRow.id)
-        .where(scope.has(ResidentRow.village_id))
+        .where(scope.residents())
         .group_by(ResidentRow.household_id)
         .subquery("home")
     )
@@ -469,7 +484,7 @@ async def _people(session: AsyncSession, served: Any, whole_homes: Any,
         .outerjoin(whole_homes, whole_homes.c.household_id == ResidentRow.household_id)
         .outerjoin(served, served.c.resident_id == ResidentRow.id)
         .where(ResidentRow.registered_at < max(at for at, _ in moments),
-               ResidentRow.status != REJECTED, scope.has(ResidentRow.village_id))
+               ResidentRow.status != REJECTED, scope.residents())
         .subquery("each")
     )
     keys = [c for c in each.c if c.name != "village_id"]
