@@ -113,7 +113,8 @@ class SqlPageViews:
                  .where(_in_place(place, HouseholdRow))
                  .order_by(*_household_order(place, village, commune))
                  .limit(limit).offset(offset))
-        rows = (await self._session.execute(query)).all()
+        async with _without_sort(self._session, place.under is not None):
+            rows = (await self._session.execute(query)).all()
         members = await self._members([h.id for h, _v, _c in rows])
         return [HouseholdLine(household_from_row(h), members.get(h.id, 0), v, c)
                 for h, v, c in rows]

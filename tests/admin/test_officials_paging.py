@@ -56,7 +56,7 @@ def shown(admin: Admin, key: str, **params: object) -> str:
     return admin.runtime.catalogue.text(key, "vi", **params)
 
 
-async def get(admin: Admin, status: int = 200, **params: object) -> str:
+async def get(admin: Admin, status: int = 200, **params: str | int) -> str:
     got = await admin.client.get("/admin/officials", params=params)
     assert got.status == status, (params, got.status)
     return await got.text()
@@ -108,6 +108,7 @@ async def test_a_district_officer_sees_their_district_only(admin: Admin) -> None
     # another district, its commune or the province: not found, not an empty page
     w = admin.world
     for unit in (w.units["sibling"].parent_id, w.units["sibling"].id, w.units["province"].id):
+        assert unit is not None
         await get(admin, 404, unit=unit)
     assert "xa2" not in LOGIN_CELL.findall(table(await get(admin, q="xa2")))
     # nor through the export, nor by typing the other commune's name in the picker
@@ -131,7 +132,9 @@ async def test_a_wide_unit_finds_its_officials_in_sql_as_a_list_would(
     assert sorted(LOGIN_CELL.findall(table(province))) == [
         "huyen", "huyen2", "thon", "tinh", "xa", "xa2"]
     assert "Can Bo Ngoai" not in province
-    district = await get(admin, unit=admin.world.units["sibling"].parent_id)
+    other = admin.world.units["sibling"].parent_id
+    assert other is not None
+    district = await get(admin, unit=other)
     assert sorted(LOGIN_CELL.findall(table(district))) == ["huyen2", "xa2"]
 
 

@@ -13,7 +13,7 @@ RECEIPT_UNITS = re.compile(r'<form method="post" action="/admin/receipts".*?<sel
 VALUE = re.compile(r'<option value="(\d+)"')
 
 
-async def offered(admin: Admin, **params: object) -> list[int]:
+async def offered(admin: Admin, **params: str | int) -> list[int]:
     got = await admin.client.get("/admin/pledges", params=params)
     assert got.status == 200
     found = RECEIPT_UNITS.search(await got.text())
