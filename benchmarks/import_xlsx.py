@@ -50,10 +50,15 @@ YES_NO = ("C\u00f3", "Kh\u00f4ng", "Kh\u00f4ng", "Kh\u00f4ng")
 
 
 def write_list(path: Path, rows: int, villages: list[str]) -> None:
-    """A commune's list as an .xlsx: a title row, the header, households of 1-4 adults."""
+    """A commune's list as an .xlsx: a title row, the header, households of 1-4 adults.
+
+    Written with the sheet's size declared, as Excel writes it: openpyxl's write-only mode
+    leaves it out, and a reader then parses the whole sheet once more to find it.
+    """
     rng, names = random.Random(8), Names.load()
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet()
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
     sheet.append(["DANH S\u00c1CH NG\u01af\u1edcI D\u00c2N CH\u01afA C\u00d3 \u0110TTM"])
     sheet.append(HEADERS)
     n, household = 0, 0

@@ -19,6 +19,7 @@ _FOLD_LETTERS = str.maketrans({"\u0111": "d", "\u0110": "d", "\u00d0": "d"})
 _JOINERS = "'-."  # allowed inside a word; each part after one is capitalised too
 
 
+@functools.lru_cache(maxsize=1 << 16)  # an import checks each row's name several times
 def normalise_name(raw: str) -> str:
     """The name as it is stored: NFC, single spaces, each word capitalised, or a RuleError."""
     words = unicodedata.normalize("NFC", raw).translate(_APOSTROPHES).split()
