@@ -379,7 +379,6 @@ def roll_up(data: ReportInput, roots: Iterable[int] | None = None) -> Rollup:
     own = _Own(by_id)
     bases = _bases(data, by_id, start_own, end_own)
     for unit_id in order:  # children before parents: sums need them
-        unit = by_id[unit_id]
         kids = children.get(unit_id, ())
         mine = (month_own[unit_id], to_date_own[unit_id], start_own[unit_id], end_own[unit_id],
                 bases.get(unit_id, _NO_BASE))
