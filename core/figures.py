@@ -375,23 +375,47 @@ def roll_up(data: ReportInput, roots: Iterable[int] | None = None) -> Rollup:
     start_own = {u: _standing_vector(data.at_start.get(u)) for u in order}
     end_own = {u: _standing_vector(data.at_end.get(u)) for u in order}
     sums: dict[int, tuple[Vector, ...]] = {}
-    figures: dict[int, Figures] = {}
+    figures = _Totals(by_id, month_moved.below, to_date_moved.below, sums)
     own = _Own(by_id)
     bases = _bases(data, by_id, start_own, end_own)
     for unit_id in order:  # children before parents: sums need them
-        unit = by_id[unit_id]
         kids = children.get(unit_id, ())
         mine = (month_own[unit_id], to_date_own[unit_id], start_own[unit_id], end_own[unit_id],
                 bases.get(unit_id, _NO_BASE))
         total = tuple(_add([part, *(sums[k][i] for k in kids)]) for i, part in enumerate(mine)
                       ) if kids else mine
         sums[unit_id] = total
-        figures[unit_id] = _figures_of(
-            unit, month_moved.below.plus(unit_id, total[0]),
-            to_date_moved.below.plus(unit_id, total[1]), total[2], total[3], total[4])
         own.vectors[unit_id] = (month_moved.alone.plus(unit_id, mine[0]),
                                 to_date_moved.alone.plus(unit_id, mine[1]), *mine[2:4])
     return Rollup(data.month, by_id, figures, own, children)
+
+
+class _Totals(Mapping[int, Figures]):
+    """Each unit's figures with everything below it, made when first asked for from the
+    summed vectors: a page shows a unit and its children, not the province's every village
+    (five thousand Figures for the province's dashboard, of which it shows a dozen)."""
+
+    def __init__(self, units: Mapping[int, Unit], month: _Crossed, to_date: _Crossed,
+                 sums: dict[int, tuple[Vector, ...]]) -> None:
+        self.units = units
+        self.month, self.to_date = month, to_date
+        self.sums = sums
+        self._made: dict[int, Figures] = {}
+
+    def __getitem__(self, unit_id: int) -> Figures:
+        made = self._made.get(unit_id)
+        if made is None:
+            total = self.sums[unit_id]
+            made = self._made[unit_id] = _figures_of(
+                self.units[unit_id], self.month.plus(unit_id, total[0]),
+                self.to_date.plus(unit_id, total[1]), total[2], total[3], total[4])
+        return made
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.sums)
+
+    def __len__(self) -> int:
+        return len(self.sums)
 
 
 class _Own(Mapping[int, Figures]):

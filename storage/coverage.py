@@ -22,9 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.figures import Month, MonthCoverage, coverage, pilot_villages, surveyed
 from core.model import Status, SupportStatus, Unit
 from core.report_runs import month_of
-from storage.models import HouseholdRow, ReceiptRow, ResidentRow, SupportRow, UnitRow
+from storage.models import HouseholdRow, ReceiptRow, ResidentRow, SupportRow
 from storage.sql import utc as _utc
-from storage.units import unit_from_row
+from storage.units import units_of
 
 
 async def programme_start(session: AsyncSession) -> datetime | None:
@@ -42,14 +42,15 @@ async def coverage_by_month(session: AsyncSession, dataset: str, unit_id: int,
     if start is None:
         return []
     months = _months(month_of(start, tz), month_of(now, tz))
-    units = [unit_from_row(r) for r in await session.scalars(
-        select(UnitRow).where(UnitRow.dataset == dataset))]
+    units = await units_of(session, dataset)
     below = set(_below(units, unit_id))
     villages = [v for v in pilot_villages(units) if v.id in below]
     ids = [v.id for v in villages]
+    # their communes: the residents' indexed column, so a commune reads its own rows only
+    communes = sorted({v.parent_id for v in villages if v.parent_id is not None})
     ends = [m.end for m in months]
-    people = _by_village(await _pairs(session, _people(ids), ends), len(months))
-    homes = _by_village(await _pairs(session, _homes(ids), ends), len(months))
+    people = _by_village(await _pairs(session, _people(ids, communes), ends), len(months))
+    homes = _by_village(await _pairs(session, _homes(ids, communes), ends), len(months))
     out: list[MonthCoverage] = []
     for k, month in enumerate(months):
         known = [v for v in villages if surveyed(v, month.end)]
@@ -84,27 +85,31 @@ def _below(units: list[Unit], root_id: int) -> list[int]:
     return out
 
 
-def _first_support() -> Any:
+def _first_support(communes: list[int]) -> Any:
+    """Each resident's first support not cancelled, for the residents of these communes
+    only (not every support of the country grouped for a commune's page)."""
     return (select(SupportRow.resident_id.label("resident_id"),
                    func.min(SupportRow.created_at).label("at"))
-            .where(SupportRow.status != SupportStatus.CANCELLED.value)
+            .join(ResidentRow, ResidentRow.id == SupportRow.resident_id)
+            .where(SupportRow.status != SupportStatus.CANCELLED.value,
+                   ResidentRow.commune_id.in_(communes))
             .group_by(SupportRow.resident_id).subquery("first_support"))
 
 
-def _people(villages: list[int]) -> Any:
+def _people(villages: list[int], communes: list[int]) -> Any:
     """Each adult registered without a smartphone: (start, stop)."""
-    served = _first_support()
+    served = _first_support(communes)
     return (select(ResidentRow.village_id.label("village"),
                    ResidentRow.registered_at.label("start"), served.c.at.label("stop"))
             .outerjoin(served, served.c.resident_id == ResidentRow.id)
             .where(~ResidentRow.has_smartphone, ResidentRow.status != Status.REJECTED.value,
-                   ResidentRow.village_id.in_(villages)))
+                   ResidentRow.commune_id.in_(communes), ResidentRow.village_id.in_(villages)))
 
 
-def _homes(villages: list[int]) -> Any:
+def _homes(villages: list[int], communes: list[int]) -> Any:
     """Each household with nobody holding a smartphone: from its first registration
     without one to the first support of any member."""
-    served = _first_support()
+    served = _first_support(communes)
     waiting = (~ResidentRow.has_smartphone) & (ResidentRow.status != Status.REJECTED.value)
     per_home = (
         select(ResidentRow.household_id.label("household_id"),

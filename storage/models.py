@@ -113,6 +113,8 @@ class ResidentRow(Base):
         Index("ix_residents_commune_status", "commune_id", "status", "id"),
         Index("ix_residents_household", "household_id"),
         Index("ix_residents_name_key", "name_key", "id"),
+        # the programme's first day (storage/coverage.py): min() reads one entry, not the table
+        Index("ix_residents_registered_at", "registered_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any, cast
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Row, Table, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -10,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.model import Level, Unit
 from storage.models import UnitMappingRow, UnitRow
 from storage.sql import Folder, utc
-from storage.unit_tree import bump_unit_revision
+from storage.unit_tree import bump_unit_revision, unit_revision
 
 _LEVELS = {level.value: level for level in Level}
 UNITS = cast(Table, UnitRow.__table__)
@@ -36,12 +37,31 @@ def unit_from_row(row: UnitRow | Row[Any]) -> Unit:
     )
 
 
+# Each database's units as of one units' revision, per dataset: every report and every
+# dashboard needs them all, and a country's hundred thousand cost a tenth of a second to read
+# and build each time, for a list that changes only when a unit is saved (which moves the
+# revision, read here first: one row). Kept per engine, so that two databases never share.
+_KEPT: WeakKeyDictionary[object, dict[str, tuple[int, tuple[Unit, ...]]]] = WeakKeyDictionary()
+CHANGED = "units_changed"  # session.info: this transaction saved a unit (not yet committed)
+
+
 async def units_of(session: AsyncSession, dataset: str) -> list[Unit]:
     """Every unit of a dataset in id order, read as plain rows: a country's fifty thousand
-    as ORM objects cost a second and a half, and nothing here changes them."""
+    as ORM objects cost a second and a half, and nothing here changes them. Read again only
+    when the units' revision has moved since the last read on this database; a transaction
+    that saved a unit reads its own, and keeps nothing (it may be rolled back)."""
+    own = bool(session.info.get(CHANGED))
+    engine = session.get_bind()
+    revision = await unit_revision(session)
+    kept = _KEPT.setdefault(engine, {}) if not own else {}
+    found = kept.get(dataset)
+    if found is not None and found[0] == revision:
+        return list(found[1])
     rows = await session.execute(select(UNITS).where(UNITS.c.dataset == dataset)
                                  .order_by(UNITS.c.id))
-    return [unit_from_row(r) for r in rows]
+    units = [unit_from_row(r) for r in rows]
+    kept[dataset] = (revision, tuple(units))
+    return units
 
 
 class SqlUnits:
@@ -105,6 +125,7 @@ class SqlUnits:
         row.no_signal = unit.no_signal
         await self._s.flush()
         await bump_unit_revision(self._s)  # other processes re-read their units tree
+        self._s.info[CHANGED] = True  # and this transaction reads them, not a kept list
         return unit_from_row(row)
 
     async def add_mapping(self, from_id: int, to_id: int) -> bool:
