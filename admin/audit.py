@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from urllib.parse import urlencode
 
@@ -148,13 +148,19 @@ def _day(request: web.Request, raw: str | None, end: bool = False) -> datetime |
     return start
 
 
+def scope_query(scope: Scope) -> AuditQuery:
+    """The trail of the official's units: a wide scope's (a province's) found in SQL."""
+    if len(scope.units) > LISTED_UNITS:
+        return AuditQuery(unit_ids=(), under=scope.unit.id)
+    return AuditQuery(unit_ids=scope.ids)
+
+
 def audit_query(request: web.Request, scope: Scope, args: MultiMapping[str],
                 before: int | None) -> AuditQuery:
     """The page's filters from the query string."""
     kind = KINDS.get(args.get("kind", ""), AuditQuery(unit_ids=()))
-    wide = len(scope.units) > LISTED_UNITS  # a province: its units found in SQL
-    return AuditQuery(
-        unit_ids=() if wide else scope.ids, under=scope.unit.id if wide else None,
+    return replace(
+        scope_query(scope),
         entity=args.get("entity") if args.get("entity") in ENTITIES else None,
         action=args.get("action") if args.get("action") in ACTIONS else None,
         since=_day(request, args.get("since")), until=_day(request, args.get("until"), True),

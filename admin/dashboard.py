@@ -7,21 +7,20 @@ numbers the province files), so the page and the report never disagree.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import partial
 
 from aiohttp import web
 from markupsafe import Markup
 
-from admin.audit import ID_CHECKS
+from admin.audit import ID_CHECKS, scope_query
 from admin.charts import bar_chart
 from admin.context import WRITERS, config, locale, now, render, text, unit_of_work, who
 from admin.reports import coverage_chart
-from admin.scoping import request_scope
+from admin.scoping import Scope, request_scope
 from core.figures import Figures
 from core.money import format_percent
-from core.page_views import AuditQuery
 from core.ports import PageViews
 from core.report_runs import month_of
 from core.services.reports import monthly_report
@@ -51,7 +50,7 @@ async def home(request: web.Request) -> web.Response:
         counts = await uow.views.status_counts(scope.place())
         points = await uow.views.coverage_by_month(scope.unit.dataset, scope.unit.id,
                                                    now(request), tz)
-        id_checks = await _id_checks(request, uow_views=uow.views, unit_ids=scope.ids)
+        id_checks = await _id_checks(request, uow.views, scope)
     below = [report.figures[c] for c in report.children.get(scope.unit.id, ())]
     lines = [Line(report.total, True), *(Line(f, False) for f in below)]
     return render(request, "home.html", {
@@ -66,15 +65,14 @@ async def home(request: web.Request) -> web.Response:
 ID_CHECK_DAYS = 30
 
 
-async def _id_checks(request: web.Request, uow_views: PageViews, unit_ids: tuple[int, ...]
-                     ) -> int:
+async def _id_checks(request: web.Request, views: PageViews, scope: Scope) -> int:
     """How many times in the last 30 days a citizen ID held here was typed again: the cases
     the audit page lists for this unit's officers (village heads have no audit page)."""
     if who(request).official.role not in WRITERS:
         return 0
     since = now(request) - timedelta(days=ID_CHECK_DAYS)
-    return len(await uow_views.audit_page(
-        AuditQuery(unit_ids=unit_ids, actions=ID_CHECKS, since=since), 1000))
+    return len(await views.audit_page(
+        replace(scope_query(scope), actions=ID_CHECKS, since=since), 1000))
 
 
 def _coverage_bars(request: web.Request, lines: list[Line]) -> Markup:

@@ -43,7 +43,7 @@ from storage.name_search import matches, name_match
 from storage.officials import official_from_row
 from storage.receipts import receipt_from_row
 from storage.residents import resident_from_row
-from storage.sql import CHUNK, utc
+from storage.sql import CHUNK, among, utc
 from storage.unit_tree import unit_revision
 
 
@@ -200,7 +200,7 @@ class SqlPageViews:
         query = (select(InviteRow, invited, inviter.name)
                  .join(invited, invited.id == InviteRow.official_id)
                  .outerjoin(inviter, inviter.id == InviteRow.created_by)
-                 .where(invited.unit_id.in_(list(unit_ids)), InviteRow.used_at.is_(None),
+                 .where(among(invited.unit_id, unit_ids), InviteRow.used_at.is_(None),
                         InviteRow.revoked_at.is_(None), InviteRow.expires_at > now)
                  .order_by(InviteRow.expires_at, InviteRow.id))
         return [InvitationLine(i.id, o.id, o.name, Role(o.role), o.unit_id,

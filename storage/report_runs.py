@@ -16,7 +16,7 @@ from storage.chats import CHATS, chat_from_row
 from storage.coverage import programme_start
 from storage.models import OfficialRow, ReportNotesRow, ReportRunRow, UnitRow
 from storage.officials import OFFICIALS, official_from_row
-from storage.sql import conflict_insert, utc
+from storage.sql import among, conflict_insert, utc
 
 # Everything but the figures: what a list of reports shows.
 _HEAD = (ReportRunRow.id, ReportRunRow.unit_id, ReportRunRow.month, ReportRunRow.built_at,
@@ -108,7 +108,7 @@ class SqlReportRuns:
     async def listing(self, unit_ids: Sequence[int], limit: int) -> list[ReportRun]:
         """Newest month first, without the figures."""
         rows = await self._s.execute(
-            select(*_HEAD).where(ReportRunRow.unit_id.in_(list(unit_ids)))
+            select(*_HEAD).where(among(ReportRunRow.unit_id, unit_ids))
             .order_by(ReportRunRow.month.desc(), ReportRunRow.unit_id).limit(limit))
         return [ReportRun(id=r.id, unit_id=r.unit_id, month=r.month,
                           built_at=utc(r.built_at) or r.built_at, trigger=r.trigger,

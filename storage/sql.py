@@ -7,7 +7,18 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, DateTime, Dialect, Result, Table, func, insert, select
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    DateTime,
+    Dialect,
+    Result,
+    Table,
+    bindparam,
+    func,
+    insert,
+    select,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase
@@ -16,6 +27,18 @@ from sqlalchemy.types import TypeDecorator
 # storage.models builds its time columns from UtcDateTime below: nothing here imports it.
 
 CHUNK = 500  # ids in one IN (...): well under SQLite's limit of bound parameters
+BOUND_IDS = 1000  # past this, among() writes the ids into the statement
+
+
+def among(column: Any, ids: Sequence[int]) -> ColumnElement[bool]:
+    """column IN (ids), for a list of any length: a province's fifty thousand units sent as
+    bound values pass the drivers' limit (32,767 on asyncpg and SQLite), so a long list is
+    written into the statement's text instead (whole numbers only: nothing to escape)."""
+    values = [int(i) for i in ids]
+    if len(values) <= BOUND_IDS:
+        return column.in_(values)  # type: ignore[no-any-return]
+    return column.in_(  # type: ignore[no-any-return]
+        bindparam(None, values, expanding=True, literal_execute=True))
 
 # How a name is folded for search (core.names.name_key in production).
 Folder = Callable[[str], str]
