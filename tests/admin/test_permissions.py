@@ -153,6 +153,8 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", "/admin/import/save"): Case(lambda w: Req("/admin/import/save", lambda w: {}),
                                          200),
     ("GET", "/admin/import/rejects"): Case(lambda w: Req("/admin/import/rejects"), 200),
+    # the progress of this session's saving: none is under way here (tests/admin/test_import_jobs)
+    ("GET", "/admin/import/job"): Case(lambda w: Req("/admin/import/job"), 404),
     ("GET", "/admin/officials"): Case(lambda w: Req("/admin/officials"), 200),
     ("GET", "/admin/officials.{fmt}"): Case(lambda w: Req("/admin/officials.csv"), 200),
     ("GET", "/admin/invitations"): Case(lambda w: Req("/admin/invitations"), 200),
