@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 from admin import import_jobs
 from tests.admin.conftest import Admin
 from tests.admin.test_imports import SAMPLE, commune_residents, upload
+from tests.admin.test_vietnamese_pages import english_on
 from tests.core.services.test_imports import EXPECTED_ERRORS, write_bad_file
 
 
@@ -45,6 +46,7 @@ async def test_a_list_saved_in_the_background_reports_as_before(
     # not waited for: the progress page, which reloads itself and has a link to do so
     assert r.status == 200 and 'id="job-progress"' in page and 'id="reload"' in page
     assert "<progress" in page and 'http-equiv="refresh"' in page
+    assert english_on(page) == []  # the page every other is checked by needs a saving under way
     # saving again while it runs is refused; leaving for the form brings one back to it
     assert (await admin.post("/admin/import/save", {})).status == 404
     back = await admin.client.get("/admin/import", allow_redirects=False)

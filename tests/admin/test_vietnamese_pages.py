@@ -51,6 +51,8 @@ def html_pages(admin: Admin) -> list[str]:
         path = re.sub(r"\{(\w+)(?::[^}]*)?\}", lambda m: ids[m.group(1)], route.path)
         if path.endswith("/"):
             continue  # a record this world has none of, or the home page twice
+        if path == "/admin/import/job":
+            continue  # only while a list is being saved: tests/admin/test_import_jobs.py
         paths.append(path)
     return paths
 
