@@ -85,7 +85,7 @@ class ImportDone:
         more = ", ..." if len(lines) > REJECTS_KEPT else ""
         return cls(rows=rows, saved=report.saved, present=report.present,
                    approved=report.approved, households_created=report.households_created,
-                   rejected=len(lines), rejected_lines=shown + more)
+                   rejected=report.rejected, rejected_lines=shown + more)
 
 
 REJECTS_KEPT = 200
