@@ -249,11 +249,19 @@ def cell_text(value: object) -> str:
     """A cell as text: NFC, single spaces; a whole float without its '.0'."""
     if value is None:
         return ""
+    if isinstance(value, str):
+        return _text(value)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, datetime | date):
         return format_date(value)
-    return " ".join(unicodedata.normalize("NFC", str(value)).split())
+    return _text(str(value))
+
+
+@functools.lru_cache(maxsize=16384)
+def _text(value: str) -> str:
+    """Cached: a list's villages, classes and yes/no cells repeat on every row."""
+    return " ".join(unicodedata.normalize("NFC", value).split())
 
 
 def is_blank(value: object) -> bool:
@@ -272,8 +280,9 @@ def is_data_row(values: Mapping[str, object]) -> bool:
         return False
     if _is_footer(values.get("full_name")) or _is_footer(values.get("date_of_birth")):
         return False  # signature blocks sit under the name and date columns
-    footer = any(_is_footer(v) for v in values.values())
-    return not (footer and (no_name or no_date))
+    if not (no_name or no_date):
+        return True
+    return not any(_is_footer(v) for v in values.values())
 
 
 def _is_footer(value: object) -> bool:

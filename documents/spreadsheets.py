@@ -24,6 +24,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from core.errors import RuleError
 from core.importing import cell_text, header_field, header_fields, missing_columns
+from documents.sheet_values import sheet_values
 
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 CSV_SUFFIXES = (".csv", ".txt")
@@ -104,7 +105,7 @@ def _read_xlsx(path: Path, limits: ReadLimits) -> Table:
             if sheet is None:  # a workbook without an active sheet: the others are read
                 continue
             _check_size(sheet.max_row, sheet.max_column, limits)  # as declared
-            table = _table(_rows(sheet.iter_rows(values_only=True), limits), "xlsx")
+            table = _table(_rows(sheet_values(sheet), limits), "xlsx")
             if table is not None:
                 return table
     finally:

@@ -5,7 +5,7 @@ Hand-worked: a sheet declaring A1:Z100000 holds 100000 rows > 30000 allowed, ref
 row is read; the same cells with no size declared are refused when row 30001 comes (a size
 declared smaller than the cells is what read-only mode reads, so it cannot unfold); 27
 columns against a limit of 26 are refused; a worker given 1 CPU second and 256 MB for a sheet
-of a million declared rows is ended, the file is refused as too heavy, and the next file is
+of three million filled rows is ended, the file is refused as too heavy, and the next file is
 read by a new worker.
 """
 
@@ -41,6 +41,26 @@ def without_dimension(source: Path, target: Path) -> Path:
             if name == "xl/worksheets/sheet1.xml":
                 data = re.sub(rb'<dimension ref="[^"]*"\s*/>', b"", data)
             out.writestr(name, data)
+    return target
+
+
+def filled_rows(source: Path, target: Path, rows: int) -> Path:
+    """The same workbook, its sheet holding a text cell in each of so many rows: a few MB
+    of zip that unfolds to 150 MB of XML."""
+    head = (b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.'
+            b'openxmlformats.org/spreadsheetml/2006/main"><sheetData>')
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+        for name in src.namelist():
+            if name != "xl/worksheets/sheet1.xml":
+                out.writestr(name, src.read(name))
+                continue
+            with out.open(name, "w") as sheet:
+                sheet.write(head)
+                for start in range(1, rows + 1, 10_000):
+                    sheet.write(b"".join(
+                        b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>x</t></is></c></row>'
+                        % (n, n) for n in range(start, min(start + 10_000, rows + 1))))
+                sheet.write(b"</sheetData></worksheet>")
     return target
 
 
@@ -80,9 +100,10 @@ async def test_a_worker_over_its_limits_is_ended_and_the_next_file_is_read(
     reader = TableReader(ReaderLimits(seconds=1, memory_mb=256,
                                       table=ReadLimits(10_000_000, 100)))
     try:
-        # far past the second (and the rounding up) of CPU on any machine: 26 columns of a
-        # million rows took about a second to read on a fast one, so 100 columns of them
-        heavy = sheet_with(tmp_path / "heavy.xlsx", "A1", "CV1000000")
+        # far past the second (and the rounding up) of CPU on any machine: three million
+        # filled rows (the rows a sheet only declares cost nothing since issue 21)
+        heavy = filled_rows(sheet_with(tmp_path / "small.xlsx", "A1"),
+                            tmp_path / "heavy.xlsx", 3_000_000)
         with pytest.raises(RuleError) as caught:
             await reader.read(heavy)
         assert caught.value.key == "import-too-heavy"
