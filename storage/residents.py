@@ -152,18 +152,25 @@ class SqlResidents:
     async def same_people(
         self, commune_id: int, people: Sequence[tuple[str, date]]
     ) -> dict[tuple[str, date], list[Resident]]:
-        """The commune's residents of these names, kept where the birth date matches too."""
+        """The commune's residents of these names and birth dates."""
         wanted = set(people)
         keys = sorted({k for k, _ in wanted})
-        out: dict[tuple[str, date], list[Resident]] = {}
+        # First the ids, by name alone: a commune of 100,000 holds hundreds of each common
+        # name, cheap to read as three columns; a list of births beside the names would
+        # have the index probe every pair of the two lists.
+        matched: dict[int, tuple[str, date]] = {}
         for start in range(0, len(keys), CHUNK):
-            rows = await self._s.scalars(select(ResidentRow).where(
-                ResidentRow.commune_id == commune_id,
-                ResidentRow.name_key.in_(keys[start:start + CHUNK])).order_by(ResidentRow.id))
-            for row in rows:
-                if (row.name_key, row.date_of_birth) in wanted:
-                    out.setdefault((row.name_key, row.date_of_birth), []).append(
-                        resident_from_row(row))
+            found = await self._s.execute(
+                select(ResidentRow.id, ResidentRow.name_key, ResidentRow.date_of_birth).where(
+                    ResidentRow.commune_id == commune_id,
+                    ResidentRow.name_key.in_(keys[start:start + CHUNK])))
+            matched.update((i, (k, b)) for i, k, b in found if (k, b) in wanted)
+        ids = sorted(matched)
+        out: dict[tuple[str, date], list[Resident]] = {}
+        for start in range(0, len(ids), CHUNK):
+            for row in await self._s.scalars(select(ResidentRow).where(
+                    ResidentRow.id.in_(ids[start:start + CHUNK])).order_by(ResidentRow.id)):
+                out.setdefault(matched[row.id], []).append(resident_from_row(row))
         return out
 
     async def update(self, resident: Resident) -> None:
