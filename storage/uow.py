@@ -50,6 +50,7 @@ from storage.receipts import SqlReceipts
 from storage.reminders import SqlReminderStops
 from storage.report_runs import SqlReportRuns
 from storage.residents import SqlResidents
+from storage.sql import refresh_statistics
 from storage.supports import SqlSupports
 from storage.units import SqlUnits
 from storage.views import SqlViews
@@ -135,6 +136,7 @@ class SqlUnitOfWork:
     async def commit(self) -> None:
         await self._audit.write_kept()
         await self.session.commit()
+        await refresh_statistics(self.session)  # after a bulk insert: the planner's figures
 
     async def rollback(self) -> None:
         """Undo the transaction; the audit entries it was asked to keep are then written
