@@ -20,17 +20,21 @@ import argparse
 import random
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+from multidict import MultiDict
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from admin.audit import ID_CHECKS, scope_query
 from admin.audit import PAGE as AUDIT_PAGE
 from admin.context import Who
+from admin.dashboard import ID_CHECK_DAYS
+from admin.officials import official_query
 from admin.paging import PAGE_SIZE as PAGE
 from admin.passwords import hash_password
 from admin.reports import LISTED
@@ -59,7 +63,7 @@ from benchmarks.synthetic import (
 )
 from bot.settings import load_settings
 from core.model import Level, Official, Role
-from core.page_views import AuditQuery, ResidentQuery
+from core.page_views import ResidentQuery
 from core.ports import UnitOfWork
 from core.report_runs import month_of
 from core.services import allocation, handover, receiving
@@ -162,7 +166,9 @@ async def dashboard_reads(u: UnitOfWork, s: Seat) -> None:
                          s.scope.ids if s.scope.unit.parent_id is not None else None)
     await u.views.status_counts(s.scope.place())
     await u.views.coverage_by_month(DATASET, s.scope.unit.id, at, TZ)
-    await u.views.audit_page(AuditQuery(unit_ids=s.scope.ids), 1000)
+    # the ID checks of the last 30 days, found as the page finds them (admin.dashboard)
+    await u.views.audit_page(replace(scope_query(s.scope), actions=ID_CHECKS,
+                                     since=at - timedelta(days=ID_CHECK_DAYS)), 1000)
 
 
 async def residents_reads(u: UnitOfWork, s: Seat) -> None:
@@ -210,12 +216,14 @@ async def handovers_reads(u: UnitOfWork, s: Seat) -> None:
 
 
 async def officials_reads(u: UnitOfWork, s: Seat) -> None:
-    officials = await u.views.officials_in(s.scope.ids)
+    query, _ = official_query(s.scope, MultiDict())  # the page's first page, unfiltered
+    await u.views.official_count(query)
+    officials = await u.views.official_page(query, 0, PAGE)
     await u.views.chats_of([o.id for o in officials])
 
 
 async def audit_reads(u: UnitOfWork, s: Seat) -> None:
-    await u.views.audit_page(AuditQuery(unit_ids=s.scope.ids), AUDIT_PAGE + 1)
+    await u.views.audit_page(scope_query(s.scope), AUDIT_PAGE + 1)
 
 
 async def reports_reads(u: UnitOfWork, s: Seat) -> None:
