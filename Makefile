@@ -37,7 +37,7 @@ chromium:
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
 test: $(VENV)/.installed-test chromium
-	$(BIN)/ruff check core handlers storage bot admin tests benchmarks
+	$(BIN)/ruff check core handlers storage documents bot admin tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
