@@ -34,6 +34,7 @@ from core.model import (
     Status,
     SupportKind,
     SupportStatus,
+    Unit,
 )
 from core.priority import TIERS
 from core.services.aftercare import ADOPTION_DAYS
@@ -79,11 +80,7 @@ async def report_input(session: AsyncSession, dataset: str, month: Month,
     province = province_of(units)  # where a pledge earmarked for no commune counts
     scope = EVERYWHERE
     if within is not None:
-        ids = set(within)
-        scope = _Scope(sorted(ids), sorted(
-            {u.parent_id for u in units if u.id in ids and u.level is Level.VILLAGE
-             and u.parent_id is not None}
-            | {u.id for u in units if u.id in ids and u.level is Level.COMMUNE}))
+        scope = _within(units, set(within))
     at_start, at_end = await standings_at(session, [
         (month.start, month.first_day - timedelta(days=1)), (month.end, month.last_day)],
         scope)
@@ -99,6 +96,16 @@ async def report_input(session: AsyncSession, dataset: str, month: Month,
     )
 
 
+def _within(units: Sequence[Unit], ids: set[int]) -> _Scope:
+    """The scope of these units: their villages, and the communes those lie in."""
+    communes = {u.parent_id for u in units if u.id in ids and u.level is Level.VILLAGE
+                and u.parent_id is not None} | {
+        u.id for u in units if u.id in ids and u.level is Level.COMMUNE}
+    whole = all(u.id in ids for u in units
+                if u.level is Level.VILLAGE and u.parent_id in communes)
+    return _Scope(sorted(ids), sorted(communes), whole)
+
+
 # ---- what happened in the month and to date ---------------------------------------------------
 
 
@@ -108,16 +115,21 @@ class _Scope:
 
     ids: list[int] | None
     communes: list[int] | None = None  # the communes its villages lie in
+    whole: bool = False  # every village of those communes is in ids
 
     def has(self, column: Any) -> ColumnElement[bool]:
         return true() if self.ids is None else column.in_(self.ids)
 
     def residents(self) -> ColumnElement[bool]:
-        """Residents of its villages, found by their commune first (the indexed column)."""
+        """Residents of its villages, found by their commune first (the indexed column).
+        The villages are not named when the communes are whole: PostgreSQL takes the two
+        lists as independent and expects a district's 10,000 residents to be one, then
+        sums the people served once for each of them (a district's dashboard at 1,000,000
+        residents ran for over ten minutes)."""
         if self.ids is None:
             return true()
-        return and_(ResidentRow.commune_id.in_(self.communes or []),
-                    ResidentRow.village_id.in_(self.ids))
+        communes = ResidentRow.commune_id.in_(self.communes or [])
+        return communes if self.whole else and_(communes, ResidentRow.village_id.in_(self.ids))
 
 
 EVERYWHERE = _Scope(None)

@@ -8,7 +8,8 @@ from __future__ import annotations
 import pytest
 
 from core.figures import Month, compute
-from core.model import Unit
+from core.model import Level, Unit
+from storage.report_queries import _within
 from tests.core.test_figures import OCTOBER, SEPTEMBER, expected_input
 from tests.storage.test_report_views import Story, story, without_zeros
 
@@ -41,3 +42,21 @@ async def test_each_units_own_sums_give_its_whole_report(story: Story, month: Mo
             assert read <= set(within), unit.code  # nothing of another unit was summed
     lowest = [u for u in units if not any(x.parent_id == u.id for x in units)]
     assert lowest and len(lowest) < len(units)  # villages, and units above them, were asked
+
+
+def test_a_whole_commune_is_found_by_its_commune_alone() -> None:
+    """A commune or what holds it: every village of its communes is in scope, so residents
+    are found by commune alone (the planner misjudged commune and village together at a
+    district's size); a village that shares its commune still names its village."""
+    p = Unit(1, "t", "P", "P", Level.PROVINCE)
+    d = Unit(2, "t", "D", "D", Level.DISTRICT, 1)
+    c, c2 = Unit(3, "t", "C", "C", Level.COMMUNE, 2), Unit(4, "t", "C2", "C2", Level.COMMUNE, 2)
+    v1, v2 = Unit(5, "t", "V1", "V1", Level.VILLAGE, 3), Unit(6, "t", "V2", "V2", Level.VILLAGE, 3)
+    w = Unit(7, "t", "W", "W", Level.VILLAGE, 4)  # the only village of C2
+    units = [p, d, c, c2, v1, v2, w]
+    expected = {p: True, d: True, c: True, c2: True, v1: False, v2: False, w: True}
+    for unit, whole in expected.items():
+        scope = _within(units, set(below(units, unit)))
+        assert scope.whole is whole, unit.code
+        assert ("village_id" in str(scope.residents())) is not whole, unit.code
+    assert _within(units, {2, 3, 4, 5, 6, 7}).communes == [3, 4]
