@@ -114,7 +114,7 @@ async def refresh_statistics(session: AsyncSession) -> list[str]:
     and ran at 490 rows/s instead of thousands. The sizes double between two ANALYZEs, so a
     table of n rows is analysed about log2(n) times while it grows."""
     grown: dict[str, int] = session.info.get(GROWN, {})
-    if dialect(session) == "sqlite" or not grown:
+    if not grown or dialect(session) == "sqlite":
         return []
     names = [name for name, rows in grown.items() if rows >= STALE_ROWS]
     known = dict((await session.execute(
