@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, text, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.ages import latest_adult_birth
@@ -52,6 +52,7 @@ from storage.models import (
     SupportRow,
     TransferRow,
 )
+from storage.sql import dialect
 from storage.units import units_of
 
 CANCELLED = SupportStatus.CANCELLED.value
@@ -76,6 +77,12 @@ async def report_input(session: AsyncSession, dataset: str, month: Month,
     these units (a unit and everything below it), each sum over their rows alone, so a
     commune's figures cost a commune's rows. The figures of a unit whose subtree is within
     are the same either way."""
+    if dialect(session) == "postgresql":
+        # Plan each sum for the lists it is given. asyncpg prepares the statements, and
+        # after five runs PostgreSQL may keep one plan for any list, guessed without the
+        # values: a district's dashboard at 1,000,000 residents went from 0.2 s to 0.6 s,
+        # and in one run past ten minutes. Until the transaction ends.
+        await session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
     units = await units_of(session, dataset)
     province = province_of(units)  # where a pledge earmarked for no commune counts
     scope = EVERYWHERE
