@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.model import Holdings, Receipt, ReceiptSource, SupportKind, SupportStatus, Transfer
 from storage.models import PledgeRow, ReceiptRow, SupportRow, TransferRow
-from storage.sql import CHUNK, insert_all, utc
+from storage.sql import among, insert_all, utc
 
 # The serials of every receipt, one row each, in the dialect at hand (JSON lists in a column).
 _SERIALS_SQL = {
@@ -130,11 +130,9 @@ class SqlReceipts:
 
     async def holdings_by_unit(self, unit_ids: Sequence[int]) -> dict[int, Holdings]:
         """Sums per unit and receipt in one GROUP BY over every movement of stock."""
-        ids = list(dict.fromkeys(unit_ids))
-        found: dict[int, Holdings] = {}
-        for start in range(0, len(ids), CHUNK):  # the ids appear four times in the query
-            found |= await self._holdings(ids[start:start + CHUNK])
-        return found
+        # One GROUP BY for all of them (a province's 10,000 units: among() writes the ids
+        # into the statement), not one for each 500, each reading every movement again.
+        return await self._holdings(list(dict.fromkeys(unit_ids)))
 
     async def _holdings(self, ids: list[int]) -> dict[int, Holdings]:
         moves = _movements(ids).subquery()
@@ -173,7 +171,7 @@ def _movements(ids: list[int]):  # type: ignore[no-untyped-def]
     held them; gifts and other programmes' devices never came from our stock.
     """
     drawn = (
-        SupportRow.holder_unit_id.in_(ids),
+        among(SupportRow.holder_unit_id, ids),
         SupportRow.status != SupportStatus.CANCELLED.value,
         SupportRow.kind.in_([SupportKind.WHOLE.value, SupportKind.PARTIAL.value]),
     )
@@ -182,13 +180,13 @@ def _movements(ids: list[int]):  # type: ignore[no-untyped-def]
     return union_all(
         select(ReceiptRow.unit_id.label("unit_id"), ReceiptRow.id.label("receipt_id"),
                ReceiptRow.phones.label("phones"), ReceiptRow.money.label("money"))
-        .where(ReceiptRow.unit_id.in_(ids)),
+        .where(among(ReceiptRow.unit_id, ids)),
         select(TransferRow.to_unit_id, TransferRow.receipt_id, TransferRow.phones,
                TransferRow.money)
-        .where(TransferRow.to_unit_id.in_(ids)),
+        .where(among(TransferRow.to_unit_id, ids)),
         select(TransferRow.from_unit_id, TransferRow.receipt_id, -TransferRow.phones,
                -TransferRow.money)
-        .where(TransferRow.from_unit_id.in_(ids)),
+        .where(among(TransferRow.from_unit_id, ids)),
         select(SupportRow.holder_unit_id, SupportRow.receipt_id,
                case((whole, literal(-1)), else_=literal(0)),
                case((partial, -SupportRow.amount), else_=literal(0)))
