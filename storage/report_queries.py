@@ -78,10 +78,10 @@ async def report_input(session: AsyncSession, dataset: str, month: Month,
     commune's figures cost a commune's rows. The figures of a unit whose subtree is within
     are the same either way."""
     if dialect(session) == "postgresql":
-        # Plan each sum for the lists it is given. asyncpg prepares the statements, and
-        # after five runs PostgreSQL may keep one plan for any list, guessed without the
-        # values: a district's dashboard at 1,000,000 residents went from 0.2 s to 0.6 s,
-        # and in one run past ten minutes. Until the transaction ends.
+        # Plan each sum for the lists it is given, until the transaction ends. asyncpg
+        # prepares the statements, and after five runs PostgreSQL may keep one plan for
+        # any list, guessed without the values: a district's dashboard at 1,000,000
+        # residents went from 0.2 s to 0.6 s at the sixth run.
         await session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
     units = await units_of(session, dataset)
     province = province_of(units)  # where a pledge earmarked for no commune counts
