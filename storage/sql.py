@@ -113,14 +113,14 @@ async def refresh_statistics(session: AsyncSession) -> list[str]:
     new register went on planning its look-ups for an empty table, a sequential scan each,
     and ran at 490 rows/s instead of thousands. The sizes double between two ANALYZEs, so a
     table of n rows is analysed about log2(n) times while it grows."""
-    grown: dict[str, int] = session.info.get(GROWN, {})
-    if not grown or dialect(session) == "sqlite":
-        return []
+    grown: dict[str, int] = session.info.get(GROWN, {})  # kept on PostgreSQL only
     names = [name for name, rows in grown.items() if rows >= STALE_ROWS]
-    known = dict((await session.execute(
-        select(text("relname"), text("reltuples")).select_from(text("pg_class"))
-        .where(text("relname = ANY(:names)")), {"names": names})).all()) if names else {}
-    stale = [n for n in names if grown[n] >= STALE_SHARE * max(0.0, float(known.get(n, 0)))]
+    if not names:
+        return []
+    known = {str(name): float(rows) for name, rows in await session.execute(text(
+        "SELECT relname, reltuples FROM pg_class WHERE relname = ANY(:names)"),
+        {"names": names})}
+    stale = [n for n in names if grown[n] >= STALE_SHARE * max(0.0, known.get(n, 0.0))]
     for name in stale:
         await session.execute(text(f'ANALYZE "{name}"'))  # a table of ours: no user text
         grown.pop(name)
@@ -139,9 +139,9 @@ async def insert_all(
     # and starts a new statement whenever that set changes (a phone, then money, ...).
     table = cast(Table, model.__table__)
     key = table.primary_key.columns[0]
-    grown: dict[str, int] = session.info.setdefault(GROWN, {})
-    grown[table.name] = grown.get(table.name, 0) + len(rows)
     if dialect(session) != "sqlite":
+        grown: dict[str, int] = session.info.setdefault(GROWN, {})  # refresh_statistics
+        grown[table.name] = grown.get(table.name, 0) + len(rows)
         # multi-row INSERT ... RETURNING, its rows put back in parameter order by SQLAlchemy
         statement = insert(table).returning(key, sort_by_parameter_order=True)
         return [int(i) for i in (await session.scalars(statement, list(rows))).all()]
