@@ -27,24 +27,24 @@ _ROW, _CELL, _VALUE, _INLINE, _TEXT, _RUN = (
 _DIGITS = "0123456789"
 
 
-class _Styles:
-    """The shared strings, and what a number cell's style says: a date, a duration, or a
-    plain number. Read from the parts of openpyxl's read-only reader that its own row
-    parser is given (private, so not in its type stubs; tests/documents/test_sheet_values.py
-    compares the two readers)."""
+class _Book:
+    """What the workbook tells of a cell's value: the shared strings, and whether a number
+    cell's style makes it a date, a duration or a plain number. Read from the parts of
+    openpyxl's read-only reader that its own row parser is given (private, so not in its
+    type stubs; tests/documents/test_sheet_values.py compares the two readers)."""
 
     def __init__(self, sheet: ReadOnlyWorksheet) -> None:
-        book = sheet.parent
+        workbook = sheet.parent
         self.strings: list[str] = getattr(sheet, "_shared_strings")  # noqa: B009
-        self.dates: Any = getattr(book, "_date_formats")  # noqa: B009
-        self.durations: Any = getattr(book, "_timedelta_formats")  # noqa: B009
-        self.epoch: Any = book.epoch
+        self.dates: Any = getattr(workbook, "_date_formats")  # noqa: B009
+        self.durations: Any = getattr(workbook, "_timedelta_formats")  # noqa: B009
+        self.epoch: Any = workbook.epoch
 
 
 def sheet_values(sheet: ReadOnlyWorksheet) -> Iterator[list[object]]:
     """Each row's values from column A, None where a cell is missing; trailing cells may be
     absent (a reader strips them anyway)."""
-    styles = _Styles(sheet)
+    book = _Book(sheet)
     # the size as declared: openpyxl reads no row below it and no column right of it
     last, width = sheet.max_row, sheet.max_column
     expected = 1
@@ -60,13 +60,13 @@ def sheet_values(sheet: ReadOnlyWorksheet) -> Iterator[list[object]]:
                 expected += 1
                 yield []
             if index >= expected:  # a row number met twice: the first one counts
-                values = _row(element, styles)
+                values = _row(element, book)
                 yield values[:width] if width is not None else values
                 expected = index + 1
             element.clear()
 
 
-def _row(element: Element, styles: _Styles) -> list[object]:
+def _row(element: Element, book: _Book) -> list[object]:
     values: list[object] = []
     column = 0
     for cell in element:
@@ -74,7 +74,7 @@ def _row(element: Element, styles: _Styles) -> list[object]:
             continue
         ref = cell.get("r")
         column = _column(ref.rstrip(_DIGITS)) if ref else column + 1
-        value = _value(cell, styles)
+        value = _value(cell, book)
         if column > len(values):
             values.extend([None] * (column - 1 - len(values)))
             values.append(value)
@@ -88,7 +88,7 @@ def _column(letters: str) -> int:
     return int(column_index_from_string(letters))
 
 
-def _value(cell: Element, styles: _Styles) -> object:
+def _value(cell: Element, book: _Book) -> object:
     kind = cell.get("t", "n")
     if kind == "inlineStr":
         inline = cell.find(_INLINE)
@@ -97,9 +97,9 @@ def _value(cell: Element, styles: _Styles) -> object:
     if text is None:
         return None
     if kind == "n":
-        return _number(text, int(cell.get("s") or 0), styles)
+        return _number(text, int(cell.get("s") or 0), book)
     if kind == "s":
-        return styles.strings[int(text)]
+        return book.strings[int(text)]
     if kind == "b":
         return bool(int(text))
     if kind == "d":
@@ -107,13 +107,13 @@ def _value(cell: Element, styles: _Styles) -> object:
     return text  # "str" (a formula's text) and "e" (an error, such as #N/A)
 
 
-def _number(text: str, style: int, styles: _Styles) -> object:
+def _number(text: str, style: int, book: _Book) -> object:
     number: float | int = float(text) if ("." in text or "e" in text or "E" in text) \
         else int(text)
-    if style not in styles.dates:
+    if style not in book.dates:
         return number
     try:
-        return from_excel(number, styles.epoch, timedelta=style in styles.durations)
+        return from_excel(number, book.epoch, timedelta=style in book.durations)
     except (OverflowError, ValueError):
         return "#VALUE!"  # a date out of range, as openpyxl marks it
 

@@ -26,7 +26,7 @@ from storage.models import Base
 from storage.uow import SqlUnitOfWorkFactory
 
 
-def _own_database(url: str) -> str:
+def _worker_database(url: str) -> str:
     """The database this process's tests use: test_gw0, test_gw1, ... under pytest-xdist
     (every test empties the tables it runs on), test_main without it; made anew by
     postgres_ready when the session first needs it."""
@@ -58,7 +58,7 @@ def _fresh_database(url: str) -> None:
     asyncio.run(recreate())
 
 
-PG_URL = _own_database(os.environ.get("PHOCAP_TEST_DATABASE_URL", ""))
+PG_URL = _worker_database(os.environ.get("PHOCAP_TEST_DATABASE_URL", ""))
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 SYSTEM = Actor(label="test", system=True)
 
