@@ -19,11 +19,12 @@ from admin.charts import bar_chart
 from admin.context import WRITERS, config, locale, now, render, text, unit_of_work, who
 from admin.reports import coverage_chart
 from admin.scoping import Scope, request_scope
-from core.figures import Figures
+from core.figures import Figures, Month, Report
+from core.model import Level
 from core.money import format_percent
-from core.ports import PageViews
+from core.ports import PageViews, UnitOfWork
 from core.report_runs import month_of
-from core.services.reports import monthly_report
+from core.services.reports import kept_report, monthly_report
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,10 +45,7 @@ async def home(request: web.Request) -> web.Response:
     async with unit_of_work(request) as uow:
         scope = await request_scope(request, uow)
         month = month_of(now(request), tz)
-        # the official's unit and everything below it: only their rows are summed
-        report = await monthly_report(uow, scope.unit.dataset, month, scope.unit.id,
-                                      scope.ids if scope.unit.parent_id is not None else None)
-        counts = await uow.views.status_counts(scope.place())
+        report, counts = await _figures(uow, scope, month)
         points = await uow.views.coverage_by_month(scope.unit.dataset, scope.unit.id,
                                                    now(request), tz)
         id_checks = await _id_checks(request, uow.views, scope)
@@ -60,6 +58,17 @@ async def home(request: web.Request) -> web.Response:
         if points else None,
         "id_checks": id_checks,
     })
+
+
+async def _figures(uow: UnitOfWork, scope: Scope, month: Month
+                   ) -> tuple[Report, dict[str, int]]:
+    """The month so far and the residents by status: above the communes from each commune's
+    kept sums (a province's million residents are not summed on each look), a commune or a
+    village from its own rows."""
+    if scope.unit.level in (Level.PROVINCE, Level.DISTRICT):
+        return await kept_report(uow, month, scope.unit, list(scope.units.values()))
+    report = await monthly_report(uow, scope.unit.dataset, month, scope.unit.id, scope.ids)
+    return report, await uow.views.status_counts(scope.place())
 
 
 ID_CHECK_DAYS = 30

@@ -345,8 +345,9 @@ class Rollup:
     month: Month
     units: Mapping[int, Unit]
     figures: Mapping[int, Figures]
-    own: Mapping[int, Figures]
-    children: Mapping[int, tuple[int, ...]]
+    own: Mapping[int, Figures]  # not of a unit given summed
+    children: Mapping[int, tuple[int, ...]]  # none under a unit given summed
+    sums: Mapping[int, Summed]
 
     def report(self, unit_id: int) -> Report:
         if unit_id not in self.figures:
@@ -361,24 +362,57 @@ _IN_PHONES, _IN_MONEY, _OUT_PHONES, _OUT_MONEY = (_TALLY.index(f"transferred_{d}
                                                   for d in ("in", "out")
                                                   for g in ("phones", "money"))
 Vector = list[int]
+# A unit and everything below it, summed: the month's and the to-date tallies, the standings
+# at the month's start and end, the coverage base. Transfers across its border are not in
+# it: they are added from the movements when its figures are made.
+Summed = tuple[Vector, ...]
 
 
-def roll_up(data: ReportInput, roots: Iterable[int] | None = None) -> Rollup:
+@dataclass(frozen=True, slots=True)
+class Kept:
+    """A commune's month so far as a dashboard keeps it: everything below it summed, and its
+    residents by status."""
+
+    sums: Summed
+    statuses: Mapping[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Stale:
+    """What a dashboard found out of date: the communes whose rows changed since their
+    figures were kept, the marks that said so, and the kept figures' generation when the
+    marks were read."""
+
+    generation: int
+    marks: tuple[int, ...]
+    communes: tuple[int, ...]
+
+
+def roll_up(data: ReportInput, roots: Iterable[int] | None = None,
+            summed: Mapping[int, Summed] | None = None) -> Rollup:
     """The figures of every unit under `roots` (None: under every top unit of the dataset),
-    children before parents, each subtree summed from its children's sums."""
+    children before parents, each subtree summed from its children's sums. summed: units
+    whose sums are known already (a commune's, kept from an earlier roll-up of the same
+    month and rows): taken as they are, and nothing below them is read from data."""
+    summed = summed or {}
     by_id = {u.id: u for u in data.units}
     children = _children(data.units)
     tops = [u.id for u in data.units if u.parent_id not in by_id] if roots is None else roots
-    order = [node for top in tops for node in _postorder(top, children)]
-    month_own, month_moved = _own_tallies(data.in_month, by_id, order)
-    to_date_own, to_date_moved = _own_tallies(data.to_date, by_id, order)
-    start_own = {u: _standing_vector(data.at_start.get(u)) for u in order}
-    end_own = {u: _standing_vector(data.at_end.get(u)) for u in order}
-    sums: dict[int, tuple[Vector, ...]] = {}
+    below = {k: v for k, v in children.items() if k not in summed}
+    order = [node for top in tops for node in _postorder(top, below)]
+    todo = [u for u in order if u not in summed]
+    month_own, month_moved = _own_tallies(data.in_month, by_id, todo)
+    to_date_own, to_date_moved = _own_tallies(data.to_date, by_id, todo)
+    start_own = {u: _standing_vector(data.at_start.get(u)) for u in todo}
+    end_own = {u: _standing_vector(data.at_end.get(u)) for u in todo}
+    sums: dict[int, Summed] = {}
     figures = _Totals(by_id, month_moved.below, to_date_moved.below, sums)
     own = _Own(by_id)
     bases = _bases(data, by_id, start_own, end_own)
     for unit_id in order:  # children before parents: sums need them
+        if unit_id in summed:
+            sums[unit_id] = summed[unit_id]
+            continue
         kids = children.get(unit_id, ())
         mine = (month_own[unit_id], to_date_own[unit_id], start_own[unit_id], end_own[unit_id],
                 bases.get(unit_id, _NO_BASE))
@@ -387,7 +421,7 @@ def roll_up(data: ReportInput, roots: Iterable[int] | None = None) -> Rollup:
         sums[unit_id] = total
         own.vectors[unit_id] = (month_moved.alone.plus(unit_id, mine[0]),
                                 to_date_moved.alone.plus(unit_id, mine[1]), *mine[2:4])
-    return Rollup(data.month, by_id, figures, own, children)
+    return Rollup(data.month, by_id, figures, own, below, sums)
 
 
 class _Totals(Mapping[int, Figures]):
@@ -396,7 +430,7 @@ class _Totals(Mapping[int, Figures]):
     (five thousand Figures for the province's dashboard, of which it shows a dozen)."""
 
     def __init__(self, units: Mapping[int, Unit], month: _Crossed, to_date: _Crossed,
-                 sums: dict[int, tuple[Vector, ...]]) -> None:
+                 sums: dict[int, Summed]) -> None:
         self.units = units
         self.month, self.to_date = month, to_date
         self.sums = sums
@@ -508,7 +542,7 @@ def _standing_vector(s: Standing | None) -> Vector:
 def _add(vectors: Sequence[Vector]) -> Vector:
     if len(vectors) == 1:
         return vectors[0]
-    return [sum(column) for column in zip(*vectors, strict=True)]
+    return list(map(sum, zip(*vectors, strict=True)))
 
 
 def _figures_of(unit: Unit, month: Vector, to_date: Vector, start: Vector, end: Vector,

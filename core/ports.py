@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import date, datetime, tzinfo
 from types import TracebackType
 from typing import Protocol, Self
 
 from core.channel_health import ChannelRecord, ChannelState
-from core.figures import Month, MonthCoverage, ReportInput
+from core.figures import Kept, Month, MonthCoverage, ReportInput, Stale
 from core.importing import ResidentExport
 from core.model import (
     AuditEntry,
@@ -504,6 +504,26 @@ class AftercareRepository(Protocol):
         ...
 
 
+class CommuneFiguresRepository(Protocol):
+    """Each commune's month kept summed for the dashboards, and which are stale: their rows
+    changed since (the database marks every such write) (storage/commune_figures.py)."""
+
+    async def stale(self, dataset: str, communes: Sequence[int]) -> Stale:
+        """Which of these communes' rows changed since their figures were kept."""
+        ...
+    async def keep(self, stale: Stale, month: str, kept: Mapping[int, Kept]) -> bool:
+        """Keep these sums and drop the marks read with stale; False, keeping nothing, when
+        another dashboard kept figures since stale was read."""
+        ...
+    async def kept(self, dataset: str, month: str, communes: Sequence[int]
+                   ) -> dict[int, Kept]:
+        """These communes' figures kept for the month (none for a commune kept for another)."""
+        ...
+    async def statuses(self, communes: Sequence[int]) -> dict[int, dict[str, int]]:
+        """Each commune's residents by status."""
+        ...
+
+
 class ReportViews(Protocol):
     """The monthly report's reads: sums over many tables, shaped for core.figures
     (storage/report_views.py)."""
@@ -512,6 +532,14 @@ class ReportViews(Protocol):
                            within: Sequence[int] | None = None) -> ReportInput:
         """Every sum the month's report needs, for every unit of the dataset; within: for
         these units only (a unit and all below it: its figures are the same, from its rows)."""
+        ...
+    async def above_communes_input(self, dataset: str, month: Month, root: int,
+                                   above: Sequence[int], within: Sequence[int] | None = None
+                                   ) -> ReportInput:
+        """The sums of these units above the communes, and the movements of stock touching
+        within (None: all) between root's children: what a roll-up of root adds to the
+        communes' kept sums (core.figures.roll_up's summed). Root's and its children's
+        figures come out right, not any unit's own."""
         ...
     async def coverage_by_month(self, dataset: str, unit_id: int, now: datetime,
                                 tz: tzinfo) -> list[MonthCoverage]:
@@ -621,6 +649,7 @@ class UnitOfWork(Protocol):
     reminders: ReminderRepository
     accounts: AccountRepository
     aftercare: AftercareRepository
+    figures: CommuneFiguresRepository
     views: Views
 
     async def __aenter__(self) -> Self: ...

@@ -727,3 +727,38 @@ class TaskDoneRow(Base):
     item: Mapped[str] = mapped_column(String(40), primary_key=True)
     done_at: Mapped[datetime] = mapped_column(UtcDateTime())
     done_by: Mapped[int | None] = mapped_column(ForeignKey("officials.id"))
+
+
+class FigureChangeRow(Base):
+    """A unit whose report figures a write may have changed, written by the database's own
+    triggers (migration 0018) on every table the report sums, so that no path of the code can
+    forget it. The dashboards read and delete these to know which communes' kept figures
+    are stale (storage/commune_figures.py)."""
+
+    __tablename__ = "figure_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(Integer)
+
+
+class CommuneFiguresRow(Base):
+    """A commune's month so far, everything below it summed (core.figures.Summed), and its
+    residents by status: what a district's or a province's dashboard adds up."""
+
+    __tablename__ = "commune_figures"
+
+    commune_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7))  # YYYY-MM
+    generation: Mapped[int] = mapped_column(Integer)  # figure_generation's, when written
+    sums: Mapped[list[list[int]]] = mapped_column(JSON)
+    statuses: Mapped[dict[str, int]] = mapped_column(JSON)
+
+
+class FigureGenerationRow(Base):
+    """One row whose number moves each time kept figures are written: a dashboard that
+    summed the rows while another wrote keeps nothing (its figures may be the older)."""
+
+    __tablename__ = "figure_generation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    generation: Mapped[int] = mapped_column(Integer)

@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select, text, true
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from core.ages import latest_adult_birth
 from core.figures import Month, Movement, ReportInput, Standing, Tally, Window
@@ -51,8 +52,9 @@ from storage.models import (
     ResidentRow,
     SupportRow,
     TransferRow,
+    UnitRow,
 )
-from storage.sql import dialect
+from storage.sql import among, dialect
 from storage.units import units_of
 
 CANCELLED = SupportStatus.CANCELLED.value
@@ -77,12 +79,7 @@ async def report_input(session: AsyncSession, dataset: str, month: Month,
     these units (a unit and everything below it), each sum over their rows alone, so a
     commune's figures cost a commune's rows. The figures of a unit whose subtree is within
     are the same either way."""
-    if dialect(session) == "postgresql":
-        # Plan each sum for the lists it is given, until the transaction ends. asyncpg
-        # prepares the statements, and after five runs PostgreSQL may keep one plan for
-        # any list, guessed without the values: a district's dashboard at 1,000,000
-        # residents went from 0.2 s to 0.6 s at the sixth run.
-        await session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+    await _plan_for_each_list(session)
     units = await units_of(session, dataset)
     province = province_of(units)  # where a pledge earmarked for no commune counts
     scope = EVERYWHERE
@@ -101,6 +98,33 @@ async def report_input(session: AsyncSession, dataset: str, month: Month,
         at_start=at_start,
         at_end=at_end,
     )
+
+
+async def above_communes_input(session: AsyncSession, dataset: str, month: Month,
+                               root: int, above: Sequence[int],
+                               within: Sequence[int] | None = None) -> ReportInput:
+    """The month's sums of these units above the communes: what was pledged, received and
+    drawn there, with no standing (people live in villages); and the movements of stock
+    touching within (None: all) between root's children, which the communes' kept sums
+    leave out (core.figures.Summed). Enough for the figures of root and its children, not
+    for any unit's own."""
+    await _plan_for_each_list(session)
+    units = await units_of(session, dataset)
+    province = province_of(units)
+    moved = EVERYWHERE if within is None else _Scope(sorted(within))
+    in_month, to_date = await windows(session, month, province.id if province else None,
+                                      _Scope(sorted(above), [], whole=True), moved, root)
+    return ReportInput(month=month, units=units, in_month=in_month, to_date=to_date,
+                       at_start={}, at_end={})
+
+
+async def _plan_for_each_list(session: AsyncSession) -> None:
+    """Plan each sum for the lists it is given, until the transaction ends. asyncpg prepares
+    the statements, and after five runs PostgreSQL may keep one plan for any list, guessed
+    without the values: a district's dashboard at 1,000,000 residents went from 0.2 s to
+    0.6 s at the sixth run."""
+    if dialect(session) == "postgresql":
+        await session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
 
 
 def _within(units: Sequence[Unit], ids: set[int]) -> _Scope:
@@ -125,7 +149,7 @@ class _Scope:
     whole: bool = False  # every village of those communes is in ids
 
     def has(self, column: Any) -> ColumnElement[bool]:
-        return true() if self.ids is None else column.in_(self.ids)
+        return true() if self.ids is None else among(column, self.ids)
 
     def residents(self) -> ColumnElement[bool]:
         """Residents of its villages, found by their commune first (the indexed column).
@@ -135,18 +159,21 @@ class _Scope:
         residents ran for over ten minutes)."""
         if self.ids is None:
             return true()
-        communes = ResidentRow.commune_id.in_(self.communes or [])
-        return communes if self.whole else and_(communes, ResidentRow.village_id.in_(self.ids))
+        communes = among(ResidentRow.commune_id, self.communes or [])
+        return communes if self.whole else and_(communes, among(ResidentRow.village_id,
+                                                                self.ids))
 
 
 EVERYWHERE = _Scope(None)
 
 
 async def windows(session: AsyncSession, month: Month, province_id: int | None,
-                  scope: _Scope = EVERYWHERE) -> tuple[Window, Window]:
-    """Own tallies per unit in the month and from the beginning to the month's end. Each
-    table is read once for both: the month is the part of the to-date rows that falls in
-    it, summed beside them."""
+                  scope: _Scope = EVERYWHERE, moved: _Scope | None = None,
+                  root: int | None = None) -> tuple[Window, Window]:
+    """Own tallies per unit in the month and from the beginning to the month's end, and the
+    movements of stock touching the units of moved (by default scope's; root: see
+    _movements). Each table is read once for both: the month is the part of the to-date
+    rows that falls in it, summed beside them."""
     both: tuple[Counts, Counts] = (defaultdict(lambda: defaultdict(int)),
                                    defaultdict(lambda: defaultdict(int)))
     span = _Span(month.start, month.end)
@@ -159,7 +186,7 @@ async def windows(session: AsyncSession, month: Month, province_id: int | None,
     await _follow_ups(session, both, span, scope)
     await _cases(session, both, span, scope)
     await _guidance(session, both, month, scope)
-    movements = await _movements(session, span, scope)
+    movements = await _movements(session, span, scope if moved is None else moved, root)
     return tuple(  # type: ignore[return-value]
         Window({unit_id: Tally(**fields) for unit_id, fields in counts.items()}, moved)
         for counts, moved in zip(both, movements, strict=True))
@@ -371,17 +398,35 @@ async def _guidance(session: AsyncSession, both: tuple[Counts, Counts], month: M
         _add(both, village_id, "guided", n_m, n_t)
 
 
-async def _movements(session: AsyncSession, span: _Span, scope: _Scope
-                     ) -> tuple[list[Movement], list[Movement]]:
-    in_month = span.month(TransferRow.at)
+async def _movements(session: AsyncSession, span: _Span, scope: _Scope,
+                     root: int | None = None) -> tuple[list[Movement], list[Movement]]:
+    """The stock moved between each pair of units touching scope. root: between the units
+    just below root (a commune of another of its children counts as that child), which is
+    all the crossings of the root and its children need: a province's ten thousand pairs
+    of units are its hundred districts' few dozen."""
+    ends: list[Any] = [TransferRow.from_unit_id, TransferRow.to_unit_id]
+    joins: list[Any] = []
+    if root is not None:
+        for i, column in enumerate(list(ends)):
+            unit = aliased(UnitRow)
+            joins.append((unit, unit.id == column))
+            ends[i] = case((and_(unit.level == Level.COMMUNE.value, unit.parent_id != root),
+                            unit.parent_id), else_=unit.id)
+    inner = select(ends[0].label("a"), ends[1].label("b"), TransferRow.at, TransferRow.phones,
+                   TransferRow.money)
+    for unit, on in joins:
+        inner = inner.join(unit, on)
+    # grouped outside: grouping by expressions with bound values would not match the
+    # selected ones on PostgreSQL
+    moved = inner.where(span.to_date(TransferRow.at), or_(
+        scope.has(TransferRow.from_unit_id), scope.has(TransferRow.to_unit_id))).subquery()
+    in_month = span.month(moved.c.at)
     query = (
-        select(TransferRow.from_unit_id, TransferRow.to_unit_id, _count_if(in_month),
-               _sum_if(in_month, TransferRow.phones), func.sum(TransferRow.phones),
-               _sum_if(in_month, TransferRow.money), func.sum(TransferRow.money))
-        .where(span.to_date(TransferRow.at),
-               or_(scope.has(TransferRow.from_unit_id), scope.has(TransferRow.to_unit_id)))
-        .group_by(TransferRow.from_unit_id, TransferRow.to_unit_id)
-        .order_by(TransferRow.from_unit_id, TransferRow.to_unit_id)
+        select(moved.c.a, moved.c.b, _count_if(in_month), _sum_if(in_month, moved.c.phones),
+               func.sum(moved.c.phones), _sum_if(in_month, moved.c.money),
+               func.sum(moved.c.money))
+        .group_by(moved.c.a, moved.c.b)
+        .order_by(moved.c.a, moved.c.b)
     )
     month: list[Movement] = []
     to_date: list[Movement] = []

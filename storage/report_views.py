@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.figures import Month, MonthCoverage, ReportInput
 from storage.coverage import coverage_by_month
-from storage.report_queries import report_input
+from storage.report_queries import above_communes_input, report_input
 
 
 class SqlReportViews:
@@ -23,6 +23,11 @@ class SqlReportViews:
     async def report_input(self, dataset: str, month: Month,
                            within: Sequence[int] | None = None) -> ReportInput:
         return await report_input(self._session, dataset, month, within)
+
+    async def above_communes_input(self, dataset: str, month: Month, root: int,
+                                   above: Sequence[int], within: Sequence[int] | None = None
+                                   ) -> ReportInput:
+        return await above_communes_input(self._session, dataset, month, root, above, within)
 
     async def coverage_by_month(self, dataset: str, unit_id: int, now: datetime,
                                 tz: tzinfo) -> list[MonthCoverage]:

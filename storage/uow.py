@@ -14,6 +14,7 @@ from core.ports import (
     AftercareRepository,
     AuditRepository,
     ChatRepository,
+    CommuneFiguresRepository,
     HandoverRepository,
     HouseholdRepository,
     InviteRepository,
@@ -36,6 +37,7 @@ from storage.accounts import SqlAccounts
 from storage.aftercare import SqlAftercare
 from storage.audit import SqlAudit
 from storage.chats import SqlChats
+from storage.commune_figures import SqlCommuneFigures
 from storage.handovers import SqlHandovers
 from storage.households import SqlHouseholds
 from storage.invites import SqlInvites
@@ -80,6 +82,7 @@ class SqlUnitOfWork:
     reminders: ReminderRepository
     accounts: AccountRepository
     aftercare: AftercareRepository
+    figures: CommuneFiguresRepository
     views: Views
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession],
@@ -118,6 +121,7 @@ class SqlUnitOfWork:
         self.reminders = SqlReminderStops(s)
         self.accounts = SqlAccounts(s)
         self.aftercare = SqlAftercare(s)
+        self.figures = SqlCommuneFigures(s)
         self.views = SqlViews(s)
         return self
 

@@ -16,7 +16,7 @@ from datetime import datetime, tzinfo
 
 from core.dates import format_date
 from core.errors import RuleError
-from core.figures import Month, Report, compute
+from core.figures import Kept, Month, Report, compute, roll_up
 from core.messages import Reply
 from core.model import Actor, ChatState, Level, Official, Unit
 from core.ports import UnitOfWork, UnitOfWorkFactory
@@ -40,6 +40,54 @@ async def monthly_report(uow: UnitOfWork, dataset: str, month: Month, unit_id: i
     the scheduler all call. within: the unit and every unit below it, when the caller knows
     them, so that only their rows are summed (the same figures, a commune's cost)."""
     return compute(await uow.views.report_input(dataset, month, within), unit_id)
+
+
+async def kept_report(uow: UnitOfWork, month: Month, unit: Unit, below: Sequence[Unit]
+                      ) -> tuple[Report, dict[str, int]]:
+    """The month so far of a unit above the communes (a district, a province) and its
+    residents by status, from its communes' kept sums: those whose rows changed since (or
+    never kept for the month) are summed again and kept first, so the figures are
+    monthly_report's at the cost of what changed since the last look. below: the unit and
+    every unit under it."""
+    communes = [u.id for u in below if u.level is Level.COMMUNE]
+    stale = await uow.figures.stale(unit.dataset, communes)
+    kept = await uow.figures.kept(unit.dataset, month.label, communes)
+    again = set(stale.communes) | (set(communes) - kept.keys())
+    # most of them (a new month): every commune summed in one pass over the rows costs less
+    # than a list of nearly all of them
+    fresh = await _summed(uow, month, unit, below,
+                          communes if 2 * len(again) > len(communes) else sorted(again))
+    if fresh and await uow.figures.keep(stale, month.label, fresh):
+        await uow.commit()
+    kept |= fresh
+    # the units down to the communes: a roll-up that stops there needs no village (nor
+    # do movements: villages hold no stock)
+    shown = [u for u in below if u.level is not Level.VILLAGE]
+    top = await uow.views.above_communes_input(
+        unit.dataset, month, unit.id, [u.id for u in shown if u.level is not Level.COMMUNE],
+        None if unit.parent_id is None else [u.id for u in below])
+    rolled = roll_up(replace(top, units=shown), [unit.id], {c: k.sums for c, k in kept.items()})
+    # no unit's own figures: the movements were taken between the root's children
+    report = replace(rolled.report(unit.id), own={})
+    statuses: dict[str, int] = {}
+    for k in kept.values():
+        for status, n in k.statuses.items():
+            statuses[status] = statuses.get(status, 0) + n
+    return report, statuses
+
+
+async def _summed(uow: UnitOfWork, month: Month, unit: Unit, below: Sequence[Unit],
+                  communes: Sequence[int]) -> dict[int, Kept]:
+    """These communes' month summed from their rows."""
+    if not communes:
+        return {}
+    chosen = set(communes)
+    everything = len(chosen) == sum(u.level is Level.COMMUNE for u in below)
+    within = (None if everything and unit.parent_id is None
+              else [u.id for u in below if u.id in chosen or u.parent_id in chosen])
+    rolled = roll_up(await uow.views.report_input(unit.dataset, month, within), communes)
+    statuses = await uow.figures.statuses(communes)
+    return {c: Kept(rolled.sums[c], statuses[c]) for c in communes}
 
 
 async def period_report(uow: UnitOfWork, dataset: str, first: Month, last: Month,

@@ -541,6 +541,7 @@ class FakeUnitOfWork:
         self.handovers: Any = Missing("handovers")
         self.reports: Any = Missing("reports")
         self.aftercare: Any = Missing("aftercare")
+        self.figures: Any = Missing("figures")
         self.views: Any = Missing("views")
         self.postings: Any = Missing("postings")
 
