@@ -45,7 +45,7 @@ async def home(request: web.Request) -> web.Response:
     async with unit_of_work(request) as uow:
         scope = await request_scope(request, uow)
         month = month_of(now(request), tz)
-        report, counts = await _figures(uow, scope, month)
+        report, counts = await figures_of(uow, scope, month)
         points = await uow.views.coverage_by_month(scope.unit.dataset, scope.unit.id,
                                                    now(request), tz)
         id_checks = await _id_checks(request, uow.views, scope)
@@ -60,13 +60,15 @@ async def home(request: web.Request) -> web.Response:
     })
 
 
-async def _figures(uow: UnitOfWork, scope: Scope, month: Month
+async def figures_of(uow: UnitOfWork, scope: Scope, month: Month
                    ) -> tuple[Report, dict[str, int]]:
     """The month so far and the residents by status: above the communes from each commune's
     kept sums (a province's million residents are not summed on each look), a commune or a
     village from its own rows."""
     if scope.unit.level in (Level.PROVINCE, Level.DISTRICT):
-        return await kept_report(uow, month, scope.unit, list(scope.units.values()))
+        communes = scope.of_level(Level.COMMUNE)
+        return await kept_report(uow, month, scope.unit, scope.units.values(), communes, [
+            *scope.of_level(Level.PROVINCE), *scope.of_level(Level.DISTRICT), *communes])
     report = await monthly_report(uow, scope.unit.dataset, month, scope.unit.id, scope.ids)
     return report, await uow.views.status_counts(scope.place())
 

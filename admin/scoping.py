@@ -38,6 +38,7 @@ class Scope:
     children: Mapping[int, list[Unit]]  # of the whole dataset, by name
     _places: dict[int, Place] = field(default_factory=dict, compare=False, repr=False)
     _folded: dict[int, str] = field(default_factory=dict, compare=False, repr=False)
+    _levels: dict[Level, list[Unit]] = field(default_factory=dict, compare=False, repr=False)
 
     def has(self, unit_id: int | None) -> bool:
         return unit_id is not None and unit_id in self.units
@@ -57,7 +58,11 @@ class Scope:
         return _below(unit, self.children)
 
     def of_level(self, level: Level) -> list[Unit]:
-        return [u for u in self.units.values() if u.level is level]
+        """The scope's units of a level, found once per scope (a province's ten thousand
+        communes are asked for on each look at its dashboard)."""
+        if level not in self._levels:
+            self._levels[level] = [u for u in self.units.values() if u.level is level]
+        return list(self._levels[level])
 
     def place(self, unit_id: int | None = None) -> Place:
         """Where residents are looked for: a unit of the scope (the official's by default)."""

@@ -27,13 +27,13 @@ from typing import Any
 
 import aiohttp
 from multidict import MultiDict
-from sqlalchemy import select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from admin.audit import ID_CHECKS, scope_query
 from admin.audit import PAGE as AUDIT_PAGE
 from admin.context import Who
-from admin.dashboard import ID_CHECK_DAYS
+from admin.dashboard import ID_CHECK_DAYS, figures_of
 from admin.officials import official_query
 from admin.paging import PAGE_SIZE as PAGE
 from admin.passwords import hash_password
@@ -69,9 +69,8 @@ from core.report_runs import month_of
 from core.services import allocation, handover, receiving
 from core.services.officials import add_official
 from core.services.pledges import export_pledges
-from core.services.reports import monthly_report
 from storage.db import make_sessionmaker
-from storage.models import UnitRow
+from storage.models import CommuneFiguresRow, ResidentRow, UnitRow
 from storage.name_search import rebuild_tails
 from storage.uow import SqlUnitOfWorkFactory
 
@@ -162,9 +161,7 @@ Reads = Callable[[UnitOfWork, Seat], Awaitable[object]]
 
 async def dashboard_reads(u: UnitOfWork, s: Seat) -> None:
     at = datetime.now(UTC)
-    await monthly_report(u, DATASET, month_of(at, TZ), s.scope.unit.id,
-                         s.scope.ids if s.scope.unit.parent_id is not None else None)
-    await u.views.status_counts(s.scope.place())
+    await figures_of(u, s.scope, month_of(at, TZ))  # kept sums above a commune, as the page
     await u.views.coverage_by_month(DATASET, s.scope.unit.id, at, TZ)
     # the ID checks of the last 30 days, found as the page finds them (admin.dashboard)
     await u.views.audit_page(replace(scope_query(s.scope), actions=ID_CHECKS,
@@ -301,6 +298,35 @@ async def measure_reads(uow: SqlUnitOfWorkFactory, seat: Seat, repeats: int
     return figures
 
 
+TOUCHED = 100  # communes written to between two looks at a dashboard
+
+
+async def dashboard_looks(uow: SqlUnitOfWorkFactory, seat: Seat) -> dict[str, float]:
+    """The dashboard's reads at the first look of a month (every commune summed and kept:
+    nothing kept yet), and at a look after writes in TOUCHED of its communes (those summed
+    again): one look each, in ms."""
+    looks: dict[str, float] = {}
+    async with uow() as u:
+        await u.session.execute(delete(CommuneFiguresRow))
+        await u.commit()
+    async with uow() as u:
+        started = time.perf_counter()
+        await dashboard_reads(u, seat)
+        looks["dashboard: first look of the month"] = time.perf_counter() - started
+    communes = [c.id for c in seat.scope.of_level(Level.COMMUNE)][:TOUCHED]
+    async with uow() as u:  # one resident of each, written again as it is: each marked
+        await u.session.execute(update(ResidentRow).where(ResidentRow.id.in_(
+            select(func.min(ResidentRow.id)).where(ResidentRow.commune_id.in_(communes))
+            .group_by(ResidentRow.commune_id))).values(status=ResidentRow.status))
+        await u.commit()
+    async with uow() as u:
+        started = time.perf_counter()
+        await dashboard_reads(u, seat)
+        looks[f"dashboard: after writes in {len(communes)} communes"] = (
+            time.perf_counter() - started)
+    return {name: 1000 * t for name, t in looks.items()}
+
+
 async def bench(url: str, rows: int, repeats: int) -> dict[str, Any]:
     engine, world = await build_world(url, rows)
     accounts = role_accounts(world)
@@ -312,6 +338,7 @@ async def bench(url: str, rows: int, repeats: int) -> dict[str, Any]:
         for login, _role, _unit in accounts:
             async with uow() as u:
                 seats[login] = Seat(officials[login], await trees.scope(u, officials[login]))
+        looks = {login: await dashboard_looks(uow, seat) for login, seat in seats.items()}
         reads = {login: await measure_reads(uow, seat, repeats) for login, seat in seats.items()}
     finally:
         await engine.dispose()
@@ -320,7 +347,8 @@ async def bench(url: str, rows: int, repeats: int) -> dict[str, Any]:
         for login, role, _unit in accounts:
             http = await measure_http(base, login, seats[login], repeats)
             results[role.value] = {p: http[p] | reads[login][p] for p in http}
-    return results
+    return {"pages": results, "looks": {role.value: looks[login]
+                                        for login, role, _unit in accounts}}
 
 
 def _ms(value: float | None) -> object:
@@ -333,13 +361,18 @@ async def main(args: argparse.Namespace) -> None:
     results = await on_each_database(args, lambda url, _tmp: bench(url, rows, repeats))
     table = [(db, role, page, f["p50_ms"], f["p95_ms"], f["bytes"] // 1024,
               _ms(f["sql_p50_ms"]), _ms(f["sql_p95_ms"]))
-             for db, by_role in results.items() for role, pages in by_role.items()
+             for db, both in results.items() for role, pages in both["pages"].items()
              for page, f in pages.items()]
+    table += [(db, role, look, "-", "-", "-", ms, ms)
+              for db, both in results.items() for role, looks in both["looks"].items()
+              for look, ms in looks.items()]
     report(f"admin menu pages: {rows:,} residents, {repeats} requests each",
            ("database", "role", "page", "p50 ms", "p95 ms", "KiB", "reads p50 ms",
             "reads p95 ms"),
            table,
-           {"size": args.size, "residents": rows, "repeats": repeats, "results": results})
+           {"size": args.size, "residents": rows, "repeats": repeats,
+            "results": {db: both["pages"] for db, both in results.items()},
+            "looks": {db: both["looks"] for db, both in results.items()}})
 
 
 def options() -> argparse.ArgumentParser:

@@ -623,12 +623,11 @@ def _children(units: Sequence[Unit]) -> dict[int, tuple[int, ...]]:
 
 def _postorder(root: int, children: Mapping[int, tuple[int, ...]]) -> list[int]:
     out: list[int] = []
-    stack: list[tuple[int, bool]] = [(root, False)]
-    while stack:
-        node, done = stack.pop()
-        if done:
-            out.append(node)
-            continue
-        stack.append((node, True))
-        stack.extend((c, False) for c in children.get(node, ()))
+
+    def visit(node: int) -> None:  # four levels deep: province, district, commune, village
+        for child in children.get(node, ()):
+            visit(child)
+        out.append(node)
+
+    visit(root)
     return out

@@ -43,8 +43,8 @@ async def coverage_by_month(session: AsyncSession, dataset: str, unit_id: int,
         return []
     months = _months(month_of(start, tz), month_of(now, tz))
     units = await units_of(session, dataset)
-    below = set(_below(units, unit_id))
-    villages = [v for v in pilot_villages(units) if v.id in below]
+    by_id = {u.id: u for u in units}
+    villages = [v for v in pilot_villages(units) if _under(v, unit_id, by_id)]
     ids = [v.id for v in villages]
     # their communes: the residents' indexed column, so a commune reads its own rows only
     communes = sorted({v.parent_id for v in villages if v.parent_id is not None})
@@ -70,19 +70,15 @@ def _months(first: Month, last: Month) -> list[Month]:
     return out
 
 
-def _below(units: list[Unit], root_id: int) -> list[int]:
-    """The unit and every unit under it (people hang on villages)."""
-    kids: dict[int, list[int]] = {}
-    for u in units:
-        if u.parent_id is not None:
-            kids.setdefault(u.parent_id, []).append(u.id)
-    out: list[int] = []
-    stack = [root_id]
-    while stack:
-        current = stack.pop()
-        out.append(current)
-        stack.extend(kids.get(current, ()))
-    return out
+def _under(unit: Unit, root_id: int, by_id: dict[int, Unit]) -> bool:
+    """The unit is root_id or lies under it: its way up, not the root's every unit (a
+    province's fifty thousand, on each look at its dashboard)."""
+    current: Unit | None = unit
+    while current is not None:
+        if current.id == root_id:
+            return True
+        current = by_id.get(current.parent_id) if current.parent_id is not None else None
+    return False
 
 
 def _first_support(communes: list[int]) -> Any:

@@ -10,7 +10,7 @@ the stored JSON and chat text from a Builder that bot/ wires (the formats live i
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 
@@ -42,27 +42,28 @@ async def monthly_report(uow: UnitOfWork, dataset: str, month: Month, unit_id: i
     return compute(await uow.views.report_input(dataset, month, within), unit_id)
 
 
-async def kept_report(uow: UnitOfWork, month: Month, unit: Unit, below: Sequence[Unit]
+async def kept_report(uow: UnitOfWork, month: Month, unit: Unit, below: Collection[Unit],
+                      communes: Sequence[Unit], shown: Sequence[Unit]
                       ) -> tuple[Report, dict[str, int]]:
     """The month so far of a unit above the communes (a district, a province) and its
     residents by status, from its communes' kept sums: those whose rows changed since (or
     never kept for the month) are summed again and kept first, so the figures are
     monthly_report's at the cost of what changed since the last look. below: the unit and
-    every unit under it."""
-    communes = [u.id for u in below if u.level is Level.COMMUNE]
-    stale = await uow.figures.stale(unit.dataset, communes)
-    kept = await uow.figures.kept(unit.dataset, month.label, communes)
-    again = set(stale.communes) | (set(communes) - kept.keys())
+    every unit under it; communes: those among them; shown: the unit and those under it down
+    to the communes (what a caller that asks often keeps at hand)."""
+    ids = [c.id for c in communes]
+    stale = await uow.figures.stale(unit.dataset, ids)
+    kept = await uow.figures.kept(unit.dataset, month.label, ids)
+    again = set(stale.communes) | (set(ids) - kept.keys())
     # most of them (a new month): every commune summed in one pass over the rows costs less
     # than a list of nearly all of them
     fresh = await _summed(uow, month, unit, below,
-                          communes if 2 * len(again) > len(communes) else sorted(again))
+                          ids if 2 * len(again) > len(ids) else sorted(again))
     if fresh and await uow.figures.keep(stale, month.label, fresh):
         await uow.commit()
     kept |= fresh
-    # the units down to the communes: a roll-up that stops there needs no village (nor
-    # do movements: villages hold no stock)
-    shown = [u for u in below if u.level is not Level.VILLAGE]
+    # a roll-up that stops at the communes needs no village (nor do the movements:
+    # villages hold no stock)
     top = await uow.views.above_communes_input(
         unit.dataset, month, unit.id, [u.id for u in shown if u.level is not Level.COMMUNE],
         None if unit.parent_id is None else [u.id for u in below])
@@ -76,7 +77,7 @@ async def kept_report(uow: UnitOfWork, month: Month, unit: Unit, below: Sequence
     return report, statuses
 
 
-async def _summed(uow: UnitOfWork, month: Month, unit: Unit, below: Sequence[Unit],
+async def _summed(uow: UnitOfWork, month: Month, unit: Unit, below: Collection[Unit],
                   communes: Sequence[int]) -> dict[int, Kept]:
     """These communes' month summed from their rows."""
     if not communes:

@@ -26,6 +26,11 @@ def test_admin_pages(tmp_path: Path) -> None:
                 assert f["sql_p95_ms"] >= f["sql_p50_ms"] > 0, (role, name)
     # the province sees more than a commune: officials everywhere, districts' communes
     assert by_role["province"]["officials"]["bytes"] > by_role["commune"]["officials"]["bytes"]
+    # the dashboard's first look of a month, and one after writes in some of its communes
+    looks = figures["looks"]["sqlite"]
+    assert set(looks) == {"province", "district", "commune"}
+    for role, times in looks.items():
+        assert len(times) == 2 and all(ms > 0 for ms in times.values()), role
 
 
 def test_load(tmp_path: Path) -> None:

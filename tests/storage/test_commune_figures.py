@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from core.figures import Month, Report, compute
-from core.model import Level, Policy, Poverty, SupportKind
+from core.model import Level, Policy, Poverty, SupportKind, Unit
 from core.page_views import Place
 from core.services.reports import kept_report, monthly_report
 from storage.models import FigureChangeRow
@@ -37,10 +37,16 @@ def shown(report: Report) -> dict[str, object]:
 async def look(s: Story, month: Month, code: str) -> tuple[Report, dict[str, int]]:
     """The dashboard's figures as the admin asks for them, in a unit of work of their own."""
     units = list(s.unit.values())
-    unit = s.unit[code]
+    return await _kept(s, month, s.unit[code], [u for u in units
+                                                if u.id in below(units, s.unit[code])])
+
+
+async def _kept(s: Story, month: Month, unit: Unit, under: list[Unit]
+                ) -> tuple[Report, dict[str, int]]:
     async with s.u() as uow:
-        return await kept_report(uow, month, unit, [u for u in units
-                                                    if u.id in below(units, unit)])
+        return await kept_report(uow, month, unit, under,
+                                 [u for u in under if u.level is Level.COMMUNE],
+                                 [u for u in under if u.level is not Level.VILLAGE])
 
 
 async def live(s: Story, month: Month, code: str) -> tuple[Report, dict[str, int]]:
@@ -130,9 +136,8 @@ async def test_a_look_leaves_the_marks_of_communes_it_does_not_show(story: Story
     await story.receipt("BN-8", COMMUNE_B, at("21/10"), phones=4)
     b = story.unit[COMMUNE_B]
     a_only = [u for u in units if u.id in below(units, story.unit[COMMUNE_A])]
-    async with story.u() as uow:  # a look at a unit that holds commune A but not B
-        await kept_report(uow, OCTOBER, story.unit[DISTRICT],
-                          [story.unit[DISTRICT], *a_only])
+    # a look at a unit that holds commune A but not B
+    await _kept(story, OCTOBER, story.unit[DISTRICT], [story.unit[DISTRICT], *a_only])
     assert b.id in await _marked(story)
     await look(story, OCTOBER, PROVINCE)
     assert b.id not in await _marked(story)
