@@ -28,8 +28,9 @@ from bot.appkeys import RUNTIME
 from bot.report_delivery import report_builder
 from bot.runtime import Runtime, retention
 from core.clock import system_clock
+from core.report_runs import month_of
 from core.services.reminders import remind_communes, remind_donors
-from core.services.reports import send_due_reports
+from core.services.reports import keep_figures, send_due_reports
 from core.services.retention import Pruned, enforce_retention
 from handlers.follow_up import ask_due as ask_follow_ups
 from storage import migrate
@@ -50,6 +51,7 @@ class Done:
     donor_reminders: int
     pruned: Pruned = field(default_factory=lambda: Pruned(0, 0))
     follow_ups: int = 0
+    figures_kept: int = 0  # communes whose month was summed again for the dashboards
 
 
 class Jobs:
@@ -70,7 +72,10 @@ class Jobs:
         donors = await remind_donors(self._rt.uow, now, tz=s.tz)
         follow_ups = await ask_follow_ups(self._rt.uow, now, s.tz)
         pruned = await enforce_retention(self._rt.uow, now, retention(s), self._uploads)
-        return Done([(r.unit_id, r.month) for r in runs], officers, donors, pruned, follow_ups)
+        async with self._rt.uow() as uow:
+            kept = await keep_figures(uow, s.dataset, month_of(now, s.tz))
+        return Done([(r.unit_id, r.month) for r in runs], officers, donors, pruned, follow_ups,
+                    kept)
 
     async def run(self, clock: Callable[[], datetime] | None = None) -> None:
         """The scheduler's job: a tick now, its failure logged (the next hour tries again)."""
@@ -83,6 +88,9 @@ class Jobs:
             log.info("scheduler: %d report(s), %d officer and %d donor reminder(s), "
                      "%d follow-up question(s) queued", len(done.reports),
                      done.officer_reminders, done.donor_reminders, done.follow_ups)
+        if done.figures_kept:
+            log.info("scheduler: %d commune(s) summed again for the dashboards",
+                     done.figures_kept)
         if done.pruned.replays or done.pruned.uploads:
             log.info("scheduler: %d replay record(s) and %d upload(s) past their time deleted",
                      done.pruned.replays, done.pruned.uploads)

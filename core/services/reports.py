@@ -25,6 +25,7 @@ from core.review import cumulative, months_between
 from core.services.audit import record
 from core.services.outbox import enqueue_all
 from core.services.scope import require_within
+from core.services.units import province_of
 
 ALREADY = ("reports-already-sent", "reports-already-built")
 REPORTED_LEVELS = (Level.PROVINCE, Level.DISTRICT, Level.COMMUNE)
@@ -51,17 +52,7 @@ async def kept_report(uow: UnitOfWork, month: Month, unit: Unit, below: Collecti
     monthly_report's at the cost of what changed since the last look. below: the unit and
     every unit under it; communes: those among them; shown: the unit and those under it down
     to the communes (what a caller that asks often keeps at hand)."""
-    ids = [c.id for c in communes]
-    stale = await uow.figures.stale(unit.dataset, ids)
-    kept = await uow.figures.kept(unit.dataset, month.label, ids)
-    again = set(stale.communes) | (set(ids) - kept.keys())
-    # most of them (a new month): every commune summed in one pass over the rows costs less
-    # than a list of nearly all of them
-    fresh = await _summed(uow, month, unit, below,
-                          ids if 2 * len(again) > len(ids) else sorted(again))
-    if fresh and await uow.figures.keep(stale, month.label, fresh):
-        await uow.commit()
-    kept |= fresh
+    kept, _again = await _kept_now(uow, month, unit, below, [c.id for c in communes])
     # a roll-up that stops at the communes needs no village (nor do the movements:
     # villages hold no stock)
     top = await uow.views.above_communes_input(
@@ -75,6 +66,36 @@ async def kept_report(uow: UnitOfWork, month: Month, unit: Unit, below: Collecti
         for status, n in k.statuses.items():
             statuses[status] = statuses.get(status, 0) + n
     return report, statuses
+
+
+async def keep_figures(uow: UnitOfWork, dataset: str, month: Month) -> int:
+    """Sum again and keep the month of every commune of the dataset whose rows changed (or
+    none kept for the month): the hourly tick's, so that a dashboard's first look in a month
+    or after a busy hour costs what changed since, not a province's every resident. How
+    many communes were summed."""
+    units = await uow.units.all(dataset)
+    top = province_of(units)
+    if top is None:
+        return 0
+    _kept, again = await _kept_now(uow, month, top, units,
+                                   [u.id for u in units if u.level is Level.COMMUNE])
+    return again
+
+
+async def _kept_now(uow: UnitOfWork, month: Month, unit: Unit, below: Collection[Unit],
+                    communes: Sequence[int]) -> tuple[dict[int, Kept], int]:
+    """The communes' month as kept, those stale summed again and kept first; and how many
+    were summed."""
+    stale = await uow.figures.stale(unit.dataset, communes)
+    kept = await uow.figures.kept(unit.dataset, month.label, communes)
+    again = set(stale.communes) | (set(communes) - kept.keys())
+    # most of them (a new month): every commune summed in one pass over the rows costs less
+    # than a list of nearly all of them
+    fresh = await _summed(uow, month, unit, below,
+                          communes if 2 * len(again) > len(communes) else sorted(again))
+    if (fresh or stale.marks) and await uow.figures.keep(stale, month.label, fresh):
+        await uow.commit()
+    return kept | fresh, len(fresh)
 
 
 async def _summed(uow: UnitOfWork, month: Month, unit: Unit, below: Collection[Unit],

@@ -14,7 +14,7 @@ from sqlalchemy import func, select, text
 from core.figures import Month, Report, compute
 from core.model import Level, Policy, Poverty, SupportKind, Unit
 from core.page_views import Place
-from core.services.reports import kept_report, monthly_report
+from core.services.reports import keep_figures, kept_report, monthly_report
 from storage.models import FigureChangeRow
 from tests.core.test_figures import OCTOBER, SEPTEMBER, expected_input
 from tests.storage.test_report_scope import below
@@ -170,3 +170,21 @@ async def _marked(story: Story) -> set[int]:
                                      .group_by(FigureChangeRow.unit_id))
         return {unit_id for unit_id, _n in rows}
 
+
+
+async def test_the_hourly_keep_sums_what_changed_and_nothing_else(story: Story) -> None:
+    """The scheduler's tick keeps every commune's month (the first of a month: all of
+    them), then only those written to since; a look after it sums nothing again."""
+    async with story.u() as uow:
+        assert await keep_figures(uow, "test", OCTOBER) == 2  # communes A and B
+    async with story.u() as uow:
+        assert await keep_figures(uow, "test", OCTOBER) == 0
+    await story.receipt("BN-6", COMMUNE_B, at("21/10"), phones=2)
+    async with story.u() as uow:
+        assert await keep_figures(uow, "test", OCTOBER) == 1
+    assert not await _marked(story)
+    report, _ = await look(story, OCTOBER, PROVINCE)
+    expected, _ = await live(story, OCTOBER, PROVINCE)
+    assert shown(report) == shown(expected)
+    async with story.u() as uow:  # the next month: nothing kept for it yet
+        assert await keep_figures(uow, "test", Month(2023, 11)) == 2
