@@ -22,7 +22,7 @@ from admin.context import (
     unit_of_work,
     who,
 )
-from admin.paging import page_at
+from admin.paging import COUNTED, page_at
 from admin.scoping import Scope, request_scope
 from admin.units import picked_unit
 from core.errors import RuleError
@@ -47,7 +47,9 @@ async def handovers_page(request: web.Request, error: str | None = None,
         communes = _communes(scope, chosen)
         cases_page = page_at(q.get("cpage"), await uow.handovers.count_open_cases(communes))
         cases = await uow.handovers.open_cases(communes, cases_page.offset, cases_page.size)
-        waiting_page = page_at(q.get("wpage"), await uow.supports.count_assigned(communes))
+        waiting_page = page_at(q.get("wpage"),
+                               await uow.supports.count_assigned(communes, COUNTED + 1),
+                               counted=COUNTED)
         supports = await uow.supports.assigned(communes, waiting_page.offset,
                                                waiting_page.size)
         people = await uow.views.resident_lines([s.resident_id for s in supports])
@@ -79,6 +81,8 @@ def _communes(scope: Scope, unit: Unit) -> list[int]:
         if not scope.has(unit.parent_id):
             return []
         unit = scope.get(unit.parent_id)
+    if unit.id == scope.unit.id:  # the official's own: found once per scope
+        return [u.id for u in scope.of_level(Level.COMMUNE)]
     return [u.id for u in scope.below(unit) if u.level is Level.COMMUNE]
 
 

@@ -35,6 +35,7 @@ from admin.audit import PAGE as AUDIT_PAGE
 from admin.context import Who
 from admin.dashboard import ID_CHECK_DAYS, figures_of
 from admin.officials import official_query
+from admin.paging import COUNTED
 from admin.paging import PAGE_SIZE as PAGE
 from admin.passwords import hash_password
 from admin.reports import LISTED
@@ -201,10 +202,10 @@ async def allocation_reads(u: UnitOfWork, s: Seat) -> None:
 async def handovers_reads(u: UnitOfWork, s: Seat) -> None:
     """The page's three lists, each counted and one page of it read (the communes from the
     official's scope, as the page takes them)."""
-    communes = [c.id for c in s.scope.below(s.scope.unit) if c.level is Level.COMMUNE]
+    communes = [c.id for c in s.scope.of_level(Level.COMMUNE)]
     await u.handovers.count_open_cases(communes)
     await u.handovers.open_cases(communes, 0, PAGE)
-    await u.supports.count_assigned(communes)
+    await u.supports.count_assigned(communes, COUNTED + 1)
     waiting = await u.supports.assigned(communes, 0, PAGE)
     await u.views.resident_lines([support.resident_id for support in waiting])
     await handover.lots_of(u, waiting)

@@ -258,8 +258,9 @@ class SupportRepository(Protocol):
         these communes, in the order they were assigned (the queue's order); limit: a page
         of them from offset."""
         ...
-    async def count_assigned(self, commune_ids: Sequence[int]) -> int:
-        """How many assigned() would list, counted in the database."""
+    async def count_assigned(self, commune_ids: Sequence[int], limit: int | None = None
+                             ) -> int:
+        """How many assigned() would list, counted in the database up to limit."""
         ...
     async def drawn_from(self, receipt_ids: Sequence[int]) -> list[Support]:
         """Supports not cancelled whose phone came from one of these receipts, in id order."""

@@ -10,7 +10,7 @@ from sqlalchemy.orm import aliased
 
 from core.model import Case, CaseKind, Confirmation, Handover, HandoverExport
 from storage.models import CaseRow, HandoverRow, ResidentRow, SupportRow, UnitRow
-from storage.sql import utc
+from storage.sql import among, utc
 from storage.supports import support_from_row
 
 
@@ -115,7 +115,7 @@ class SqlHandovers:
         return await self._s.scalar(
             select(func.count()).select_from(HandoverRow)
             .join(SupportRow, SupportRow.id == HandoverRow.support_id)
-            .where(SupportRow.commune_id.in_(list(commune_ids)))) or 0
+            .where(among(SupportRow.commune_id, commune_ids))) or 0
 
     async def _exports(self, commune_ids: Sequence[int] | None, newest: bool,
                        offset: int = 0, limit: int | None = None) -> list[HandoverExport]:
@@ -136,7 +136,7 @@ class SqlHandovers:
                         else (HandoverRow.handed_at, HandoverRow.id)))
         )
         if commune_ids is not None:
-            query = query.where(SupportRow.commune_id.in_(list(commune_ids)))
+            query = query.where(among(SupportRow.commune_id, commune_ids))
         if limit is not None:
             query = query.offset(offset).limit(limit)
         return [
@@ -165,7 +165,7 @@ class SqlHandovers:
             .join(HandoverRow, HandoverRow.id == CaseRow.handover_id)
             .join(SupportRow, SupportRow.id == HandoverRow.support_id)
             .where(CaseRow.closed_at.is_(None),
-                   SupportRow.commune_id.in_(list(commune_ids)))) or 0
+                   among(SupportRow.commune_id, commune_ids))) or 0
 
     async def cases_in(self, commune_ids: Sequence[int]) -> list[Case]:
         return await self._cases(commune_ids, true())
@@ -176,7 +176,7 @@ class SqlHandovers:
             select(CaseRow)
             .join(HandoverRow, HandoverRow.id == CaseRow.handover_id)
             .join(SupportRow, SupportRow.id == HandoverRow.support_id)
-            .where(which, SupportRow.commune_id.in_(list(commune_ids)))
+            .where(which, among(SupportRow.commune_id, commune_ids))
             .order_by(CaseRow.opened_at, CaseRow.id)
         )
         if limit is not None:

@@ -376,6 +376,8 @@ class SupportRow(Base):
             postgresql_where=text("status != 'cancelled'"),
         ),
         Index("ix_supports_commune", "commune_id", "kind", "status"),
+        # the handovers page's queue order: an allocation writes thousands at one instant
+        Index("ix_supports_created_at_id", "created_at", "id"),
         Index("ix_supports_receipt", "receipt_id"),
         Index("ix_supports_pledge", "pledge_id"),
     )
@@ -385,7 +387,7 @@ class SupportRow(Base):
     kind: Mapped[str] = mapped_column(String(16))
     commune_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     status: Mapped[str] = mapped_column(String(16))
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     amount: Mapped[int] = mapped_column(BigInteger, default=0)
     holder_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     receipt_id: Mapped[int | None] = mapped_column(ForeignKey("receipts.id"))

@@ -8,10 +8,12 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy import (
+    Boolean,
     ColumnElement,
     CursorResult,
     DateTime,
     Dialect,
+    Integer,
     Result,
     Table,
     bindparam,
@@ -22,6 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -34,12 +37,36 @@ BOUND_IDS = 1000  # past this, among() writes the ids into the statement
 def among(column: Any, ids: Sequence[int]) -> ColumnElement[bool]:
     """column IN (ids), for a list of any length: a province's fifty thousand units sent as
     bound values pass the drivers' limit (32,767 on asyncpg and SQLite), so a long list is
-    written into the statement's text instead (whole numbers only: nothing to escape)."""
+    one array on PostgreSQL (column = ANY(:ids)) and written into the statement's text on
+    SQLite (whole numbers only: nothing to escape). Ten thousand ids written out cost
+    SQLAlchemy and PostgreSQL 30-50 ms each time a statement named them."""
     values = [int(i) for i in ids]
     if len(values) <= BOUND_IDS:
         return column.in_(values)  # type: ignore[no-any-return]
-    return column.in_(  # type: ignore[no-any-return]
-        bindparam(None, values, expanding=True, literal_execute=True))
+    return _Among(column, values)
+
+
+class _Among(ColumnElement[bool]):
+    """A long among(): compiled for the dialect at hand (below)."""
+
+    type = Boolean()
+    inherit_cache = False  # the ids are the statement: nothing to cache it under
+
+    def __init__(self, column: Any, values: list[int]) -> None:
+        self.column = column
+        self.values = values
+
+
+@compiles(_Among, "postgresql")
+def _among_postgresql(element: _Among, compiler: Any, **kw: Any) -> str:
+    array = bindparam(None, element.values, type_=postgresql.ARRAY(Integer()))
+    return f"{compiler.process(element.column, **kw)} = ANY({compiler.process(array, **kw)})"
+
+
+@compiles(_Among)
+def _among_written(element: _Among, compiler: Any, **kw: Any) -> str:
+    written: Any = bindparam(None, element.values, expanding=True, literal_execute=True)
+    return str(compiler.process(element.column.in_(written), **kw))
 
 # How a name is folded for search (core.names.name_key in production).
 Folder = Callable[[str], str]

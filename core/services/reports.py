@@ -40,7 +40,23 @@ async def monthly_report(uow: UnitOfWork, dataset: str, month: Month, unit_id: i
     """The month's figures for a unit and every unit below it: what the CLI, the admin and
     the scheduler all call. within: the unit and every unit below it, when the caller knows
     them, so that only their rows are summed (the same figures, a commune's cost)."""
-    return compute(await uow.views.report_input(dataset, month, within), unit_id)
+    data = await uow.views.report_input(dataset, month, within)
+    if within is not None:
+        # the roll-up needs the unit, what is below it and the way up (a village's commune
+        # says whether it is a pilot), not a country's every unit sorted on each look
+        data = replace(data, units=_with_way_up(data.units, unit_id, set(within)))
+    return compute(data, unit_id)
+
+
+def _with_way_up(units: Sequence[Unit], unit_id: int, within: set[int]) -> list[Unit]:
+    """The units of within and those above unit_id."""
+    by_id = {u.id: u for u in units}
+    keep = set(within)
+    current = by_id.get(unit_id)
+    while current is not None:
+        keep.add(current.id)
+        current = by_id.get(current.parent_id) if current.parent_id is not None else None
+    return [u for u in units if u.id in keep]
 
 
 async def kept_report(uow: UnitOfWork, month: Month, unit: Unit, below: Collection[Unit],

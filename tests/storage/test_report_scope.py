@@ -9,6 +9,7 @@ import pytest
 
 from core.figures import Month, compute
 from core.model import Level, Unit
+from core.services.reports import monthly_report
 from storage.report_queries import _within
 from tests.core.test_figures import OCTOBER, SEPTEMBER, expected_input
 from tests.storage.test_report_views import Story, story, without_zeros
@@ -60,3 +61,18 @@ def test_a_whole_commune_is_found_by_its_commune_alone() -> None:
         assert scope.whole is whole, unit.code
         assert ("village_id" in str(scope.residents())) is not whole, unit.code
     assert _within(units, {2, 3, 4, 5, 6, 7}).communes == [3, 4]
+
+
+@pytest.mark.parametrize("month", [SEPTEMBER, OCTOBER], ids=["september", "october"])
+async def test_a_units_report_from_its_own_rows_is_the_hand_worked_one(story: Story,
+                                                                       month: Month) -> None:
+    """monthly_report with `within` (what a commune's or a village's dashboard asks for):
+    the figures of the unit and of every unit below it are the hand-worked story's."""
+    units = list(story.unit.values())
+    hand = expected_input(month, units)
+    async with story.u() as uow:
+        for unit in units:
+            report = await monthly_report(uow, "test", month, unit.id, below(units, unit))
+            expected = compute(hand, unit.id)
+            for u in below(units, unit):
+                assert report.figures[u] == expected.figures[u], (unit.code, u)

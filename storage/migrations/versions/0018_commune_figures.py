@@ -1,6 +1,6 @@
 """the dashboards at national size (issue 21, item 2): each commune's month kept summed, and
 the units whose figures a write may have changed, marked by triggers on every table the
-report sums
+report sums; the supports' queue order indexed
 
 Revision ID: 0018
 Revises: 0017
@@ -113,6 +113,10 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_figure_generation'))
     )
     op.execute("INSERT INTO figure_generation (id, generation) VALUES (1, 0)")
+    # the handovers page's queue order (created_at, id): an allocation writes thousands of
+    # supports at one instant, which the index of created_at alone left to a sort
+    op.drop_index('ix_supports_created_at', table_name='supports')
+    op.create_index('ix_supports_created_at_id', 'supports', ['created_at', 'id'])
     make = _postgres if op.get_bind().dialect.name == "postgresql" else _sqlite
     for table in MARKS:
         make(table)
@@ -126,6 +130,8 @@ def downgrade() -> None:
                        + (f" ON {table}" if postgres else ""))
         if postgres:
             op.execute(f"DROP FUNCTION figure_changes_{table}()")
+    op.drop_index('ix_supports_created_at_id', table_name='supports')
+    op.create_index('ix_supports_created_at', 'supports', ['created_at'])
     op.drop_table('figure_generation')
     op.drop_table('commune_figures')
     op.drop_table('figure_changes')
