@@ -72,8 +72,7 @@ class Jobs:
         donors = await remind_donors(self._rt.uow, now, tz=s.tz)
         follow_ups = await ask_follow_ups(self._rt.uow, now, s.tz)
         pruned = await enforce_retention(self._rt.uow, now, retention(s), self._uploads)
-        async with self._rt.uow() as uow:
-            kept = await keep_figures(uow, s.dataset, month_of(now, s.tz))
+        kept = await keep_figures(self._rt.uow, s.dataset, month_of(now, s.tz))
         return Done([(r.unit_id, r.month) for r in runs], officers, donors, pruned, follow_ups,
                     kept)
 

@@ -413,7 +413,7 @@ def roll_up(data: ReportInput, roots: Iterable[int] | None = None,
         if unit_id in summed:
             sums[unit_id] = summed[unit_id]
             continue
-        kids = children.get(unit_id, ())
+        kids = below.get(unit_id, ())
         mine = (month_own[unit_id], to_date_own[unit_id], start_own[unit_id], end_own[unit_id],
                 bases.get(unit_id, _NO_BASE))
         total = tuple(_add([part, *(sums[k][i] for k in kids)]) for i, part in enumerate(mine)
@@ -506,7 +506,7 @@ def _own_tallies(window: Window, by_id: Mapping[int, Unit], order: Sequence[int]
     tallies = {u: _tally_vector(window.tallies.get(u)) for u in order}
     moved = _Moved(_Crossed(), _Crossed())
     for m in window.movements:
-        senders, receivers = _path_up(m.from_unit_id, by_id), _path_up(m.to_unit_id, by_id)
+        senders, receivers = path_up(m.from_unit_id, by_id), path_up(m.to_unit_id, by_id)
         common = set(senders) & set(receivers)
         for unit_id in senders:
             if unit_id in common:
@@ -522,7 +522,7 @@ def _own_tallies(window: Window, by_id: Mapping[int, Unit], order: Sequence[int]
     return tallies, moved
 
 
-def _path_up(unit_id: int, by_id: Mapping[int, Unit]) -> list[int]:
+def path_up(unit_id: int, by_id: Mapping[int, Unit]) -> list[int]:
     """The unit and its ancestors, nearest first."""
     out = [unit_id]
     while (unit := by_id.get(out[-1])) is not None and unit.parent_id is not None:

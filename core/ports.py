@@ -516,8 +516,7 @@ class CommuneFiguresRepository(Protocol):
         """Keep these sums and drop the marks read with stale; False, keeping nothing, when
         another dashboard kept figures since stale was read."""
         ...
-    async def kept(self, dataset: str, month: str, communes: Sequence[int]
-                   ) -> dict[int, Kept]:
+    async def kept(self, month: str, communes: Sequence[int]) -> dict[int, Kept]:
         """These communes' figures kept for the month (none for a commune kept for another)."""
         ...
     async def statuses(self, communes: Sequence[int]) -> dict[int, dict[str, int]]:

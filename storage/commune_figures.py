@@ -14,10 +14,10 @@ keeps nothing, so an older sum never overwrites a newer one.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, cast
+from typing import cast
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Select, Table, case, delete, func, select, update
+from sqlalchemy import Table, case, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.figures import Kept, Stale
@@ -85,8 +85,7 @@ class SqlCommuneFigures:
                  for c, k in kept.items()])
         return True
 
-    async def kept(self, dataset: str, month: str, communes: Sequence[int]
-                   ) -> dict[int, Kept]:
+    async def kept(self, month: str, communes: Sequence[int]) -> dict[int, Kept]:
         # Which generation wrote each commune's figures first (two numbers a row), then the
         # figures themselves only for those this process does not hold: a province's ten
         # thousand decoded on each look cost more than all the rest of its dashboard.
@@ -99,20 +98,11 @@ class SqlCommuneFigures:
         missing = [c for c, g in written.items() if held.get(c, (0, None))[0] != g]
         if missing:
             rows = await self._s.execute(
-                self._of(dataset, missing, KEPT.c.commune_id, KEPT.c.generation,
-                         KEPT.c.sums, KEPT.c.statuses))
+                select(KEPT.c.commune_id, KEPT.c.generation, KEPT.c.sums, KEPT.c.statuses)
+                .where(among(KEPT.c.commune_id, missing)))
             for commune_id, generation, sums, statuses in rows:
                 held[commune_id] = (generation, Kept(tuple(sums), statuses))
         return {c: held[c][1] for c, g in written.items() if held.get(c, (0, None))[0] == g}
-
-    def _of(self, dataset: str, communes: Sequence[int], *columns: Any) -> Select[Any]:
-        """These columns of the communes' kept rows: by the dataset for a province's many
-        (then filtered here), not as a list of ten thousand ids."""
-        query = select(*columns)
-        if len(communes) > BOUND_IDS:
-            return query.join(UnitRow, UnitRow.id == KEPT.c.commune_id).where(
-                UnitRow.dataset == dataset)
-        return query.where(among(KEPT.c.commune_id, communes))
 
     async def statuses(self, communes: Sequence[int]) -> dict[int, dict[str, int]]:
         """Each commune's residents by status."""

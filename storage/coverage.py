@@ -19,8 +19,8 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.figures import Month, MonthCoverage, coverage, pilot_villages, surveyed
-from core.model import Status, SupportStatus, Unit
+from core.figures import Month, MonthCoverage, coverage, path_up, pilot_villages, surveyed
+from core.model import Status, SupportStatus
 from core.report_runs import month_of
 from storage.models import HouseholdRow, ReceiptRow, ResidentRow, SupportRow
 from storage.sql import utc as _utc
@@ -44,7 +44,8 @@ async def coverage_by_month(session: AsyncSession, dataset: str, unit_id: int,
     months = _months(month_of(start, tz), month_of(now, tz))
     units = await units_of(session, dataset)
     by_id = {u.id: u for u in units}
-    villages = [v for v in pilot_villages(units) if _under(v, unit_id, by_id)]
+    # each village's way up, not the unit's every unit below (a province's fifty thousand)
+    villages = [v for v in pilot_villages(units) if unit_id in path_up(v.id, by_id)]
     ids = [v.id for v in villages]
     # their communes: the residents' indexed column, so a commune reads its own rows only
     communes = sorted({v.parent_id for v in villages if v.parent_id is not None})
@@ -68,17 +69,6 @@ def _months(first: Month, last: Month) -> list[Month]:
         m = out[-1]
         out.append(Month(m.year + m.month // 12, m.month % 12 + 1, m.tz))
     return out
-
-
-def _under(unit: Unit, root_id: int, by_id: dict[int, Unit]) -> bool:
-    """The unit is root_id or lies under it: its way up, not the root's every unit (a
-    province's fifty thousand, on each look at its dashboard)."""
-    current: Unit | None = unit
-    while current is not None:
-        if current.id == root_id:
-            return True
-        current = by_id.get(current.parent_id) if current.parent_id is not None else None
-    return False
 
 
 def _first_support(communes: list[int]) -> Any:

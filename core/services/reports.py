@@ -16,7 +16,7 @@ from datetime import datetime, tzinfo
 
 from core.dates import format_date
 from core.errors import RuleError
-from core.figures import Kept, Month, Report, compute, roll_up
+from core.figures import Kept, Month, Report, compute, path_up, roll_up
 from core.messages import Reply
 from core.model import Actor, ChatState, Level, Official, Unit
 from core.ports import UnitOfWork, UnitOfWorkFactory
@@ -50,12 +50,7 @@ async def monthly_report(uow: UnitOfWork, dataset: str, month: Month, unit_id: i
 
 def _with_way_up(units: Sequence[Unit], unit_id: int, within: set[int]) -> list[Unit]:
     """The units of within and those above unit_id."""
-    by_id = {u.id: u for u in units}
-    keep = set(within)
-    current = by_id.get(unit_id)
-    while current is not None:
-        keep.add(current.id)
-        current = by_id.get(current.parent_id) if current.parent_id is not None else None
+    keep = within | set(path_up(unit_id, {u.id: u for u in units}))
     return [u for u in units if u.id in keep]
 
 
@@ -84,17 +79,18 @@ async def kept_report(uow: UnitOfWork, month: Month, unit: Unit, below: Collecti
     return report, statuses
 
 
-async def keep_figures(uow: UnitOfWork, dataset: str, month: Month) -> int:
+async def keep_figures(uow_factory: UnitOfWorkFactory, dataset: str, month: Month) -> int:
     """Sum again and keep the month of every commune of the dataset whose rows changed (or
     none kept for the month): the hourly tick's, so that a dashboard's first look in a month
     or after a busy hour costs what changed since, not a province's every resident. How
     many communes were summed."""
-    units = await uow.units.all(dataset)
-    top = province_of(units)
-    if top is None:
-        return 0
-    _kept, again = await _kept_now(uow, month, top, units,
-                                   [u.id for u in units if u.level is Level.COMMUNE])
+    async with uow_factory() as uow:
+        units = await uow.units.all(dataset)
+        top = province_of(units)
+        if top is None:
+            return 0
+        _kept, again = await _kept_now(uow, month, top, units,
+                                       [u.id for u in units if u.level is Level.COMMUNE])
     return again
 
 
@@ -103,7 +99,7 @@ async def _kept_now(uow: UnitOfWork, month: Month, unit: Unit, below: Collection
     """The communes' month as kept, those stale summed again and kept first; and how many
     were summed."""
     stale = await uow.figures.stale(unit.dataset, communes)
-    kept = await uow.figures.kept(unit.dataset, month.label, communes)
+    kept = await uow.figures.kept(month.label, communes)
     again = set(stale.communes) | (set(communes) - kept.keys())
     # most of them (a new month): every commune summed in one pass over the rows costs less
     # than a list of nearly all of them

@@ -71,8 +71,8 @@ async def test_the_first_look_and_the_next_give_the_hand_worked_figures(
         assert statuses == (await live(story, month, code))[1]
         assert sum(statuses.values()) == 12  # the story's twelve people
     async with story.u() as uow:
-        kept = await uow.figures.kept("test", month.label, [story.unit[COMMUNE_A].id,
-                                                            story.unit[COMMUNE_B].id])
+        kept = await uow.figures.kept(month.label, [story.unit[COMMUNE_A].id,
+                                                    story.unit[COMMUNE_B].id])
     assert len(kept) == 2
 
 
@@ -151,7 +151,7 @@ async def test_an_older_sum_never_overwrites_a_newer_one(story: Story) -> None:
     await story.receipt("BN-7", COMMUNE_A, at("21/10"), phones=1)
     async with story.u() as first:  # (SQLite lets no two interleave: one after the other)
         stale = await first.figures.stale("test", communes)
-        older = await first.figures.kept("test", OCTOBER.label, communes)
+        older = await first.figures.kept(OCTOBER.label, communes)
     assert story.unit[COMMUNE_A].id in stale.communes
     await look(story, OCTOBER, PROVINCE)  # another dashboard keeps the newer sums
     async with story.u() as first:
@@ -175,16 +175,13 @@ async def _marked(story: Story) -> set[int]:
 async def test_the_hourly_keep_sums_what_changed_and_nothing_else(story: Story) -> None:
     """The scheduler's tick keeps every commune's month (the first of a month: all of
     them), then only those written to since; a look after it sums nothing again."""
-    async with story.u() as uow:
-        assert await keep_figures(uow, "test", OCTOBER) == 2  # communes A and B
-    async with story.u() as uow:
-        assert await keep_figures(uow, "test", OCTOBER) == 0
+    assert await keep_figures(story.u, "test", OCTOBER) == 2  # communes A and B
+    assert await keep_figures(story.u, "test", OCTOBER) == 0
     await story.receipt("BN-6", COMMUNE_B, at("21/10"), phones=2)
-    async with story.u() as uow:
-        assert await keep_figures(uow, "test", OCTOBER) == 1
+    assert await keep_figures(story.u, "test", OCTOBER) == 1
     assert not await _marked(story)
     report, _ = await look(story, OCTOBER, PROVINCE)
     expected, _ = await live(story, OCTOBER, PROVINCE)
     assert shown(report) == shown(expected)
-    async with story.u() as uow:  # the next month: nothing kept for it yet
-        assert await keep_figures(uow, "test", Month(2023, 11)) == 2
+    # the next month: nothing kept for it yet
+    assert await keep_figures(story.u, "test", Month(2023, 11)) == 2
